@@ -1,0 +1,150 @@
+"""The rule engine: the pack compiled to durable_rules, cases evaluated as facts.
+
+The only module that imports durable_rules. Why it drives the engine's own layer
+(``durable_rules_engine``) rather than ``durable.lang``: the public API runs one Python
+action per firing through a JSON round-trip of the whole state, which measured ~6% of plain
+Python. Here no Python action runs inside the engine at all: each rule is compiled once,
+cases are asserted as facts in batches under one session id (each fact tagged with an
+internal case number), and the matches are read back with ``start_action_for_state`` /
+``complete_and_start_action``. So nothing can be swallowed inside an action, and what fired
+is recorded by this module, not by the engine.
+
+Traps handled here (see ../shared/design/engine-notes.md):
+- facts, never events (an event fires one rule only);
+- every compiled rule starts with the discriminator ``kind == 'case'`` (a rule whose only
+  condition is a negation would hang);
+- one live session id at a time, deleted after its cases are read (the 1,025th live id
+  raises a MemoryError that poisons the ruleset: on MemoryError the ruleset is rebuilt);
+- a fact that no rule matches makes ``assert_facts`` return code 1
+  (``MessageNotHandledException`` in the public API) while the other facts' matches are
+  still queued: the code is accepted and the queue read at once, so nothing is deferred;
+- duplicate activations are collapsed into one fired rule id per case;
+- derived facts (chaining) are asserted back into the same session, tagged with the case
+  number, and rules that read them join on that number.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import durable_rules_engine as _dre
+
+from .conditions import Leaf, Node, derived_refs, durable_fact, to_durable
+from .rulepack import Pack, Rule
+
+_NOT_HANDLED = 1
+_ALREADY_OBSERVED = 2
+_ruleset_names = itertools.count()
+_session_ids = itertools.count()
+
+
+class EngineError(RuntimeError):
+    """durable_rules answered in a way this module does not expect: a bug, never the user's."""
+
+
+def _case_part(rule: Rule) -> dict[str, Any]:
+    """The rule's condition without its derived leaves, behind the case discriminator."""
+    cond = rule.condition
+    if isinstance(cond, Leaf):
+        items = [] if cond.op == "derived" else [cond]
+    elif cond.op == "all":
+        items = [i for i in cond.items if not (isinstance(i, Leaf) and i.op == "derived")]
+    else:
+        items = [cond]
+    return {"$and": [{"kind": "case"}, *(to_durable(i) for i in items)]}
+
+
+def compile_rule(rule: Rule) -> dict[str, Any]:
+    """One pack rule as a durable_rules rule definition (JSON-ready)."""
+    refs = derived_refs(rule.condition)
+    if not refs:
+        return {"all": [{"m": _case_part(rule)}]}
+    parts: list[dict[str, Any]] = [{"c": _case_part(rule)}]
+    for i, name in enumerate(refs):
+        parts.append({f"d{i}": {"$and": [{"kind": "derived"}, {"name": name}, {"cid": {"c": "cid"}}]}})
+    return {"all": parts}
+
+
+class Engine:
+    """A pack compiled once; evaluates many cases per session and returns fired rule ids."""
+
+    def __init__(self, pack: Pack, cases_per_session: int = 250):
+        self.pack = pack
+        self.cases_per_session = cases_per_session
+        self._names = [f"r{i}" for i in range(len(pack.rules))]
+        self._rule_of = {name: rule for name, rule in zip(self._names, pack.rules, strict=True)}
+        self._derives = {name: rule.spec.derives for name, rule in self._rule_of.items() if rule.spec.derives}
+        self.definition = {name: compile_rule(rule) for name, rule in self._rule_of.items()}
+        self._handle = self._create()
+
+    def _create(self) -> int:
+        return _dre.create_ruleset(f"cryoelig{next(_ruleset_names)}", json.dumps(self.definition))
+
+    def fire(self, facts: Mapping[str, Any]) -> frozenset[str]:
+        """Rule ids that fire for one case's facts."""
+        return self.fire_many([facts])[0]
+
+    def fire_many(self, cases: Sequence[Mapping[str, Any]]) -> list[frozenset[str]]:
+        """Rule ids that fire for each case, in input order; batches cases per session."""
+        out: list[frozenset[str]] = []
+        size = self.cases_per_session
+        for start in range(0, len(cases), size):
+            chunk = cases[start:start + size]
+            try:
+                out.extend(self._session(chunk))
+            except MemoryError:
+                # The engine's session table is poisoned: rebuild the ruleset once and retry.
+                self._handle = self._create()
+                out.extend(self._session(chunk))
+        return out
+
+    def _session(self, chunk: Sequence[Mapping[str, Any]]) -> list[frozenset[str]]:
+        sid = f"s{next(_session_ids)}"
+        fired: list[set[str]] = [set() for _ in chunk]
+        pending: list[dict[str, Any]] = []
+        for cid, facts in enumerate(chunk):
+            fact = durable_fact(facts)
+            fact["kind"] = "case"
+            fact["cid"] = cid
+            fact["sid"] = sid
+            pending.append(fact)
+        asserted_derived: set[tuple[int, str]] = set()
+        try:
+            while pending:
+                code, state = _dre.assert_facts(self._handle, json.dumps(pending))
+                if code not in (0, _NOT_HANDLED):
+                    raise EngineError(f"assert_facts returned code {code}")
+                pending = []
+                result = _dre.start_action_for_state(self._handle, state)
+                message = result[1] if result else None
+                while message:
+                    (name, match), = json.loads(message).items()
+                    cid = (match.get("m") or match["c"])["cid"]
+                    rule_id = self._rule_of[name].id
+                    if rule_id not in fired[cid]:
+                        fired[cid].add(rule_id)
+                        derived = self._derives.get(name)
+                        if derived and (cid, derived) not in asserted_derived:
+                            asserted_derived.add((cid, derived))
+                            pending.append({"kind": "derived", "name": derived, "cid": cid, "sid": sid})
+                    message = _dre.complete_and_start_action(self._handle, state)
+        finally:
+            _dre.delete_state(self._handle, sid)
+        return [frozenset(f) for f in fired]
+
+
+_engines: dict[tuple[str, str], Engine] = {}
+
+
+def engine_for(pack: Pack) -> Engine:
+    """The compiled engine for a pack, built once per process."""
+    key = (str(pack.directory), pack.sha256)
+    if key not in _engines:
+        _engines[key] = Engine(pack)
+    return _engines[key]
+
+
+__all__ = ["Engine", "EngineError", "compile_rule", "engine_for", "Node"]

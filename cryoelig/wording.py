@@ -1,0 +1,20 @@
+"""The deny-list of directive wording, shared by the pack linter and the output tests.
+
+Why: the tool informs and never recommends. A word here in any text a user sees (rule
+texts, labels, questions, cited quotes, generated messages) is a defect.
+"""
+
+from __future__ import annotations
+
+import re
+
+DIRECTIVE = re.compile(
+    r"\b(eligib\w*|recommend\w*|should|indicated|indications?|candidates?|must|advis\w*|"
+    r"suitab\w*|appropriate\w*|ought|best option|is the treatment of choice)\b",
+    re.IGNORECASE,
+)
+
+
+def directive_words(text: str) -> list[str]:
+    """The directive words found in a text (empty when it is clean)."""
+    return [m.group(0) for m in DIRECTIVE.finditer(text)]
