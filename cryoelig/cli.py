@@ -167,6 +167,7 @@ def rules_test(
 
 # Command groups in their own modules register themselves on `app` (import for effect).
 from .commands import batch as _batch  # noqa: E402,F401
+from .commands import checklist as _checklist  # noqa: E402,F401
 from .commands import rules_views as _rules_views  # noqa: E402,F401
 from .commands import views as _views  # noqa: E402,F401
 
