@@ -8,13 +8,14 @@ can never silently disagree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from .case import Case, case_fields
-from .conditions import Leaf, Outcome, Tri, explain
+from .conditions import Leaf, Outcome, Tri, derived_refs, explain
 from .errors import EngineMismatchError
 from .rulepack import PLACEHOLDER, Pack, Rule
 
@@ -175,61 +176,151 @@ class _Explainer:
                                   value=_json_value(self.facts.get(leaf.field)), result=_RESULT[result]))
         return out
 
-    def unknown_fields(self, rule: Rule) -> list[str]:
-        fields: list[str] = []
-        for leaf, result in self.outcomes[rule.id].deciders:
-            if result is not None:
-                continue
-            if leaf.op == "derived":
-                for deriver in self.pack.derivers(leaf.field):
-                    if self.outcomes[deriver.id].result is None:
-                        fields.extend(self.unknown_fields(deriver))
+
+_UNKNOWN = "\x00unknown"  # a key part for a field the case does not give (never a real value)
+_MEMO_LIMIT = 20_000
+
+
+class _RuleResult:
+    """What one rule contributes to a report, fixed by the values of the fields it reads."""
+
+    __slots__ = ("result", "piece", "unknown_fields", "unknown_derived")
+
+    def __init__(self, result: Tri, piece: Any, unknown_fields: tuple[str, ...], unknown_derived: tuple[str, ...]):
+        self.result = result
+        self.piece = piece
+        self.unknown_fields = unknown_fields
+        self.unknown_derived = unknown_derived
+
+
+class _PackMemo:
+    """Per-pack memo of rule results. Why: a rule's finding, basis, why-not and unknown fields
+    depend only on the values of the fields it reads (placeholders are among them, the linter
+    checks it) and on the results of the rules deriving the facts it reads; caching them makes
+    report building mostly look-ups across thousands of cases."""
+
+    def __init__(self, pack: Pack):
+        self.pack = pack
+        self.fields = {r.id: tuple(r.fields) for r in pack.rules}
+        self.refs = {r.id: tuple(dict.fromkeys(derived_refs(r.condition))) for r in pack.rules}
+        self.derivers = {name: tuple(pack.derivers(name)) for refs in self.refs.values() for name in refs}
+        self.cache: dict[str, dict[tuple, _RuleResult]] = {r.id: {} for r in pack.rules}
+
+    def results(self, facts: dict[str, Any]) -> list[tuple[Rule, _RuleResult]]:
+        keys: dict[str, tuple] = {}
+        out: list[tuple[Rule, _RuleResult]] = []
+        outcomes: dict[str, Outcome] = {}
+        derived: dict[str, Tri] = {}
+        derived_keys: dict[str, tuple] = {}
+        for rule in self.pack.rules:
+            rid = rule.id
+            key = tuple(facts.get(f, _UNKNOWN) for f in self.fields[rid])
+            refs = self.refs[rid]
+            if refs:
+                key += tuple(derived_keys.get(name) for name in refs)
+            keys[rid] = key
+            cache = self.cache[rid]
+            hit = cache.get(key)
+            if hit is None:
+                hit = self._compute(rule, facts, derived, outcomes)
+                if len(cache) >= _MEMO_LIMIT:
+                    cache.clear()
+                cache[key] = hit
+            out.append((rule, hit))
+            name = rule.spec.derives
+            if name:
+                previous = derived.get(name, False)
+                result = hit.result
+                derived[name] = True if (previous or result) else (
+                    None if (previous is None or result is None) else False)
+                derived_keys[name] = (*derived_keys.get(name, ()), rid, key)
+        return out
+
+    def _compute(self, rule: Rule, facts: dict[str, Any], derived: dict[str, Tri],
+                 outcomes: dict[str, Outcome]) -> _RuleResult:
+        # Outcomes of derivers are recomputed on demand for the derived clauses' basis text.
+        for name in self.refs[rule.id]:
+            for deriver in self.derivers[name]:
+                if deriver.id not in outcomes:
+                    outcomes[deriver.id] = explain(deriver.condition, facts, derived)
+        outcome = explain(rule.condition, facts, derived)
+        outcomes[rule.id] = outcome
+        spec = rule.spec
+        ex = _Explainer(self.pack, facts, outcomes)
+        piece: Any = None
+        unknown_fields: list[str] = []
+        unknown_derived: list[str] = []
+        if outcome.result is True:
+            basis = ex.clauses(outcome.deciders)
+            if spec.kind == "derived":
+                piece = DerivedFact(name=spec.derives or "", rule=rule.id, basis=basis)
             else:
-                fields.append(leaf.field)
-        return fields
+                piece = Finding(
+                    rule=rule.id, factor=spec.factor or "", kind=spec.kind,  # type: ignore[arg-type]
+                    text=_fill(spec.text or "", facts), basis=basis,
+                    sources=[SourceQuote(source=c.source, title=self.pack.source_by_id[c.source].title,
+                                         quote=c.quote) for c in spec.cites],
+                )
+        elif outcome.result is False:
+            piece = NotApplicable(rule=rule.id, factor=spec.factor, kind=spec.kind,
+                                  clauses=ex.clauses(outcome.deciders))
+        else:
+            for leaf, result in outcome.deciders:
+                if result is None:
+                    (unknown_derived if leaf.op == "derived" else unknown_fields).append(leaf.field)
+        return _RuleResult(outcome.result, piece, tuple(unknown_fields), tuple(unknown_derived))
+
+
+def _memo(pack: Pack) -> _PackMemo:
+    memo = getattr(pack, "_report_memo", None)
+    if memo is None:
+        memo = _PackMemo(pack)
+        pack._report_memo = memo  # type: ignore[attr-defined]
+    return memo
 
 
 # ---------------------------------------------------------------- the report
 
-def build_report(case: Case, pack: Pack, fired: frozenset[str] | None = None) -> Report:
+def build_report(case: Case, pack: Pack, fired: frozenset[str] | None = None,
+                 facts: dict[str, Any] | None = None) -> Report:
     """The report of one case. ``fired`` comes from the engine; without it the Python
     evaluator decides. With it, any disagreement raises EngineMismatchError."""
-    facts = case.facts()
-    outcomes = evaluate_rules(pack, facts)
-    decided = python_fired(outcomes)
-    if fired is not None and fired != decided:
-        raise EngineMismatchError(
-            f"case {case.case_id}: engine fired {sorted(fired - decided)} that Python did not, "
-            f"and Python fired {sorted(decided - fired)} that the engine did not"
-        )
-    ex = _Explainer(pack, facts, outcomes)
+    facts = case.facts() if facts is None else facts
+    memo = _memo(pack)
+    results = memo.results(facts)
+    if fired is not None:
+        decided = frozenset(rule.id for rule, r in results if r.result is True)
+        if fired != decided:
+            raise EngineMismatchError(
+                f"case {case.case_id}: engine fired {sorted(fired - decided)} that Python did not, "
+                f"and Python fired {sorted(decided - fired)} that the engine did not"
+            )
     findings: list[Finding] = []
     derived: list[DerivedFact] = []
     not_applicable: list[NotApplicable] = []
     waiting: dict[str, list[str]] = {}
-    for rule in pack.rules:
-        outcome = outcomes[rule.id]
-        spec = rule.spec
-        if outcome.result is True:
-            basis = ex.clauses(outcome.deciders)
-            if spec.kind == "derived":
-                derived.append(DerivedFact(name=spec.derives or "", rule=rule.id, basis=basis))
-                continue
-            findings.append(Finding(
-                rule=rule.id, factor=spec.factor or "", kind=spec.kind,  # type: ignore[arg-type]
-                text=_fill(spec.text or "", facts), basis=basis,
-                sources=[SourceQuote(source=c.source, title=pack.source_by_id[c.source].title, quote=c.quote)
-                         for c in spec.cites],
-            ))
-        elif outcome.result is False:
-            not_applicable.append(NotApplicable(rule=rule.id, factor=spec.factor, kind=spec.kind,
-                                                clauses=ex.clauses(outcome.deciders)))
-        elif spec.kind != "derived":
-            for name in ex.unknown_fields(rule):
+    by_id = {rule.id: r for rule, r in results}
+
+    def unknown_fields(rule_result: _RuleResult) -> list[str]:
+        fields = list(rule_result.unknown_fields)
+        for name in rule_result.unknown_derived:
+            for deriver in memo.derivers[name]:
+                deriver_result = by_id[deriver.id]
+                if deriver_result.result is None:
+                    fields.extend(unknown_fields(deriver_result))
+        return fields
+
+    for rule, r in results:
+        if r.result is True:
+            (derived if rule.spec.kind == "derived" else findings).append(r.piece)
+        elif r.result is False:
+            not_applicable.append(r.piece)
+        elif rule.spec.kind != "derived":
+            for name in unknown_fields(r):
                 rules = waiting.setdefault(name, [])
                 if rule.id not in rules:
                     rules.append(rule.id)
-    missing = [_missing_item(pack, name, waiting[name]) for name in case_fields() if name in waiting]
+    missing = [_missing_item(pack, name, tuple(waiting[name])) for name in case_fields() if name in waiting]
     return Report(
         case_id=case.case_id, site=case.site,
         facts={name: _json_value(facts[name]) for name in case_fields() if name in facts},
@@ -239,7 +330,8 @@ def build_report(case: Case, pack: Pack, fired: frozenset[str] | None = None) ->
     )
 
 
-def _missing_item(pack: Pack, name: str, rule_ids: list[str]) -> Missing:
+@functools.lru_cache(maxsize=4096)
+def _missing_item(pack: Pack, name: str, rule_ids: tuple[str, ...]) -> Missing:
     spec = pack.fields.get(name)
     labels = []
     for rule_id in rule_ids:
@@ -251,7 +343,7 @@ def _missing_item(pack: Pack, name: str, rule_ids: list[str]) -> Missing:
     why = (f"Not given in the case. {count} documented point{'s' if count > 1 else ''} "
            f"cannot be checked without it: {'; '.join(labels)}.")
     return Missing(field=name, factor=f"missing.{name}", label=spec.label if spec else name, why=why,
-                   rules=rule_ids)
+                   rules=list(rule_ids))
 
 
 def build_reports(cases: list[Case], pack: Pack, use_engine: bool = True) -> list[Report]:
@@ -260,5 +352,6 @@ def build_reports(cases: list[Case], pack: Pack, use_engine: bool = True) -> lis
         return [build_report(c, pack) for c in cases]
     from .engine import engine_for
 
-    fired = engine_for(pack).fire_many([c.facts() for c in cases])
-    return [build_report(c, pack, f) for c, f in zip(cases, fired, strict=True)]
+    facts = [c.facts() for c in cases]
+    fired = engine_for(pack).fire_many(facts)
+    return [build_report(c, pack, f, fs) for c, f, fs in zip(cases, fired, facts, strict=True)]

@@ -133,7 +133,7 @@ class Rule:
         return list(seen)
 
 
-@dataclass
+@dataclass(eq=False)
 class Pack:
     """A loaded, validated rule pack. Rules are in evaluation order (derivers first)."""
 

@@ -1,0 +1,125 @@
+"""Cases/second into full reports: durable_rules engine vs the plain-Python evaluator, same run.
+
+Prints, for N generated cases (default 100,000): the rate of full Report building when the
+engine decides which rules fire (and the Python evaluator explains), the rate when the Python
+evaluator alone does both, their ratio, the engine-only and Python-only decision rates, and
+RSS at checkpoints plus peak RSS (memory must not grow with N).
+
+    python bench/bench_engine.py            # 100,000 cases
+    python bench/bench_engine.py -n 20000 --chunk 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cryoelig.case import Case, case_fields  # noqa: E402
+from cryoelig.engine import engine_for  # noqa: E402
+from cryoelig.report import build_report, evaluate_rules, python_fired  # noqa: E402
+from cryoelig.rulepack import load_pack  # noqa: E402
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (Linux)."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 1e6
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def generate(n: int, seed: int = 7):
+    """Valid random cases, each optional field given or unknown at random (deterministic)."""
+    rnd = random.Random(seed)
+    fields = case_fields()
+    sizes = [0.8, 2.0, 3.5, 3.9, 4.0, 4.5, 7.0]
+    for i in range(n):
+        data: dict = {"case_id": f"b{i}", "site": rnd.choice(fields["site"]["values"])}
+        for name, spec in fields.items():
+            if name == "site" or rnd.random() < 0.4:
+                continue
+            if spec["type"] == "number":
+                value = rnd.choice(sizes) if name == "tumor.size_cm" else rnd.randint(1, 9)
+            elif spec["type"] == "list":
+                value = rnd.sample(spec["values"], rnd.randint(0, 2))
+            else:
+                value = rnd.choice(spec["values"])
+            part, _, leaf = name.rpartition(".")
+            (data.setdefault(part, {}) if part else data)[leaf] = value
+        yield Case.model_validate(data)
+
+
+def chunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def run(label, n, chunk, work):
+    gc.collect()
+    checkpoints = {n // 10, n // 2, n}
+    done, elapsed, rss = 0, 0.0, []
+    for batch in chunks(generate(n), chunk):
+        start = time.perf_counter()
+        work(batch)
+        elapsed += time.perf_counter() - start
+        done += len(batch)
+        if any(done >= c > done - len(batch) for c in checkpoints):
+            rss.append(f"{done:,}: {rss_mb():.0f} MB")
+    rate = n / elapsed
+    print(f"{label:<44} {rate:>10,.0f} cases/s   RSS at {', '.join(rss)}")
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=100_000)
+    parser.add_argument("--chunk", type=int, default=250, help="cases per engine session")
+    args = parser.parse_args()
+    pack = load_pack()
+    engine = engine_for(pack)
+    engine.cases_per_session = args.chunk
+    print(f"pack {pack.name} {pack.version}: {len(pack.rules)} rules; {args.n:,} cases; "
+          f"{args.chunk} cases per session; Python {sys.version.split()[0]}")
+
+    def engine_reports(batch):
+        fired = engine.fire_many([c.facts() for c in batch])
+        for case, f in zip(batch, fired, strict=True):
+            build_report(case, pack, f).model_dump_json()
+
+    def python_reports(batch):
+        for case in batch:
+            build_report(case, pack).model_dump_json()
+
+    def engine_only(batch):
+        engine.fire_many([c.facts() for c in batch])
+
+    def python_only(batch):
+        for case in batch:
+            python_fired(evaluate_rules(pack, case.facts()))
+
+    e = run("full reports, engine decides (+ JSON)", args.n, args.chunk, engine_reports)
+    p = run("full reports, Python evaluator alone (+ JSON)", args.n, args.chunk, python_reports)
+    eo = run("decisions only: engine", args.n, args.chunk, engine_only)
+    po = run("decisions only: Python evaluator", args.n, args.chunk, python_only)
+    print(f"ratio full reports engine/Python: {e / p:.2f}   decisions only: {eo / po:.2f}")
+    print(f"peak RSS {peak_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Hard line 1, checked on generated output: no rendering of any case says or implies a recommendation."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import case_data
+
+from cryoelig.case import parse_case
+from cryoelig.render import render
+from cryoelig.report import build_reports
+from cryoelig.wording import directive_words
+
+
+def all_renderings(report) -> dict[str, str]:
+    from rich.console import Console
+
+    from cryoelig.render.terminal import print_report
+
+    out = {
+        "json": render(report, "json"),
+        "markdown": render(report, "markdown", sources=True, why_not=True),
+    }
+    buffer = io.StringIO()
+    print_report(report, Console(file=buffer, width=100, color_system=None), sources=True, why_not=True)
+    out["terminal"] = buffer.getvalue()
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case_data(case_id="case-1"), st.booleans())
+def test_no_directive_wording_in_any_rendered_output(pack, data, engine):
+    report = build_reports([parse_case(data)], pack, use_engine=engine)[0]
+    for name, text in all_renderings(report).items():
+        assert directive_words(text) == [], (name, directive_words(text))
+
+
+def test_the_property_would_catch_a_directive_text(pack):
+    """The check above can fail: a report whose text is directive is caught."""
+    report = build_reports([parse_case({"case_id": "c", "site": "kidney", "tumor": {"size_cm": 2}})], pack)[0]
+    finding = report.findings[0].model_copy(update={"text": "The patient is a good candidate."})
+    bad = report.model_copy(update={"findings": [finding]})
+    assert any(directive_words(t) for t in all_renderings(bad).values())

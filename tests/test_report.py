@@ -1,0 +1,115 @@
+"""The Report: deterministic, explained, three-valued, and the same whichever evaluator decides."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import case_data
+
+from cryoelig.case import parse_case
+from cryoelig.render import to_json
+from cryoelig.report import Report, build_report, build_reports, evaluate_rules, python_fired
+from cryoelig.rulepack import _load
+
+
+def report_of(pack, data, engine=True):
+    return build_reports([parse_case(data)], pack, use_engine=engine)[0]
+
+
+def factors(report):
+    return [f.factor for f in report.findings]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(case_data(), min_size=1, max_size=20))
+def test_engine_and_python_reports_are_byte_identical(pack, batch):
+    cases = [parse_case(d) for d in batch]
+    by_engine = [to_json(r) for r in build_reports(cases, pack, use_engine=True)]
+    by_python = [to_json(r) for r in build_reports(cases, pack, use_engine=False)]
+    assert by_engine == by_python
+
+
+@settings(max_examples=100, deadline=None)
+@given(case_data())
+def test_memo_gives_the_same_report_as_a_fresh_evaluation(pack, data):
+    case = parse_case(data)
+    warm = to_json(build_report(case, pack))
+    fresh_pack = _load(pack.directory)  # a new Pack object: an empty memo
+    assert not hasattr(fresh_pack, "_report_memo")
+    assert to_json(build_report(case, fresh_pack)) == warm
+    decided = {f.rule for f in build_report(case, pack).findings}
+    assert decided <= python_fired(evaluate_rules(pack, case.facts()))
+
+
+def test_same_case_gives_byte_identical_json(pack):
+    data = {"case_id": "d1", "site": "bone", "tumor": {"metastatic": True, "primary_cancer": "thyroid"},
+            "symptoms": {"pain_score": 4}, "goals": ["stop_spread"]}
+    outputs = {to_json(report_of(pack, data)) for _ in range(3)}
+    assert len(outputs) == 1
+
+
+def test_every_finding_shows_its_basis(pack):
+    report = report_of(pack, {"case_id": "k", "site": "kidney", "tumor": {"size_mm": 39}})
+    [small] = [f for f in report.findings if f.factor == "kidney.size_under_4cm"]
+    assert small.rule == "kidney.size-under-4cm"
+    assert [(c.clause, c.value, c.result) for c in small.basis] == [
+        ("site == kidney", "kidney", "met"), ("tumor.size_cm < 4", 3.9, "met")]
+    assert "3.9 cm" in small.text
+    text = pack.source_texts[small.sources[0].source]
+    assert " ".join(small.sources[0].quote.split()) in " ".join(text.split())
+    assert report.pack.sha256 == pack.sha256 and report.pack.version == pack.version
+    assert report.input_notes == ["tumor.size_cm 3.9 from size_mm 39"]
+
+
+def test_kidney_boundary(pack):
+    assert "kidney.size_4cm_or_more" in factors(report_of(pack, {"case_id": "k", "site": "kidney",
+                                                                  "tumor": {"size_cm": 4.0}}))
+    assert "kidney.size_under_4cm" in factors(report_of(pack, {"case_id": "k", "site": "kidney",
+                                                                "tumor": {"size_cm": 3.99}}))
+
+
+def test_unknown_becomes_missing_information_not_false(pack):
+    report = report_of(pack, {"case_id": "k", "site": "kidney"})
+    assert not {"kidney.size_under_4cm", "kidney.size_4cm_or_more"} & set(factors(report))
+    [size] = [m for m in report.missing if m.field == "tumor.size_cm"]
+    assert size.factor == "missing.tumor.size_cm" and size.kind == "missing"
+    assert set(size.rules) == {"kidney.size-under-4cm", "kidney.size-4cm-or-more"}
+    assert "overall_health" in [m.field for m in report.missing]
+    assert "tumor.size_cm" not in [c.field for na in report.not_applicable for c in na.clauses]
+
+
+def test_missing_reaches_through_derived_facts(pack):
+    report = report_of(pack, {"case_id": "b", "site": "bone", "symptoms": {"pain_score": 6}})
+    [metastatic] = [m for m in report.missing if m.field == "tumor.metastatic"]
+    assert "bone.pain" in metastatic.rules
+
+
+def test_not_applicable_names_the_failed_clause_with_the_value(pack):
+    report = report_of(pack, {"case_id": "k", "site": "kidney", "tumor": {"size_cm": 2}})
+    [lung] = [na for na in report.not_applicable if na.rule == "lung.peripheral"]
+    assert [(c.clause, c.value, c.result) for c in lung.clauses] == [("site == lung", "kidney", "not met")]
+
+
+def test_recurrence_with_risks(pack):
+    report = report_of(pack, {"case_id": "r", "site": "bone", "tumor": {"metastatic": True},
+                              "history": {"prior_cryoablation": True, "regrowth": True},
+                              "concerns": {"near_nerves": True, "bleeding_risk": True}})
+    assert {"repeat.regrowth_or_symptoms_returned", "risks.near_nerves", "risks.bleeding",
+            "bone.metastatic_palliative"} <= set(factors(report))
+    assert [d.name for d in report.derived] == ["bone_metastatic"]
+
+
+def test_pause_the_spread_is_never_presented(pack):
+    report = report_of(pack, {"case_id": "s", "site": "bone", "tumor": {"metastatic": True},
+                              "goals": ["stop_spread"]})
+    text = to_json(report).lower()
+    assert "pause the spread" not in text and "speed up healing" not in text
+    assert "expectations.not_curative" in factors(report)
+
+
+def test_report_schema_is_published():
+    schema = Report.model_json_schema()
+    assert {"case_id", "findings", "missing", "not_applicable", "pack", "disclaimer"} <= set(schema["properties"])
+    json.dumps(schema)
