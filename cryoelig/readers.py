@@ -11,13 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .case import Case, case_fields, parse_case
 from .errors import InputError, Problem
 from .identifiers import is_identifying_field
-
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Dotted CSV columns that are not rule fields but still part of the case contract.
 EXTRA_COLUMNS = ("case_id", "tumor.size_mm", "ecog", "notes")
@@ -46,8 +42,10 @@ def parse_document(text: str, name: str) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as error:
             raise InputError([Problem(f"invalid JSON: {error.msg}", file=name, line=error.lineno)]) from None
+    import yaml  # only for YAML: a JSON case never pays for importing it
+
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - safe loader
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or "cannot parse"

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import packcache
 from .conditions import Condition, ConditionError, check_derived_placement, derived_refs, leaves, parse
 from .errors import PackError, Problem
 from .wording import directive_words
@@ -31,7 +31,8 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
 # ---------------------------------------------------------------- file schemas
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a pack read from the validated cache never pays for building validators.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class SourceSpec(_Strict):
@@ -171,36 +172,43 @@ class _LineDict(dict):
     line: int | None = None
 
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+@functools.cache
+def _line_loader() -> type:
+    """A safe YAML loader that remembers the line of every mapping (for messages).
 
+    Built on first use: a pack read from the validated cache never imports yaml."""
+    import yaml
 
-class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loading that remembers the line of every mapping (for messages)."""
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+    class LineLoader(base):  # type: ignore[misc, valid-type]
+        pass
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _LineDict:
-    keys = [loader.construct_object(k, deep=True) for k, _ in node.value]
-    duplicates = {k for k in keys if keys.count(k) > 1}
-    if duplicates:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"duplicate key(s) {sorted(map(str, duplicates))}", node.start_mark
-        )
-    data = _LineDict(loader.construct_mapping(node, deep=True))
-    data.line = node.start_mark.line + 1
-    return data
+    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _LineDict:
+        keys = [loader.construct_object(k, deep=True) for k, _ in node.value]
+        duplicates = {k for k in keys if keys.count(k) > 1}
+        if duplicates:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key(s) {sorted(map(str, duplicates))}", node.start_mark
+            )
+        data = _LineDict(loader.construct_mapping(node, deep=True))
+        data.line = node.start_mark.line + 1
+        return data
 
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return LineLoader
 
 
 def read_yaml(path: Path) -> Any:
     """Safe-load a YAML file; errors become PackError with the file and line."""
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise PackError([Problem(f"cannot read: {error}", file=str(path))]) from None
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_line_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark else None
@@ -272,6 +280,50 @@ def load_pack(directory: str | Path | None = None) -> Pack:
 
 
 def _load(directory: Path) -> Pack:
+    """A validated pack: from the cache when the same files were validated before, else from YAML."""
+    fingerprint = packcache.fingerprint(directory)
+    cached = packcache.read(fingerprint)
+    if cached is not None:
+        try:
+            return _from_cache(directory, cached)
+        except (KeyError, TypeError, ValueError, ConditionError):
+            pass  # a cache written by another version: validate from the files again
+    pack = _load_files(directory)
+    packcache.write(fingerprint, _to_cache(pack))
+    return pack
+
+
+def _to_cache(pack: Pack) -> dict[str, Any]:
+    return {
+        "meta": pack.meta.model_dump(mode="json"),
+        "statements": [s.model_dump(mode="json") for s in pack.statements],
+        "fields": {k: v.model_dump(mode="json") for k, v in pack.fields.items()},
+        "rules": [{"spec": r.spec.model_dump(mode="json"), "area": r.area, "file": r.file, "line": r.line}
+                  for r in pack.rules],
+        "source_texts": pack.source_texts,
+        "sha256": pack.sha256,
+    }
+
+
+def _from_cache(directory: Path, data: dict[str, Any]) -> Pack:
+    """Rebuild a pack that was validated before (same files, same library): no YAML, no validation."""
+    raw_meta = data["meta"]
+    meta = PackMeta.model_construct(
+        **{**raw_meta,
+           "sources": [SourceSpec.model_construct(**x) for x in raw_meta["sources"]],
+           "factors": [FactorSpec.model_construct(**x) for x in raw_meta["factors"]],
+           "not_encoded": [NotEncoded.model_construct(**x) for x in raw_meta["not_encoded"]]})
+    rules = []
+    for item in data["rules"]:
+        raw = item["spec"]
+        spec = RuleSpec.model_construct(**{**raw, "cites": [Cite.model_construct(**c) for c in raw["cites"]]})
+        rules.append(Rule(spec, parse(raw["when"]), item["area"], item["file"], item["line"]))
+    return Pack(directory, meta, rules, [Statement.model_construct(**x) for x in data["statements"]],
+                {k: FieldSpec.model_construct(**v) for k, v in data["fields"].items()},
+                data["source_texts"], data["sha256"])
+
+
+def _load_files(directory: Path) -> Pack:
     problems: list[Problem] = []
     raw_meta = read_yaml(directory / "pack.yaml")
     meta = _validate(PackMeta, raw_meta, str(directory / "pack.yaml"), problems)

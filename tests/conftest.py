@@ -19,3 +19,11 @@ def pack():
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+def pytest_configure(config):
+    """Tests never write the validated-pack cache into the user's home."""
+    import os
+    import tempfile
+
+    os.environ.setdefault("CRYOELIG_CACHE_DIR", tempfile.mkdtemp(prefix="cryoelig-cache-"))
