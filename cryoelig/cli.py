@@ -173,9 +173,21 @@ from .commands import views as _views  # noqa: E402,F401
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: every error a user can cause is one line and exit code 2."""
+    import click
+
     try:
-        app(prog_name="cryoelig")
-    except KeyboardInterrupt:
+        result = app(prog_name="cryoelig", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError:
+        raise SystemExit(2) from None  # the help was already printed
+    except click.exceptions.UsageError as error:
+        hint = f" (see: {error.ctx.command_path} --help)" if error.ctx else ""
+        sys.stderr.write(f"cryoelig: error: {error.format_message()}{hint}\n")
+        raise SystemExit(2) from None
+    except click.exceptions.ClickException as error:
+        sys.stderr.write(f"cryoelig: error: {error.format_message()}\n")
+        raise SystemExit(error.exit_code) from None
+    except (KeyboardInterrupt, click.exceptions.Abort):
         sys.stderr.write("cryoelig: interrupted\n")
         raise SystemExit(130) from None
+    raise SystemExit(result if isinstance(result, int) else 0)

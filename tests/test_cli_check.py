@@ -121,3 +121,18 @@ def test_error_from_real_process_has_no_traceback(tmp_path, root):
     bad.write_text("case_id: x\nsite: bone\nmrn: 1\n")
     proc = subprocess.run([sys.executable, str(root / "cli.py"), "check", str(bad)], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "mrn" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["check", "x.yaml", "--format", "bogus"], "'bogus' is not one of"),
+        (["chek"], "No such command 'chek'"),
+        (["check"], "Missing argument 'PATH'"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args, expected, root):
+    proc = subprocess.run([sys.executable, str(root / "cli.py"), *args], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("cryoelig: error: ") and expected in proc.stderr
+    assert "Traceback" not in proc.stderr and "╭" not in proc.stderr

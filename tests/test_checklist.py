@@ -1,0 +1,499 @@
+"""The checklist: questions derived from the pack, answer parsing, and the real program driven
+through a pseudo-terminal as a person would, giving the same report as a case file."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from cryoelig.case import case_fields, parse_case
+from cryoelig.checklist import (
+    Answer,
+    AnswerError,
+    answer_problem,
+    case_data,
+    case_id_question,
+    ecog_question,
+    make_question,
+    parse_answer,
+    questions_for,
+    reasons,
+    run,
+    site_question,
+)
+from cryoelig.cli import app
+from cryoelig.errors import InputError
+from cryoelig.render import render
+from cryoelig.report import build_reports
+from cryoelig.rulepack import load_pack, normalise_space
+from cryoelig.wording import directive_words
+
+SITES = ("skin", "liver", "prostate", "kidney", "lung", "bone", "other")
+ROOT = Path(__file__).resolve().parent.parent
+EXE = Path(sys.executable).with_name("cryoelig")
+COMMAND = [str(EXE)] if EXE.exists() else [sys.executable, str(ROOT / "cli.py")]
+
+# Fields only some sites read: each must be asked there and nowhere else.
+SITE_FIELDS = {
+    "skin": {"tumor.histology"},
+    "liver": {"tumor.surgically_difficult"},
+    "prostate": {"tumor.stage", "history.failed_treatments"},
+    "kidney": {"tumor.size_cm"},
+    "lung": {"tumor.location"},
+    "bone": {"tumor.metastatic", "tumor.primary_cancer", "symptoms.pain_score", "symptoms.fracture",
+             "symptoms.bone_weakness", "symptoms.anemia", "symptoms.fatigue", "goals"},
+    "other": set(),
+}
+EVERY_SITE = {"history.prior_cryoablation", "history.regrowth", "history.symptoms_returned", "treatments",
+              "overall_health", "concerns.near_nerves", "concerns.bleeding_risk", "concerns.active_infection",
+              "concerns.near_critical_structures"}
+
+
+def fields_for(pack, site):
+    return [q.field for q in questions_for(pack, site)]
+
+
+# ---------------------------------------------------------------- questions from the pack
+
+@pytest.mark.parametrize("site", SITES)
+def test_only_the_fields_the_site_reads_are_asked(pack, site):
+    asked = fields_for(pack, site)
+    assert set(asked) == SITE_FIELDS[site] | EVERY_SITE
+    order = list(case_fields())
+    assert asked == sorted(asked, key=order.index), "questions follow the case schema order"
+    assert "tumor.count" not in asked, "no rule reads tumor.count"
+
+
+def test_every_question_says_why_with_rules_that_read_it_and_a_verbatim_quote(pack):
+    source = normalise_space(pack.source_texts["cryosurgery-metastatic-bone-tumors"])
+    for site in SITES:
+        for q in questions_for(pack, site):
+            assert q.why, q.field
+            for reason in q.why:
+                rule = pack.rule_by_id[reason.rule]
+                reads = set(rule.fields) | {f for d in pack.rules if d.spec.derives for f in d.fields}
+                assert q.field in reads
+                assert normalise_space(reason.quote) in source
+                assert reason.factor == pack.factor_by_id[rule.spec.factor].label
+            assert q.why_line.startswith(f"why asked: {q.why[0].rule}")
+            assert "(source: \"" in q.why_line
+            assert q.label == pack.fields[q.field].label and q.text == pack.fields[q.field].question
+
+
+def test_a_field_read_through_a_derived_fact_names_the_rules_that_use_it(pack):
+    [metastatic] = [q for q in questions_for(pack, "bone") if q.field == "tumor.metastatic"]
+    ids = {r.rule for r in metastatic.why}
+    assert {"bone.not-metastatic", "bone.metastatic-palliative", "bone.pain", "care.supportive-care"} <= ids
+    assert all(pack.rule_by_id[i].kind != "derived" for i in ids)
+
+
+def test_answers_so_far_drop_questions_no_rule_can_use(pack):
+    later = [q.field for q in questions_for(pack, "bone")][1:]
+    still = reasons(pack, {"site": "bone"}, later)  # metastatic answered unknown
+    assert "tumor.primary_cancer" in still and "goals" in still
+    not_metastatic = reasons(pack, {"site": "bone", "tumor.metastatic": False}, later)
+    assert "tumor.primary_cancer" not in not_metastatic and "goals" not in not_metastatic
+    assert "symptoms.fracture" in not_metastatic, "bone.fracture-or-weakness reads only the site and symptoms"
+    no_prior = reasons(pack, {"site": "kidney", "history.prior_cryoablation": False},
+                       ["history.regrowth", "history.symptoms_returned"])
+    assert "history.regrowth" not in no_prior
+
+
+def test_a_new_rule_brings_its_question(tmp_path):
+    pack_dir = tmp_path / "pack"
+    shutil.copytree(ROOT / "rules", pack_dir)
+    meta = (pack_dir / "pack.yaml").read_text()
+    meta = meta.replace("factors:\n", "factors:\n  - id: kidney.several\n    kind: context\n"
+                                      "    label: Several kidney tumors\n", 1)
+    (pack_dir / "pack.yaml").write_text(meta)
+    with (pack_dir / "kidney.yaml").open("a") as handle:
+        handle.write("""
+  - id: kidney.several-tumors
+    factor: kidney.several
+    kind: context
+    when:
+      all:
+        - site == kidney
+        - tumor.count >= 2
+    text: Several kidney tumors recorded ({tumor.count}). Point to discuss with the team.
+    cites:
+      - source: cryosurgery-metastatic-bone-tumors
+        quote: "Cryosurgery can be used to treat kidney tumors"
+""")
+    new_pack = load_pack(pack_dir)
+    [count] = [q for q in questions_for(new_pack, "kidney") if q.field == "tumor.count"]
+    assert [r.rule for r in count.why] == ["kidney.several-tumors"]
+    assert count.label == "Number of tumors at this site" and count.type == "number"
+    assert count.number.integer and count.number.low == 1
+    assert "tumor.count" not in fields_for(new_pack, "lung")
+    assert fields_for(new_pack, "kidney").index("tumor.count") == 1, "after tumor.size_cm, in schema order"
+
+
+def test_question_texts_and_messages_use_no_directive_words(pack):
+    texts = [case_id_question().block(), site_question(pack).block(), ecog_question(pack).block()]
+    for site in SITES:
+        for q in questions_for(pack, site):
+            texts.append(q.block())
+            for bad in ("maybe", "12 parsecs", "0", "-1", "ecog 9", "none, 1", "9", "3.5 kg"):
+                try:
+                    parse_answer(q, bad)
+                except AnswerError as error:
+                    texts.append(str(error))
+    texts.append(answer_problem({}, Answer("site", "moon")))
+    found = {w for t in texts for w in directive_words(t)}
+    assert not found
+
+
+# ---------------------------------------------------------------- answers
+
+def question(pack, name):
+    return make_question(pack, name)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("y", True), ("Yes", True), ("true", True), ("n", False), ("NO", False), ("false", False),
+    ("unknown", None), ("?", None), ("", None), ("  ", None),
+])
+def test_yes_no_answers(pack, text, value):
+    assert parse_answer(question(pack, "concerns.near_nerves"), text) == Answer("concerns.near_nerves", value)
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    ("3.9", Answer("tumor.size_cm", 3.9)),
+    ("4", Answer("tumor.size_cm", 4)),
+    ("3,9 cm", Answer("tumor.size_cm", 3.9)),
+    ("39 mm", Answer("tumor.size_mm", 39)),
+    ("39mm", Answer("tumor.size_mm", 39)),
+    ("500 mm", Answer("tumor.size_mm", 500)),
+    ("?", Answer("tumor.size_cm", None)),
+])
+def test_size_in_cm_or_mm(pack, text, answer):
+    assert parse_answer(question(pack, "tumor.size_cm"), text) == answer
+
+
+@pytest.mark.parametrize("text", ["0", "51", "501 mm", "big", "-2", "4 kg", "yes"])
+def test_size_out_of_range_or_unreadable_is_refused(pack, text):
+    with pytest.raises(AnswerError, match="expected a number"):
+        parse_answer(question(pack, "tumor.size_cm"), text)
+
+
+def test_whole_numbers_and_ranges_from_the_case_model(pack):
+    pain = question(pack, "symptoms.pain_score")
+    assert pain.number.describe() == "a whole number (0 to 10)"
+    assert parse_answer(pain, "0") == Answer("symptoms.pain_score", 0)
+    for bad in ("3.5", "11", "5 mm"):
+        with pytest.raises(AnswerError):
+            parse_answer(pain, bad)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("squamous_cell_carcinoma", "squamous_cell_carcinoma"), ("squamous cell carcinoma", "squamous_cell_carcinoma"),
+    ("Basal-Cell-Carcinoma", "basal_cell_carcinoma"), ("3", "melanoma"), ("other", "other"), ("unknown", None),
+])
+def test_enum_by_value_label_or_number(pack, text, value):
+    assert parse_answer(question(pack, "tumor.histology"), text).value == value
+
+
+def test_an_enum_value_spelled_unknown_is_chosen_by_number_or_full_label(pack):
+    q = question(pack, "tumor.primary_cancer")
+    assert (7, "unknown", "primary cancer unknown") in q.choices()
+    assert q.allowed.endswith("7 primary cancer unknown; unknown (= not given)")
+    assert parse_answer(q, "unknown").value is None, "the word alone means not given"
+    assert parse_answer(q, "7").value == "unknown"
+    assert parse_answer(q, "primary cancer unknown").value == "unknown"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("radiation, chemotherapy", ["radiation", "chemotherapy"]),
+    ("1; 3 ,surgery", ["radiation", "hormone_therapy", "surgery"]),
+    ("palliative care, 5", ["palliative_care"]),
+    ("none", []), ("-", []), ("unknown", None), ("", None),
+])
+def test_lists(pack, text, value):
+    assert parse_answer(question(pack, "treatments"), text).value == value
+
+
+@pytest.mark.parametrize("text", ["radiation, 9", "none, radiation", "cure", "radiation, unknown"])
+def test_list_items_outside_the_values_are_refused(pack, text):
+    with pytest.raises(AnswerError):
+        parse_answer(question(pack, "treatments"), text)
+
+
+def test_overall_health_takes_an_ecog_status_instead(pack):
+    q = question(pack, "overall_health")
+    assert parse_answer(q, "ecog 2") == Answer("ecog", 2)
+    assert parse_answer(q, "ECOG: 0") == Answer("ecog", 0)
+    assert parse_answer(q, "2") == Answer("overall_health", "fair")
+    with pytest.raises(AnswerError):
+        parse_answer(q, "ecog 5")
+
+
+def test_case_id_and_site_are_required(pack):
+    for q in (case_id_question(), site_question(pack)):
+        for text in ("", "unknown", "?"):
+            with pytest.raises(AnswerError, match="required"):
+                parse_answer(q, text)
+    with pytest.raises(AnswerError, match="letters, digits"):
+        parse_answer(case_id_question(), "jane doe")
+
+
+@pytest.mark.parametrize(("case_id", "kind"), [("2024-03-05", "full date"), ("00123456789", "long digit run")])
+def test_the_case_model_refuses_identifiers_in_the_label(case_id, kind):
+    answer = parse_answer(case_id_question(), case_id)
+    problem = answer_problem({}, answer)
+    assert kind in problem and case_id not in problem
+
+
+def test_answers_assemble_into_the_case_a_file_would_give():
+    answers = {"case_id": "a1", "site": "kidney", "tumor.size_mm": 39, "history.prior_cryoablation": False,
+               "treatments": [], "concerns.near_nerves": None, "ecog": 3}
+    data = case_data(answers)
+    assert data == {"case_id": "a1", "site": "kidney", "tumor": {"size_mm": 39},
+                    "history": {"prior_cryoablation": False}, "treatments": [], "ecog": 3}
+    assert parse_case(data) == parse_case(yaml.safe_load(yaml.safe_dump(data)))
+    assert parse_case(data).facts()["overall_health"] == "poor"
+
+
+# ---------------------------------------------------------------- the dialogue without a terminal
+
+def scripted(lines):
+    feed = iter(lines)
+    shown: list[str] = []
+
+    def ask(prompt):
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    return ask, shown.append, shown
+
+
+def test_dialogue_reasks_and_skips_what_no_rule_can_use(pack):
+    ask, say, shown = scripted(["2024-03-05", "b-7", "moon", "6", "no", "8", "yes", "", "", "no",
+                                "radiation", "unknown", "1", "", "", "", ""])
+    result = run(pack, ask, say)
+    text = "\n".join(shown)
+    assert "looks like a full date" in text and "2024-03-05" not in text
+    assert "'moon' is not one of the listed answers: 1 skin" in text
+    assert "not accepted: expected yes, no or unknown." in text
+    assert "not asked: Primary cancer (where the cancer started) [tumor.primary_cancer]" in text
+    assert "[goals]" in text and "not asked: Treatment goals [goals]" in text
+    assert result.data == {"case_id": "b-7", "site": "bone", "tumor": {"metastatic": False},
+                           "symptoms": {"fracture": True}, "history": {"prior_cryoablation": False},
+                           "treatments": ["radiation"], "ecog": 1}
+    assert result.skipped == ["tumor.primary_cancer", "symptoms.pain_score", "symptoms.bone_weakness",
+                              "history.regrowth", "history.symptoms_returned", "goals"]
+    assert result.unknown == ["symptoms.anemia", "symptoms.fatigue", "concerns.near_nerves",
+                              "concerns.bleeding_risk", "concerns.active_infection",
+                              "concerns.near_critical_structures"]
+    assert result.case.facts()["overall_health"] == "good"
+
+
+def test_site_from_the_command_line_is_checked_first(pack):
+    ask, say, _ = scripted([])
+    with pytest.raises(InputError, match="'moon' is not one of the listed answers: 1 skin, 2 liver"):
+        run(pack, ask, say, site="moon")
+    with pytest.raises(EOFError):
+        run(pack, ask, say, site="lung")
+
+
+# ---------------------------------------------------------------- the real program in a pseudo-terminal
+
+# Per site: what a person types for each question (by field; anything else is "unknown"),
+# one answer that is refused and re-asked, and the case file the test writes for the same answers.
+RUNS = {
+    "skin": ({"site": "skin", "tumor.histology": "2", "history.prior_cryoablation": "yes", "history.regrowth": "no",
+              "history.symptoms_returned": "?", "treatments": "radiation, chemotherapy", "overall_health": "good",
+              "concerns.near_nerves": "n", "concerns.active_infection": "yes"},
+             ("tumor.histology", "squamous"),
+             {"tumor": {"histology": "squamous_cell_carcinoma"},
+              "history": {"prior_cryoablation": True, "regrowth": False},
+              "treatments": ["radiation", "chemotherapy"], "overall_health": "good",
+              "concerns": {"near_nerves": False, "active_infection": True}}),
+    "liver": ({"site": "2", "tumor.surgically_difficult": "y", "treatments": "none", "overall_health": "fair",
+               "concerns.bleeding_risk": "yes", "history.prior_cryoablation": "no"},
+              ("tumor.surgically_difficult", "perhaps"),
+              {"tumor": {"surgically_difficult": True}, "history": {"prior_cryoablation": False},
+               "treatments": [], "overall_health": "fair", "concerns": {"bleeding_risk": True}}),
+    "prostate": ({"site": "prostate", "tumor.stage": "localized", "history.failed_treatments": "1; hormone therapy",
+                  "history.prior_cryoablation": "no", "overall_health": "ecog 1",
+                  "concerns.near_nerves": "yes"},
+                 ("history.failed_treatments", "radiation, 9"),
+                 {"tumor": {"stage": "localized"},
+                  "history": {"prior_cryoablation": False, "failed_treatments": ["radiation", "hormone_therapy"]},
+                  "ecog": 1, "concerns": {"near_nerves": True}}),
+    "kidney": ({"site": "4", "tumor.size_cm": "39 mm", "history.prior_cryoablation": "no", "ecog": "3",
+                "concerns.near_critical_structures": "no"},
+               ("tumor.size_cm", "60"),
+               {"tumor": {"size_mm": 39}, "history": {"prior_cryoablation": False}, "ecog": 3,
+                "concerns": {"near_critical_structures": False}}),
+    "lung": ({"site": "lung", "tumor.location": "peripheral", "history.regrowth": "yes", "overall_health": "poor"},
+             ("overall_health", "so-so"),
+             {"tumor": {"location": "peripheral"}, "history": {"regrowth": True}, "overall_health": "poor"}),
+    "bone": ({"site": "bone", "tumor.metastatic": "yes", "tumor.primary_cancer": "7", "symptoms.pain_score": "6",
+              "symptoms.fracture": "no", "goals": "cure, pain relief", "history.prior_cryoablation": "yes",
+              "history.symptoms_returned": "yes"},
+             ("symptoms.pain_score", "12"),
+             {"tumor": {"metastatic": True, "primary_cancer": "unknown"}, "symptoms": {"pain_score": 6,
+              "fracture": False}, "history": {"prior_cryoablation": True, "symptoms_returned": True},
+              "goals": ["cure", "pain_relief"]}),
+    "other": ({"overall_health": "good", "history.prior_cryoablation": "no",
+               "concerns.near_critical_structures": "yes"},
+              ("case_id", "15/03/2024"),
+              {"history": {"prior_cryoablation": False}, "overall_health": "good",
+               "concerns": {"near_critical_structures": True}}),
+}
+
+
+def spawn(args, cwd, **kwargs):
+    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+    return pexpect.spawn(COMMAND[0], COMMAND[1:] + args, cwd=str(cwd), env=env, encoding="utf-8",
+                         timeout=20, dimensions=(50, 120), **kwargs)
+
+
+def answer_all(child, typed, invalid):
+    """Answer every question by its [field] tag; return the fields asked, in order."""
+    asked = []
+    bad_field, bad_text = invalid
+    while child.expect([r"\[([a-z_.]+)\]\r\n", pexpect.EOF]) == 0:
+        name = child.match.group(1)
+        asked.append(name)
+        child.expect("> ")
+        if name == bad_field:
+            child.sendline(bad_text)
+            child.expect("not accepted: ")
+            child.expect("> ")
+        child.sendline(typed.get(name, "unknown"))
+    return asked
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_checklist_in_a_terminal_gives_the_same_report_as_a_case_file(pack, tmp_path, site):
+    typed, invalid, expected = RUNS[site]
+    typed = {"case_id": f"e2e-{site}", **typed}
+    args = ["checklist", "--format", "json", "--save", "case.yaml"] + (["--site", "other"] if site == "other" else [])
+    child = pexpect.spawn("/bin/sh", ["-c", shlex.join(COMMAND + args) + " > report.json"], cwd=str(tmp_path),
+                          env={**os.environ, "NO_COLOR": "1"}, encoding="utf-8", timeout=20)
+    asked = answer_all(child, typed, invalid)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert asked[0] == "case_id" and ("site" in asked) == (site != "other")
+    specific = {f for fields in SITE_FIELDS.values() for f in fields}
+    assert {f for f in asked if f in specific} <= SITE_FIELDS[site]
+    printed = (tmp_path / "report.json").read_text()
+
+    # the saved answers, read back by `cryoelig check`
+    checked = CliRunner().invoke(app, ["check", str(tmp_path / "case.yaml"), "--format", "json"])
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout == printed
+
+    # a case file with the same answers, written by the test
+    case_file = tmp_path / "expected.yaml"
+    case_file.write_text(yaml.safe_dump({"case_id": f"e2e-{site}", "site": site, **expected}))
+    from cryoelig.readers import read_case
+
+    report = build_reports([read_case(str(case_file))], pack)[0]
+    assert render(report, "json") == printed
+    assert json.loads(printed)["case_id"] == f"e2e-{site}"
+
+
+def test_kidney_questions_in_order_with_followups(tmp_path):
+    child = spawn(["checklist", "--format", "markdown"], tmp_path)
+    typed, invalid, _ = RUNS["kidney"]
+    asked = answer_all(child, {"case_id": "k2", **typed}, invalid)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 0
+    assert asked == ["case_id", "site", "tumor.size_cm", "history.prior_cryoablation", "treatments",
+                     "overall_health", "ecog", "concerns.near_nerves", "concerns.bleeding_risk",
+                     "concerns.active_infection", "concerns.near_critical_structures"]
+    assert "Kidney tumor of 3.9 cm" in output
+
+
+def test_rich_summary_for_a_person_at_a_terminal(tmp_path):
+    child = spawn(["checklist", "--site", "lung", "--sources"], tmp_path)
+    child.logfile_read = transcript = io.StringIO()
+    asked = answer_all(child, {"case_id": "lung-3", "tumor.location": "1"}, (None, None))
+    child.close()
+    output = transcript.getvalue()
+    assert child.exitstatus == 0
+    assert asked[:2] == ["case_id", "tumor.location"]
+    assert "Site: lung (given on the command line)" in output
+    assert 'why asked: lung.peripheral, lung.central (source: "' in output
+    assert "Points to discuss with the multidisciplinary team: case lung-3" in output
+    assert "Missing information" in output and "near the edge of the lung" in output
+
+
+def test_ctrl_c_cancels_without_saving(tmp_path):
+    child = spawn(["checklist", "--save", "case.yaml"], tmp_path)
+    child.expect(r"\[case_id\]")
+    child.expect("> ")
+    child.sendline("c-1")
+    child.expect(r"\[site\]")
+    child.expect("> ")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "cryoelig: error: checklist cancelled, nothing saved" in child.before
+    assert "Traceback" not in child.before
+    assert not (tmp_path / "case.yaml").exists()
+
+
+def test_end_of_input_cancels_with_exit_2(tmp_path):
+    child = spawn(["checklist", "--site", "skin", "--save", "case.yaml"], tmp_path)
+    child.expect("> ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert "checklist cancelled (input ended before the last question), nothing saved" in child.before
+    assert "Traceback" not in child.before and not (tmp_path / "case.yaml").exists()
+
+
+def test_errors_are_one_line_and_exit_2(tmp_path):
+    existing = tmp_path / "case.yaml"
+    existing.write_text("kept")
+    runner = CliRunner()
+    result = runner.invoke(app, ["checklist", "--save", str(existing)])
+    assert result.exit_code == 2 and existing.read_text() == "kept"
+    assert result.stderr.count("\n") == 1 and "add --force" in result.stderr
+    result = runner.invoke(app, ["checklist", "--site", "moon"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("cryoelig: error: field 'site'")
+    result = runner.invoke(app, ["checklist", "--save", str(tmp_path)])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "is a folder" in result.stderr
+    result = runner.invoke(app, ["checklist", "--save", str(tmp_path / "no" / "case.yaml")])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    result = runner.invoke(app, ["checklist", "--pack", str(tmp_path)])
+    assert result.exit_code == 2 and "not a rule pack folder" in result.stderr
+
+
+def test_scripted_answers_from_a_pipe_and_force_overwrite(tmp_path):
+    existing = tmp_path / "case.yaml"
+    existing.write_text("old")
+    answers = "p-1\nprostate\nlocalized\n\n\n\n\n\n\n\n\n\n\n\n"
+    result = CliRunner().invoke(app, ["checklist", "--save", str(existing), "--force", "-f", "json"], input=answers)
+    assert result.exit_code == 0, result.output
+    saved = yaml.safe_load(existing.read_text())
+    assert saved == {"case_id": "p-1", "site": "prostate", "tumor": {"stage": "localized"}}
+    assert json.loads(result.stdout)["findings"][0]["rule"]
+    assert "> localized" in result.stderr, "piped answers are echoed into the transcript"
+
+
+def test_help_has_an_example():
+    result = CliRunner().invoke(app, ["checklist", "--help"])
+    assert result.exit_code == 0
+    assert "Example: cryoelig checklist --site kidney --save case.yaml" in result.stdout
+    assert not directive_words(result.stdout)
