@@ -152,7 +152,7 @@ def _fill(text: str, facts: dict[str, Any]) -> str:
 _RESULT = {True: "met", False: "not met", None: "unknown"}
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
@@ -173,7 +173,7 @@ class _Explainer:
                 out.append(Clause(clause=leaf.text, field=None, value=value, result=_RESULT[result]))
             else:
                 out.append(Clause(clause=leaf.text, field=leaf.field,
-                                  value=_json_value(self.facts.get(leaf.field)), result=_RESULT[result]))
+                                  value=json_value(self.facts.get(leaf.field)), result=_RESULT[result]))
         return out
 
 
@@ -323,7 +323,7 @@ def build_report(case: Case, pack: Pack, fired: frozenset[str] | None = None,
     missing = [_missing_item(pack, name, tuple(waiting[name])) for name in case_fields() if name in waiting]
     return Report(
         case_id=case.case_id, site=case.site,
-        facts={name: _json_value(facts[name]) for name in case_fields() if name in facts},
+        facts={name: json_value(facts[name]) for name in case_fields() if name in facts},
         input_notes=case.input_notes(), findings=findings, missing=missing,
         not_applicable=not_applicable, derived=derived,
         pack=PackRef(name=pack.name, version=pack.version, sha256=pack.sha256),

@@ -1,0 +1,210 @@
+"""The printable report of one case: a self-contained HTML page, and the same in Markdown.
+
+Why self-contained: the page is printed or attached to a meeting record, often offline, so
+it carries its own CSS, loads nothing (a Content-Security-Policy forbids any fetch), runs
+no script, and escapes every text that comes from the case or the pack. Sections, in order:
+the non-diagnostic notice, case facts, points grouped by kind (each with its rule, basis
+and source quotes), missing information, optionally the rules that did not apply, and the
+pack name, version and hash.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..report import Clause, Finding, Report, format_value
+from . import GROUPS, clause_text, pack_line
+
+TITLE = "Points to discuss with the multidisciplinary team"
+
+CSS = """
+:root { --ink: #1b1f23; --muted: #57606a; --line: #d0d7de;
+        --supporting: #1a7f37; --caution: #9a6700; --context: #0969da; --missing: #8250df; }
+* { box-sizing: border-box; }
+html { font: 10.5pt/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: var(--ink); background: #fff; }
+body { max-width: 60rem; margin: 0 auto; padding: 1.2rem 1.5rem; }
+h1 { font-size: 1.35rem; margin: 0 0 .2rem; }
+h2 { font-size: 1.05rem; margin: 1rem 0 .35rem; padding-bottom: .15rem; border-bottom: 1px solid var(--line); }
+.case { margin: 0 0 .5rem; color: var(--muted); }
+.notice { border: 2px solid var(--ink); padding: .45rem .7rem; margin: .5rem 0 .8rem; font-weight: 600; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .18rem .5rem; border-bottom: 1px solid var(--line); }
+th { font-weight: 600; width: 40%; }
+td code, th code { color: var(--muted); font-size: .85em; }
+.facts { columns: 2; column-gap: 2rem; }
+.facts div { break-inside: avoid; display: flex; justify-content: space-between; gap: 1rem;
+             border-bottom: 1px solid var(--line); padding: .12rem 0; }
+.facts dt { font-weight: 600; } .facts dd { margin: 0; text-align: right; }
+ol.points { margin: 0; padding-left: 1.4rem; }
+ol.points li { margin: 0 0 .55rem; padding-left: .5rem; border-left: 3px solid var(--kind); break-inside: avoid; }
+section.supporting { --kind: var(--supporting); } section.caution { --kind: var(--caution); }
+section.context { --kind: var(--context); } section.missing { --kind: var(--missing); }
+section h2 .count { color: var(--kind); }
+.point { margin: 0; }
+.basis, .rule { margin: .1rem 0 0; color: var(--muted); font-size: .88em; }
+.basis .unknown { color: var(--caution); } .basis .notmet { color: #cf222e; }
+blockquote { margin: .15rem 0 0; padding: 0 0 0 .6rem; border-left: 2px solid var(--line); font-size: .88em;
+             font-style: italic; }
+blockquote cite { font-style: normal; color: var(--muted); }
+.waiting { color: var(--muted); font-size: .88em; }
+.none { color: var(--muted); font-style: italic; margin: 0; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }
+footer p { margin: .1rem 0; }
+footer { margin-top: 1.2rem; padding-top: .4rem; border-top: 1px solid var(--line); color: var(--muted);
+         font-size: .85em; word-break: break-all; }
+@page { size: A4; margin: 10mm; }
+@media print {
+  html { font-size: 7.6pt; line-height: 1.25; }
+  body { max-width: none; padding: 0; }
+  main { column-count: 2; column-gap: 7mm; }
+  main section:first-child h2 { margin-top: 0; }
+  ol.points li { margin-bottom: .35rem; break-inside: auto; }
+  .why, .facts code { display: none; }
+  .facts { column-count: 3; }
+  blockquote { line-height: 1.2; }
+  h2 { margin: .6rem 0 .25rem; }
+  h2 { break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _clause_html(clause: Clause) -> str:
+    css = clause.result.replace(" ", "")
+    return f'<span class="{css}">{_e(clause_text(clause))}</span>'
+
+
+def _finding_html(f: Finding, cite: bool) -> str:
+    """One point: its text, rule, factor and basis, and each source quote (cited by id when
+    the report quotes more than one source; the footer names every source)."""
+    quotes = "".join(
+        f"<blockquote>\u201c{_e(s.quote)}\u201d"
+        + (f" <cite>\u2014 <code>{_e(s.source)}</code></cite>" if cite else "") + "</blockquote>"
+        for s in f.sources)
+    basis = "; ".join(_clause_html(c) for c in f.basis)
+    return (f'<li><p class="point">{_e(f.text)}</p>'
+            f'<p class="basis">Rule <code>{_e(f.rule)}</code> \u00b7 factor <code>{_e(f.factor)}</code> '
+            f"\u00b7 basis: {basis}</p>{quotes}</li>")
+
+
+def to_html(report: Report, labels: dict[str, str] | None = None, why_not: bool = False) -> str:
+    """The report as one self-contained HTML page (deterministic for a case and a pack)."""
+    labels = labels or {}
+    out = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="generator" content="cryoelig">',
+        f"<title>{_e(TITLE)}: case {_e(report.case_id)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
+        "<header>", f"<h1>{_e(TITLE)}</h1>",
+        f'<p class="case">Case <strong>{_e(report.case_id)}</strong> \u00b7 site '
+        f"<strong>{_e(format_value(report.site))}</strong> \u00b7 {len(report.findings)} points, "
+        f"{len(report.missing)} missing</p>",
+        f'<p class="notice" role="note" id="notice">{_e(report.disclaimer)}</p>', "</header>",
+        '<section id="facts"><h2>Case facts</h2><dl class="facts">',
+    ]
+    for name, value in report.facts.items():
+        label = labels.get(name, name)
+        out.append(f'<div><dt>{_e(label)} <code>{_e(name)}</code></dt><dd>{_e(format_value(value))}</dd></div>')
+    out.append("</dl>")
+    if report.input_notes:
+        out.append("<ul>" + "".join(f"<li>Input: {_e(n)}</li>" for n in report.input_notes) + "</ul>")
+    out.append("</section>")
+    cite = len({s.source for f in report.findings for s in f.sources}) > 1
+    out.append("<main>")
+    for kind, title in GROUPS:
+        items = [f for f in report.findings if f.kind == kind]
+        out.append(f'<section class="{kind}" id="{kind}"><h2>{_e(title)} <span class="count">({len(items)})'
+                   "</span></h2>")
+        if items:
+            out.append('<ol class="points">' + "".join(_finding_html(f, cite) for f in items) + "</ol>")
+        else:
+            out.append('<p class="none">None raised by the rule pack.</p>')
+        out.append("</section>")
+    out.append(f'<section class="missing" id="missing"><h2>Missing information <span class="count">'
+               f"({len(report.missing)})</span></h2>")
+    if report.missing:
+        out.append('<ol class="points">')
+        for m in report.missing:
+            rules = ", ".join(f"<code>{_e(r)}</code>" for r in m.rules)
+            out.append(f'<li><p class="point"><strong>{_e(m.label)}</strong> <code>{_e(m.field)}</code> '
+                       f'<span class="waiting">\u00b7 rules waiting: {rules}</span></p>'
+                       f'<p class="basis why">{_e(m.why)}</p></li>')
+        out.append("</ol>")
+    else:
+        out.append('<p class="none">Nothing the rule pack reads is missing.</p>')
+    out.append("</section>")
+    if why_not:
+        out.append('<section id="why-not"><h2>Rules that did not apply</h2><table><thead><tr><th>rule</th>'
+                   "<th>clause not met, with the case value</th></tr></thead><tbody>")
+        for na in report.not_applicable:
+            out.append(f"<tr><td><code>{_e(na.rule)}</code></td><td>"
+                       + "; ".join(_e(clause_text(c)) for c in na.clauses) + "</td></tr>")
+        out.append("</tbody></table></section>")
+    out.append("</main>")
+    sources = {s.source: s.title for f in report.findings for s in f.sources}
+    cited = "; ".join(f"<code>{_e(k)}</code>: {_e(v)}" for k, v in sources.items())
+    out += [f'<footer id="pack"><p>{_e(pack_line(report))} \u00b7 report schema version {report.schema_version}</p>'
+            + (f"<p>Sources quoted: {cited}</p>" if cited else "") + "</footer>", "</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- the same report in Markdown
+
+def _md(text: str) -> str:
+    for ch in ("\\", "`", "*", "_", "<", ">", "[", "]", "|"):
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _md_clause(clause: Clause) -> str:
+    """A basis clause with the clause itself as code, so it reads as written in the pack."""
+    code = f"`{clause.clause}`"
+    if clause.field is None:
+        return f"{code}{f' ({_md(str(clause.value))})' if clause.value else ''}: {clause.result}"
+    return f"{code} (case: {_md(format_value(clause.value))}): {clause.result}"
+
+
+def to_printable_markdown(report: Report, labels: dict[str, str] | None = None, why_not: bool = False) -> str:
+    """The printable report in Markdown: the same sections as the HTML page."""
+    labels = labels or {}
+    out = [f"# {TITLE}", "", f"Case **{_md(report.case_id)}** \u00b7 site **{_md(format_value(report.site))}**",
+           "", f"> **{_md(report.disclaimer)}**", "", "## Case facts", "", "| fact | field | value |",
+           "|---|---|---|"]
+    for name, value in report.facts.items():
+        out.append(f"| {_md(labels.get(name, name))} | `{name}` | {_md(format_value(value))} |")
+    out.append("")
+    out += [f"- Input: {_md(n)}" for n in report.input_notes]
+    if report.input_notes:
+        out.append("")
+    for kind, title in GROUPS:
+        items = [f for f in report.findings if f.kind == kind]
+        out += [f"## {title} ({len(items)})", ""]
+        if not items:
+            out += ["None raised by the rule pack.", ""]
+        for i, f in enumerate(items, 1):
+            out.append(f"{i}. {_md(f.text)}")
+            out.append(f"   - Rule `{f.rule}` \u00b7 factor `{f.factor}`")
+            out.append("   - Basis: " + "; ".join(_md_clause(c) for c in f.basis))
+            out += [f"   - Source `{s.source}` ({_md(s.title)}): \u201c{_md(s.quote)}\u201d" for s in f.sources]
+        if items:
+            out.append("")
+    out += [f"## Missing information ({len(report.missing)})", ""]
+    for m in report.missing:
+        out.append(f"- **{_md(m.label)}** (`{m.field}`): {_md(m.why)} Rules waiting: "
+                   + ", ".join(f"`{r}`" for r in m.rules))
+    if not report.missing:
+        out.append("Nothing the rule pack reads is missing.")
+    out.append("")
+    if why_not:
+        out += ["## Rules that did not apply", "", "| rule | clause not met, with the case value |", "|---|---|"]
+        out += [f"| `{na.rule}` | " + "; ".join(_md_clause(c) for c in na.clauses).replace("|", "\\|") + " |"
+                for na in report.not_applicable]
+        out.append("")
+    out += ["---", "", f"{_md(pack_line(report))} \u00b7 report schema version {report.schema_version}", ""]
+    return "\n".join(out)
