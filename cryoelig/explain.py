@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .case import Case
 from .conditions import Condition, Leaf, Tri
-from .report import Report, SourceQuote, json_value, build_reports, format_value
+from .report import Report, SourceQuote, build_reports, format_value, json_value
 from .rulepack import Pack, Rule
 
 Result = Literal["met", "not met", "unknown"]
