@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from .errors import InputError, Problem
 from .identifiers import find_identifier, is_identifying_field
+from .wording import neutral_message
 
 SCHEMA_VERSION = 1
 
@@ -140,7 +141,7 @@ class Case(BaseModel):
         for name in _identifying_names(data):
             raise PydanticCustomError(
                 "identifier",
-                "identifying field '{field}' is refused: cases must be de-identified",
+                "identifying field '{field}' is refused: cryoelig takes de-identified cases only",
                 {"field": name},
             )
         return data
@@ -266,7 +267,7 @@ def problems_from_validation(error: ValidationError, file: str | None, row: int 
         loc = [str(p) for p in item["loc"]]
         field = ".".join(loc) or None
         reason = item["type"]
-        message = item["msg"]
+        message = neutral_message(item["msg"])
         if reason == "extra_forbidden":
             message = "unknown field (not in the case schema; check the spelling)"
         elif reason == "identifier":
@@ -282,7 +283,8 @@ def problems_from_validation(error: ValidationError, file: str | None, row: int 
 def parse_case(data: Any, file: str | None = None, row: int | None = None) -> Case:
     """Validate raw data into a Case or raise InputError naming file, row and field."""
     if not isinstance(data, dict):
-        raise InputError([Problem("a case must be a mapping of fields", file=file, row=row)])
+        message = "a case is a mapping of fields (name: value), not a list or a single value"
+        raise InputError([Problem(message, file=file, row=row)])
     try:
         return Case.model_validate(data)
     except ValidationError as error:

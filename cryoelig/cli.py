@@ -146,7 +146,7 @@ def rules_test(
     pack_dir: PackOption = None,
     engine: Annotated[bool, typer.Option("--engine/--no-engine", help="Run through durable_rules.")] = True,
 ) -> None:
-    """Run the pack's scenarios (rules/scenarios/*.yaml): the factors each case must and must not produce.
+    """Run the pack's scenarios (rules/scenarios/*.yaml): the factors each case is expected to produce or not.
 
     Example: cryoelig rules test
     """
@@ -191,3 +191,7 @@ def main() -> None:
         sys.stderr.write("cryoelig: interrupted\n")
         raise SystemExit(130) from None
     raise SystemExit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

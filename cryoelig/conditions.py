@@ -187,7 +187,7 @@ def make_leaf(field_name: str, op: str, value: Any = None) -> Leaf:
 def parse_leaf(text: str) -> Leaf:
     """Parse one clause, checking the field and its values against the case schema."""
     if not isinstance(text, str):
-        raise ConditionError(f"a clause must be text, got {type(text).__name__}: {text!r}")
+        raise ConditionError(f"a clause is text, got {type(text).__name__}: {text!r}")
     match = _LEAF.match(text)
     if not match:
         raise ConditionError(

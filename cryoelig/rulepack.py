@@ -435,7 +435,7 @@ def _lint_words(what: str, text: str, file: str, line: int | None, problems: lis
     if words:
         problems.append(Problem(
             f"{what}: directive wording {sorted(set(w.lower() for w in words))}; findings name points "
-            "to discuss and never recommend", file=file, line=line))
+            "to discuss, never a course of action", file=file, line=line))
 
 
 def _check_quote(source: str, quote: str, normalised_sources: dict[str, str], file: str,

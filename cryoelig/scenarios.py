@@ -1,4 +1,4 @@
-"""Rule tests as data: example cases with the factors they must and must not produce.
+"""Rule tests as data: example cases with the factors they are expected to produce and not to produce.
 
 Why data: a clinician reviewing the pack can read and add scenarios without Python;
 pytest and `cryoelig rules test` run the same files through the engine.
@@ -81,8 +81,8 @@ def run_scenarios(pack: Pack, use_engine: bool = True) -> list[ScenarioResult]:
             if factor not in known:
                 result.failures.append(f"names unknown factor '{factor}'")
         result.failures += [f"expected factor {f} was not produced" for f in exp.factors if f not in produced]
-        result.failures += [f"factor {f} was produced but must not be" for f in exp.not_factors if f in produced]
+        result.failures += [f"factor {f} was produced but is expected absent" for f in exp.not_factors if f in produced]
         result.failures += [f"{m} not listed as missing information" for m in exp.missing if m not in missing]
-        result.failures += [f"{m} listed as missing but must not be" for m in exp.not_missing if m in missing]
+        result.failures += [f"{m} listed as missing but is expected not to be" for m in exp.not_missing if m in missing]
         results.append(result)
     return results

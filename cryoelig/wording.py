@@ -18,3 +18,9 @@ DIRECTIVE = re.compile(
 def directive_words(text: str) -> list[str]:
     """The directive words found in a text (empty when it is clean)."""
     return [m.group(0) for m in DIRECTIVE.finditer(text)]
+
+
+def neutral_message(message: str) -> str:
+    """pydantic's 'Input should be ...' in the tool's own voice: no directive word in any output."""
+    message = re.sub(r"\bInput should (?:be|have) ", "expected ", message)
+    return re.sub(r"\bshould\b", "is expected to", message)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PRESENTATION = {"cli.py", "commands", "render"}
+PRESENTATION = {"cli.py", "__main__.py", "commands", "render"}
 
 
 def library_modules() -> list[str]:

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cryoelig.cli import app
+from cryoelig.wording import directive_words
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -75,6 +76,7 @@ def test_bad_input_is_one_line_per_problem_and_exit_2(tmp_path, content, name, e
     assert expected in result.stderr and str(path) in result.stderr
     assert "Traceback" not in result.output + result.stderr
     assert "555-123-4567" not in result.stderr and "someone" not in result.stderr
+    assert directive_words(result.stderr) == []
 
 
 def test_several_problems_each_on_its_own_line(tmp_path):

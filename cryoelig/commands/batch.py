@@ -1,3 +1,141 @@
-"""CLI commands: batch (registered on cryoelig.cli.app when imported)."""
+"""CLI commands: batch and summarize (registered on cryoelig.cli.app when imported).
+
+Why here: progress display and rich tables are presentation; the streaming, parallel and
+resumable run itself lives in cryoelig.batch, which imports neither typer nor rich.
+"""
 
 from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli import PackOption, app, fail, user_errors
+
+
+def _plain_progress(every: float = 5.0):  # noqa: ANN202 - a callback
+    """Periodic plain lines when stderr is not a terminal."""
+    start = time.monotonic()
+    last = [start]
+
+    def report(rows: int, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - last[0] < every:
+            return
+        last[0] = now
+        rate = rows / max(now - start, 1e-9)
+        share = f" ({100 * done / total:.0f}%)" if total else ""
+        sys.stderr.write(f"cryoelig: {rows} rows done{share}, {rate:.0f} rows/s\n")
+        sys.stderr.flush()
+
+    return report
+
+
+@app.command()
+def batch(
+    input_path: Annotated[str, typer.Argument(
+        metavar="INPUT", help="A .csv or .jsonl file, a folder of .yaml/.json cases, or - (JSONL on stdin).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results: .jsonl (one report per line) or .csv.")],
+    errors: Annotated[Path | None, typer.Option(
+        "--errors", help="Error file (JSONL); default: <out name>.errors.jsonl next to --out.")] = None,
+    summary: Annotated[Path | None, typer.Option("--summary", help="Also write the summary as JSON.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
+                                             help="Worker processes (default: the number of CPUs).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run of the same command.")
+                      ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; one line of counts at the end.")
+                     ] = False,
+    chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1, hidden=True)] = 500,
+    checkpoint_seconds: Annotated[float, typer.Option("--checkpoint-seconds", min=0, hidden=True)] = 1.0,
+    pack_dir: PackOption = None,
+) -> None:
+    """Review many de-identified cases: results, errors and a summary; nothing lost.
+
+    Exit code 0: every row gave a result; 1: some rows are in the error file; 2: the input
+    cannot be read at all; 130: interrupted (run again with --resume).
+
+    Example: cryoelig batch examples/cases.csv --out results.jsonl --summary summary.json
+    """
+    from ..batch import BatchInterrupted, BatchOptions, default_jobs, run_batch
+
+    opts = BatchOptions(input=input_path, out=out, errors=errors, summary=summary,
+                        jobs=jobs or default_jobs(), resume=resume, pack_dir=pack_dir, chunk_rows=chunk_rows,
+                        checkpoint_seconds=checkpoint_seconds)
+
+    def note(text: str) -> None:
+        sys.stderr.write(f"cryoelig: {text}\n")
+
+    try:
+        with user_errors():
+            if quiet:
+                result = run_batch(opts, notes=note)
+            elif sys.stderr.isatty():
+                result = _run_with_bar(opts, note)
+            else:
+                result = run_batch(opts, progress=_plain_progress(), notes=note)
+    except BatchInterrupted as stop:
+        sys.stderr.write(f"cryoelig: {stop}\n")
+        raise typer.Exit(130) from None
+    _finish(result.summary, quiet, f"results: {result.out}; errors: {result.errors}")
+    raise typer.Exit(result.exit_code)
+
+
+def _run_with_bar(opts, note):  # noqa: ANN001, ANN202
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from ..batch import run_batch
+
+    console = Console(stderr=True)
+    start = time.monotonic()
+    with Progress(TextColumn("[bold]batch"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TextColumn("{task.fields[rows]} rows"), TextColumn("{task.fields[rate]} rows/s"),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                  console=console, transient=False) as bar:
+        task = bar.add_task("batch", total=None, rows=0, rate=0)
+
+        def update(rows: int, done: int, total: int | None) -> None:
+            rate = rows / max(time.monotonic() - start, 1e-9)
+            bar.update(task, completed=done, total=total, rows=rows, rate=f"{rate:.0f}")
+
+        return run_batch(opts, progress=update, notes=lambda text: console.print(f"cryoelig: {text}"))
+
+
+def _finish(summary: dict, quiet: bool, where: str) -> None:
+    from ..render.summary import counts_line
+
+    if quiet:
+        sys.stderr.write(f"cryoelig: {counts_line(summary)}\n")
+        return
+    from ..render.summary import print_summary
+
+    print_summary(summary)
+    typer.echo(counts_line(summary) + (f"; {where}" if where else ""))
+
+
+@app.command()
+def summarize(
+    results: Annotated[str, typer.Argument(help="A results file written by cryoelig batch --out *.jsonl.")],
+    errors: Annotated[str | None, typer.Option("--errors", help="The run's error file (JSONL).")] = None,
+    summary: Annotated[Path | None, typer.Option("--summary", help="Also write the summary as JSON.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary JSON instead of tables.")] = False,
+) -> None:
+    """Recompute a batch summary from its results (and error) files.
+
+    Example: cryoelig summarize results.jsonl --errors results.errors.jsonl
+    """
+    from ..batch import summarize_files, summary_json, write_atomic
+
+    with user_errors():
+        if results.lower().endswith(".csv"):
+            fail([f"{results}: summarize reads JSONL results (cryoelig batch --out results.jsonl)"])
+        data = summarize_files(results, errors)
+        if summary is not None:
+            write_atomic(summary, summary_json(data).encode())
+    if as_json:
+        sys.stdout.write(summary_json(data))
+    else:
+        _finish(data, False, "")

@@ -1,0 +1,5 @@
+"""`python -m cryoelig ...` behaves as `cryoelig ...`."""
+
+from cryoelig.cli import main
+
+main()
