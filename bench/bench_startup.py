@@ -25,6 +25,11 @@ BASELINE_WITH_MODELS = "import typer, rich, durable.lang; from pydantic import B
 CASE = ROOT / "examples" / "kidney-small.yaml"
 
 
+# As on a user's machine: Python may cache compiled modules (some shells export
+# PYTHONDONTWRITEBYTECODE=1, which would recompile cryoelig's own modules on every run).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def median_seconds(cmd: list[str], runs: int) -> tuple[float, float]:
     """Median wall time and median CPU time (user + system) of a command, in seconds.
 
@@ -33,7 +38,7 @@ def median_seconds(cmd: list[str], runs: int) -> tuple[float, float]:
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=ENV)
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -49,8 +54,8 @@ def in_process_costs() -> str:
         "engine compile {1000*(t2-t1):.1f} ms')"
     )
     cached = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
-                            cwd=ROOT).stdout.strip()
-    env = {**os.environ, "CRYOELIG_NO_CACHE": "1"}
+                            cwd=ROOT, env=ENV).stdout.strip()
+    env = {**ENV, "CRYOELIG_NO_CACHE": "1"}
     fresh = subprocess.run([sys.executable, "-c", code.replace("cache on", "cache off")], check=True,
                            capture_output=True, text=True, cwd=ROOT, env=env).stdout.strip()
     return cached + "\n" + fresh

@@ -5,7 +5,6 @@ so units, ranges, enums and the identifier guard are enforced in one place.
 Fields the case does not give stay None: unknown, never false.
 """
 
-from __future__ import annotations
 
 import functools
 import math
@@ -77,7 +76,7 @@ class Tumor(_Part):
     primary_cancer: PrimaryCancer | None = Field(None, description="bone metastases: where the cancer started")
 
     @model_validator(mode="after")
-    def _mm_to_cm(self) -> Tumor:
+    def _mm_to_cm(self) -> "Tumor":
         if self.size_mm is None:
             return self
         from_mm = round(self.size_mm / 10, 6)

@@ -6,7 +6,6 @@ report built from engine output is cross-checked against the Python evaluator, s
 can never silently disagree.
 """
 
-from __future__ import annotations
 
 import functools
 from collections.abc import Iterable

@@ -5,7 +5,6 @@ rule names a known factor, reads known fields, cites a quote found verbatim in i
 and uses no directive wording. Every problem is reported in one run with file and line.
 """
 
-from __future__ import annotations
 
 import functools
 import hashlib
