@@ -1,49 +1,66 @@
-"""Markdown rendering of a Report, for handouts, tickets and slides."""
+"""Markdown rendering of a Report, for handouts, tickets and slides (one renderer for every command)."""
 
 from __future__ import annotations
 
-from ..report import Report, format_value
-from . import GROUPS, clause_text, pack_line
+from ..report import Clause, Report, format_value
+from . import GROUPS, pack_line
+
+TITLE = "Points to discuss with the multidisciplinary team"
 
 
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
+def _md(text: str) -> str:
+    for ch in ("\\", "`", "*", "_", "<", ">", "[", "]", "|"):
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
-def to_markdown(report: Report, sources: bool = False, why_not: bool = False) -> str:
-    lines = [f"# Points to discuss with the multidisciplinary team: case {report.case_id}", ""]
-    lines += [f"*{report.disclaimer}*", "", f"Site: **{format_value(report.site)}**", ""]
-    for note in report.input_notes:
-        lines.append(f"- Input: {note}")
+def _md_clause(clause: Clause) -> str:
+    """A basis clause with the clause itself as code, so it reads as written in the pack."""
+    code = f"`{clause.clause}`"
+    if clause.field is None:
+        return f"{code}{f' ({_md(str(clause.value))})' if clause.value else ''}: {clause.result}"
+    return f"{code} (case: {_md(format_value(clause.value))}): {clause.result}"
+
+
+def to_markdown(report: Report, sources: bool = False, why_not: bool = False, facts: bool = False,
+                labels: dict[str, str] | None = None) -> str:
+    """The report in Markdown (`check --format markdown`, `report --out x.md`): points by kind with
+    basis, optionally sources, case facts and the rules that did not apply."""
+    labels = labels or {}
+    out = [f"# {TITLE}", "", f"Case **{_md(report.case_id)}** \u00b7 site **{_md(format_value(report.site))}**",
+           "", f"> **{_md(report.disclaimer)}**", ""]
+    if facts:
+        out += ["## Case facts", "", "| fact | field | value |", "|---|---|---|"]
+        for name, value in report.facts.items():
+            out.append(f"| {_md(labels.get(name, name))} | `{name}` | {_md(format_value(value))} |")
+        out.append("")
+    out += [f"- Input: {_md(n)}" for n in report.input_notes]
     if report.input_notes:
-        lines.append("")
+        out.append("")
     for kind, title in GROUPS:
         items = [f for f in report.findings if f.kind == kind]
-        lines += [f"## {title}", ""]
+        out += [f"## {title} ({len(items)})", ""]
         if not items:
-            lines += ["None raised by the rule pack.", ""]
-        for f in items:
-            lines.append(f"- **{f.text}**")
-            lines.append(f"  - Rule `{f.rule}` (factor `{f.factor}`); basis: "
-                         + "; ".join(clause_text(c) for c in f.basis))
+            out += ["None raised by the rule pack.", ""]
+        for i, f in enumerate(items, 1):
+            out.append(f"{i}. {_md(f.text)}")
+            out.append(f"   - Rule `{f.rule}` \u00b7 factor `{f.factor}`")
+            out.append("   - Basis: " + "; ".join(_md_clause(c) for c in f.basis))
             if sources:
-                for s in f.sources:
-                    lines.append(f"  - Source `{s.source}` ({s.title}): \u201c{s.quote}\u201d")
-        lines.append("")
-    lines += ["## Missing information", ""]
-    if not report.missing:
-        lines += ["Nothing the rule pack reads is missing.", ""]
+                out += [f"   - Source `{s.source}` ({_md(s.title)}): \u201c{_md(s.quote)}\u201d" for s in f.sources]
+        if items:
+            out.append("")
+    out += [f"## Missing information ({len(report.missing)})", ""]
     for m in report.missing:
-        lines.append(f"- **{m.label}** (`{m.field}`): {m.why} Rules waiting: "
-                     + ", ".join(f"`{r}`" for r in m.rules))
-    if report.missing:
-        lines.append("")
+        out.append(f"- **{_md(m.label)}** (`{m.field}`): {_md(m.why)} Rules waiting: "
+                   + ", ".join(f"`{r}`" for r in m.rules))
+    if not report.missing:
+        out.append("Nothing the rule pack reads is missing.")
+    out.append("")
     if why_not:
-        lines += ["## Rules that did not apply", "", "| rule | kind | clause not met, with the case value |",
-                  "|---|---|---|"]
-        for na in report.not_applicable:
-            lines.append(f"| `{na.rule}` | {na.kind} | "
-                         + _escape("; ".join(clause_text(c) for c in na.clauses)) + " |")
-        lines.append("")
-    lines += ["---", "", pack_line(report), ""]
-    return "\n".join(lines)
+        out += ["## Rules that did not apply", "", "| rule | clause not met, with the case value |", "|---|---|"]
+        out += [f"| `{na.rule}` | " + "; ".join(_md_clause(c) for c in na.clauses).replace("|", "\\|") + " |"
+                for na in report.not_applicable]
+        out.append("")
+    out += ["---", "", f"{_md(pack_line(report))} \u00b7 report schema version {report.schema_version}", ""]
+    return "\n".join(out)
