@@ -59,3 +59,36 @@ def test_user_guide_covers_every_command():
     guide = (DOCS / "user-guide.md").read_text(encoding="utf-8")
     for path in COMMANDS:
         assert f"cryoelig {' '.join(path)}" in guide, f"docs/user-guide.md does not show `cryoelig {' '.join(path)}`"
+
+
+def _documented_commands():
+    """Console blocks of the user guide with one read-only `cryoelig` command and its shown output."""
+    import re
+
+    text = (ROOT / "docs" / "user-guide.md").read_text()
+    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        lines = block.splitlines()
+        if not lines[0].startswith("$ cryoelig ") or sum(line.startswith("$ ") for line in lines) != 1:
+            continue
+        command = lines[0][2:]
+        if any(word in command for word in ("--out", " batch", " checklist", " summarize", "|")):
+            continue
+        yield command, [line.rstrip() for line in lines[1:] if line.strip() not in ("", "...", "\u2026")]
+
+
+@pytest.mark.parametrize(("command", "shown"), list(_documented_commands()), ids=lambda v: str(v)[:50])
+def test_user_guide_outputs_are_current(command, shown):
+    """Every output line the guide shows (elisions aside) is what the command prints now, in order."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
+    args = [sys.executable, str(ROOT / "cli.py"), *shlex.split(command)[1:]]
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env)
+    printed = [line.rstrip() for line in (proc.stdout + proc.stderr).splitlines()]
+    position = 0
+    for line in shown:
+        assert line in printed[position:], f"docs/user-guide.md is stale for `{command}`: {line!r}"
+        position = printed.index(line, position) + 1
