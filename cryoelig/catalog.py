@@ -81,11 +81,11 @@ class ScenarioInfo:
 def scenario_index(pack: Pack) -> list[ScenarioInfo]:
     """Every scenario of the pack with its expectations and each rule's result on its case."""
     from .case import parse_case
+    from .conditions import RESULT_WORD
     from .errors import CryoeligError
     from .report import evaluate_rules
     from .scenarios import load_scenario, scenario_files
 
-    word = {True: "met", False: "not met", None: "unknown"}
     out = []
     for path in scenario_files(pack):
         try:
@@ -97,7 +97,7 @@ def scenario_index(pack: Pack) -> list[ScenarioInfo]:
         outcomes = evaluate_rules(pack, case.facts())
         out.append(ScenarioInfo(path.name, scenario.name, list(scenario.expect.factors),
                                 list(scenario.expect.not_factors),
-                                {rule_id: word[o.result] for rule_id, o in outcomes.items()}))
+                                {rule_id: RESULT_WORD[o.result] for rule_id, o in outcomes.items()}))
     return out
 
 

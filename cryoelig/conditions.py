@@ -28,6 +28,17 @@ from .case import case_fields
 
 Tri = bool | None
 
+#: A three-valued result as clinicians read it.
+RESULT_WORD: dict[Tri, str] = {True: "met", False: "not met", None: "unknown"}
+
+
+def or3(a: Tri, b: Tri) -> Tri:
+    """Kleene OR: true if either is true, else unknown if either is unknown, else false.
+    Why: a derived fact established by several rules holds when any of them does."""
+    if a or b:
+        return True
+    return None if a is None or b is None else False
+
 _NEGATE = {
     "eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "gt": "le", "le": "gt",
     "in": "not_in", "not_in": "in", "has": "not_has", "not_has": "has",

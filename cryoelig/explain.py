@@ -16,12 +16,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from .case import Case
-from .conditions import Condition, Leaf, Tri
+from .conditions import RESULT_WORD, Condition, Leaf, Tri, or3
 from .report import Report, SourceQuote, build_reports, format_value, json_value
 from .rulepack import Pack, Rule
 
 Result = Literal["met", "not met", "unknown"]
-_RESULT: dict[Tri, Result] = {True: "met", False: "not met", None: "unknown"}
+_RESULT: dict[Tri, Result] = RESULT_WORD  # type: ignore[assignment]
 
 
 class _Model(BaseModel):
@@ -153,9 +153,7 @@ def explain_facts(pack: Pack, facts: dict[str, Any]) -> tuple[list[RuleExplanati
         rules.append(explained)
         by_id[rule.id] = explained
         if spec.derives:
-            previous = derived.get(spec.derives, False)
-            derived[spec.derives] = True if (previous or result) else (
-                None if (previous is None or result is None) else False)
+            derived[spec.derives] = or3(derived.get(spec.derives, False), result)
     names: dict[str, list[str]] = {}
     for rule in pack.rules:
         if rule.spec.derives:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from .case import Case, case_fields
-from .conditions import Leaf, Outcome, Tri, derived_refs, explain
+from .conditions import RESULT_WORD, Leaf, Outcome, Tri, derived_refs, explain, or3
 from .errors import EngineMismatchError
 from .rulepack import PLACEHOLDER, Pack, Rule
 
@@ -118,10 +118,7 @@ def evaluate_rules(pack: Pack, facts: dict[str, Any]) -> dict[str, Outcome]:
         outcomes[rule.id] = outcome
         name = rule.spec.derives
         if name:
-            previous = derived.get(name, False)
-            result = outcome.result
-            derived[name] = True if (previous or result) else (None if (previous is None or result is None)
-                                                                else False)
+            derived[name] = or3(derived.get(name, False), outcome.result)
     return outcomes
 
 
@@ -148,7 +145,7 @@ def _fill(text: str, facts: dict[str, Any]) -> str:
     return " ".join(PLACEHOLDER.sub(lambda m: format_value(facts.get(m.group(1))), text).split())
 
 
-_RESULT = {True: "met", False: "not met", None: "unknown"}
+_RESULT = RESULT_WORD
 
 
 def json_value(value: Any) -> Any:
@@ -228,10 +225,7 @@ class _PackMemo:
             out.append((rule, hit))
             name = rule.spec.derives
             if name:
-                previous = derived.get(name, False)
-                result = hit.result
-                derived[name] = True if (previous or result) else (
-                    None if (previous is None or result is None) else False)
+                derived[name] = or3(derived.get(name, False), hit.result)
                 derived_keys[name] = (*derived_keys.get(name, ()), rid, key)
         return out
 

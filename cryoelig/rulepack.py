@@ -123,9 +123,9 @@ class Rule:
     def kind(self) -> str:
         return self.spec.kind
 
-    @property
+    @functools.cached_property
     def fields(self) -> list[str]:
-        """Case fields this rule reads, in order, without repeats."""
+        """Case fields this rule reads, in order, without repeats (computed once per rule)."""
         seen: dict[str, None] = {}
         for leaf in leaves(self.condition):
             if leaf.op != "derived":
