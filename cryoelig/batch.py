@@ -718,6 +718,7 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
         if target is not None and not target.resolve().parent.is_dir():
             raise InputError([Problem("the folder for this output does not exist", file=str(target))])
     pack = load_pack(opts.pack_dir)
+    from . import engine  # noqa: F401 - an engine that cannot load stops here in one line, before workers or files
     source = open_source(opts.input)
     try:
         return _run(opts, source, pack, out_kind, out, errors, progress, note)

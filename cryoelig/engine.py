@@ -27,13 +27,51 @@ from __future__ import annotations
 
 import itertools
 import json
+import shlex
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import durable_rules_engine as _dre
-
 from .conditions import Leaf, Node, derived_refs, durable_fact, to_durable
+from .errors import CryoeligError
 from .rulepack import Pack, Rule
+
+ENGINE_DIST = "durable-rules"
+ENGINE_PIN = "2.0.28"
+# Python 3.13 removed PyEval_CallObject, which durable-rules 2.0.28's C code calls; the two
+# calls take the same arguments, so on 3.13 and later the engine is built with this define.
+PY313_DEFINE = "-DPyEval_CallObject=PyObject_CallObject"
+
+
+class EngineUnavailableError(CryoeligError):
+    """durable_rules cannot be imported. Why an error and not a fall-back to the Python
+    evaluator: the engine decides which rules fire, so running without it would change results
+    without saying so."""
+
+
+def unavailable_message(error: ImportError, version: tuple[int, ...] = tuple(sys.version_info[:3]),
+                        python_path: str = sys.executable) -> str:
+    """One line: what failed, on which Python, and the command that repairs it for this very Python."""
+    python = ".".join(map(str, version))
+    text = str(error).strip()
+    detail = text.splitlines()[0].rsplit(".so: ", 1)[-1] if text else type(error).__name__
+    if isinstance(error, ModuleNotFoundError) and error.name == "durable_rules_engine":
+        what = f"the rule engine ({ENGINE_DIST} {ENGINE_PIN}) is not installed for Python {python}"
+    else:
+        what = f"the rule engine ({ENGINE_DIST} {ENGINE_PIN}) cannot be loaded on Python {python} ({detail})"
+    flags = f'CPPFLAGS="{PY313_DEFINE}" ' if version[:2] >= (3, 13) else ""
+    fix = (f"set it up again with `python3 scripts/install.py --fresh` in the cryoelig folder, or "
+           f"`{flags}{shlex.quote(python_path)} -m pip install --no-cache-dir --force-reinstall "
+           f"{ENGINE_DIST}=={ENGINE_PIN}`")
+    if version[:2] > (3, 13):
+        fix += " (cryoelig is tested on Python 3.11 to 3.13)"
+    return f"{what}: {fix}"
+
+
+try:
+    import durable_rules_engine as _dre
+except ImportError as _error:
+    raise EngineUnavailableError(unavailable_message(_error)) from None
 
 _NOT_HANDLED = 1
 _ALREADY_OBSERVED = 2
@@ -147,4 +185,4 @@ def engine_for(pack: Pack) -> Engine:
     return _engines[key]
 
 
-__all__ = ["Engine", "EngineError", "compile_rule", "engine_for", "Node"]
+__all__ = ["Engine", "EngineError", "EngineUnavailableError", "compile_rule", "engine_for", "Node"]

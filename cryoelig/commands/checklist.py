@@ -82,6 +82,7 @@ def checklist(
     if save is not None:
         _check_save_target(save, force)
     with user_errors():
+        from .. import engine  # noqa: F401 - an engine that cannot load is said before the questions, not after
         from ..checklist import run
         from ..report import build_reports
 
