@@ -29,6 +29,23 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _show_versions(value: bool) -> None:
+    if value:
+        from .versions import version_lines
+
+        typer.echo("\n".join(version_lines()))
+        raise typer.Exit()
+
+
+@app.callback()
+def _app_options(version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_show_versions,
+        help="Show the versions of cryoelig, its rule pack, the rule engine and Python, then exit.")] = False) -> None:
+    pass  # the app's help is the one given to typer.Typer above
+
+
 rules_app = typer.Typer(help="Inspect, validate and test a rule pack. Example: cryoelig rules check",
                         no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
