@@ -135,7 +135,7 @@ def make_venv(venv, fresh, quiet):
         say(f"creating {venv} with Python {dotted(sys.version_info[:3])} ({sys.executable})", quiet)
     try:
         venv_module.EnvBuilder(with_pip=True, clear=True).create(str(venv))
-    except Exception:  # noqa: BLE001 - every cause becomes the one line below
+    except Exception:  # every cause becomes the one line below
         shutil.rmtree(venv, ignore_errors=True)
         import importlib.util
 
