@@ -1,0 +1,338 @@
+"""Golden outputs: what every view printed before the one-evaluation refactor (commit 817fa05).
+
+Why: issue 8 moved all reasoning into one evaluation (``cryoelig.evaluation``) and every view
+onto it; the promise was that no output changes by a single byte. These files are the proof:
+``tests/test_golden.py`` runs the same commands on the current code and compares.
+
+What is stored (``tests/golden/outputs/``):
+- for every case in ``examples/*.yaml`` and every scenario in ``rules/scenarios/``: ``check``
+  as JSON, as Markdown with ``--sources --why-not``, the rich terminal view with
+  ``--sources --why-not`` at 100 columns, ``explain`` as JSON and Markdown (and the rich tree),
+  ``report`` as HTML and Markdown, and a scripted checklist transcript (questions, "why asked",
+  "not asked");
+- ``batch`` results (JSONL and CSV) for ``examples/cases.csv`` and ``examples/cases.jsonl``;
+- ``rules show`` for every rule, ``rules list`` (every format, every site), ``rules graph``
+  (mermaid and dot, every site), ``rules catalog``, ``rules test``, ``rules check``, the JSON
+  Schemas and the help of the commands;
+- ``digests.txt``: for 10,000 generated cases (``random.Random(SEED)``, not hypothesis), the
+  sha256 of each ``check --format json`` report (and of ``explain --format json`` for the first
+  2,000), stored one line per block of 100 cases (the sha256 of the block's per-case digests).
+
+Regenerate ONLY when a change to the pack or to an output is intended, then review the diff
+(``git diff --stat tests/golden``; every changed file is a changed output)::
+
+    python tests/golden/regenerate.py
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import random
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+OUTPUTS = HERE / "outputs"
+DIGESTS = HERE / "digests.txt"
+SEED = 20261128
+GENERATED = 10_000
+EXPLAINED = 2_000  # the first cases also get their `explain --format json` digested (it is ~60 kB a case)
+BLOCK = 100
+ENV = {"COLUMNS": "100", "LINES": "50", "NO_COLOR": "1", "TERM": "dumb"}
+
+SITES = ("skin", "liver", "prostate", "kidney", "lung", "bone", "other")
+# The case fields as of schema version 1, frozen here so the generator never depends on the code it checks.
+FIELDS: tuple[tuple[str, str, tuple[Any, ...]], ...] = (
+    ("tumor.size_cm", "size", ()),
+    ("tumor.count", "count", ()),
+    ("tumor.histology", "enum", ("basal_cell_carcinoma", "squamous_cell_carcinoma", "melanoma", "other")),
+    ("tumor.location", "enum", ("peripheral", "central")),
+    ("tumor.surgically_difficult", "bool", ()),
+    ("tumor.stage", "enum", ("localized", "locally_advanced", "metastatic")),
+    ("tumor.metastatic", "bool", ()),
+    ("tumor.primary_cancer", "enum", ("breast", "lung", "prostate", "kidney", "thyroid", "other", "unknown")),
+    ("symptoms.pain_score", "pain", ()),
+    ("symptoms.fracture", "bool", ()),
+    ("symptoms.bone_weakness", "bool", ()),
+    ("symptoms.anemia", "bool", ()),
+    ("symptoms.fatigue", "bool", ()),
+    ("history.prior_cryoablation", "bool", ()),
+    ("history.regrowth", "bool", ()),
+    ("history.symptoms_returned", "bool", ()),
+    ("history.failed_treatments", "list", ("radiation", "chemotherapy", "hormone_therapy", "surgery",
+                                           "cryoablation")),
+    ("treatments", "list", ("radiation", "chemotherapy", "hormone_therapy", "surgery", "palliative_care")),
+    ("overall_health", "enum", ("good", "fair", "poor")),
+    ("goals", "list", ("pain_relief", "quality_of_life", "cure", "stop_spread")),
+    ("concerns.near_nerves", "bool", ()),
+    ("concerns.bleeding_risk", "bool", ()),
+    ("concerns.active_infection", "bool", ()),
+    ("concerns.near_critical_structures", "bool", ()),
+)
+SIZES = (0.5, 1.0, 2.8, 3.9, 3.99, 4.0, 4.01, 5.0, 12.0)
+
+
+# ---------------------------------------------------------------- the cases
+
+def example_files() -> list[Path]:
+    return sorted((ROOT / "examples").glob("*.yaml"))
+
+
+def scenario_cases() -> list[tuple[str, dict[str, Any]]]:
+    import yaml
+
+    return [(p.stem, yaml.safe_load(p.read_text(encoding="utf-8"))["case"])
+            for p in sorted((ROOT / "rules" / "scenarios").glob("*.yaml"))]
+
+
+def all_cases() -> list[tuple[str, dict[str, Any]]]:
+    """(name, nested case data) for every example and every scenario."""
+    import yaml
+
+    out = [(f"example-{p.stem}", yaml.safe_load(p.read_text(encoding="utf-8"))) for p in example_files()]
+    out += [(f"scenario-{stem}", data) for stem, data in scenario_cases()]
+    return out
+
+
+def generated_case_data(n: int = GENERATED, seed: int = SEED) -> Iterator[dict[str, Any]]:
+    """Valid nested case data; how many fields a case gives varies from case to case."""
+    rnd = random.Random(seed)
+    for i in range(n):
+        given = rnd.choice((0.15, 0.4, 0.7, 0.95))
+        data: dict[str, Any] = {"case_id": f"g{i}", "site": rnd.choice(SITES)}
+        if data["site"] == "bone" and rnd.random() < 0.6:
+            data["tumor"] = {"metastatic": rnd.random() < 0.8}
+        for name, kind, values in FIELDS:
+            if rnd.random() >= given:
+                continue
+            if kind == "size":
+                value: Any = rnd.choice(SIZES) if rnd.random() < 0.7 else round(rnd.uniform(0.1, 50), 2)
+                if rnd.random() < 0.2:
+                    name, value = "tumor.size_mm", round(value * 10, 1)
+            elif kind == "count":
+                value = rnd.randint(1, 5)
+            elif kind == "pain":
+                value = rnd.randint(0, 10)
+            elif kind == "bool":
+                value = rnd.random() < 0.5
+            elif kind == "list":
+                value = rnd.sample(values, rnd.randint(0, 3))
+            else:
+                value = rnd.choice(values)
+            part, _, leaf = name.rpartition(".")
+            (data.setdefault(part, {}) if part else data)[leaf] = value
+        if "overall_health" not in data and rnd.random() < 0.3:
+            data["ecog"] = rnd.randint(0, 4)
+        yield data
+
+
+# ---------------------------------------------------------------- the command line, in process
+
+@contextlib.contextmanager
+def _environment() -> Iterator[None]:
+    saved_cwd, saved = Path.cwd(), {k: os.environ.get(k) for k in (*ENV, "FORCE_COLOR")}
+    os.chdir(ROOT)
+    os.environ.update(ENV)
+    os.environ.pop("FORCE_COLOR", None)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _runner() -> Callable[..., str]:
+    from typer.testing import CliRunner
+
+    from cryoelig.cli import app
+
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> str:
+        result = runner.invoke(app, list(args), input=input, env=ENV)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise RuntimeError(f"cryoelig {' '.join(args)} raised {result.exception!r}")
+        text = result.stdout
+        if result.exit_code != 0:
+            text += f"\n[exit code {result.exit_code}]\n{result.stderr}"
+        return text
+
+    return run
+
+
+def _case_outputs(run: Callable[..., str], name: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    text = json.dumps(data)
+    yield f"{name}/check.json", run("check", "-", "--format", "json", input=text)
+    yield f"{name}/check.md", run("check", "-", "--format", "markdown", "--sources", "--why-not", input=text)
+    yield f"{name}/check.txt", run("check", "-", "--sources", "--why-not", input=text)
+    yield f"{name}/check-plain.txt", run("check", "-", input=text)
+    yield f"{name}/explain.json", run("explain", "-", "--format", "json", input=text)
+    yield f"{name}/explain.md", run("explain", "-", "--format", "markdown", input=text)
+    yield f"{name}/explain.txt", run("explain", "-", input=text)
+    yield f"{name}/report.html", run("report", "-", "--why-not", input=text)
+    yield f"{name}/report.md", run("report", "-", "--format", "markdown", input=text)
+
+
+def checklist_transcript(pack: Any, data: dict[str, Any], site_given: bool = False) -> str:
+    """The checklist dialogue (library level) answering from a case, 'unknown' where it gives nothing."""
+    from cryoelig.checklist import run
+
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    shown: list[str] = []
+    current: list[str] = [""]
+    asked: dict[str, int] = {}
+
+    def as_text(value: Any) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, list):
+            return ", ".join(value) if value else "none"
+        return str(value)
+
+    def say(text: str) -> None:
+        shown.append(text)
+        match = re.match(r"\n[^\n]*\[([a-z_.]+)\]\n", text)
+        if match:
+            current[0] = match[1]
+
+    def ask(prompt: str) -> str:
+        name = current[0]
+        asked[name] = asked.get(name, 0) + 1
+        if asked[name] > 2:
+            raise RuntimeError(f"the checklist refused the answer for {name} twice")
+        if name == "tumor.size_cm" and "tumor.size_mm" in flat:
+            answer = f"{flat['tumor.size_mm']} mm"
+        else:
+            answer = as_text(flat[name]) if name in flat else ""
+        shown.append(prompt + answer)
+        return answer
+
+    result = run(pack, ask, say, site=data["site"] if site_given else None)
+    shown.append(f"answers: {json.dumps(result.answers, sort_keys=True)}")
+    shown.append(f"unknown: {result.unknown}")
+    shown.append(f"skipped: {result.skipped}")
+    return "\n".join(shown) + "\n"
+
+
+def _batch_outputs(run: Callable[..., str]) -> Iterator[tuple[str, str]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        for source in ("cases.csv", "cases.jsonl"):
+            for suffix in ("jsonl", "csv"):
+                out = Path(tmp) / f"{Path(source).stem}.{suffix}"
+                run("batch", f"examples/{source}", "--out", str(out), "--jobs", "1", "--quiet")
+                stem = f"batch/{Path(source).stem}-{Path(source).suffix[1:]}"
+                yield f"{stem}.results.{suffix}", out.read_text(encoding="utf-8")
+                yield f"{stem}.errors.jsonl", out.with_name(f"{out.stem}.errors.jsonl").read_text(encoding="utf-8")
+
+
+def _rules_outputs(run: Callable[..., str], pack: Any) -> Iterator[tuple[str, str]]:
+    for rule in pack.rules:
+        yield f"rules/show/{rule.id}.txt", run("rules", "show", rule.id)
+    for site in (None, *SITES):
+        tag = site or "all"
+        where = ["--site", site] if site else []
+        yield f"rules/list/{tag}.txt", run("rules", "list", *where)
+        yield f"rules/list/{tag}.json", run("rules", "list", *where, "--format", "json")
+        yield f"rules/list/{tag}.md", run("rules", "list", *where, "--format", "markdown")
+        yield f"rules/graph/{tag}.mmd", run("rules", "graph", *where, "--format", "mermaid")
+        yield f"rules/graph/{tag}.dot", run("rules", "graph", *where, "--format", "dot")
+    yield "rules/catalog.md", run("rules", "catalog")
+    yield "rules/test.txt", run("rules", "test")
+    yield "rules/test-no-engine.txt", run("rules", "test", "--no-engine")
+    yield "rules/check.txt", run("rules", "check")
+    for which in ("case", "report", "pack", "rule"):
+        yield f"schema/{which}.json", run("schema", which)
+    for command in (("check",), ("explain",), ("report",), ("checklist",), ("rules", "list"),
+                    ("rules", "show"), ("rules", "graph"), ("rules", "catalog"), ("rules", "test")):
+        yield f"help/{'-'.join(command)}.txt", run(*command, "--help")
+
+
+def outputs() -> Iterator[tuple[str, str]]:
+    """(relative path, text) of every stored output, produced by the code importable now."""
+    from cryoelig.rulepack import load_pack
+
+    with _environment():
+        run = _runner()
+        pack = load_pack()
+        for name, data in all_cases():
+            yield from _case_outputs(run, name, data)
+            yield f"{name}/checklist.txt", checklist_transcript(pack, data)
+            yield f"{name}/checklist-site.txt", checklist_transcript(pack, data, site_given=True)
+        yield from _batch_outputs(run)
+        yield from _rules_outputs(run, pack)
+
+
+# ---------------------------------------------------------------- 10,000 generated cases
+
+def _reports(cases: list[Any], pack: Any) -> list[Any]:
+    """Reports decided by the engine, through whichever entry point the code has."""
+    try:
+        from cryoelig.review import review_many
+    except ImportError:  # the pre-refactor code
+        from cryoelig.report import build_reports
+
+        return build_reports(cases, pack)
+    return [r.report for r in review_many(cases, pack)]
+
+
+def _explain_json(case: Any, pack: Any) -> str:
+    """`explain --format json` of one case (the command writes exactly this)."""
+    from cryoelig.explain import explain_case
+
+    data = explain_case(case, pack).model_dump(mode="json")
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def digest_lines(n: int = GENERATED) -> list[str]:
+    """'<first case> check <sha256>' and '<first case> explain <sha256>' per block of BLOCK cases."""
+    from cryoelig.case import parse_case
+    from cryoelig.rulepack import load_pack
+
+    pack = load_pack()
+    datas = list(generated_case_data(n))
+    lines = []
+    for start in range(0, n, BLOCK):
+        cases = [parse_case(d) for d in datas[start:start + BLOCK]]
+        checks = [hashlib.sha256((r.model_dump_json(indent=2) + "\n").encode()).hexdigest()
+                  for r in _reports(cases, pack)]
+        lines.append(f"{start:05d} check {hashlib.sha256(''.join(checks).encode()).hexdigest()}")
+        if start < EXPLAINED:
+            explains = [hashlib.sha256(_explain_json(c, pack).encode()).hexdigest() for c in cases]
+            lines.append(f"{start:05d} explain {hashlib.sha256(''.join(explains).encode()).hexdigest()}")
+    return lines
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    if OUTPUTS.exists():
+        for old in sorted(OUTPUTS.rglob("*"), reverse=True):
+            old.unlink() if old.is_file() else old.rmdir()
+    count = 0
+    for rel, text in outputs():
+        path = OUTPUTS / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="")
+        count += 1
+    DIGESTS.write_text("\n".join(digest_lines()) + "\n", encoding="utf-8")
+    print(f"wrote {count} outputs under {OUTPUTS.relative_to(ROOT)} and {DIGESTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
