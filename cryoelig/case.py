@@ -8,7 +8,9 @@ Fields the case does not give stay None: unknown, never false.
 
 import functools
 import math
-from typing import Annotated, Any, Literal
+import re
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -16,18 +18,21 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from .defaultpack import default_site_ids
 from .errors import InputError, Problem
 from .identifiers import find_identifier, is_identifying_field
 from .wording import neutral_message
 
-SCHEMA_VERSION = 1
+#: An anonymized case label: the one pattern every input path checks.
+CASE_ID_REGEX = r"^[A-Za-z0-9._-]{1,64}$"
+CASE_ID_PATTERN = re.compile(CASE_ID_REGEX)
 
-Site = Literal["skin", "liver", "prostate", "kidney", "lung", "bone", "other"]
 Histology = Literal["basal_cell_carcinoma", "squamous_cell_carcinoma", "melanoma", "other"]
 Location = Literal["peripheral", "central"]
 Stage = Literal["localized", "locally_advanced", "metastatic"]
@@ -122,8 +127,8 @@ class Case(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="cryoelig case (schema version 1)")
 
-    case_id: str = Field(..., pattern=r"^[A-Za-z0-9._-]{1,64}$", description="an anonymized label")
-    site: Site
+    case_id: str = Field(..., pattern=CASE_ID_REGEX, description="an anonymized label")
+    site: str  # one of the rule pack's sites (see _known_site)
     tumor: Tumor | None = None
     symptoms: Symptoms | None = None
     history: History | None = None
@@ -133,6 +138,16 @@ class Case(BaseModel):
     goals: Annotated[list[Goal], BeforeValidator(_dedupe)] | None = None
     concerns: Concerns | None = None
     notes: str | None = Field(None, max_length=2000, description="free text; checked for identifiers")
+
+    @field_validator("site", mode="before")
+    @classmethod
+    def _known_site(cls, value: Any, info: ValidationInfo) -> Any:
+        """A site of the pack in the validation context (``{"sites": ...}``), else of the default pack."""
+        sites = (info.context or {}).get("sites") or default_site_ids()
+        if value not in sites:
+            raise PydanticCustomError("literal_error", "Input should be {expected}",
+                                      {"expected": _one_of(sites)})
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -216,47 +231,56 @@ def _identifying_names(data: Any, prefix: str = "") -> list[str]:
     return found
 
 
+def _describe(annotation: Any) -> dict[str, Any]:
+    """A field's type as the rule language reads it, from its annotation."""
+    while True:  # unwrap Optional[...] and Annotated[...] down to the bare type
+        if getattr(annotation, "__metadata__", None) is not None:
+            annotation = get_args(annotation)[0]
+            continue
+        args = get_args(annotation)
+        if type(None) not in args:
+            break
+        annotation = next(a for a in args if a is not type(None))
+    origin = getattr(annotation, "__origin__", None)
+    if annotation is bool:
+        return {"type": "bool", "values": [True, False]}
+    if origin is Literal:
+        return {"type": "enum", "values": list(get_args(annotation))}
+    if origin is list:
+        return {"type": "list", "values": list(get_args(get_args(annotation)[0]))}
+    if annotation in (int, float):
+        return {"type": "number", "values": None}
+    return {"type": "text", "values": None}
+
+
 @functools.cache
 def case_fields() -> dict[str, dict[str, Any]]:
-    """Dotted field -> {'type': bool|number|enum|list, 'values': allowed values for enum/list}."""
-    from typing import get_args
+    """Dotted field -> {'type': bool|number|enum|list, 'values': allowed values for enum/list}.
 
+    ``site`` is an enum whose values are a rule pack's sites, so its values here are None:
+    ``Pack.field_specs`` gives the same mapping with the pack's sites filled in.
+    """
     fields: dict[str, dict[str, Any]] = {}
-
-    def describe(annotation: Any) -> dict[str, Any]:
-        # Unwrap Optional[...] and Annotated[...] down to the bare type.
-        while True:
-            if getattr(annotation, "__metadata__", None) is not None:
-                annotation = get_args(annotation)[0]
-                continue
-            args = get_args(annotation)
-            if type(None) in args:
-                annotation = next(a for a in args if a is not type(None))
-                continue
-            break
-        if annotation is bool:
-            return {"type": "bool", "values": [True, False]}
-        if getattr(annotation, "__origin__", None) is Literal:
-            return {"type": "enum", "values": list(get_args(annotation))}
-        if getattr(annotation, "__origin__", None) is list:
-            return {"type": "list", "values": list(get_args(get_args(annotation)[0]))}
-        if annotation in (int, float):
-            return {"type": "number", "values": None}
-        return {"type": "text", "values": None}
-
     for name, info in Case.model_fields.items():
         if name in ("case_id", "notes", "ecog"):
             continue
         annotation = info.annotation
         sub = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
-        if sub:
+        if name == "site":
+            fields[name] = {"type": "enum", "values": None}
+        elif sub:
             for sub_name, sub_info in sub[0].model_fields.items():
-                if sub_name == "size_mm":
-                    continue
-                fields[f"{name}.{sub_name}"] = describe(sub_info.annotation)
+                if sub_name != "size_mm":
+                    fields[f"{name}.{sub_name}"] = _describe(sub_info.annotation)
         else:
-            fields[name] = describe(annotation)
+            fields[name] = _describe(annotation)
     return fields
+
+
+def _one_of(values: Sequence[str]) -> str:
+    """'a', 'b' or 'c' (pydantic's own wording for a choice, so messages stay as they were)."""
+    quoted = [f"'{v}'" for v in values]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
 
 
 def problems_from_validation(error: ValidationError, file: str | None, row: int | None) -> list[Problem]:
@@ -279,12 +303,16 @@ def problems_from_validation(error: ValidationError, file: str | None, row: int 
     return problems
 
 
-def parse_case(data: Any, file: str | None = None, row: int | None = None) -> Case:
-    """Validate raw data into a Case or raise InputError naming file, row and field."""
+def parse_case(data: Any, file: str | None = None, row: int | None = None, *,
+               sites: Sequence[str] | None = None) -> Case:
+    """Validate raw data into a Case or raise InputError naming file, row and field.
+
+    ``sites``: the sites of the rule pack the case is for (``Pack.site_ids``); without it, the
+    default pack's."""
     if not isinstance(data, dict):
         message = "a case is a mapping of fields (name: value), not a list or a single value"
         raise InputError([Problem(message, file=file, row=row)])
     try:
-        return Case.model_validate(data)
+        return Case.model_validate(data, context={"sites": tuple(sites)} if sites is not None else None)
     except ValidationError as error:
         raise InputError(problems_from_validation(error, file, row)) from None

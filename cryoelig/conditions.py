@@ -1,7 +1,8 @@
-"""The condition language of the rule pack: parse, explain in Python, compile for durable_rules.
+"""The condition language of the rule pack: parse, and compile for durable_rules.
 
-Why one module: both evaluators must read the same parsed tree, so they cannot drift apart
-(a differential test keeps them in agreement).
+Why one module: both evaluators read the same parsed tree, so they cannot drift apart (a
+differential test keeps them in agreement). Evaluating a condition against a case, three-valued,
+is the job of ``cryoelig.evaluation`` and of nothing else.
 
 Grammar (YAML). A condition is a leaf string, or ``{all: [c, ...]}``, ``{any: [c, ...]}``,
 ``{not: c}``. Leaves::
@@ -10,11 +11,9 @@ Grammar (YAML). A condition is a leaf string, or ``{all: [c, ...]}``, ``{any: [c
     FIELD in [a, b]   FIELD exists      FIELD has VALUE          FIELD has any [a, b]
     derived NAME      (a fact established by another rule; only as an item of a top-level all)
 
-Three-valued: a leaf over a field the case does not give is *unknown* (``None``), except
-``exists``. ``all`` is false if any item is false, else unknown if any is unknown; ``any`` is
-true if any item is true, else unknown if any is unknown. A rule fires only when its condition
-is true. ``not`` is pushed down to the leaves when parsing (negation normal form), so every
-leaf states in plain words what the case must show.
+``not`` is pushed down to the leaves when parsing (negation normal form), so every leaf states
+in plain words what the case must show. Field names and values are checked against the field
+specs of the pack being loaded (``Pack.field_specs``: the case schema with the pack's sites).
 """
 
 from __future__ import annotations
@@ -26,18 +25,7 @@ from typing import Any
 
 from .case import case_fields
 
-Tri = bool | None
-
-#: A three-valued result as clinicians read it.
-RESULT_WORD: dict[Tri, str] = {True: "met", False: "not met", None: "unknown"}
-
-
-def or3(a: Tri, b: Tri) -> Tri:
-    """Kleene OR: true if either is true, else unknown if either is unknown, else false.
-    Why: a derived fact established by several rules holds when any of them does."""
-    if a or b:
-        return True
-    return None if a is None or b is None else False
+FieldSpecs = Mapping[str, Mapping[str, Any]]
 
 _NEGATE = {
     "eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "gt": "le", "le": "gt",
@@ -60,6 +48,7 @@ class Leaf:
     field: str
     op: str
     value: Any = None
+    #: the clause's predicate on a value the case gives (two-valued; absence is evaluation's business)
     test: Callable[[Any], bool] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -76,18 +65,6 @@ class Leaf:
         if self.op in ("exists", "not_exists"):
             return f"{self.field} {'is given' if self.op == 'exists' else 'is not given'}"
         return f"{self.field} {words[self.op]} {_fmt(self.value)}"
-
-    def evaluate(self, facts: Mapping[str, Any], derived: Mapping[str, Tri]) -> Tri:
-        if self.op == "derived":
-            return derived.get(self.field, False)
-        present = self.field in facts
-        if self.op == "exists":
-            return present
-        if self.op == "not_exists":
-            return not present
-        if not present:
-            return None
-        return self.test(facts[self.field])  # type: ignore[misc]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +120,7 @@ def _values(field_name: str, tokens: str) -> tuple[Any, ...]:
     return values
 
 
-def _check_value(field_name: str, spec: dict[str, Any], value: Any, op: str) -> None:
+def _check_value(field_name: str, spec: Mapping[str, Any], value: Any, op: str) -> None:
     kind = spec["type"]
     if op in ("lt", "le", "gt", "ge") and kind != "number":
         raise ConditionError(f"'{field_name}' is not a number: '{_SYMBOL[op]}' cannot be used")
@@ -155,37 +132,32 @@ def _check_value(field_name: str, spec: dict[str, Any], value: Any, op: str) -> 
         raise ConditionError(f"'{_fmt(value)}' is not a value of '{field_name}' (allowed: {allowed})")
 
 
+def _members(value: Any) -> frozenset[Any]:
+    return frozenset(value)
+
+
+#: op -> (value -> a fast one-argument predicate); list values become frozensets once.
+_TESTS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
+    "eq": lambda x: lambda v: v == x,
+    "ne": lambda x: lambda v: v != x,
+    "lt": lambda x: lambda v: v < x,
+    "le": lambda x: lambda v: v <= x,
+    "gt": lambda x: lambda v: v > x,
+    "ge": lambda x: lambda v: v >= x,
+    "has": lambda x: lambda v: x in v,
+    "not_has": lambda x: lambda v: x not in v,
+    "in": lambda x: (lambda m: lambda v: v in m)(_members(x)),
+    "not_in": lambda x: (lambda m: lambda v: v not in m)(_members(x)),
+    "has_any": lambda x: (lambda m: lambda v: not m.isdisjoint(v))(_members(x)),
+    "has_none": lambda x: (lambda m: lambda v: m.isdisjoint(v))(_members(x)),
+}
+
+
 def _make_test(op: str, value: Any) -> Callable[[Any], bool]:
     """A fast one-argument predicate for a known value."""
-    if op == "eq":
-        return lambda v: v == value
-    if op == "ne":
-        return lambda v: v != value
-    if op == "lt":
-        return lambda v: v < value
-    if op == "le":
-        return lambda v: v <= value
-    if op == "gt":
-        return lambda v: v > value
-    if op == "ge":
-        return lambda v: v >= value
-    if op == "in":
-        members = frozenset(value)
-        return lambda v: v in members
-    if op == "not_in":
-        members = frozenset(value)
-        return lambda v: v not in members
-    if op == "has":
-        return lambda v: value in v
-    if op == "not_has":
-        return lambda v: value not in v
-    if op == "has_any":
-        members = frozenset(value)
-        return lambda v: not members.isdisjoint(v)
-    if op == "has_none":
-        members = frozenset(value)
-        return lambda v: members.isdisjoint(v)
-    raise ConditionError(f"unknown operator {op}")
+    if op not in _TESTS:
+        raise ConditionError(f"unknown operator {op}")
+    return _TESTS[op](value)
 
 
 def make_leaf(field_name: str, op: str, value: Any = None) -> Leaf:
@@ -195,8 +167,9 @@ def make_leaf(field_name: str, op: str, value: Any = None) -> Leaf:
     return Leaf(field_name, op, value, _make_test(op, value))
 
 
-def parse_leaf(text: str) -> Leaf:
-    """Parse one clause, checking the field and its values against the case schema."""
+def parse_leaf(text: str, fields: FieldSpecs | None = None) -> Leaf:
+    """Parse one clause, checking the field and its values against the field specs
+    (default: the case schema, whose ``site`` takes any value)."""
     if not isinstance(text, str):
         raise ConditionError(f"a clause is text, got {type(text).__name__}: {text!r}")
     match = _LEAF.match(text)
@@ -208,26 +181,16 @@ def parse_leaf(text: str) -> Leaf:
     if match["derived"]:
         return make_leaf(match["name"], "derived")
     name = match["field"]
-    fields = case_fields()
+    fields = case_fields() if fields is None else fields
     if name not in fields:
         raise ConditionError(f"unknown field '{name}' in clause '{text}'")
     spec = fields[name]
     if match["exists"]:
         return make_leaf(name, "exists")
-    is_list = spec["type"] == "list"
+    if spec["type"] == "list":
+        return _list_leaf(name, spec, match)
     if match["has_any"] is not None or match["has"] is not None:
-        if not is_list:
-            raise ConditionError(f"'{name}' is not a list: use '==' or 'in' instead of 'has'")
-        if match["has"] is not None:
-            value = _scalar(match["has"])
-            _check_value(name, spec, value, "has")
-            return make_leaf(name, "has", value)
-        values = _values(name, match["has_any"])
-        for v in values:
-            _check_value(name, spec, v, "has")
-        return make_leaf(name, "has_any", values)
-    if is_list:
-        raise ConditionError(f"'{name}' is a list: use 'has' or 'has any [..]'")
+        raise ConditionError(f"'{name}' is not a list: use '==' or 'in' instead of 'has'")
     if match["in"] is not None:
         values = _values(name, match["in"])
         for v in values:
@@ -239,10 +202,24 @@ def parse_leaf(text: str) -> Leaf:
     return make_leaf(name, op, value)
 
 
-def parse(raw: Any, negate: bool = False) -> Condition:
+def _list_leaf(name: str, spec: Mapping[str, Any], match: re.Match[str]) -> Leaf:
+    """A clause over a list field: only 'has' and 'has any' apply."""
+    if match["has"] is not None:
+        value = _scalar(match["has"])
+        _check_value(name, spec, value, "has")
+        return make_leaf(name, "has", value)
+    if match["has_any"] is None:
+        raise ConditionError(f"'{name}' is a list: use 'has' or 'has any [..]'")
+    values = _values(name, match["has_any"])
+    for v in values:
+        _check_value(name, spec, v, "has")
+    return make_leaf(name, "has_any", values)
+
+
+def parse(raw: Any, negate: bool = False, fields: FieldSpecs | None = None) -> Condition:
     """Parse a YAML condition into negation normal form."""
     if isinstance(raw, str):
-        leaf = parse_leaf(raw)
+        leaf = parse_leaf(raw, fields)
         if not negate:
             return leaf
         if leaf.op == "derived":
@@ -251,12 +228,12 @@ def parse(raw: Any, negate: bool = False) -> Condition:
     if isinstance(raw, dict) and len(raw) == 1:
         (key, body), = raw.items()
         if key == "not":
-            return parse(body, not negate)
+            return parse(body, not negate, fields)
         if key in ("all", "any"):
             if not isinstance(body, list) or not body:
                 raise ConditionError(f"'{key}' needs a non-empty list of conditions")
             op = key if not negate else ("any" if key == "all" else "all")
-            return Node(op, tuple(parse(item, negate) for item in body))
+            return Node(op, tuple(parse(item, negate, fields) for item in body))
     raise ConditionError(f"a condition is a clause, or one of all / any / not; got {raw!r}")
 
 
@@ -283,53 +260,6 @@ def check_derived_placement(cond: Condition) -> None:
             raise ConditionError(
                 f"'derived {leaf.field}' may only be an item of the top-level 'all' (not inside any / not)"
             )
-
-
-# ---------------------------------------------------------------- Python evaluator (explains)
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A condition's three-valued result and the leaves that decided it."""
-
-    result: Tri
-    deciders: tuple[tuple[Leaf, Tri], ...]
-
-
-def explain(cond: Condition, facts: Mapping[str, Any], derived: Mapping[str, Tri]) -> Outcome:
-    """Evaluate three-valued and keep the deciding leaves: the met ones when true, the failed
-    ones when false, the unknown ones when unknown."""
-    if isinstance(cond, Leaf):
-        result = cond.evaluate(facts, derived)
-        return Outcome(result, ((cond, result),))
-    parts = [explain(item, facts, derived) for item in cond.items]
-    decisive = cond.op != "all"
-    hits = [p for p in parts if p.result is decisive]
-    if hits:
-        return Outcome(decisive, tuple(d for p in hits for d in p.deciders))
-    unknown = [p for p in parts if p.result is None]
-    if unknown:
-        return Outcome(None, tuple(d for p in unknown for d in p.deciders))
-    return Outcome(not decisive, tuple(d for p in parts for d in p.deciders))
-
-
-def evaluate(cond: Condition, facts: Mapping[str, Any], derived: Mapping[str, Tri]) -> Tri:
-    """Three-valued result only (no explanation)."""
-    if isinstance(cond, Leaf):
-        return cond.evaluate(facts, derived)
-    unknown = False
-    if cond.op == "all":
-        for item in cond.items:
-            r = evaluate(item, facts, derived)
-            if r is False:
-                return False
-            unknown = unknown or r is None
-        return None if unknown else True
-    for item in cond.items:
-        r = evaluate(item, facts, derived)
-        if r is True:
-            return True
-        unknown = unknown or r is None
-    return None if unknown else False
 
 
 # ---------------------------------------------------------------- durable_rules compiler

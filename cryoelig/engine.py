@@ -21,20 +21,30 @@ Traps handled here (see ../shared/design/engine-notes.md):
 - duplicate activations are collapsed into one fired rule id per case;
 - derived facts (chaining) are asserted back into the same session, tagged with the case
   number, and rules that read them join on that number.
+
+Threads: durable_rules is not thread-safe (a ruleset shared by threads gave ERR_NODE_DELETED
+on 4 of 40,000 cases). Each Engine therefore runs its sessions under its own lock: one thread
+at a time asserts, reads and deletes a session on the ruleset. A lock rather than one engine
+per thread because the C calls hold the GIL anyway (threads could not run them side by side),
+and one compiled ruleset per pack and process keeps memory bounded however many threads a
+service starts. After ``fork`` the child gets fresh locks (a lock held by another thread of
+the parent would never be released there).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import shlex
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .conditions import Leaf, Node, derived_refs, durable_fact, to_durable
+from .conditions import Leaf, derived_refs, durable_fact, to_durable
 from .errors import CryoeligError
-from .rulepack import Pack, Rule
+from .packmodel import Pack, Rule
 
 ENGINE_DIST = "durable-rules"
 ENGINE_PIN = "2.0.28"
@@ -116,6 +126,7 @@ class Engine:
         self._rule_of = {name: rule for name, rule in zip(self._names, pack.rules, strict=True)}
         self._derives = {name: rule.spec.derives for name, rule in self._rule_of.items() if rule.spec.derives}
         self.definition = {name: compile_rule(rule) for name, rule in self._rule_of.items()}
+        self._lock = threading.Lock()
         self._handle = self._create()
 
     def _create(self) -> int:
@@ -131,12 +142,13 @@ class Engine:
         size = self.cases_per_session
         for start in range(0, len(cases), size):
             chunk = cases[start:start + size]
-            try:
-                out.extend(self._session(chunk))
-            except MemoryError:
-                # The engine's session table is poisoned: rebuild the ruleset once and retry.
-                self._handle = self._create()
-                out.extend(self._session(chunk))
+            with self._lock:
+                try:
+                    out.extend(self._session(chunk))
+                except MemoryError:
+                    # The engine's session table is poisoned: rebuild the ruleset once and retry.
+                    self._handle = self._create()
+                    out.extend(self._session(chunk))
         return out
 
     def _session(self, chunk: Sequence[Mapping[str, Any]]) -> list[frozenset[str]]:
@@ -175,14 +187,28 @@ class Engine:
 
 
 _engines: dict[tuple[str, str], Engine] = {}
+_engines_lock = threading.Lock()
 
 
 def engine_for(pack: Pack) -> Engine:
-    """The compiled engine for a pack, built once per process."""
+    """The compiled engine for a pack, built once per process and shared by its threads."""
     key = (str(pack.directory), pack.sha256)
-    if key not in _engines:
-        _engines[key] = Engine(pack)
-    return _engines[key]
+    engine = _engines.get(key)
+    if engine is None:
+        with _engines_lock:
+            engine = _engines.get(key)
+            if engine is None:
+                engine = _engines[key] = Engine(pack)
+    return engine
 
 
-__all__ = ["Engine", "EngineError", "EngineUnavailableError", "compile_rule", "engine_for", "Node"]
+def _fresh_locks_after_fork() -> None:
+    global _engines_lock
+    _engines_lock = threading.Lock()
+    for engine in _engines.values():
+        engine._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_locks_after_fork)
+
+__all__ = ["Engine", "EngineError", "EngineUnavailableError", "compile_rule", "engine_for"]

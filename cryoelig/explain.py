@@ -1,11 +1,9 @@
 """The reasoning behind one case, rule by rule: facts -> rules -> findings, and why not.
 
-Why a separate walk: the Report keeps only the clauses that *decided* each rule (enough for
-a basis line). An educator wants every clause of every rule with its case value and its
-three-valued result, in the shape the rule was written (all / any), so this module walks
-each condition tree itself with ``Leaf.evaluate``. Its results are the same function of the
-facts as ``report.evaluate_rules`` (same derived-fact propagation, same three-valued
-logic), and a test keeps the two in agreement. No rich or typer here: renderers live in
+A projection of the case's Trace: the Report keeps only the clauses that *decided* each rule
+(enough for a basis line); an educator wants every clause of every rule with its case value
+and its three-valued result, in the shape the rule was written (all / any). Both come from the
+one evaluation of the case (``cryoelig.review``). No rich or typer here: renderers live in
 ``cryoelig.render.explain``.
 """
 
@@ -16,12 +14,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from .case import Case
-from .conditions import RESULT_WORD, Condition, Leaf, Tri, or3
-from .report import Report, SourceQuote, build_reports, format_value, json_value
-from .rulepack import Pack, Rule
+from .evaluation import RESULT_WORD, RuleTrace, Trace, TraceNode
+from .packmodel import Pack
+from .report import Report, SourceQuote, fill, format_value, json_value, sources_of
+from .review import review
 
 Result = Literal["met", "not met", "unknown"]
-_RESULT: dict[Tri, Result] = RESULT_WORD  # type: ignore[assignment]
 
 
 class _Model(BaseModel):
@@ -82,101 +80,48 @@ class CaseExplanation(_Model):
                 and (derived is None or (r.kind == "derived") == derived)]
 
 
-# ---------------------------------------------------------------- the walk
+# ---------------------------------------------------------------- the projection
 
-def check_condition(cond: Condition, facts: dict[str, Any], derived: dict[str, Tri]) -> tuple[Check, Tri]:
-    """Evaluate every node of a condition (no short cut), three-valued."""
-    if isinstance(cond, Leaf):
-        result = cond.evaluate(facts, derived)
-        if cond.op == "derived":
-            return Check(op="clause", text=cond.text, result=_RESULT[result], derived=cond.field,
-                         value=json_value(derived.get(cond.field, False)), given=cond.field in derived), result
-        given = cond.field in facts
-        return Check(op="clause", text=cond.text, result=_RESULT[result], field=cond.field,
-                     value=json_value(facts.get(cond.field)), given=given), result
-    parts = [check_condition(item, facts, derived) for item in cond.items]
-    results = [r for _, r in parts]
-    if cond.op == "all":
-        result: Tri = False if False in results else (None if None in results else True)
-    else:
-        result = True if True in results else (None if None in results else False)
-    return Check(op=cond.op, text="all of" if cond.op == "all" else "any of", result=_RESULT[result],
-                 items=[c for c, _ in parts]), result
+def check_of(node: TraceNode) -> Check:
+    """A node of the Trace's clause tree as the explanation shows it."""
+    result: Result = RESULT_WORD[node.result]  # type: ignore[assignment]
+    cond = node.cond
+    if node.is_clause:
+        if cond.op == "derived":  # type: ignore[union-attr]
+            return Check(op="clause", text=cond.text, result=result, derived=cond.field,  # type: ignore[union-attr]
+                         value=json_value(node.value), given=node.given)
+        return Check(op="clause", text=cond.text, result=result, field=cond.field,  # type: ignore[union-attr]
+                     value=json_value(node.value), given=node.given)
+    return Check(op=cond.op, text="all of" if cond.op == "all" else "any of", result=result,
+                 items=[check_of(item) for item in node.items])
 
 
-def _unknown_fields(check: Check, pack: Pack, by_id: dict[str, RuleExplanation]) -> list[str]:
-    """The case fields whose absence leaves an unknown check unknown (through derived facts too)."""
-    if check.result != "unknown":
-        return []
-    if check.op == "clause":
-        if check.derived is not None:
-            out: list[str] = []
-            for deriver in pack.derivers(check.derived):
-                explained = by_id.get(deriver.id)
-                if explained is not None and explained.result == "unknown":
-                    out += [f for f in explained.missing_fields if f not in out]
-            return out
-        return [check.field] if check.field else []
-    out = []
-    for item in check.items:
-        out += [f for f in _unknown_fields(item, pack, by_id) if f not in out]
-    return out
+def rule_explanation(rt: RuleTrace, pack: Pack, facts: Any) -> RuleExplanation:
+    rule, spec = rt.rule, rt.rule.spec
+    factor = pack.factor_by_id.get(spec.factor or "")
+    return RuleExplanation(
+        rule=rule.id, area=rule.area, kind=spec.kind, factor=spec.factor,
+        factor_label=factor.label if factor else None, derives=spec.derives,
+        result=RESULT_WORD[rt.result], check=check_of(rt.tree),  # type: ignore[arg-type]
+        text=fill(rule, facts) if rt.result is True and spec.kind != "derived" else None,
+        sources=sources_of(pack, rule), missing_fields=list(rt.waits_on), file=rule.file, line=rule.line,
+    )
 
 
-def _fill(rule: Rule, facts: dict[str, Any]) -> str:
-    from .rulepack import PLACEHOLDER
-
-    text = rule.spec.text or ""
-    return " ".join(PLACEHOLDER.sub(lambda m: format_value(facts.get(m.group(1))), text).split())
-
-
-def explain_facts(pack: Pack, facts: dict[str, Any]) -> tuple[list[RuleExplanation], list[DerivedExplanation]]:
-    """Every rule (pack evaluation order) and every derived fact for a set of case facts."""
-    derived: dict[str, Tri] = {}
-    rules: list[RuleExplanation] = []
-    by_id: dict[str, RuleExplanation] = {}
-    for rule in pack.rules:
-        check, result = check_condition(rule.condition, facts, derived)
-        spec = rule.spec
-        factor = pack.factor_by_id.get(spec.factor or "")
-        explained = RuleExplanation(
-            rule=rule.id, area=rule.area, kind=spec.kind, factor=spec.factor,
-            factor_label=factor.label if factor else None, derives=spec.derives, result=_RESULT[result],
-            check=check,
-            text=_fill(rule, facts) if result is True and spec.kind != "derived" else None,
-            sources=[SourceQuote(source=c.source, title=pack.source_by_id[c.source].title, quote=c.quote)
-                     for c in spec.cites],
-            missing_fields=[], file=rule.file, line=rule.line,
-        )
-        if result is None:
-            explained = explained.model_copy(update={"missing_fields": _unknown_fields(check, pack, by_id)})
-        rules.append(explained)
-        by_id[rule.id] = explained
-        if spec.derives:
-            derived[spec.derives] = or3(derived.get(spec.derives, False), result)
-    names: dict[str, list[str]] = {}
-    for rule in pack.rules:
-        if rule.spec.derives:
-            names.setdefault(rule.spec.derives, []).append(rule.id)
-    derived_out = [DerivedExplanation(name=n, result=_RESULT[derived.get(n, False)], rules=ids)
-                   for n, ids in names.items()]
-    return rules, derived_out
+def explanation_of(report: Report, trace: Trace) -> CaseExplanation:
+    """Every rule of the pack (evaluation order) and every derived fact, from one Trace."""
+    rules = [rule_explanation(rt, trace.pack, trace.facts) for rt in trace.rules]
+    derived = [DerivedExplanation(name=d.name, result=RESULT_WORD[d.result], rules=list(d.rules))  # type: ignore[arg-type]
+               for d in trace.derived_facts()]
+    return CaseExplanation(case_id=report.case_id, site=report.site, facts=report.facts,
+                           input_notes=report.input_notes, derived=derived, rules=rules, report=report)
 
 
 def explain_case(case: Case, pack: Pack, use_engine: bool = True) -> CaseExplanation:
-    """The full explanation of one case; the embedded Report is the one `check` prints
-    (built with the engine by default, so the engine and this walk are cross-checked)."""
-    report = build_reports([case], pack, use_engine=use_engine)[0]
-    facts = case.facts()
-    rules, derived = explain_facts(pack, facts)
-    fired = {f.rule for f in report.findings} | {d.rule for d in report.derived}
-    walked = {r.rule for r in rules if r.result == "met"}
-    if fired != walked:  # pragma: no cover - a bug, never the user's fault
-        from .errors import EngineMismatchError
-
-        raise EngineMismatchError(f"case {case.case_id}: explanation {sorted(walked)} != report {sorted(fired)}")
-    return CaseExplanation(case_id=case.case_id, site=case.site, facts=report.facts,
-                           input_notes=report.input_notes, derived=derived, rules=rules, report=report)
+    """The full explanation of one case, from its one review: the embedded Report is the one
+    `check` prints (decided by the engine by default, cross-checked against the Trace)."""
+    reviewed = review(case, pack, use_engine=use_engine)
+    return explanation_of(reviewed.report, reviewed.trace)
 
 
 def clause_value(check: Check) -> str:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-_LIBRARY = ("rulepack.py", "conditions.py", "case.py", "wording.py", "identifiers.py", "packcache.py")
-FORMAT = 1
+from .atomic import write_atomic
+
+_LIBRARY = ("rulepack.py", "packfiles.py", "packmodel.py", "defaultpack.py", "conditions.py", "case.py",
+            "wording.py", "identifiers.py", "packcache.py")
+FORMAT = 2
 
 
 def cache_dir() -> Path | None:
@@ -58,14 +60,12 @@ def read(key: str | None) -> dict[str, Any] | None:
 
 
 def write(key: str | None, data: dict[str, Any]) -> None:
-    """Atomic write (temporary file, then rename); failures are ignored: the cache is optional."""
+    """Atomic write (cryoelig.atomic); failures are ignored: the cache is optional."""
     folder = cache_dir()
     if key is None or folder is None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as tmp:
-            json.dump(data, tmp, ensure_ascii=False)
-        os.replace(tmp.name, folder / f"pack-{key}.json")
+        write_atomic(folder / f"pack-{key}.json", json.dumps(data, ensure_ascii=False))
     except OSError:
         return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +54,13 @@ def parse_document(text: str, name: str) -> Any:
                                   line=mark.line + 1 if mark else None)]) from None
 
 
-def read_case(path: str) -> Case:
-    """One case from a YAML or JSON file ('-' for standard input)."""
+def read_case(path: str, *, sites: Sequence[str] | None = None) -> Case:
+    """One case from a YAML or JSON file ('-' for standard input); ``sites``: the pack's."""
     name = "<stdin>" if path == "-" else path
     data = parse_document(read_text(path), name)
     if data is None:
         raise InputError([Problem("the file is empty", file=name)])
-    return parse_case(data, file=name)
+    return parse_case(data, file=name, sites=sites)
 
 
 # ---------------------------------------------------------------- CSV rows

@@ -1,22 +1,22 @@
 """The Report of one case: findings with their basis, missing information, why-not.
 
-Why here and not in the engine: the engine says which rules fire; the Python evaluator
-explains each rule clause by clause (met / not met / unknown with the case value). Every
-report built from engine output is cross-checked against the Python evaluator, so the two
-can never silently disagree.
+A projection of the case's Trace (``cryoelig.evaluation``): the met rules become findings
+(with the deciding clauses and case values as their basis, and the cited quotes), the rules
+that did not apply keep the clauses that failed, and the fields the unknown rules wait on
+become missing information. Each rule's piece is built once per memo entry of its trace
+(``RuleTrace.views``), so across thousands of cases a report is mostly look-ups.
 """
 
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from .case import Case, case_fields
-from .conditions import RESULT_WORD, Leaf, Outcome, Tri, derived_refs, explain, or3
-from .errors import EngineMismatchError
-from .rulepack import PLACEHOLDER, Pack, Rule
+from .evaluation import RESULT_WORD, RuleTrace, Trace, evaluate
+from .packmodel import PLACEHOLDER, Pack, Rule
 
 REPORT_SCHEMA_VERSION = 1
 DISCLAIMER = (
@@ -24,7 +24,6 @@ DISCLAIMER = (
     "from the cited source document to discuss with the multidisciplinary team; it is not a "
     "diagnosis and it does not decide treatment. The care team makes every treatment decision."
 )
-KIND_ORDER = ("supporting", "caution", "context")
 
 
 class _Model(BaseModel):
@@ -107,25 +106,6 @@ class Report(_Model):
     disclaimer: str = DISCLAIMER
 
 
-# ---------------------------------------------------------------- evaluation in Python
-
-def evaluate_rules(pack: Pack, facts: dict[str, Any]) -> dict[str, Outcome]:
-    """Every rule's three-valued outcome, derived facts propagated in evaluation order."""
-    derived: dict[str, Tri] = {}
-    outcomes: dict[str, Outcome] = {}
-    for rule in pack.rules:
-        outcome = explain(rule.condition, facts, derived)
-        outcomes[rule.id] = outcome
-        name = rule.spec.derives
-        if name:
-            derived[name] = or3(derived.get(name, False), outcome.result)
-    return outcomes
-
-
-def python_fired(outcomes: dict[str, Outcome]) -> frozenset[str]:
-    return frozenset(rule_id for rule_id, o in outcomes.items() if o.result is True)
-
-
 # ---------------------------------------------------------------- formatting
 
 def format_value(value: Any) -> str:
@@ -141,178 +121,77 @@ def format_value(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
-def _fill(text: str, facts: dict[str, Any]) -> str:
+def fill(rule: Rule, facts: Any) -> str:
+    """The rule's text with each ``{field}`` replaced by the case value (white space made single)."""
+    text = rule.spec.text or ""
     return " ".join(PLACEHOLDER.sub(lambda m: format_value(facts.get(m.group(1))), text).split())
 
 
-_RESULT = RESULT_WORD
+def sources_of(pack: Pack, rule: Rule) -> list[SourceQuote]:
+    """The quotes a rule cites, with the title of each source."""
+    return [SourceQuote(source=c.source, title=pack.source_by_id[c.source].title, quote=c.quote)
+            for c in rule.spec.cites]
 
 
 def json_value(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-class _Explainer:
-    """Turns outcomes into clauses, with derived facts shown through their deriving rule."""
+# ---------------------------------------------------------------- the projection
 
-    def __init__(self, pack: Pack, facts: dict[str, Any], outcomes: dict[str, Outcome]):
-        self.pack, self.facts, self.outcomes = pack, facts, outcomes
-
-    def clauses(self, deciders: Iterable[tuple[Leaf, Tri]]) -> list[Clause]:
-        out = []
-        for leaf, result in deciders:
-            if leaf.op == "derived":
-                value = "; ".join(
-                    f"{r.id}: " + ", ".join(c.clause for c in self.clauses(self.outcomes[r.id].deciders))
-                    for r in self.pack.derivers(leaf.field) if self.outcomes[r.id].result is result
-                ) or None
-                out.append(Clause(clause=leaf.text, field=None, value=value, result=_RESULT[result]))
-            else:
-                out.append(Clause(clause=leaf.text, field=leaf.field,
-                                  value=json_value(self.facts.get(leaf.field)), result=_RESULT[result]))
-        return out
+_VIEW = "report"  # the key of this projection's pieces in RuleTrace.views
 
 
-_UNKNOWN = "\x00unknown"  # a key part for a field the case does not give (never a real value)
-_MEMO_LIMIT = 20_000
-
-
-class _RuleResult:
-    """What one rule contributes to a report, fixed by the values of the fields it reads."""
-
-    __slots__ = ("result", "piece", "unknown_fields", "unknown_derived")
-
-    def __init__(self, result: Tri, piece: Any, unknown_fields: tuple[str, ...], unknown_derived: tuple[str, ...]):
-        self.result = result
-        self.piece = piece
-        self.unknown_fields = unknown_fields
-        self.unknown_derived = unknown_derived
-
-
-class _PackMemo:
-    """Per-pack memo of rule results. Why: a rule's finding, basis, why-not and unknown fields
-    depend only on the values of the fields it reads (placeholders are among them, the linter
-    checks it) and on the results of the rules deriving the facts it reads; caching them makes
-    report building mostly look-ups across thousands of cases."""
-
-    def __init__(self, pack: Pack):
-        self.pack = pack
-        self.fields = {r.id: tuple(r.fields) for r in pack.rules}
-        self.refs = {r.id: tuple(dict.fromkeys(derived_refs(r.condition))) for r in pack.rules}
-        self.derivers = {name: tuple(pack.derivers(name)) for refs in self.refs.values() for name in refs}
-        self.cache: dict[str, dict[tuple, _RuleResult]] = {r.id: {} for r in pack.rules}
-
-    def results(self, facts: dict[str, Any]) -> list[tuple[Rule, _RuleResult]]:
-        keys: dict[str, tuple] = {}
-        out: list[tuple[Rule, _RuleResult]] = []
-        outcomes: dict[str, Outcome] = {}
-        derived: dict[str, Tri] = {}
-        derived_keys: dict[str, tuple] = {}
-        for rule in self.pack.rules:
-            rid = rule.id
-            key = tuple(facts.get(f, _UNKNOWN) for f in self.fields[rid])
-            refs = self.refs[rid]
-            if refs:
-                key += tuple(derived_keys.get(name) for name in refs)
-            keys[rid] = key
-            cache = self.cache[rid]
-            hit = cache.get(key)
-            if hit is None:
-                hit = self._compute(rule, facts, derived, outcomes)
-                if len(cache) >= _MEMO_LIMIT:
-                    cache.clear()
-                cache[key] = hit
-            out.append((rule, hit))
-            name = rule.spec.derives
-            if name:
-                derived[name] = or3(derived.get(name, False), hit.result)
-                derived_keys[name] = (*derived_keys.get(name, ()), rid, key)
-        return out
-
-    def _compute(self, rule: Rule, facts: dict[str, Any], derived: dict[str, Tri],
-                 outcomes: dict[str, Outcome]) -> _RuleResult:
-        # Outcomes of derivers are recomputed on demand for the derived clauses' basis text.
-        for name in self.refs[rule.id]:
-            for deriver in self.derivers[name]:
-                if deriver.id not in outcomes:
-                    outcomes[deriver.id] = explain(deriver.condition, facts, derived)
-        outcome = explain(rule.condition, facts, derived)
-        outcomes[rule.id] = outcome
-        spec = rule.spec
-        ex = _Explainer(self.pack, facts, outcomes)
-        piece: Any = None
-        unknown_fields: list[str] = []
-        unknown_derived: list[str] = []
-        if outcome.result is True:
-            basis = ex.clauses(outcome.deciders)
-            if spec.kind == "derived":
-                piece = DerivedFact(name=spec.derives or "", rule=rule.id, basis=basis)
-            else:
-                piece = Finding(
-                    rule=rule.id, factor=spec.factor or "", kind=spec.kind,  # type: ignore[arg-type]
-                    text=_fill(spec.text or "", facts), basis=basis,
-                    sources=[SourceQuote(source=c.source, title=self.pack.source_by_id[c.source].title,
-                                         quote=c.quote) for c in spec.cites],
-                )
-        elif outcome.result is False:
-            piece = NotApplicable(rule=rule.id, factor=spec.factor, kind=spec.kind,
-                                  clauses=ex.clauses(outcome.deciders))
+def _clauses(rt: RuleTrace, facts: Any) -> list[Clause]:
+    """The deciding clauses with the case values; a derived fact shows the clauses of the rules
+    that established it (or failed to)."""
+    out = []
+    for leaf, result in rt.deciders:
+        if leaf.op == "derived":
+            value = "; ".join(
+                f"{d.rule.id}: " + ", ".join(lf.text for lf, _ in d.deciders)
+                for d in rt.derivers.get(leaf.field, ()) if d.result is result
+            ) or None
+            out.append(Clause(clause=leaf.text, field=None, value=value, result=RESULT_WORD[result]))
         else:
-            for leaf, result in outcome.deciders:
-                if result is None:
-                    (unknown_derived if leaf.op == "derived" else unknown_fields).append(leaf.field)
-        return _RuleResult(outcome.result, piece, tuple(unknown_fields), tuple(unknown_derived))
+            out.append(Clause(clause=leaf.text, field=leaf.field, value=json_value(facts.get(leaf.field)),
+                              result=RESULT_WORD[result]))
+    return out
 
 
-def _memo(pack: Pack) -> _PackMemo:
-    memo = getattr(pack, "_report_memo", None)
-    if memo is None:
-        memo = _PackMemo(pack)
-        pack._report_memo = memo  # type: ignore[attr-defined]
-    return memo
+def _piece(rt: RuleTrace, pack: Pack, facts: Any) -> Finding | DerivedFact | NotApplicable:
+    """What a decided rule contributes to the report."""
+    rule, spec = rt.rule, rt.rule.spec
+    if rt.result is False:
+        return NotApplicable(rule=rule.id, factor=spec.factor, kind=spec.kind, clauses=_clauses(rt, facts))
+    if spec.kind == "derived":
+        return DerivedFact(name=spec.derives or "", rule=rule.id, basis=_clauses(rt, facts))
+    return Finding(rule=rule.id, factor=spec.factor or "", kind=spec.kind,  # type: ignore[arg-type]
+                   text=fill(rule, facts), basis=_clauses(rt, facts), sources=sources_of(pack, rule))
 
 
-# ---------------------------------------------------------------- the report
-
-def build_report(case: Case, pack: Pack, fired: frozenset[str] | None = None,
-                 facts: dict[str, Any] | None = None) -> Report:
-    """The report of one case. ``fired`` comes from the engine; without it the Python
-    evaluator decides. With it, any disagreement raises EngineMismatchError."""
-    facts = case.facts() if facts is None else facts
-    memo = _memo(pack)
-    results = memo.results(facts)
-    if fired is not None:
-        decided = frozenset(rule.id for rule, r in results if r.result is True)
-        if fired != decided:
-            raise EngineMismatchError(
-                f"case {case.case_id}: engine fired {sorted(fired - decided)} that Python did not, "
-                f"and Python fired {sorted(decided - fired)} that the engine did not"
-            )
+def report_of(case: Case, trace: Trace) -> Report:
+    """The report of one case, projected from its Trace (deterministic for a case and a pack)."""
+    pack, facts = trace.pack, trace.facts
     findings: list[Finding] = []
     derived: list[DerivedFact] = []
     not_applicable: list[NotApplicable] = []
     waiting: dict[str, list[str]] = {}
-    by_id = {rule.id: r for rule, r in results}
-
-    def unknown_fields(rule_result: _RuleResult) -> list[str]:
-        fields = list(rule_result.unknown_fields)
-        for name in rule_result.unknown_derived:
-            for deriver in memo.derivers[name]:
-                deriver_result = by_id[deriver.id]
-                if deriver_result.result is None:
-                    fields.extend(unknown_fields(deriver_result))
-        return fields
-
-    for rule, r in results:
-        if r.result is True:
-            (derived if rule.spec.kind == "derived" else findings).append(r.piece)
-        elif r.result is False:
-            not_applicable.append(r.piece)
-        elif rule.spec.kind != "derived":
-            for name in unknown_fields(r):
-                rules = waiting.setdefault(name, [])
-                if rule.id not in rules:
-                    rules.append(rule.id)
+    for rt in trace.rules:
+        if rt.result is None:
+            if rt.rule.spec.kind != "derived":
+                for name in rt.waits_on:
+                    waiting.setdefault(name, []).append(rt.rule.id)
+            continue
+        piece = rt.views.get(_VIEW)
+        if piece is None:
+            piece = rt.views[_VIEW] = _piece(rt, pack, facts)
+        if rt.result is False:
+            not_applicable.append(piece)
+        elif rt.rule.spec.kind == "derived":
+            derived.append(piece)
+        else:
+            findings.append(piece)
     missing = [_missing_item(pack, name, tuple(waiting[name])) for name in case_fields() if name in waiting]
     return Report(
         case_id=case.case_id, site=case.site,
@@ -339,8 +218,31 @@ def _missing_item(pack: Pack, name: str, rule_ids: tuple[str, ...]) -> Missing:
                    rules=list(rule_ids))
 
 
-def build_reports(cases: list[Case], pack: Pack, use_engine: bool = True) -> list[Report]:
-    """Reports for many cases; the engine (batched sessions) decides which rules fire."""
+# ---------------------------------------------------------------- entry points kept for older callers
+
+def evaluate_rules(pack: Pack, facts: dict[str, Any]) -> dict[str, RuleTrace]:
+    """Every rule's trace by id (``.result`` is met / not met / unknown as True / False / None).
+    Kept for the differential test and the benches; new code reads ``evaluation.evaluate``."""
+    return {rt.rule.id: rt for rt in evaluate(pack, facts).rules}
+
+
+def python_fired(outcomes: dict[str, RuleTrace]) -> frozenset[str]:
+    return frozenset(rule_id for rule_id, o in outcomes.items() if o.result is True)
+
+
+def build_report(case: Case, pack: Pack, fired: frozenset[str] | None = None,
+                 facts: dict[str, Any] | None = None) -> Report:
+    """The report of one case; with ``fired`` (from the engine) cross-checked against the Trace.
+    Kept for callers that predate ``cryoelig.review.review`` (the oracle test, batch)."""
+    trace = evaluate(pack, case.facts() if facts is None else facts)
+    if fired is not None:
+        trace.check_engine(fired, case.case_id)
+    return report_of(case, trace)
+
+
+def build_reports(cases: Sequence[Case], pack: Pack, use_engine: bool = True) -> list[Report]:
+    """Reports for many cases, the engine deciding in batched sessions: what
+    ``[r.report for r in review.review_many(cases, pack)]`` gives, as a list."""
     if not use_engine:
         return [build_report(c, pack) for c in cases]
     from .engine import engine_for

@@ -12,9 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .case import parse_case
 from .errors import InputError, PackError, Problem
+from .packmodel import Pack
 from .readers import parse_document, read_text
-from .rulepack import Pack
+from .review import review
 
 
 class Expect(BaseModel):
@@ -60,18 +62,15 @@ def load_scenario(path: Path) -> Scenario:
 
 def run_scenarios(pack: Pack, use_engine: bool = True) -> list[ScenarioResult]:
     """Run every scenario of a pack; a scenario that cannot even be read is a failure too."""
-    from .case import parse_case
-    from .report import build_reports
-
     results: list[ScenarioResult] = []
     for path in scenario_files(pack):
         try:
             scenario = load_scenario(path)
-            case = parse_case(scenario.case, file=str(path))
+            case = parse_case(scenario.case, file=str(path), sites=pack.site_ids)
         except (PackError, InputError) as error:
             results.append(ScenarioResult(str(path), path.stem, [str(error)]))
             continue
-        report = build_reports([case], pack, use_engine=use_engine)[0]
+        report = review(case, pack, use_engine=use_engine).report
         produced = [f.factor for f in report.findings]
         missing = [m.field for m in report.missing]
         result = ScenarioResult(str(path), scenario.name, factors=produced)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
-def json_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema for 'case', 'report', 'pack' (pack.yaml) or 'rule' (a rule file)."""
+def json_schema(name: str, sites: Sequence[str] | None = None) -> dict[str, Any]:
+    """The JSON Schema for 'case', 'report', 'pack' (pack.yaml) or 'rule' (a rule file).
+
+    In the case schema, ``site`` is one of a pack's sites (default: the default pack's)."""
     from .case import Case
+    from .defaultpack import default_site_ids
+    from .packmodel import PackMeta, RuleFile
     from .report import Report
-    from .rulepack import PackMeta, RuleFile
 
     models = {"case": Case, "report": Report, "pack": PackMeta, "rule": RuleFile}
     schema = models[name].model_json_schema()
+    if name == "case":
+        schema["properties"]["site"]["enum"] = list(default_site_ids() if sites is None else sites)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema

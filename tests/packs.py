@@ -16,6 +16,12 @@ sources:
   - id: {SOURCE}
     file: sources/{SOURCE}.txt
     title: test source
+sites:
+  - {{id: skin, label: skin}}
+  - {{id: kidney, label: kidney}}
+  - {{id: lung, label: lung}}
+  - {{id: bone, label: bone}}
+  - {{id: other, label: other}}
 factors:
   - id: kidney.size_under_4cm
     kind: supporting

@@ -22,19 +22,14 @@ from cryoelig.checklist import (
     AnswerError,
     answer_problem,
     case_data,
-    case_id_question,
-    ecog_question,
-    make_question,
     parse_answer,
-    questions_for,
-    reasons,
     run,
-    site_question,
 )
 from cryoelig.cli import app
 from cryoelig.errors import InputError
-from cryoelig.render import render
-from cryoelig.report import build_reports
+from cryoelig.questions import case_id_question, ecog_question, make_question, questions_for, reasons, site_question
+from cryoelig.render.data import report_json
+from cryoelig.review import review
 from cryoelig.rulepack import load_pack, normalise_space
 from cryoelig.wording import directive_words
 
@@ -403,8 +398,8 @@ def test_checklist_in_a_terminal_gives_the_same_report_as_a_case_file(pack, tmp_
     case_file.write_text(yaml.safe_dump({"case_id": f"e2e-{site}", "site": site, **expected}))
     from cryoelig.readers import read_case
 
-    report = build_reports([read_case(str(case_file))], pack)[0]
-    assert render(report, "json") == printed
+    report = review(read_case(str(case_file)), pack).report
+    assert report_json(report) == printed
     assert json.loads(printed)["case_id"] == f"e2e-{site}"
 
 

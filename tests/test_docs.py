@@ -8,8 +8,8 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from cryoelig.catalog import CATALOG_COMMAND, catalog_markdown
 from cryoelig.cli import app
+from cryoelig.render.catalog import CATALOG_COMMAND, catalog_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import io
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import case_data
 
+from cryoelig import render
 from cryoelig.case import parse_case
-from cryoelig.render import render
 from cryoelig.report import build_reports
 from cryoelig.wording import directive_words
 
 
 def all_renderings(report) -> dict[str, str]:
-    from rich.console import Console
-
-    from cryoelig.render.terminal import print_report
-
-    out = {
-        "json": render(report, "json"),
-        "markdown": render(report, "markdown", sources=True, why_not=True),
-    }
-    buffer = io.StringIO()
-    print_report(report, Console(file=buffer, width=100, color_system=None), sources=True, why_not=True)
-    out["terminal"] = buffer.getvalue()
+    """Every registered rendering of a report, as a person would read it."""
+    out = {f"report {name}": render.get("report", name).render(report, sources=True, why_not=True, width=100)
+           for name in render.names("report")}
+    out |= {f"printable {name}": render.get("printable", name).render(report, why_not=True)
+            for name in render.names("printable")}
+    assert {"report rich", "report json", "report markdown", "printable html"} <= set(out)
     return out
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from packs import make_pack
 
 from cryoelig import packcache
-from cryoelig.rulepack import _load, _load_files
+from cryoelig.packfiles import load_files
+from cryoelig.rulepack import _load
 
 
 def snapshot(pack):
@@ -18,7 +19,7 @@ def test_cached_pack_equals_validated_pack(tmp_path, monkeypatch, pack):
     first = _load(pack.directory)            # validates and writes the cache
     assert list((tmp_path / "cache").glob("pack-*.json"))
     second = _load(pack.directory)           # read from the cache
-    assert snapshot(second) == snapshot(first) == snapshot(_load_files(pack.directory))
+    assert snapshot(second) == snapshot(first) == snapshot(load_files(pack.directory))
 
 
 def test_changed_file_misses_the_cache(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import PackOption, app, fail, user_errors
+from .common import PackOption, app, fail, user_errors
 
 
 def _plain_progress(every: float = 5.0):  # noqa: ANN202 - a callback

@@ -1,4 +1,4 @@
-"""CLI commands: checklist (registered on cryoelig.cli.app when imported).
+"""CLI command `checklist` (registered on the app of cryoelig.commands.common when imported).
 
 The dialogue goes to standard error and the summary to standard output, so
 `cryoelig checklist --format json > report.json` keeps the questions on the screen and
@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import Format, PackOption, app, fail, load, user_errors
+from .common import PackOption, SourcesOption, WhyNotOption, app, emit, fail, format_option, load, user_errors
 
 
 def _say(text: str) -> None:
@@ -60,13 +60,13 @@ def _write_case(path: Path, data: dict, force: bool, pack_line: str) -> None:
 @app.command()
 def checklist(
     site: Annotated[str | None, typer.Option(
-        "--site", help="Skip the site question: skin, liver, prostate, kidney, lung, bone or other.")] = None,
+        "--site", help="Skip the site question: one of the sites the pack lists, e.g. kidney.")] = None,
     save: Annotated[Path | None, typer.Option(
         "--save", help="Also keep the answers as a YAML case file (an existing file is kept unless --force).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Let --save overwrite an existing file.")] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="rich (terminal), json or markdown.")] = Format.rich,
-    sources: Annotated[bool, typer.Option("--sources", help="Show the source quote behind each point.")] = False,
-    why_not: Annotated[bool, typer.Option("--why-not", help="Show the rules that did not apply, and why.")] = False,
+    fmt: Annotated[str, format_option("report", "rich (terminal), json or markdown.")] = "rich",
+    sources: SourcesOption = False,
+    why_not: WhyNotOption = False,
     pack_dir: PackOption = None,
 ) -> None:
     """Answer the questions the rule pack reads for one case, then see the summary.
@@ -84,7 +84,7 @@ def checklist(
     with user_errors():
         from .. import engine  # noqa: F401 - an engine that cannot load is said before the questions, not after
         from ..checklist import run
-        from ..report import build_reports
+        from ..review import review
 
         pack = load(pack_dir)
         try:
@@ -95,18 +95,11 @@ def checklist(
         except EOFError:
             sys.stderr.write("\n")
             fail(["checklist cancelled (input ended before the last question), nothing saved"])
-        report = build_reports([result.case], pack)[0]
+        report = review(result.case, pack).report
     if result.unknown:
         _say("\nLeft unknown (missing information where a rule reads it): " + ", ".join(result.unknown))
     if save is not None:
         _write_case(save, result.data, force, f"rule pack {pack.name} {pack.version}")
         _say(f"Answers saved to {save}; the same summary again: cryoelig check {save}")
     _say("")
-    if fmt is Format.rich:
-        from ..render.terminal import print_report
-
-        print_report(report, sources=sources, why_not=why_not)
-    else:
-        from ..render import render
-
-        sys.stdout.write(render(report, fmt.value, sources=sources, why_not=why_not))
+    emit("report", fmt, report, sources=sources, why_not=why_not)

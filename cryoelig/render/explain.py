@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from ..explain import CaseExplanation, Check, RuleExplanation, clause_value
 from ..report import format_value
-from . import pack_line
+from .common import md as _md
+from .common import pack_line
 
 MARK = {"met": "\u2713", "not met": "\u2717", "unknown": "?"}
 _STYLE = {"met": "green", "not met": "red", "unknown": "yellow"}
@@ -106,20 +107,17 @@ def _add_check(parent, check: Check) -> None:  # noqa: ANN001 - rich Tree
         _add_check(node, item)
 
 
-def print_explanation(ex: CaseExplanation, rules: list[str] | None = None, console=None) -> None:  # noqa: ANN001
+def render_tree(ex: CaseExplanation, rules: list[str] | None = None, width: int | None = None, **_: object) -> str:
+    """The tree as text, styled for this terminal (plain when standard output is not one)."""
     from rich.console import Console
 
-    (console or Console()).print(build_tree(ex, rules))
+    console = Console(width=width)
+    with console.capture() as captured:
+        console.print(build_tree(ex, rules))
+    return captured.get()
 
 
 # ---------------------------------------------------------------- markdown
-
-def _md(text: str) -> str:
-    """Keep case and pack text from turning into Markdown markup."""
-    for ch in ("\\", "`", "*", "_", "<", ">", "[", "]", "|"):
-        text = text.replace(ch, "\\" + ch)
-    return text
-
 
 def _code(text: str) -> str:
     return f"`{text}`" if "`" not in text else f"`` {text} ``"
@@ -138,7 +136,7 @@ def _md_check(check: Check, depth: int, out: list[str]) -> None:
         _md_check(item, depth + 1, out)
 
 
-def to_markdown(ex: CaseExplanation, rules: list[str] | None = None) -> str:
+def to_markdown(ex: CaseExplanation, rules: list[str] | None = None, **_: object) -> str:
     out = [f"# The reasoning for case {_code(ex.case_id)} (site: {_md(format_value(ex.site))})", "",
            f"*{_md(ex.report.disclaimer)}*", "", "## Facts given", ""]
     out += [f"- {_code(name)} = {_md(format_value(value))}" for name, value in ex.facts.items()]

@@ -13,9 +13,8 @@ from __future__ import annotations
 from html import escape
 
 from ..report import Clause, Finding, Report, format_value
-from . import GROUPS, clause_text, pack_line
-
-TITLE = "Points to discuss with the multidisciplinary team"
+from .common import GROUPS, TITLE, clause_text, pack_line
+from .markdown import to_markdown
 
 CSS = """
 :root { --ink: #1b1f23; --muted: #57606a; --line: #d0d7de;
@@ -92,7 +91,7 @@ def _finding_html(f: Finding, cite: bool) -> str:
             f"\u00b7 basis: {basis}</p>{quotes}</li>")
 
 
-def to_html(report: Report, labels: dict[str, str] | None = None, why_not: bool = False) -> str:
+def to_html(report: Report, labels: dict[str, str] | None = None, why_not: bool = False, **_: object) -> str:
     """The report as one self-contained HTML page (deterministic for a case and a pack)."""
     labels = labels or {}
     out = [
@@ -154,8 +153,7 @@ def to_html(report: Report, labels: dict[str, str] | None = None, why_not: bool 
     return "\n".join(out)
 
 
-def to_printable_markdown(report: Report, labels: dict[str, str] | None = None, why_not: bool = False) -> str:
+def to_printable_markdown(report: Report, labels: dict[str, str] | None = None, why_not: bool = False,
+                          **_: object) -> str:
     """The printable report in Markdown: the same sections as the HTML page."""
-    from .markdown import to_markdown
-
     return to_markdown(report, sources=True, why_not=why_not, facts=True, labels=labels)

@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from ..report import Clause, Report, format_value
-from . import GROUPS, pack_line
-
-TITLE = "Points to discuss with the multidisciplinary team"
-
-
-def _md(text: str) -> str:
-    for ch in ("\\", "`", "*", "_", "<", ">", "[", "]", "|"):
-        text = text.replace(ch, "\\" + ch)
-    return text
+from .common import GROUPS, TITLE, pack_line
+from .common import md as _md
 
 
 def _md_clause(clause: Clause) -> str:
@@ -23,7 +16,7 @@ def _md_clause(clause: Clause) -> str:
 
 
 def to_markdown(report: Report, sources: bool = False, why_not: bool = False, facts: bool = False,
-                labels: dict[str, str] | None = None) -> str:
+                labels: dict[str, str] | None = None, **_: object) -> str:
     """The report in Markdown (`check --format markdown`, `report --out x.md`): points by kind with
     basis, optionally sources, case facts and the rules that did not apply."""
     labels = labels or {}

@@ -8,15 +8,14 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import Report, format_value
-from . import GROUPS, clause_text, pack_line
+from .common import GROUPS, TITLE, clause_text, pack_line
 
 _STYLE = {"supporting": "green", "caution": "yellow", "context": "cyan"}
 
 
 def build(report: Report, sources: bool = False, why_not: bool = False) -> Group:
     parts: list = [
-        Text(f"Points to discuss with the multidisciplinary team: case {report.case_id} "
-             f"(site: {format_value(report.site)})", style="bold"),
+        Text(f"{TITLE}: case {report.case_id} (site: {format_value(report.site)})", style="bold"),
         Text(report.disclaimer, style="italic dim"),
     ]
     for note in report.input_notes:
@@ -57,6 +56,10 @@ def build(report: Report, sources: bool = False, why_not: bool = False) -> Group
     return Group(*parts)
 
 
-def print_report(report: Report, console: Console | None = None, sources: bool = False,
-                 why_not: bool = False) -> None:
-    (console or Console()).print(build(report, sources=sources, why_not=why_not))
+def render_report(report: Report, sources: bool = False, why_not: bool = False, width: int | None = None,
+                  **_: object) -> str:
+    """The terminal view as text, styled for this terminal (plain when standard output is not one)."""
+    console = Console(width=width)
+    with console.capture() as captured:
+        console.print(build(report, sources=sources, why_not=why_not))
+    return captured.get()

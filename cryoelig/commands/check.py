@@ -1,0 +1,53 @@
+"""CLI commands `check` (one case summarized) and `schema` (the published JSON Schemas)."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from .common import PackOption, SourcesOption, WhyNotOption, app, emit, format_option, load, load_case, user_errors
+
+
+@app.command()
+def check(
+    path: Annotated[str, typer.Argument(help="Case file (YAML or JSON), or - for standard input.")],
+    fmt: Annotated[str, format_option("report", "rich (terminal), json or markdown.")] = "rich",
+    sources: SourcesOption = False,
+    why_not: WhyNotOption = False,
+    engine: Annotated[bool, typer.Option("--engine/--no-engine",
+                                         help="Decide with durable_rules (default) or the Python evaluator.")] = True,
+    pack_dir: PackOption = None,
+) -> None:
+    """Summarize one case: points to discuss, with basis, sources and missing information.
+
+    Example: cryoelig check examples/kidney-small.yaml --format json
+    """
+    from ..review import review
+
+    with user_errors():
+        pack = load(pack_dir)
+        report = review(load_case(path, pack), pack, use_engine=engine).report
+    emit("report", fmt, report, sources=sources, why_not=why_not)
+
+
+class SchemaName(StrEnum):
+    case = "case"
+    report = "report"
+    pack = "pack"
+    rule = "rule"
+
+
+@app.command()
+def schema(which: Annotated[SchemaName, typer.Argument(help="case, report, pack or rule.")]) -> None:
+    """Print a published JSON Schema.
+
+    Example: cryoelig schema case > case.schema.json
+    """
+    import json
+
+    from ..schemas import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(which.value), indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,100 @@
+"""What every command shares: the app, the shared options, errors as one line, pack and case
+loading, and writing a rendered view.
+
+Why a module of its own: the command modules import this one and never ``cryoelig.cli``, which
+only assembles the app from them, so the command line has no import cycle. Only typer is
+imported here; everything heavier (pydantic models, rich, the engine) is imported by the
+command that needs it, so `cryoelig --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import click
+import typer
+
+from .. import render
+from ..atomic import write_atomic
+from ..errors import CryoeligError
+
+if TYPE_CHECKING:
+    from ..case import Case
+    from ..packmodel import Pack
+
+app = typer.Typer(
+    name="cryoelig",
+    help=(
+        "Explained, non-diagnostic summaries of documented cryoablation factors: points to discuss "
+        "with the multidisciplinary team, each with its rule, case values and source quote.\n\n"
+        "Example: cryoelig check examples/kidney-small.yaml"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="Inspect, validate and test a rule pack. Example: cryoelig rules check",
+                        no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+PackOption = Annotated[
+    Path | None,
+    typer.Option("--pack", help="Folder of another rule pack (default: the pack shipped with cryoelig).",
+                 file_okay=False),
+]
+SourcesOption = Annotated[bool, typer.Option("--sources", help="Show the source quote behind each point.")]
+WhyNotOption = Annotated[bool, typer.Option("--why-not", help="Show the rules that did not apply, and why.")]
+
+
+def format_option(view: str, help: str) -> Any:  # noqa: A002 - typer's own parameter name
+    """``--format/-f`` with the formats the registry has for a view."""
+    return typer.Option("--format", "-f", click_type=click.Choice(render.names(view)), help=help)
+
+
+def fail(lines: list[str], code: int = 2) -> None:
+    """One readable line per problem on stderr, then exit (2 = bad input, file or pack)."""
+    for line in lines:
+        sys.stderr.write(f"cryoelig: error: {line}\n")
+    raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Errors a user can cause become one line each and exit code 2; never a traceback."""
+    try:
+        yield
+    except CryoeligError as error:
+        problems = getattr(error, "problems", None)
+        fail([str(p) for p in problems] if problems else [str(error)])
+
+
+def load(pack_dir: Path | None) -> Pack:
+    from ..rulepack import load_pack
+
+    return load_pack(pack_dir)
+
+
+def load_case(path: str, pack: Pack) -> Case:
+    """One case file (or - for standard input), its site checked against the pack's sites."""
+    from ..readers import read_case
+
+    return read_case(path, sites=pack.site_ids)
+
+
+def emit(view: str, fmt: str, obj: Any, **options: Any) -> None:
+    """Render a view in a registered format to standard output."""
+    sys.stdout.write(render.get(view, fmt).render(obj, **options))
+
+
+def write_text(out: Path, text: str) -> None:
+    """Write a file all at once (cryoelig.atomic): a failed write leaves no half page."""
+    if not out.parent.is_dir():
+        fail([f"{out}: folder {out.parent} does not exist"])
+    try:
+        write_atomic(out, text)
+    except OSError as error:
+        fail([f"{out}: cannot write: {error.strerror or error}"])

@@ -1,0 +1,51 @@
+"""CLI commands `rules check` (validate a pack) and `rules test` (run its scenarios)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import PackOption, load, rules_app, user_errors
+
+
+@rules_app.command("check")
+def rules_check(pack_dir: PackOption = None) -> None:
+    """Validate a pack: schema, fields, factors, quotes, wording, coverage of the source.
+
+    Every problem is reported in one run with file and line. Example: cryoelig rules check --pack my-pack
+    """
+    from ..errors import PackError
+    from ..rulepack import coverage_problems
+
+    with user_errors():
+        pack = load(pack_dir)
+        problems = coverage_problems(pack)
+        if problems:
+            raise PackError(problems)
+    typer.echo(f"pack {pack.name} {pack.version}: {len(pack.rules)} rules, {len(pack.statements)} source "
+               f"statements covered or listed as not encoded; sha256 {pack.sha256}")
+
+
+@rules_app.command("test")
+def rules_test(
+    pack_dir: PackOption = None,
+    engine: Annotated[bool, typer.Option("--engine/--no-engine", help="Run through durable_rules.")] = True,
+) -> None:
+    """Run the pack's scenarios (rules/scenarios/*.yaml): the factors each case is expected to produce or not.
+
+    Example: cryoelig rules test
+    """
+    from ..scenarios import run_scenarios
+
+    with user_errors():
+        results = run_scenarios(load(pack_dir), use_engine=engine)
+    failed = [r for r in results if not r.passed]
+    for r in results:
+        typer.echo(f"{'ok  ' if r.passed else 'FAIL'} {Path(r.file).name}: {r.name}")
+        for failure in r.failures:
+            typer.echo(f"       {failure}")
+    typer.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed or not results:
+        raise typer.Exit(1)

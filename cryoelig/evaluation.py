@@ -1,0 +1,288 @@
+"""THE evaluation: a pack's rules against one case's facts, three-valued, into a Trace.
+
+Why one module: the report, the explanation tree, the checklist's "why asked" and "not asked",
+the catalog's scenario results and every later view are projections of the Trace built here,
+so the three-valued logic and the propagation of derived facts exist once in the code base.
+The engine (durable_rules) decides which rules fire; ``Trace.check_engine`` cross-checks it
+against this evaluation for every case; the Trace explains.
+
+Three-valued: a clause over a field the case does not give is unknown (None), except
+``exists`` / ``is not given``; a field still to be asked (``pending``: the checklist's open
+questions) is unknown even for those. ``all`` is false if any item is false, else unknown if
+any item is unknown; ``any`` is true if any item is true, else unknown if any is unknown. A
+derived fact holds when any rule deriving it is met (Kleene OR over its deriving rules,
+starting from false: a fact no rule derives is not established). Rules are evaluated in the
+pack's order, where every deriving rule comes before the rules reading its fact.
+
+Speed: what a rule contributes is fixed by the values of the fields it reads and by the
+traces of the rules deriving the facts it reads, so each rule's trace is memoized per pack on
+exactly those (``_Memo``, bounded per rule). Over thousands of cases a Trace is then mostly
+dictionary look-ups, and the parts a view needs (deciding clauses, fields waited on, a view's
+own pieces) are computed once per memo entry, when first asked for.
+
+Threads: the memo is plain dicts whose single operations are atomic under the GIL; two
+threads computing the same entry compute equal values, so a race costs time, never a result.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .conditions import Condition, Leaf, derived_refs
+from .errors import EngineMismatchError
+from .packmodel import Pack, Rule
+
+Tri = bool | None
+
+#: A three-valued result as clinicians read it.
+RESULT_WORD: dict[Tri, str] = {True: "met", False: "not met", None: "unknown"}
+
+_UNKNOWN = "\x00unknown"  # memo key part for a field the case does not give (never a real value)
+_PENDING = "\x00pending"  # ... and for a field still to be asked
+_MEMO_LIMIT = 20_000  # entries per rule; a full table is emptied (bounded memory, no LRU bookkeeping)
+
+
+def or3(a: Tri, b: Tri) -> Tri:
+    """Kleene OR: true if either is true, else unknown if either is unknown, else false."""
+    if a or b:
+        return True
+    return None if a is None or b is None else False
+
+
+class TraceNode:
+    """One node of a rule's condition checked against the case: a clause with the value it read
+    (the case value, or the derived fact's state), or an all / any group with its items."""
+
+    __slots__ = ("cond", "result", "items", "value", "given")
+
+    def __init__(self, cond: Condition, result: Tri, items: tuple[TraceNode, ...] = (), value: Any = None,
+                 given: bool = False):
+        self.cond, self.result, self.items, self.value, self.given = cond, result, items, value, given
+
+    @property
+    def is_clause(self) -> bool:
+        return isinstance(self.cond, Leaf)
+
+
+def _check(cond: Condition, facts: Mapping[str, Any], derived: Mapping[str, Tri],
+           pending: frozenset[str]) -> TraceNode:
+    """Every node of a condition, three-valued (no short cut: the tree shows every clause)."""
+    if isinstance(cond, Leaf):
+        name = cond.field
+        if cond.op == "derived":
+            state = derived.get(name, False)
+            return TraceNode(cond, state, (), state, name in derived)
+        given = name in facts
+        value = facts.get(name)
+        if name in pending:
+            result: Tri = None
+        elif cond.op == "exists":
+            result = given
+        elif cond.op == "not_exists":
+            result = not given
+        else:
+            result = cond.test(value) if given else None  # type: ignore[misc]
+        return TraceNode(cond, result, (), value, given)
+    items = tuple(_check(item, facts, derived, pending) for item in cond.items)
+    results = [item.result for item in items]
+    decisive = cond.op != "all"  # an all is decided by a false item, an any by a true one
+    result = decisive if decisive in results else (None if None in results else not decisive)
+    return TraceNode(cond, result, items)
+
+
+def _deciders(node: TraceNode) -> tuple[tuple[Leaf, Tri], ...]:
+    """The clauses that decided a node: the met ones when true, the failed ones when false, the
+    unknown ones when unknown (every item when none of them decides)."""
+    if not node.items:
+        return ((node.cond, node.result),)  # type: ignore[return-value]
+    decisive = node.cond.op != "all"  # type: ignore[union-attr]
+    chosen = [i for i in node.items if i.result is decisive] or [i for i in node.items if i.result is None] \
+        or node.items
+    return tuple(d for item in chosen for d in _deciders(item))
+
+
+class RuleTrace:
+    """One rule checked against the case: its result, its clause tree with the case values, and,
+    computed on first use, the deciding clauses and the fields it waits on.
+
+    Shared by every case with the same values for the fields the rule reads (see ``_Memo``);
+    ``views`` is where a projection keeps what it built from this trace (e.g. the report's
+    finding), so it too is built once per memo entry.
+    """
+
+    __slots__ = ("rule", "result", "tree", "derivers", "views", "_deciders", "_waits_on", "_open")
+
+    def __init__(self, rule: Rule, tree: TraceNode, derivers: Mapping[str, tuple[RuleTrace, ...]]):
+        self.rule = rule
+        self.tree = tree
+        self.result: Tri = tree.result
+        #: per derived fact the rule reads: the traces of the rules deriving it, in pack order
+        self.derivers = derivers
+        self.views: dict[str, Any] = {}
+        self._deciders: tuple[tuple[Leaf, Tri], ...] | None = None
+        self._waits_on: tuple[str, ...] | None = None
+        self._open: tuple[str, ...] | None = None
+
+    @property
+    def deciders(self) -> tuple[tuple[Leaf, Tri], ...]:
+        if self._deciders is None:
+            self._deciders = _deciders(self.tree)
+        return self._deciders
+
+    def derived_state(self, name: str) -> Tri:
+        """The state of a derived fact this rule reads."""
+        state: Tri = False
+        for deriver in self.derivers.get(name, ()):
+            state = or3(state, deriver.result)
+        return state
+
+    @property
+    def waits_on(self) -> tuple[str, ...]:
+        """The case fields whose absence leaves this rule unknown, through derived facts too
+        (each once, in clause order); empty unless the rule is unknown."""
+        if self._waits_on is None:
+            out: dict[str, None] = {}
+            if self.result is None:
+                for leaf, _ in self.deciders:
+                    if leaf.op != "derived":
+                        out[leaf.field] = None
+                        continue
+                    for deriver in self.derivers.get(leaf.field, ()):
+                        if deriver.result is None:
+                            out.update(dict.fromkeys(deriver.waits_on))
+            self._waits_on = tuple(out)
+        return self._waits_on
+
+    @property
+    def open_fields(self) -> tuple[str, ...]:
+        """While the rule is undecided: every field it reads, and those of the undecided rules
+        deriving an unknown fact it reads (the checklist keeps the ones not answered yet)."""
+        if self._open is None:
+            out: list[str] = []
+            if self.result is None:
+                out += self.rule.fields
+                for name in derived_refs(self.rule.condition):
+                    if self.derived_state(name) is None:
+                        for deriver in self.derivers.get(name, ()):
+                            out += deriver.open_fields
+            self._open = tuple(out)
+        return self._open
+
+
+@dataclass(frozen=True)
+class DerivedState:
+    """A derived fact: its state, the rules that can establish it, and those that did."""
+
+    name: str
+    result: Tri
+    rules: tuple[str, ...]
+    established_by: tuple[str, ...]
+
+
+class Trace:
+    """Every rule of a pack checked against one case's facts (pack evaluation order), and the
+    state of every derived fact. ``pending``: fields counted as unknown even for ``exists``."""
+
+    __slots__ = ("pack", "facts", "pending", "rules", "derived", "_by_id")
+
+    def __init__(self, pack: Pack, facts: Mapping[str, Any], pending: frozenset[str], rules: list[RuleTrace],
+                 derived: dict[str, Tri]):
+        self.pack, self.facts, self.pending, self.rules, self.derived = pack, facts, pending, rules, derived
+        self._by_id: dict[str, RuleTrace] | None = None
+
+    def rule(self, rule_id: str) -> RuleTrace:
+        if self._by_id is None:
+            self._by_id = {rt.rule.id: rt for rt in self.rules}
+        return self._by_id[rule_id]
+
+    @property
+    def fired(self) -> frozenset[str]:
+        """The rules whose condition is met."""
+        return frozenset(rt.rule.id for rt in self.rules if rt.result is True)
+
+    def derived_facts(self) -> list[DerivedState]:
+        """Every fact the pack derives, in the order its first deriving rule is evaluated."""
+        names: dict[str, list[RuleTrace]] = {}
+        for rt in self.rules:
+            if rt.rule.spec.derives:
+                names.setdefault(rt.rule.spec.derives, []).append(rt)
+        return [DerivedState(name, self.derived.get(name, False), tuple(rt.rule.id for rt in traces),
+                             tuple(rt.rule.id for rt in traces if rt.result is True))
+                for name, traces in names.items()]
+
+    def check_engine(self, fired: frozenset[str], case_id: str) -> None:
+        """The engine's decision must be this evaluation's: a disagreement is a bug, never the user's."""
+        decided = self.fired
+        if fired != decided:
+            raise EngineMismatchError(
+                f"case {case_id}: engine fired {sorted(fired - decided)} that Python did not, "
+                f"and Python fired {sorted(decided - fired)} that the engine did not"
+            )
+
+
+class _Memo:
+    """Rule traces of one pack, memoized per rule on the values of the fields the rule reads
+    (placeholders in texts are among them: the pack linter checks it) and on the memo keys of
+    the rules deriving the facts it reads."""
+
+    def __init__(self, pack: Pack):
+        self.pack = pack
+        self.plan = [(rule, tuple(rule.fields), tuple(dict.fromkeys(derived_refs(rule.condition))),
+                      rule.spec.derives, {}) for rule in pack.rules]
+
+    def trace(self, facts: Mapping[str, Any], pending: frozenset[str]) -> Trace:
+        get = facts.get
+        traces: list[RuleTrace] = []
+        derived: dict[str, Tri] = {}
+        derived_keys: dict[str, tuple[Any, ...]] = {}
+        deriving: dict[str, list[RuleTrace]] = {}
+        for rule, fields, refs, derives, cache in self.plan:
+            if pending:
+                key = tuple([(_PENDING, get(f, _UNKNOWN)) if f in pending else get(f, _UNKNOWN) for f in fields])
+            else:
+                key = tuple([get(f, _UNKNOWN) for f in fields])
+            if refs:
+                key += tuple([derived_keys.get(name) for name in refs])
+            hit = cache.get(key)
+            if hit is None:
+                tree = _check(rule.condition, facts, derived, pending)
+                hit = RuleTrace(rule, tree, {name: tuple(deriving.get(name, ())) for name in refs})
+                if len(cache) >= _MEMO_LIMIT:
+                    cache.clear()
+                cache[key] = hit
+            traces.append(hit)
+            if derives:
+                derived[derives] = or3(derived.get(derives, False), hit.result)
+                derived_keys[derives] = (*derived_keys.get(derives, ()), rule.id, key)
+                deriving.setdefault(derives, []).append(hit)
+        return Trace(self.pack, facts, pending, traces, derived)
+
+
+_memos: weakref.WeakKeyDictionary[Pack, _Memo] = weakref.WeakKeyDictionary()
+_memos_lock = threading.Lock()
+
+
+def _memo(pack: Pack) -> _Memo:
+    memo = _memos.get(pack)
+    if memo is None:
+        with _memos_lock:
+            memo = _memos.get(pack)
+            if memo is None:
+                memo = _memos[pack] = _Memo(pack)
+    return memo
+
+
+def evaluate(pack: Pack, facts: Mapping[str, Any], pending: Iterable[str] = ()) -> Trace:
+    """The Trace of a case's facts (dotted field -> value; absent fields are unknown).
+    ``pending``: fields still to be asked, unknown even for ``exists``."""
+    return _memo(pack).trace(facts, frozenset(pending))
+
+
+def forget(pack: Pack) -> None:
+    """Drop the memo of a pack (tests; a long-lived process that is done with a pack)."""
+    with _memos_lock:
+        _memos.pop(pack, None)

@@ -1,0 +1,114 @@
+"""The rule catalog of a pack as Markdown (docs/rule-catalog.md, `rules catalog`).
+
+Why generated: the catalog a clinician reviews is exactly what the engine runs; a test fails
+when the committed catalog is stale.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..catalog import ScenarioInfo, area_key, condition_outline, scenario_index
+from ..conditions import leaves
+from ..packmodel import Pack, Rule
+from .common import md as _md
+
+CATALOG_COMMAND = "cryoelig rules catalog --out docs/rule-catalog.md"
+
+
+def catalog_markdown(pack: Pack, **_: object) -> str:
+    """The rule catalog of a pack as Markdown (deterministic; independent of where the pack lives)."""
+    meta = pack.meta
+    scenarios = scenario_index(pack)
+    out = [
+        f"<!-- Generated from the rule pack by `{CATALOG_COMMAND}`. Do not edit by hand:",
+        "     change the pack, then regenerate. A test fails when this file is stale. -->", "",
+        f"# Rule catalog: {meta.name} {meta.version}", "",
+    ]
+    if meta.description:
+        out += [_md(meta.description), ""]
+    out += [f"- Pack sha256: `{pack.sha256}`",
+            f"- {len(pack.rules)} rules ({sum(r.kind == 'derived' for r in pack.rules)} of kind derived), "
+            f"{len(meta.factors)} factors, {len(pack.statements)} source statements, {len(scenarios)} scenarios",
+            "", "Every point a rule raises names the rule, the case values that met its condition and the quote "
+            "below; the texts are written for discussion with the multidisciplinary team and are checked by the "
+            "pack linter for directive wording.", "", "## Sources", "", "| id | title | publisher | provenance |",
+            "|---|---|---|---|"]
+    for s in meta.sources:
+        out.append(f"| `{s.id}` | {_md(s.title)} | {_md(s.publisher or '')} | {_md(s.provenance or '')} |")
+    out += ["", "## Factors", "", "| factor | kind | label | rules |", "|---|---|---|---|"]
+    for f in meta.factors:
+        rules = ", ".join(f"[`{r.id}`](#{_anchor(r.id)})" for r in pack.rules if r.spec.factor == f.id)
+        out.append(f"| `{f.id}` | {f.kind} | {_md(f.label)} | {rules} |")
+    derived = [r for r in pack.rules if r.kind == "derived"]
+    if derived:
+        out += ["", "## Derived facts", "", "A derived fact is established by a rule of kind `derived` and read by "
+                "other rules as `derived NAME`.", "", "| fact | established by | read by |", "|---|---|---|"]
+        names = list(dict.fromkeys(r.spec.derives for r in derived))
+        for name in names:
+            by = ", ".join(f"`{r.id}`" for r in derived if r.spec.derives == name)
+            readers = ", ".join(f"`{r.id}`" for r in pack.rules
+                                if any(lf.op == "derived" and lf.field == name for lf in leaves(r.condition)))
+            out.append(f"| `{name}` | {by} | {readers} |")
+    out += ["", "## Rules by area", ""]
+    areas = list(dict.fromkeys(r.area for r in sorted(pack.rules, key=lambda r: area_key(pack, r))))
+    for area in areas:
+        out += [f"### {area}", ""]
+        for rule in sorted((r for r in pack.rules if r.area == area), key=lambda r: area_key(pack, r)):
+            out += _rule_section(pack, rule, scenarios)
+    if meta.not_encoded:
+        out += ["## Statements deliberately not encoded", ""]
+        by_id = {s.id: s for s in pack.statements}
+        for item in meta.not_encoded:
+            st = by_id.get(item.statement)
+            topic = f" ({_md(st.topic)})" if st else ""
+            out.append(f"- **{item.statement}**{topic}: \u201c{_md(st.quote) if st else ''}\u201d")
+            out.append(f"  - Reason: {_md(item.reason)}")
+        out.append("")
+    out += ["## Scenarios", "", "Example cases in `scenarios/` with the factors they expect (run them with "
+            "`cryoelig rules test`).", "", "| file | scenario | expects | expects absent |", "|---|---|---|---|"]
+    for s in scenarios:
+        if s.error:
+            out.append(f"| `{s.file}` | unreadable: {_md(s.error)} | | |")
+            continue
+        out.append(f"| `{s.file}` | {_md(s.name)} | {', '.join(f'`{f}`' for f in s.factors)} | "
+                   f"{', '.join(f'`{f}`' for f in s.not_factors)} |")
+    out.append("")
+    return "\n".join(out)
+
+
+def _anchor(rule_id: str) -> str:
+    """The GitHub-style anchor of a `#### rule.id` heading."""
+    return re.sub(r"[^a-z0-9_ -]", "", rule_id.lower()).replace(" ", "-")
+
+
+def _rule_section(pack: Pack, rule: Rule, scenarios: list[ScenarioInfo]) -> list[str]:
+    spec = rule.spec
+    out = [f"#### {rule.id}", ""]
+    if spec.kind == "derived":
+        out.append(f"- Kind: derived \u00b7 establishes `{spec.derives}`")
+    else:
+        label = pack.factor_by_id[spec.factor].label if spec.factor in pack.factor_by_id else ""
+        out.append(f"- Kind: {spec.kind} \u00b7 factor `{spec.factor}` ({_md(label)})")
+    out.append(f"- Written in `{Path(rule.file).name}`" + (f", line {rule.line}" if rule.line else ""))
+    out.append("- Condition:")
+    out += [f"{'  ' * (depth + 1)}- {_md(text)}" for depth, text in condition_outline(rule.condition)]
+    if spec.text:
+        out += ["- Text:", "", f"  > {_md(' '.join(spec.text.split()))}", ""]
+    out.append("- Sources:")
+    for c in spec.cites:
+        out.append(f"  - `{c.source}`: \u201c{_md(' '.join(c.quote.split()))}\u201d")
+    if spec.factor:
+        expect = [s.file for s in scenarios if spec.factor in s.factors]
+        absent = [s.file for s in scenarios if spec.factor in s.not_factors]
+        if expect:
+            out.append("- Scenarios expecting it: " + ", ".join(f"`{f}`" for f in expect))
+        if absent:
+            out.append("- Scenarios expecting it absent: " + ", ".join(f"`{f}`" for f in absent))
+    else:
+        met = [s.file for s in scenarios if s.results.get(rule.id) == "met"]
+        if met:
+            out.append("- Scenarios where it is met: " + ", ".join(f"`{f}`" for f in met))
+    out.append("")
+    return out

@@ -1,0 +1,112 @@
+"""The facade every caller uses: a case (or many) in, a Report with its Trace and timings out.
+
+Why one entry: the command line, batch workers, the checklist, explain, the scenarios and a
+service all need the same thing, the report of a case decided by the engine and explained by
+the evaluation, the two cross-checked. The shape follows GoRules ZEN's ``evaluate`` with
+trace (``{result, trace, performance}`` from one evaluation, and a success or an error entry
+per item in a batch), keeping what ZEN lacks: the engine cross-check, three-valued unknown,
+verified quotes.
+
+Threads: ``review`` and ``review_many`` may be called from several threads at once; the
+evaluation memo tolerates races and the engine runs one session at a time under its lock
+(see ``cryoelig.engine``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .case import Case, parse_case
+from .errors import InputError, Problem
+from .evaluation import Trace, evaluate
+from .packmodel import Pack
+from .report import Report, report_of
+
+#: Cases per engine session when the engine is not used (the grouping of the input only).
+_CHUNK = 250
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """One case reviewed: the Report, the Trace it projects, and seconds per phase
+    (``engine``: the case's share of its batched engine session, ``evaluate``, ``report``)."""
+
+    report: Report
+    trace: Trace
+    timings: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewError:
+    """An item of ``review_many`` that is not a usable case: its position and the problems."""
+
+    index: int
+    problems: list[Problem]
+
+
+def review(case: Case, pack: Pack, *, use_engine: bool = True) -> Review:
+    """The report of one case: the engine decides (unless ``use_engine`` is False), the
+    evaluation explains, and any disagreement raises EngineMismatchError."""
+    (result,) = review_many([case], pack, use_engine=use_engine)
+    if isinstance(result, ReviewError):  # case data (not a Case) that does not validate
+        raise InputError(result.problems)
+    return result
+
+
+def review_many(items: Iterable[Case | Mapping[str, Any]], pack: Pack, *,
+                use_engine: bool = True) -> Iterator[Review | ReviewError]:
+    """A Review or a ReviewError per item, in order. Items are Cases, or case data (the nested
+    form) validated here against the pack's sites. The engine runs on batched sessions."""
+    engine = None
+    if use_engine:
+        from .engine import engine_for  # durable_rules: imported only when the engine runs
+
+        engine = engine_for(pack)
+    size = engine.cases_per_session if engine is not None else _CHUNK
+    chunk: list[tuple[int, Case | Mapping[str, Any]]] = []
+    for index, item in enumerate(items):
+        chunk.append((index, item))
+        if len(chunk) == size:
+            yield from _review_chunk(chunk, pack, engine)
+            chunk = []
+    if chunk:
+        yield from _review_chunk(chunk, pack, engine)
+
+
+def _review_chunk(chunk: list[tuple[int, Case | Mapping[str, Any]]], pack: Pack,
+                  engine: Any) -> list[Review | ReviewError]:
+    slots: list[Case | ReviewError] = []
+    for index, item in chunk:
+        if isinstance(item, Case):
+            slots.append(item)
+            continue
+        try:
+            slots.append(parse_case(item, sites=pack.site_ids))
+        except InputError as error:
+            slots.append(ReviewError(index, error.problems))
+    cases = [c for c in slots if isinstance(c, Case)]
+    facts = [c.facts() for c in cases]
+    fired: list[frozenset[str]] | list[None] = [None] * len(cases)
+    engine_share = 0.0
+    if engine is not None and cases:
+        start = time.perf_counter()
+        fired = engine.fire_many(facts)
+        engine_share = (time.perf_counter() - start) / len(cases)
+    decided = iter(zip(cases, facts, fired, strict=True))
+    return [slot if isinstance(slot, ReviewError) else _review_one(pack, *next(decided), engine_share)
+            for slot in slots]
+
+
+def _review_one(pack: Pack, case: Case, facts: dict[str, Any], fired: frozenset[str] | None,
+                engine_share: float) -> Review:
+    start = time.perf_counter()
+    trace = evaluate(pack, facts)
+    if fired is not None:
+        trace.check_engine(fired, case.case_id)
+    evaluated = time.perf_counter()
+    report = report_of(case, trace)
+    timings = {"engine": engine_share, "evaluate": evaluated - start, "report": time.perf_counter() - evaluated}
+    return Review(report, trace, timings)
