@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryoelig.case import Case, case_fields  # noqa: E402
 from cryoelig.engine import engine_for  # noqa: E402
-from cryoelig.report import build_report, evaluate_rules, python_fired  # noqa: E402
+from cryoelig.evaluation import evaluate  # noqa: E402
+from cryoelig.review import review_many  # noqa: E402
 from cryoelig.rulepack import load_pack  # noqa: E402
 
 
@@ -38,13 +39,13 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # ru_maxrss is in KiB
 
 
-def generate(n: int, seed: int = 7):
+def generate(n: int, sites: tuple[str, ...], seed: int = 7):
     """Valid random cases, each optional field given or unknown at random (deterministic)."""
     rnd = random.Random(seed)
     fields = case_fields()
     sizes = [0.8, 2.0, 3.5, 3.9, 4.0, 4.5, 7.0]
     for i in range(n):
-        data: dict = {"case_id": f"b{i}", "site": rnd.choice(fields["site"]["values"])}
+        data: dict = {"case_id": f"b{i}", "site": rnd.choice(sites)}
         for name, spec in fields.items():
             if name == "site" or rnd.random() < 0.4:
                 continue
@@ -70,11 +71,11 @@ def chunks(iterable, size):
         yield chunk
 
 
-def run(label, n, chunk, work):
+def run(label, n, chunk, work, sites):
     gc.collect()
     checkpoints = {n // 10, n // 2, n}
     done, elapsed, rss = 0, 0.0, []
-    for batch in chunks(generate(n), chunk):
+    for batch in chunks(generate(n, sites), chunk):
         start = time.perf_counter()
         work(batch)
         elapsed += time.perf_counter() - start
@@ -98,25 +99,25 @@ def main() -> None:
           f"{args.chunk} cases per session; Python {sys.version.split()[0]}")
 
     def engine_reports(batch):
-        fired = engine.fire_many([c.facts() for c in batch])
-        for case, f in zip(batch, fired, strict=True):
-            build_report(case, pack, f).model_dump_json()
+        for reviewed in review_many(batch, pack):
+            reviewed.report.model_dump_json()
 
     def python_reports(batch):
-        for case in batch:
-            build_report(case, pack).model_dump_json()
+        for reviewed in review_many(batch, pack, use_engine=False):
+            reviewed.report.model_dump_json()
 
     def engine_only(batch):
         engine.fire_many([c.facts() for c in batch])
 
     def python_only(batch):
         for case in batch:
-            python_fired(evaluate_rules(pack, case.facts()))
+            evaluate(pack, case.facts()).fired  # noqa: B018 - the decision is the work measured
 
-    e = run("full reports, engine decides (+ JSON)", args.n, args.chunk, engine_reports)
-    p = run("full reports, Python evaluator alone (+ JSON)", args.n, args.chunk, python_reports)
-    eo = run("decisions only: engine", args.n, args.chunk, engine_only)
-    po = run("decisions only: Python evaluator", args.n, args.chunk, python_only)
+    sites = pack.site_ids
+    e = run("full reports, engine decides (+ JSON)", args.n, args.chunk, engine_reports, sites)
+    p = run("full reports, Python evaluator alone (+ JSON)", args.n, args.chunk, python_reports, sites)
+    eo = run("decisions only: engine", args.n, args.chunk, engine_only, sites)
+    po = run("decisions only: Python evaluator", args.n, args.chunk, python_only, sites)
     print(f"ratio full reports engine/Python: {e / p:.2f}   decisions only: {eo / po:.2f}")
     print(f"peak RSS {peak_mb():.0f} MB")
 

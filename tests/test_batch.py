@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import os
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from csvmix import write_mixed_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import case_data
@@ -28,14 +28,6 @@ CLI = [sys.executable, "-c", "from cryoelig.cli import main; main()"]
 COLUMNS = ["case_id", "site", *[c for c in case_fields() if c != "site"], "ecog", "notes"]
 ID_LOOKING_CASE_IDS = ["1985-03-04", "555-867-5309", "123-45-6789", "10.0.0.1", "12345678"]
 SECRETS = ["jane.doe@example.org", "555-867-5309", "1985-03-04", "123-45-6789", "http://example.org/p/7"]
-
-
-def _bench_module() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_batch", ROOT / "bench" / "bench_batch.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -274,7 +266,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """3,000 generated rows and the outputs of one uninterrupted --jobs 1 run."""
     tmp = tmp_path_factory.mktemp("big")
     src = tmp / "cases.csv"
-    _bench_module().write_csv(src, 3000, seed=11)
+    write_mixed_csv(src, 3000, seed=11)
     ref = tmp / "ref"
     ref.mkdir()
     proc = cli("batch", str(src), "--out", str(ref / "r.jsonl"), "--summary", str(ref / "s.json"), "--jobs", "1",

@@ -1,0 +1,48 @@
+"""A large CSV of generated cases for batch tests: mostly valid rows, a few invalid values and a few
+identifying-looking notes (so a run has results and errors). Deterministic for a seed."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+from cryoelig.case import case_fields
+from cryoelig.defaultpack import default_site_ids
+
+BOOLEAN = ("true", "false")
+
+
+def mixed_row(rng: random.Random, i: int, columns: list[str]) -> list[str]:
+    fields = case_fields()
+    row = dict.fromkeys(columns, "")
+    row["case_id"] = f"case-{i:06d}"
+    row["site"] = rng.choice(default_site_ids())
+    for name in columns:
+        spec = fields.get(name)
+        if spec is None or name == "site" or rng.random() < 0.5:
+            continue
+        if spec["type"] == "number":
+            row[name] = f"{rng.uniform(0.3, 12):.1f}" if name == "tumor.size_cm" else str(rng.randint(1, 5))
+        elif spec["type"] == "bool":
+            row[name] = rng.choice(BOOLEAN)
+        elif spec["type"] == "list":
+            row[name] = ";".join(rng.sample(spec["values"], rng.randint(0, 2))) or "none"
+        else:
+            row[name] = rng.choice(spec["values"])
+    roll = rng.random()
+    if roll < 0.02:
+        row["tumor.size_cm"] = "-3"
+    elif roll < 0.03:
+        row["notes"] = f"call {rng.randint(200, 999)}-555-{rng.randint(1000, 9999)}"
+    return [row[c] for c in columns]
+
+
+def write_mixed_csv(path: Path, rows: int, seed: int) -> None:
+    columns = ["case_id", "site", *[c for c in case_fields() if c != "site"], "notes"]
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(columns)
+        for i in range(rows):
+            writer.writerow(mixed_row(rng, i, columns))
