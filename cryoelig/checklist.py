@@ -99,7 +99,7 @@ def _number(question: Question, text: str) -> Answer:
     return Answer(target, value)
 
 
-def parse_answer(question: Question, text: str) -> Answer:
+def parse_answer(question: Question, text: str) -> Answer:  # noqa: C901 - one branch per answer kind
     """One typed answer -> Answer, or AnswerError saying what is accepted."""
     raw = text.strip()
     norm = _norm(raw)

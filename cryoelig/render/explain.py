@@ -82,14 +82,7 @@ def build_tree(ex: CaseExplanation, rules: list[str] | None = None):  # noqa: AN
         section = root.add(Text(f"{title}: {len(items)}", style="bold " + _STYLE[result]))
         section.add(Text(note if items else "None.", style="dim"))
         for r in items:
-            node = section.add(Text(rule_title(r), style=_KIND_STYLE.get(r.kind, "")))
-            _add_check(node, r.check)
-            if r.text:
-                node.add(Text("Point: " + r.text))
-                for s in r.sources:
-                    node.add(Text(f"Source {s.source}: \u201c{s.quote}\u201d", style="italic"))
-            if r.missing_fields:
-                node.add(Text("Not given: " + ", ".join(r.missing_fields), style="yellow"))
+            _add_rule(section, r)
     missing = root.add(Text(f"Missing information: {len(ex.report.missing)}", style="bold magenta"))
     for m in ex.report.missing:
         missing.add(f"{m.label} ({m.field}): {m.why}")
@@ -97,6 +90,20 @@ def build_tree(ex: CaseExplanation, rules: list[str] | None = None):  # noqa: AN
         missing.add(Text("Nothing the rule pack reads is missing.", style="dim"))
     root.add(Text(pack_line(ex.report), style="dim"))
     return root
+
+
+def _add_rule(section, r: RuleExplanation) -> None:  # noqa: ANN001 - rich Tree
+    """One rule under its section: its title, its clause tree, the point raised, or what is not given."""
+    from rich.text import Text
+
+    node = section.add(Text(rule_title(r), style=_KIND_STYLE.get(r.kind, "")))
+    _add_check(node, r.check)
+    if r.text:
+        node.add(Text("Point: " + r.text))
+        for s in r.sources:
+            node.add(Text(f"Source {s.source}: \u201c{s.quote}\u201d", style="italic"))
+    if r.missing_fields:
+        node.add(Text("Not given: " + ", ".join(r.missing_fields), style="yellow"))
 
 
 def _add_check(parent, check: Check) -> None:  # noqa: ANN001 - rich Tree
