@@ -43,10 +43,6 @@ class InputError(CryoeligError):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
-    @property
-    def is_identifier(self) -> bool:
-        return any(p.reason == "identifier" for p in self.problems)
-
 
 class PackError(CryoeligError):
     """A rule pack that fails validation; carries every problem found in one run."""

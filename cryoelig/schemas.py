@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .case import Case
+from .defaultpack import default_site_ids
+from .packmodel import PackMeta, RuleFile
+from .report import Report
+
 
 def json_schema(name: str, sites: Sequence[str] | None = None) -> dict[str, Any]:
     """The JSON Schema for 'case', 'report', 'pack' (pack.yaml) or 'rule' (a rule file).
 
     In the case schema, ``site`` is one of a pack's sites (default: the default pack's)."""
-    from .case import Case
-    from .defaultpack import default_site_ids
-    from .packmodel import PackMeta, RuleFile
-    from .report import Report
-
     models = {"case": Case, "report": Report, "pack": PackMeta, "rule": RuleFile}
     schema = models[name].model_json_schema()
     if name == "case":

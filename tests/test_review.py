@@ -61,6 +61,11 @@ def test_review_gives_report_trace_and_timings(pack):
     met = {f.rule for f in reviewed.report.findings} | {d.rule for d in reviewed.report.derived}
     assert reviewed.trace.fired == met
     assert set(reviewed.timings) == {"engine", "evaluate", "report"}
+    assert reviewed.trace.rule("kidney.size-under-4cm").result is True
+    bone = review(read_case(str(ROOT / "examples" / "bone-repeat.yaml")), pack).trace
+    [metastatic] = bone.derived_facts()
+    assert (metastatic.name, metastatic.result, metastatic.established_by) == (
+        "bone_metastatic", True, ("bone.metastatic",))
     assert all(t >= 0 for t in reviewed.timings.values())
     assert report_json(review(case, pack, use_engine=False).report) == report_json(reviewed.report)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import PackError
 from .common import PackOption, load, rules_app, user_errors
 
 
@@ -16,7 +17,6 @@ def rules_check(pack_dir: PackOption = None) -> None:
 
     Every problem is reported in one run with file and line. Example: cryoelig rules check --pack my-pack
     """
-    from ..errors import PackError
     from ..rulepack import coverage_problems
 
     with user_errors():
