@@ -54,8 +54,12 @@ def or3(a: Tri, b: Tri) -> Tri:
 
 
 class TraceNode:
-    """One node of a rule's condition checked against the case: a clause with the value it read
-    (the case value, or the derived fact's state), or an all / any group with its items."""
+    """One node of a rule's condition checked against the case: a clause, whether the case gives
+    its field and, for a derived fact, the fact's state; or an all / any group with its items.
+
+    A node is shared by every case with equal values for the rule's fields (the memo), and equal
+    is not identical (4 == 4.0), so the case value a clause read is ``Trace.facts[field]``, never
+    stored here."""
 
     __slots__ = ("cond", "result", "items", "value", "given")
 
@@ -77,7 +81,6 @@ def _check(cond: Condition, facts: Mapping[str, Any], derived: Mapping[str, Tri]
             state = derived.get(name, False)
             return TraceNode(cond, state, (), state, name in derived)
         given = name in facts
-        value = facts.get(name)
         if name in pending:
             result: Tri = None
         elif cond.op == "exists":
@@ -85,8 +88,8 @@ def _check(cond: Condition, facts: Mapping[str, Any], derived: Mapping[str, Tri]
         elif cond.op == "not_exists":
             result = not given
         else:
-            result = cond.test(value) if given else None  # type: ignore[misc]
-        return TraceNode(cond, result, (), value, given)
+            result = cond.test(facts[name]) if given else None  # type: ignore[misc]
+        return TraceNode(cond, result, (), None, given)
     items = tuple(_check(item, facts, derived, pending) for item in cond.items)
     results = [item.result for item in items]
     decisive = cond.op != "all"  # an all is decided by a false item, an any by a true one

@@ -82,8 +82,8 @@ class CaseExplanation(_Model):
 
 # ---------------------------------------------------------------- the projection
 
-def check_of(node: TraceNode) -> Check:
-    """A node of the Trace's clause tree as the explanation shows it."""
+def check_of(node: TraceNode, facts: Any) -> Check:
+    """A node of the Trace's clause tree as the explanation shows it, with this case's values."""
     result: Result = RESULT_WORD[node.result]  # type: ignore[assignment]
     cond = node.cond
     if node.is_clause:
@@ -91,9 +91,9 @@ def check_of(node: TraceNode) -> Check:
             return Check(op="clause", text=cond.text, result=result, derived=cond.field,  # type: ignore[union-attr]
                          value=json_value(node.value), given=node.given)
         return Check(op="clause", text=cond.text, result=result, field=cond.field,  # type: ignore[union-attr]
-                     value=json_value(node.value), given=node.given)
+                     value=json_value(facts.get(cond.field)), given=node.given)  # type: ignore[union-attr]
     return Check(op=cond.op, text="all of" if cond.op == "all" else "any of", result=result,
-                 items=[check_of(item) for item in node.items])
+                 items=[check_of(item, facts) for item in node.items])
 
 
 def rule_explanation(rt: RuleTrace, pack: Pack, facts: Any) -> RuleExplanation:
@@ -102,7 +102,7 @@ def rule_explanation(rt: RuleTrace, pack: Pack, facts: Any) -> RuleExplanation:
     return RuleExplanation(
         rule=rule.id, area=rule.area, kind=spec.kind, factor=spec.factor,
         factor_label=factor.label if factor else None, derives=spec.derives,
-        result=RESULT_WORD[rt.result], check=check_of(rt.tree),  # type: ignore[arg-type]
+        result=RESULT_WORD[rt.result], check=check_of(rt.tree, facts),  # type: ignore[arg-type]
         text=fill(rule, facts) if rt.result is True and spec.kind != "derived" else None,
         sources=sources_of(pack, rule), missing_fields=list(rt.waits_on), file=rule.file, line=rule.line,
     )

@@ -160,7 +160,9 @@ def _clauses(rt: RuleTrace, facts: Any) -> list[Clause]:
 
 
 def _piece(rt: RuleTrace, pack: Pack, facts: Any) -> Finding | DerivedFact | NotApplicable:
-    """What a decided rule contributes to the report."""
+    """What a decided rule contributes to the report. Kept with the rule's trace, so shared by
+    every case with equal values for the fields the rule reads: cases (``Case.facts``) give each
+    field one type, so equal values print alike."""
     rule, spec = rt.rule, rt.rule.spec
     if rt.result is False:
         return NotApplicable(rule=rule.id, factor=spec.factor, kind=spec.kind, clauses=_clauses(rt, facts))

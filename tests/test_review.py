@@ -146,3 +146,15 @@ def test_explanations_from_threads_equal_a_serial_run(pack):
     for t in threads:
         t.join()
     assert [got[i] for i in range(len(cases))] == serial
+
+
+def test_equal_values_of_another_type_do_not_leak_between_cases(pack):
+    """The memo keys on values, and 4 == 4.0: what a case shows is its own value, as given."""
+    evaluation.forget(pack)
+    evaluation.evaluate(pack, {"site": "kidney", "tumor.size_cm": 4})  # raw facts, an int
+    case = parse_case({"case_id": "k", "site": "kidney", "tumor": {"size_cm": 4}})  # the model makes it 4.0
+    ex = explain_case(case, pack)
+    [rule] = [r for r in ex.rules if r.rule == "kidney.size-4cm-or-more"]
+    [size] = [c for c in rule.check.items if c.field == "tumor.size_cm"]
+    assert size.value == 4.0 and isinstance(size.value, float)
+    assert '"value": 4.0' in report_json(ex.report)
