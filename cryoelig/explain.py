@@ -9,6 +9,7 @@ one evaluation of the case (``cryoelig.review``). No rich or typer here: rendere
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -96,6 +97,16 @@ def check_of(node: TraceNode, facts: Any) -> Check:
                  items=[check_of(item, facts) for item in node.items])
 
 
+def pack_relative(pack: Pack, file: str) -> str:
+    """A rule file as a path inside its pack ('general.yaml'): outputs never depend on where the pack
+    is installed, and never show a local folder."""
+    path = Path(file)
+    try:
+        return path.resolve().relative_to(Path(pack.directory).resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
 def rule_explanation(rt: RuleTrace, pack: Pack, facts: Any) -> RuleExplanation:
     rule, spec = rt.rule, rt.rule.spec
     factor = pack.factor_by_id.get(spec.factor or "")
@@ -104,7 +115,7 @@ def rule_explanation(rt: RuleTrace, pack: Pack, facts: Any) -> RuleExplanation:
         factor_label=factor.label if factor else None, derives=spec.derives,
         result=RESULT_WORD[rt.result], check=check_of(rt.tree, facts),  # type: ignore[arg-type]
         text=fill(rule, facts) if rt.result is True and spec.kind != "derived" else None,
-        sources=sources_of(pack, rule), missing_fields=list(rt.waits_on), file=rule.file, line=rule.line,
+        sources=sources_of(pack, rule), missing_fields=list(rt.waits_on), file=pack_relative(pack, rule.file), line=rule.line,
     )
 
 
