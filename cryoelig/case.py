@@ -9,7 +9,7 @@ Fields the case does not give stay None: unknown, never false.
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -26,7 +26,9 @@ from pydantic_core import PydanticCustomError
 
 from .defaultpack import default_site_ids
 from .errors import InputError, Problem
-from .identifiers import find_identifier, is_identifying_field
+from .grammar import BOOL_WORDS, GrammarError, parse_bool, parse_choice, parse_number
+from .identifiers import find_identifier, find_label_identifier
+from .limits import check_structure, safe_loc, suggest_field
 from .wording import neutral_message
 
 #: An anonymized case label: the one pattern every input path checks.
@@ -43,26 +45,54 @@ Health = Literal["good", "fair", "poor"]
 Goal = Literal["pain_relief", "quality_of_life", "cure", "stop_spread"]
 
 
-def _no_bool(value: Any) -> Any:
-    """Refuse true/false where a number is expected (pydantic would read True as 1)."""
-    if isinstance(value, bool):
-        raise PydanticCustomError("number_type", "expected a number, got {value}", {"value": str(value).lower()})
-    return value
+def _grammar(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A grammar function (cryoelig.grammar) as a pydantic validator; its message never holds the value."""
+    def validate(value: Any) -> Any:
+        try:
+            return parse(value)
+        except GrammarError as error:
+            raise PydanticCustomError("grammar", str(error)) from None
+    return validate
 
 
 def _dedupe(value: Any) -> Any:
-    """Lists are sets of answers: keep first occurrence order, drop repeats."""
-    if isinstance(value, list | tuple):
-        seen: list[Any] = []
-        for item in value:
-            if item not in seen:
-                seen.append(item)
-        return seen
+    """Lists are sets of answers: items in any letter case, first occurrence kept, repeats dropped
+    (linear: a list of 100,000 items costs one pass, not a quadratic scan)."""
+    if type(value) in (list, tuple):
+        items = [parse_choice(item) for item in value]
+        try:
+            return list(dict.fromkeys(items))
+        except TypeError:  # an unhashable item: the model refuses it with its position
+            return items
     return value
 
 
-Number = Annotated[float, BeforeValidator(_no_bool)]
-Count = Annotated[int, BeforeValidator(_no_bool)]
+def _flag(value: Any) -> bool:
+    """A yes/no value by the grammar (cryoelig.grammar.parse_bool), the common cases first: one call per field."""
+    if value is True or value is False:
+        return value
+    if type(value) is str:
+        found = BOOL_WORDS.get(value.strip().lower())
+        if found is not None:
+            return found
+    return _grammar(parse_bool)(value)
+
+
+def _float(value: Any) -> Any:
+    if type(value) is float and math.isfinite(value):
+        return value
+    return _grammar(parse_number)(value)
+
+
+Number = Annotated[float, BeforeValidator(_float)]
+Count = Annotated[int, BeforeValidator(_grammar(functools.partial(parse_number, whole=True)))]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+#: Listed values in any letter case ('Kidney', 'Poor'): Annotated[<a Literal>, ANY_CASE].
+ANY_CASE = BeforeValidator(parse_choice)
+#: Smallest tumor size the contract takes: 0.1 mm. Below it a value is a typo, not a tumor, and a
+#: float that small is written with an exponent, which the rule engine's parser cannot read.
+MIN_SIZE_CM = 0.01
+MAX_CASE_ID = 64
 
 
 class _Part(BaseModel):
@@ -70,15 +100,17 @@ class _Part(BaseModel):
 
 
 class Tumor(_Part):
-    size_cm: Number | None = Field(None, gt=0, le=50, description="largest diameter in cm")
-    size_mm: Number | None = Field(None, gt=0, le=500, description="the same in mm; converted to size_cm")
+    size_cm: Number | None = Field(None, ge=MIN_SIZE_CM, le=50, description="largest diameter in cm")
+    size_mm: Number | None = Field(None, ge=MIN_SIZE_CM * 10, le=500,
+                                   description="the same in mm; converted to size_cm")
     count: Count | None = Field(None, ge=1, description="number of tumors at this site")
-    histology: Histology | None = Field(None, description="skin")
-    location: Location | None = Field(None, description="lung: near the edge of the lung, or not")
-    surgically_difficult: bool | None = Field(None, description="liver: hard to reach with traditional surgery")
-    stage: Stage | None = Field(None, description="prostate")
-    metastatic: bool | None = Field(None, description="bone: spread to bone from elsewhere")
-    primary_cancer: PrimaryCancer | None = Field(None, description="bone metastases: where the cancer started")
+    histology: Annotated[Histology, ANY_CASE] | None = Field(None, description="skin")
+    location: Annotated[Location, ANY_CASE] | None = Field(None, description="lung: near the edge of the lung, or not")
+    surgically_difficult: Flag | None = Field(None, description="liver: hard to reach with traditional surgery")
+    stage: Annotated[Stage, ANY_CASE] | None = Field(None, description="prostate")
+    metastatic: Flag | None = Field(None, description="bone: spread to bone from elsewhere")
+    primary_cancer: Annotated[PrimaryCancer, ANY_CASE] | None = Field(
+        None, description="bone metastases: where the cancer started")
 
     @model_validator(mode="after")
     def _mm_to_cm(self) -> "Tumor":
@@ -97,26 +129,26 @@ class Tumor(_Part):
 
 class Symptoms(_Part):
     pain_score: Count | None = Field(None, ge=0, le=10, description="worst pain, numeric rating 0-10")
-    fracture: bool | None = None
-    bone_weakness: bool | None = None
-    anemia: bool | None = None
-    fatigue: bool | None = None
+    fracture: Flag | None = None
+    bone_weakness: Flag | None = None
+    anemia: Flag | None = None
+    fatigue: Flag | None = None
 
 
 class History(_Part):
-    prior_cryoablation: bool | None = Field(None, description="cryoablation already done at this site")
-    regrowth: bool | None = Field(None, description="the tumor has regrown")
-    symptoms_returned: bool | None = Field(None, description="pain or other symptoms have returned")
+    prior_cryoablation: Flag | None = Field(None, description="cryoablation already done at this site")
+    regrowth: Flag | None = Field(None, description="the tumor has regrown")
+    symptoms_returned: Flag | None = Field(None, description="pain or other symptoms have returned")
     failed_treatments: Annotated[list[FailedTreatment], BeforeValidator(_dedupe)] | None = Field(
         None, description="treatments that did not work (salvage)"
     )
 
 
 class Concerns(_Part):
-    near_nerves: bool | None = None
-    bleeding_risk: bool | None = None
-    active_infection: bool | None = None
-    near_critical_structures: bool | None = None
+    near_nerves: Flag | None = None
+    bleeding_risk: Flag | None = None
+    active_infection: Flag | None = None
+    near_critical_structures: Flag | None = None
 
 
 ECOG_TO_HEALTH: dict[int, str] = {0: "good", 1: "good", 2: "fair", 3: "poor", 4: "poor"}
@@ -133,7 +165,8 @@ class Case(BaseModel):
     symptoms: Symptoms | None = None
     history: History | None = None
     treatments: Annotated[list[Treatment], BeforeValidator(_dedupe)] | None = None
-    overall_health: Health | None = Field(None, description="the team's summary of overall health status")
+    overall_health: Annotated[Health, ANY_CASE] | None = Field(
+        None, description="the team's summary of overall health status")
     ecog: Count | None = Field(None, ge=0, le=4, description="performance status; maps to overall_health")
     goals: Annotated[list[Goal], BeforeValidator(_dedupe)] | None = None
     concerns: Concerns | None = None
@@ -142,8 +175,10 @@ class Case(BaseModel):
     @field_validator("site", mode="before")
     @classmethod
     def _known_site(cls, value: Any, info: ValidationInfo) -> Any:
-        """A site of the pack in the validation context (``{"sites": ...}``), else of the default pack."""
+        """A site of the pack in the validation context (``{"sites": ...}``), else of the default pack;
+        in any letter case, as every listed value (cryoelig.grammar)."""
         sites = (info.context or {}).get("sites") or default_site_ids()
+        value = parse_choice(value)
         if value not in sites:
             raise PydanticCustomError("literal_error", "Input should be {expected}",
                                       {"expected": _one_of(sites)})
@@ -151,22 +186,33 @@ class Case(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _refuse_identifying_fields(cls, data: Any) -> Any:
-        for name in _identifying_names(data):
-            raise PydanticCustomError(
-                "identifier",
-                "identifying field '{field}' is refused: cryoelig takes de-identified cases only",
-                {"field": name},
-            )
+    def _refuse_identifying_fields(cls, data: Any, info: ValidationInfo) -> Any:
+        # parse_case has already walked the data (bounds and identifying names); other callers get it here.
+        if (info.context or {}).get("checked"):
+            return data
+        for problem in check_structure(data, levels=schema_levels()):
+            kind = "identifier" if problem.reason == "identifier" else "limit"
+            raise PydanticCustomError(kind, "{where}{message}", {
+                "where": f"{problem.field}: " if problem.field else "", "message": problem.message,
+                "field": problem.field})
         return data
 
-    @field_validator("case_id", "notes")
+    @field_validator("case_id", mode="before")
+    @classmethod
+    def _refuse_identifying_labels(cls, value: Any) -> Any:
+        # Before the pattern: a label that looks like a person is refused as such, whatever else is wrong.
+        if type(value) is str:
+            if len(value) > MAX_CASE_ID:
+                raise PydanticCustomError("grammar", f"longer than {MAX_CASE_ID} characters")
+            if kind := find_label_identifier(value):
+                raise _identifier(kind)
+        return value
+
+    @field_validator("notes")
     @classmethod
     def _refuse_identifier_values(cls, value: str | None) -> str | None:
         if value is not None and (kind := find_identifier(value)):
-            raise PydanticCustomError(
-                "identifier", "looks like {kind}; identifying data is refused (value not shown)", {"kind": kind}
-            )
+            raise _identifier(kind)
         return value
 
     def effective_health(self) -> tuple[str | None, str | None]:
@@ -214,21 +260,13 @@ class Case(BaseModel):
         return notes
 
 
+def _identifier(kind: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        "identifier", "looks like {kind}; identifying data is refused (value not shown)", {"kind": kind})
+
+
 def _num(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
-
-
-def _identifying_names(data: Any, prefix: str = "") -> list[str]:
-    """Dotted names of identifying fields anywhere in a nested mapping."""
-    found: list[str] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            name = f"{prefix}{key}"
-            if isinstance(key, str) and is_identifying_field(key):
-                found.append(name)
-            elif isinstance(value, dict):
-                found.extend(_identifying_names(value, name + "."))
-    return found
 
 
 def _describe(annotation: Any) -> dict[str, Any]:
@@ -283,21 +321,39 @@ def _one_of(values: Sequence[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
 
 
-def problems_from_validation(error: ValidationError, file: str | None, row: int | None) -> list[Problem]:
-    """pydantic's error locations as readable dotted fields, one Problem per error."""
+@functools.cache
+def schema_levels() -> dict[tuple[str, ...], frozenset[str]]:
+    """Field names allowed at each level of the nested case form: () for the top, ('tumor',) ..."""
+    levels: dict[tuple[str, ...], frozenset[str]] = {(): frozenset(Case.model_fields)}
+    for name, info in Case.model_fields.items():
+        sub = [a for a in get_args(info.annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if sub:
+            levels[(name,)] = frozenset(sub[0].model_fields)
+    return levels
+
+
+def problems_from_validation(error: ValidationError, file: str | None, row: int | None,
+                             data: Any = None) -> list[Problem]:
+    """pydantic's errors as Problems naming the field by a safe path (see ``safe_loc``); no value and no
+    field name the schema does not know is ever copied into a message."""
     problems = []
+    levels = schema_levels()
     for item in error.errors(include_url=False, include_input=False):
-        loc = [str(p) for p in item["loc"]]
-        field = ".".join(loc) or None
+        field, key, parent = safe_loc(tuple(item["loc"]), data, levels)
         reason = item["type"]
         message = neutral_message(item["msg"])
         if reason == "extra_forbidden":
-            message = "unknown field (not in the case schema; check the spelling)"
-        elif reason == "identifier":
-            field = item.get("ctx", {}).get("field", field)
-            message = message.removeprefix("Value error, ")
+            message = "unknown field (not shown): not in the case schema"
+            suggestion = suggest_field(key, parent, levels)
+            if suggestion:
+                message += f"; did you mean '{suggestion}'?"
+        elif reason in ("identifier", "limit"):
+            field = item.get("ctx", {}).get("field") or field
+            message = item.get("ctx", {}).get("message", message)
         elif reason == "missing":
             message = "required field is missing"
+        elif reason == "string_pattern_mismatch" and field == "case_id":
+            message = f"use 1 to {MAX_CASE_ID} letters, digits, '.', '_' or '-' (no spaces)"
         kind = "identifier" if reason == "identifier" else "invalid"
         problems.append(Problem(message, file=file, row=row, field=field, reason=kind))
     return problems
@@ -307,12 +363,17 @@ def parse_case(data: Any, file: str | None = None, row: int | None = None, *,
                sites: Sequence[str] | None = None) -> Case:
     """Validate raw data into a Case or raise InputError naming file, row and field.
 
-    ``sites``: the sites of the rule pack the case is for (``Pack.site_ids``); without it, the
-    default pack's."""
+    The one step from decoded data (the nested case form) to a Case: bounds and identifying field names
+    first (cryoelig.limits), then the model with the input grammar (cryoelig.grammar). ``sites``: the
+    sites of the rule pack the case is for (``Pack.site_ids``); without it, the default pack's."""
     if not isinstance(data, dict):
         message = "a case is a mapping of fields (name: value), not a list or a single value"
         raise InputError([Problem(message, file=file, row=row)])
+    problems = check_structure(data, file, row, levels=schema_levels())
+    if problems:
+        raise InputError(problems)
+    context = {"checked": True, "sites": tuple(sites) if sites is not None else None}
     try:
-        return Case.model_validate(data, context={"sites": tuple(sites)} if sites is not None else None)
+        return Case.model_validate(data, context=context)
     except ValidationError as error:
-        raise InputError(problems_from_validation(error, file, row)) from None
+        raise InputError(problems_from_validation(error, file, row, data)) from None

@@ -23,6 +23,8 @@ from typing import Any
 
 from .case import CASE_ID_PATTERN, Case, parse_case
 from .errors import InputError, Problem
+from .grammar import BOOL_WORDS, GrammarError, parse_number
+from .limits import MAX_ANSWER_CHARS
 from .packmodel import Pack
 from .questions import (
     CASE_ID,
@@ -37,7 +39,6 @@ from .questions import (
     number_spec,
     questions_for,
     reasons,
-    shorten,
     site_question,
     why_of,
 )
@@ -45,8 +46,6 @@ from .wording import directive_words
 
 #: Answers that record a list as known to be empty.
 NONE_WORDS = frozenset({"none", "-", "nothing"})
-_TRUE = frozenset({"y", "yes", "true"})
-_FALSE = frozenset({"n", "no", "false"})
 
 
 class AnswerError(ValueError):
@@ -69,30 +68,32 @@ def _norm(text: str) -> str:
 
 
 def _choice(question: Question, token: str) -> Any:
+    # The refused answer is never repeated: it may be exactly what must not be echoed.
     token = _norm(token)
     for number, value, label in question.choices():
         if token in (str(number), _norm(str(value)), _norm(label)):
             return value
-    raise AnswerError(f"'{shorten(token, 30)}' is not one of the listed answers: {question.allowed}.")
+    raise AnswerError(f"not one of the listed answers: {question.allowed}.")
 
 
 def _number(question: Question, text: str) -> Answer:
+    """A number in the one input grammar (cryoelig.grammar: plain decimals, '.' or ','), optionally
+    followed by the field's unit or its other unit ('39 mm' for a size asked in cm)."""
     spec = question.number or NumberSpec(integer=False)
-    match = re.fullmatch(r"\s*([0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)\s*([a-z]*)\s*", text.lower())
+    match = re.fullmatch(r"\s*([^\sa-z]+)\s*([a-z]*)\s*", text.lower())
     if not match:
         raise AnswerError("expected " + spec.describe() + ".")
-    number_text, unit = match[1].replace(",", "."), match[2]
+    number_text, unit = match[1], match[2]
     target, target_spec = question.field, spec
     if unit and unit not in (spec.unit, spec.alt_unit):
-        raise AnswerError(f"unit '{unit}' is not accepted here; expected {spec.describe()}.")
+        raise AnswerError(f"this unit is not accepted here; expected {spec.describe()}.")
     if unit and unit == spec.alt_unit and spec.alt_field:
         target, target_spec = spec.alt_field, number_spec(spec.alt_field)
-    value: float | int = float(number_text)
-    if target_spec.integer:
-        if not value.is_integer():
-            raise AnswerError(f"expected {target_spec.describe()}.")
-        value = int(value)
-    elif value.is_integer() and "." not in number_text:
+    try:
+        value: float | int = parse_number(number_text, whole=target_spec.integer)
+    except GrammarError:
+        raise AnswerError(f"expected {target_spec.describe()}.") from None
+    if not target_spec.integer and float(value).is_integer() and not re.search(r"[.,]", number_text):
         value = int(value)
     if not target_spec.contains(value):
         raise AnswerError(f"out of range: expected {target_spec.describe().split(', or ')[0]}.")
@@ -100,7 +101,12 @@ def _number(question: Question, text: str) -> Answer:
 
 
 def parse_answer(question: Question, text: str) -> Answer:  # noqa: C901 - one branch per answer kind
-    """One typed answer -> Answer, or AnswerError saying what is accepted."""
+    """One typed answer -> Answer, or AnswerError saying what is accepted (never repeating the answer).
+
+    The same grammar as case files (cryoelig.grammar): yes/no answers are yes, no, true or false in
+    any letter case; listed values in any letter case, or their number; plain decimal numbers."""
+    if len(text) > MAX_ANSWER_CHARS:
+        raise AnswerError(f"an answer longer than {MAX_ANSWER_CHARS} characters is not accepted.")
     raw = text.strip()
     norm = _norm(raw)
     if question.type == "list" and raw.lower() in NONE_WORDS:
@@ -113,10 +119,8 @@ def parse_answer(question: Question, text: str) -> Answer:  # noqa: C901 - one b
     if question.field == HEALTH and (m := re.fullmatch(r"ecog\s*:?\s*(\S+)", norm)):
         return _number(replace(question, field=ECOG, number=number_spec(ECOG)), m[1])
     if kind == "bool":
-        if norm in _TRUE:
-            return Answer(question.field, True)
-        if norm in _FALSE:
-            return Answer(question.field, False)
+        if norm in BOOL_WORDS:
+            return Answer(question.field, BOOL_WORDS[norm])
         raise AnswerError("expected yes, no or unknown.")
     if kind == "number":
         return _number(question, raw)

@@ -20,7 +20,11 @@ Traps handled here (see ../shared/design/engine-notes.md):
   still queued: the code is accepted and the queue read at once, so nothing is deferred;
 - duplicate activations are collapsed into one fired rule id per case;
 - derived facts (chaining) are asserted back into the same session, tagged with the case
-  number, and rules that read them join on that number.
+  number, and rules that read them join on that number;
+- a float written with an exponent (Python writes ``9e-05`` below 0.0001 and from 1e16 up)
+  crashes the engine's C parser (segmentation fault) or silently matches nothing: every number
+  in the compiled ruleset and in the facts is written in plain decimals (``plain_json``),
+  whatever the case contract lets through; a number that is not finite is refused here.
 
 Threads: durable_rules is not thread-safe (a ruleset shared by threads gave ERR_NODE_DELETED
 on 4 of 40,000 cases). Each Engine therefore runs its sessions under its own lock: one thread
@@ -35,11 +39,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
+import re
 import shlex
 import sys
 import threading
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from .conditions import Leaf, derived_refs, durable_fact, to_durable
@@ -93,6 +100,68 @@ class EngineError(RuntimeError):
     """durable_rules answered in a way this module does not expect: a bug, never the user's."""
 
 
+def _plain_float(value: float) -> str:
+    if not math.isfinite(value):
+        raise EngineError("a number that is not finite cannot be given to the rule engine")
+    text = repr(value)
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+    return text
+
+
+#: A digit, e or E, a digit: how every exponent in JSON text looks (a name like "r1e2" only costs the slow path).
+_EXPONENT = re.compile(r"[0-9][eE][-+]?[0-9]")
+
+
+def _needs_plain(value: Any) -> bool:
+    """A float whose repr has an exponent (or is not finite): json.dumps would write it as such."""
+    return type(value) is float and not (value == 0.0 or 1e-4 <= abs(value) < 1e16)
+
+
+def _encode(value: Any, out: list[str]) -> None:
+    if isinstance(value, dict):
+        out.append("{")
+        for i, (key, item) in enumerate(value.items()):
+            if i:
+                out.append(",")
+            out.append(json.dumps(str(key)))
+            out.append(":")
+            _encode(item, out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _encode(item, out)
+        out.append("]")
+    elif isinstance(value, float):
+        out.append(_plain_float(value))
+    else:
+        out.append(json.dumps(value))
+
+
+def plain_json(value: Any) -> str:
+    """JSON text for durable_rules: like ``json.dumps``, but every float in plain decimals (``0.00009``,
+    never ``9e-05``). Fast path: ``json.dumps``, kept when its text shows no exponent (nearly always)."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except ValueError:  # NaN or infinity: _plain_float says so
+        text = "e1"
+    if not _EXPONENT.search(text):
+        return text
+    out: list[str] = []
+    _encode(value, out)
+    return "".join(out)
+
+
+def _facts_json(facts: list[dict[str, Any]]) -> str:
+    """The facts of a session (flat mappings): a scan of their values is cheaper than searching the text."""
+    if any(_needs_plain(v) for fact in facts for v in fact.values()):
+        return plain_json(facts)
+    return json.dumps(facts)
+
+
 def _case_part(rule: Rule) -> dict[str, Any]:
     """The rule's condition without its derived leaves, behind the case discriminator."""
     cond = rule.condition
@@ -130,7 +199,7 @@ class Engine:
         self._handle = self._create()
 
     def _create(self) -> int:
-        return _dre.create_ruleset(f"cryoelig{next(_ruleset_names)}", json.dumps(self.definition))
+        return _dre.create_ruleset(f"cryoelig{next(_ruleset_names)}", plain_json(self.definition))
 
     def fire(self, facts: Mapping[str, Any]) -> frozenset[str]:
         """Rule ids that fire for one case's facts."""
@@ -164,7 +233,7 @@ class Engine:
         asserted_derived: set[tuple[int, str]] = set()
         try:
             while pending:
-                code, state = _dre.assert_facts(self._handle, json.dumps(pending))
+                code, state = _dre.assert_facts(self._handle, _facts_json(pending))
                 if code not in (0, _NOT_HANDLED):
                     raise EngineError(f"assert_facts returned code {code}")
                 pending = []
@@ -211,4 +280,4 @@ def _fresh_locks_after_fork() -> None:
 
 os.register_at_fork(after_in_child=_fresh_locks_after_fork)
 
-__all__ = ["Engine", "EngineError", "EngineUnavailableError", "compile_rule", "engine_for"]
+__all__ = ["Engine", "EngineError", "EngineUnavailableError", "compile_rule", "engine_for", "plain_json"]

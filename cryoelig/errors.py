@@ -1,12 +1,16 @@
 """Errors a user can cause, each with one readable message.
 
 Why: the CLI turns these into one line and exit code 2; anything else escaping is a bug
-and shows as a traceback.
+and shows as a traceback. A Problem prints as one line whatever it holds: the file name
+(the one piece of user-given text it may show) is cut to a readable length and every
+control character is dropped, so a crafted name cannot forge or rewrite a terminal line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .safetext import clean_line, shown
 
 
 class CryoeligError(Exception):
@@ -27,13 +31,13 @@ class Problem:
     def __str__(self) -> str:
         where = []
         if self.file:
-            where.append(self.file + (f":{self.line}" if self.line else ""))
+            where.append(shown(self.file) + (f":{self.line}" if self.line else ""))
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.field:
             where.append(f"field '{self.field}'")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        return clean_line(f"{prefix}: {self.message}" if prefix else self.message)
 
 
 class InputError(CryoeligError):

@@ -115,7 +115,8 @@ def rule_explanation(rt: RuleTrace, pack: Pack, facts: Any) -> RuleExplanation:
         factor_label=factor.label if factor else None, derives=spec.derives,
         result=RESULT_WORD[rt.result], check=check_of(rt.tree, facts),  # type: ignore[arg-type]
         text=fill(rule, facts) if rt.result is True and spec.kind != "derived" else None,
-        sources=sources_of(pack, rule), missing_fields=list(rt.waits_on), file=pack_relative(pack, rule.file), line=rule.line,
+        sources=sources_of(pack, rule), missing_fields=list(rt.waits_on), file=pack_relative(pack, rule.file),
+        line=rule.line,
     )
 
 

@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from ..limits import MAX_RECORD_BYTES
+from ..safetext import clean_line
 from .common import PackOption, app, fail, user_errors
 
 
@@ -43,30 +45,37 @@ def batch(
         "--errors", help="Error file (JSONL); default: <out name>.errors.jsonl next to --out.")] = None,
     summary: Annotated[Path | None, typer.Option("--summary", help="Also write the summary as JSON.")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
-                                             help="Worker processes (default: the number of CPUs).")] = None,
+                                             help="Worker processes (default and most: the number of CPUs).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run of the same command.")
                       ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing results, errors and summary files.")
+                     ] = False,
+    max_bytes: Annotated[int, typer.Option(
+        "--max-bytes", min=1, max=1 << 30,
+        help=f"Largest record read: a CSV row, a JSONL line or a case file (default {MAX_RECORD_BYTES}, 1 MiB); "
+             "a longer one is an error row.")] = MAX_RECORD_BYTES,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; one line of counts at the end.")
                      ] = False,
-    chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1, hidden=True)] = 500,
-    checkpoint_seconds: Annotated[float, typer.Option("--checkpoint-seconds", min=0, hidden=True)] = 1.0,
+    chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1, max=100_000, hidden=True)] = 500,
+    checkpoint_seconds: Annotated[float, typer.Option("--checkpoint-seconds", min=0, max=3600, hidden=True)] = 1.0,
     pack_dir: PackOption = None,
 ) -> None:
     """Review many de-identified cases: results, errors and a summary; nothing lost.
 
     Exit code 0: every row gave a result; 1: some rows are in the error file; 2: the input
-    cannot be read at all; 130: interrupted (run again with --resume).
+    cannot be read at all, or the output exists (see --force) or is in use by another run;
+    130: interrupted (run again with --resume).
 
     Example: cryoelig batch examples/cases.csv --out results.jsonl --summary summary.json
     """
     from ..batch import BatchInterrupted, BatchOptions, default_jobs, run_batch
 
     opts = BatchOptions(input=input_path, out=out, errors=errors, summary=summary,
-                        jobs=jobs or default_jobs(), resume=resume, pack_dir=pack_dir, chunk_rows=chunk_rows,
-                        checkpoint_seconds=checkpoint_seconds)
+                        jobs=jobs or default_jobs(), resume=resume, force=force, pack_dir=pack_dir,
+                        chunk_rows=chunk_rows, checkpoint_seconds=checkpoint_seconds, max_bytes=max_bytes)
 
     def note(text: str) -> None:
-        sys.stderr.write(f"cryoelig: {text}\n")
+        sys.stderr.write(f"cryoelig: {clean_line(text)}\n")
 
     try:
         with user_errors():
@@ -101,19 +110,28 @@ def _run_with_bar(opts, note):  # noqa: ANN001, ANN202
             rate = rows / max(time.monotonic() - start, 1e-9)
             bar.update(task, completed=done, total=total, rows=rows, rate=f"{rate:.0f}")
 
-        return run_batch(opts, progress=update, notes=lambda text: console.print(f"cryoelig: {text}"))
+        return run_batch(opts, progress=update,
+                         notes=lambda text: console.print(f"cryoelig: {clean_line(text)}", markup=False))
 
 
 def _finish(summary: dict, quiet: bool, where: str) -> None:
+    """The summary tables on standard output (a closed pipe there does not change the exit code:
+    the files of the run are complete), or one line of counts on standard error with --quiet."""
     from ..render.summary import counts_line
 
     if quiet:
-        sys.stderr.write(f"cryoelig: {counts_line(summary)}\n")
+        sys.stderr.write(f"cryoelig: {clean_line(counts_line(summary))}\n")
         return
     from ..render.summary import print_summary
 
-    print_summary(summary)
-    typer.echo(counts_line(summary) + (f"; {where}" if where else ""))
+    try:
+        print_summary(summary)
+        typer.echo(clean_line(counts_line(summary) + (f"; {where}" if where else "")))
+        sys.stdout.flush()
+    except (BrokenPipeError, SystemExit):  # rich exits on a broken pipe; the run's own exit code stands
+        from .common import discard_stdout
+
+        discard_stdout()
 
 
 @app.command()
@@ -131,7 +149,7 @@ def summarize(
 
     with user_errors():
         if results.lower().endswith(".csv"):
-            fail([f"{results}: summarize reads JSONL results (cryoelig batch --out results.jsonl)"])
+            fail([f"{clean_line(results)}: summarize reads JSONL results (cryoelig batch --out results.jsonl)"])
         data = summarize_files(results, errors)
         if summary is not None:
             write_atomic(summary, summary_json(data).encode())

@@ -56,9 +56,12 @@ def format_option(view: str, help: str) -> Any:  # noqa: A002 - typer's own para
 
 
 def fail(lines: list[str], code: int = 2) -> None:
-    """One readable line per problem on stderr, then exit (2 = bad input, file or pack)."""
+    """One readable line per problem on stderr, then exit (2 = bad input, file or pack); control
+    characters are dropped (cryoelig.safetext), so no line can be forged or rewritten."""
+    from ..safetext import clean_line
+
     for line in lines:
-        sys.stderr.write(f"cryoelig: error: {line}\n")
+        sys.stderr.write(f"cryoelig: error: {clean_line(line)}\n")
     raise typer.Exit(code)
 
 
@@ -94,7 +97,26 @@ def write_text(out: Path, text: str) -> None:
     """Write a file all at once (cryoelig.atomic): a failed write leaves no half page."""
     if not out.parent.is_dir():
         fail([f"{out}: folder {out.parent} does not exist"])
+    from ..batch.files import check_replaceable
+
+    try:
+        check_replaceable(out, "--out file")  # --force replaces a regular file, never a device or FIFO
+    except CryoeligError as error:
+        fail([str(p) for p in getattr(error, "problems", [error])])
     try:
         write_atomic(out, text)
     except OSError as error:
         fail([f"{out}: cannot write: {error.strerror or error}"])
+
+
+def discard_stdout() -> None:
+    """Standard output goes nowhere from now on (the reader closed the pipe, or the disk is full):
+    Python's own flush at exit then has nothing left to fail on."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno() if sys.stdout is not None else 1)
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,95 @@
+"""The running aggregate of a batch (counts per site, factor, kind, missing field, error reason).
+
+Why it only ever holds names the tool wrote: ``summary.json`` is read by people, so every key is a
+site, a factor id, a field path made of schema names and ``#<n>`` positions, or a reason word;
+:func:`safe_key` replaces anything else (from a hand-edited results file given to ``summarize``)
+by ``(not shown)``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..identifiers import find_label_identifier
+
+#: A key the tool writes: lower-case words, dots, '#<n>' positions, list indices.
+_TOKEN = re.compile(r"[a-z][a-z0-9_]{0,63}(?:\.(?:[a-z][a-z0-9_]{0,63}|#?\d{1,6}))*|#\d{1,6}(?:\.[a-z0-9_#]{1,64})*")
+NOT_SHOWN = "(not shown)"
+
+
+def safe_key(value: Any) -> str:
+    """``value`` when it is a short token of the tool's own vocabulary, else '(not shown)'."""
+    if isinstance(value, str) and len(value) <= 128 and _TOKEN.fullmatch(value) and not find_label_identifier(value):
+        return value
+    return NOT_SHOWN
+
+
+class Aggregate:
+    """Counts over results and errors; merges and round-trips through JSON exactly."""
+
+    def __init__(self, data: dict[str, Any] | None = None):
+        d = data or {}
+        self.rows = d.get("counts", {}).get("rows_read", 0)
+        self.results = d.get("counts", {}).get("results", 0)
+        self.errors = d.get("counts", {}).get("errors", 0)
+        self.sites: dict[str, int] = dict(d.get("sites", {}))
+        self.kinds: dict[str, int] = dict(d.get("findings", {}).get("by_kind", {}))
+        self.factors: dict[str, dict[str, int]] = {k: dict(v) for k, v in
+                                                   d.get("findings", {}).get("by_factor", {}).items()}
+        self.missing: dict[str, int] = dict(d.get("missing", {}))
+        self.reasons: dict[str, int] = dict(d.get("errors", {}).get("by_reason", {}))
+        self.error_fields: dict[str, int] = dict(d.get("errors", {}).get("by_field", {}))
+
+    def add_report(self, site: str, findings: list[tuple[str, str]], missing: list[str]) -> None:
+        self.rows += 1
+        self.results += 1
+        _inc(self.sites, site)
+        for factor, kind in findings:
+            _inc(self.kinds, kind)
+            _inc(self.factors.setdefault(factor, {}), kind)
+        for name in missing:
+            _inc(self.missing, name)
+
+    def add_error(self, reason: str, field_name: str | None) -> None:
+        self.rows += 1
+        self.errors += 1
+        _inc(self.reasons, reason)
+        _inc(self.error_fields, field_name or "(none)")
+
+    def merge(self, other: Aggregate) -> None:
+        self.rows += other.rows
+        self.results += other.results
+        self.errors += other.errors
+        for mine, theirs in ((self.sites, other.sites), (self.kinds, other.kinds), (self.missing, other.missing),
+                             (self.reasons, other.reasons), (self.error_fields, other.error_fields)):
+            for key, n in theirs.items():
+                _inc(mine, key, n)
+        for factor, kinds in other.factors.items():
+            target = self.factors.setdefault(factor, {})
+            for kind, n in kinds.items():
+                _inc(target, kind, n)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "counts": {"rows_read": self.rows, "results": self.results, "errors": self.errors},
+            "sites": _sorted(self.sites),
+            "findings": {"by_kind": _sorted(self.kinds),
+                         "by_factor": {k: _sorted(v) for k, v in sorted(self.factors.items())}},
+            "missing": _sorted(self.missing),
+            "errors": {"by_reason": _sorted(self.reasons), "by_field": _sorted(self.error_fields)},
+        }
+
+
+def _inc(counter: dict[str, int], key: str, n: int = 1) -> None:
+    counter[key] = counter.get(key, 0) + n
+
+
+def _sorted(counter: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counter.items()))
+
+
+def summary_json(summary: dict[str, Any]) -> str:
+    """The summary file's text (deterministic)."""
+    return json.dumps(summary, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,89 @@
+"""What a batch run is asked to do: its options, output names and the number of workers.
+
+Why ``--jobs`` is capped: each worker is a process with its own compiled engine (durable_rules
+is not thread-safe); more workers than CPUs only add memory (``--jobs 1000`` on a 3-row file
+started 1,001 processes, +7 GB), so the run uses at most one per CPU and says so in a note.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError, Problem
+from ..limits import MAX_RECORD_BYTES
+
+DEFAULT_CHUNK_ROWS = 500
+
+
+class BatchInterrupted(Exception):
+    """The run stopped before the end (signal or lost worker); the checkpoint says how far it got."""
+
+    def __init__(self, rows: int, resumable: bool, why: str = "interrupted"):
+        self.rows = rows
+        self.resumable = resumable
+        self.why = why
+        how = ("run the same command with --resume to finish" if resumable
+               else "standard input cannot be read again: run the batch again")
+        super().__init__(f"{why} after {rows} rows; {how}")
+
+
+def output_kind(path: Path) -> str:
+    """'jsonl' or 'csv', from the file name of --out."""
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    raise InputError([Problem("--out takes a .jsonl (one report per line) or .csv (one row per case) file",
+                              file=str(path))])
+
+
+def default_errors_path(out: Path) -> Path:
+    """results.jsonl -> results.errors.jsonl (errors are always JSONL)."""
+    return out.with_name(f"{out.stem}.errors.jsonl")
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def capped_jobs(jobs: int) -> tuple[int, str | None]:
+    """``jobs`` limited to the CPU count, and a note when it was lowered."""
+    if jobs < 1:
+        raise InputError([Problem("--jobs takes 1 or more")])
+    cpus = default_jobs()
+    if jobs > cpus:
+        asked = f" {jobs}" if jobs.bit_length() < 64 else ""
+        return cpus, f"--jobs{asked} is more than the {cpus} CPU(s) here: using {cpus} worker(s)"
+    return jobs, None
+
+
+@dataclass
+class BatchOptions:
+    input: str
+    out: Path
+    errors: Path | None = None
+    summary: Path | None = None
+    jobs: int = 1
+    resume: bool = False
+    force: bool = False
+    pack_dir: Path | None = None
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    checkpoint_seconds: float = 1.0  # at most this long between checkpoints (0: after every chunk)
+    max_bytes: int = MAX_RECORD_BYTES  # the largest record read (CSV row, JSONL line, case file)
+
+    @property
+    def errors_path(self) -> Path:
+        return self.errors if self.errors is not None else default_errors_path(self.out)
+
+
+def partial_paths(out: Path, errors: Path) -> tuple[Path, Path, Path]:
+    """Where an unfinished run writes: results, errors and the checkpoint."""
+    part_out = out.with_name(out.name + ".partial")
+    return part_out, errors.with_name(errors.name + ".partial"), out.with_name(out.name + ".partial.state")

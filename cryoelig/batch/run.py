@@ -1,0 +1,312 @@
+"""The run loop: read records, hand chunks to workers, write their bytes in order, checkpoint.
+
+Why it is shaped this way:
+- Streamed: the parent reads the input record by record and hands chunks of a few hundred raw
+  records to the workers; at most ``2 * jobs`` chunks are in flight, so memory does not grow with
+  the number of rows.
+- Parallel by processes (durable_rules is not thread-safe), ``fork``ed, each with its own engine.
+- Nothing lost: ``rows_read == results + errors`` is checked at each chunk and at the end.
+- Safe outputs (files.py): an exclusive lock on the output set, existing results kept unless
+  ``--force`` or ``--resume``, only regular files replaced, final names by rename at the end.
+- Resumable (checkpoint.py) unless the input is standard input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, Problem
+from ..inputs import Position, Record, Source, open_source
+from .aggregate import Aggregate, summary_json
+from .checkpoint import State, fingerprint, resume_state
+from .files import OutputLock, append_file, check_replaceable, fsync_dir, open_partial, write_all, write_atomic
+from .options import BatchInterrupted, BatchOptions, capped_jobs, output_kind, partial_paths
+from .workers import ChunkResult, csv_result_header, init_worker, process_chunk, work
+
+Progress = Callable[[int, int, "int | None"], None]
+
+
+@dataclass
+class BatchResult:
+    summary: dict[str, Any]
+    out: Path
+    errors: Path
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.summary["counts"]["errors"] else 0
+
+
+class _Signal(Exception):
+    def __init__(self, signum: int):
+        self.signum = signum
+
+
+class _Stopper:
+    """SIGINT/SIGTERM raise BatchInterrupted, but never in the middle of writing a chunk."""
+
+    def __init__(self) -> None:
+        self.critical = False
+        self.pending: int | None = None
+        self.previous: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.critical:
+            self.pending = signum
+        else:
+            raise _Signal(signum)
+
+    def __enter__(self) -> _Stopper:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.previous[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        self.critical = True
+        try:
+            yield
+        finally:
+            self.critical = False
+        if self.pending is not None:
+            raise _Signal(self.pending)
+
+
+def _check_outputs(opts: BatchOptions, out: Path, errors: Path) -> None:
+    """Refusals that need no file to be touched: same names, missing folders, non-regular targets."""
+    if out.resolve() == errors.resolve():
+        raise InputError([Problem("--out and --errors name the same file; give two different files", file=str(out))])
+    targets = [t for t in (out, errors, opts.summary) if t is not None]
+    if opts.input != "-" and Path(opts.input).resolve() in [t.resolve() for t in targets]:
+        raise InputError([Problem("the output would overwrite the input", file=opts.input)])
+    for target in targets:
+        if not target.resolve().parent.is_dir():
+            raise InputError([Problem("the folder for this output does not exist", file=str(target))])
+        check_replaceable(target)
+
+
+def _check_existing(opts: BatchOptions, out: Path, errors: Path) -> None:
+    """Existing results are kept unless --force or --resume says otherwise."""
+    if opts.force or opts.resume:
+        return
+    existing = [t for t in (out, errors, opts.summary) if t is not None and t.exists()]
+    if existing:
+        raise InputError([Problem("already exists and is kept; give --force to replace it (or --resume to finish "
+                                  "an interrupted run)", file=str(existing[0]))])
+
+
+def run_batch(opts: BatchOptions, progress: Progress | None = None,
+              notes: Callable[[str], None] | None = None) -> BatchResult:
+    """Run a batch; returns the summary, or raises InputError (input unusable, exit 2) or
+    BatchInterrupted (checkpoint written; resumable unless the input was standard input)."""
+    from ..rulepack import load_pack
+
+    def note(text: str) -> None:
+        if notes:
+            notes(text)
+
+    jobs, why = capped_jobs(opts.jobs)
+    if why:
+        note(why)
+    out_kind = output_kind(opts.out)
+    out, errors = opts.out, opts.errors_path
+    _check_outputs(opts, out, errors)
+    with OutputLock(out):
+        _check_existing(opts, out, errors)
+        pack = load_pack(opts.pack_dir)
+        from .. import engine  # noqa: F401 - an engine that cannot load stops here in one line, before workers or files
+        source = open_source(opts.input, opts.max_bytes)
+        try:
+            if source.kind == "csv":
+                note(f"reading {source.description}")
+            run = _Run(opts, source, pack, out_kind, out, errors, jobs, progress, note)
+            return run.go()
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            raise InputError([Problem(f"{where}cannot write: {error.strerror or error}")]) from None
+        finally:
+            source.close()
+
+
+class _Run:
+    """One run from the first chunk (or the checkpoint) to the final renames."""
+
+    def __init__(self, opts: BatchOptions, source: Source, pack: Any, out_kind: str, out: Path, errors: Path,
+                 jobs: int, progress: Progress | None, note: Callable[[str], None]):
+        self.opts, self.source, self.pack, self.out_kind = opts, source, pack, out_kind
+        self.out, self.errors, self.jobs, self.progress, self.note = out, errors, jobs, progress, note
+        self.part_out, self.part_err, self.state_path = partial_paths(out, errors)
+        self.spill_dir = out.with_name(out.name + ".partial.spill")
+        self.fingerprint = fingerprint(opts, source, out_kind, out, errors, pack.sha256)
+        self.last_checkpoint = time.monotonic()
+
+    def go(self) -> BatchResult:
+        state = self._start()
+        self.agg, self.position = state.aggregate, state.position
+        # Unbuffered descriptors: whole chunks are appended, some by kernel copy into the same descriptor.
+        self.fd_out = open_partial(self.part_out, truncate=False)
+        self.fd_err = open_partial(self.part_err, truncate=False)
+        try:
+            for fd, offset in ((self.fd_out, state.out_offset), (self.fd_err, state.errors_offset)):
+                os.ftruncate(fd, offset)
+                os.lseek(fd, offset, os.SEEK_SET)
+            shutil.rmtree(self.spill_dir, ignore_errors=True)  # left by a killed run: never counted
+            self._loop()
+        except BatchInterrupted:
+            self._close()
+            if not self.source.seekable:
+                for p in (self.part_out, self.part_err, self.state_path):
+                    p.unlink(missing_ok=True)
+            raise
+        except BaseException:
+            self._close()
+            raise
+        return self._finish()
+
+    def _start(self) -> State:
+        state = resume_state(self.opts, self.source, self.note, self.fingerprint, self.part_out, self.part_err,
+                             self.state_path)
+        if state is None:
+            fd = open_partial(self.part_out, truncate=True)
+            try:
+                if self.out_kind == "csv":
+                    write_all(fd, csv_result_header())
+                size = os.fstat(fd).st_size
+            finally:
+                os.close(fd)
+            os.close(open_partial(self.part_err, truncate=True))
+            state = State(self.fingerprint, self.source.start, size, 0, Aggregate())
+        if self.source.seekable:
+            write_atomic(self.state_path, state.to_json())
+        return state
+
+    def _close(self) -> None:
+        for fd in (self.fd_out, self.fd_err):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def checkpoint(self) -> None:
+        """Make what was written durable, then record how far it goes (fsync before the state)."""
+        if self.source.seekable:
+            os.fsync(self.fd_out)
+            os.fsync(self.fd_err)
+            state = State(self.fingerprint, self.position, os.lseek(self.fd_out, 0, os.SEEK_CUR),
+                          os.lseek(self.fd_err, 0, os.SEEK_CUR), self.agg)
+            write_atomic(self.state_path, state.to_json())
+        self.last_checkpoint = time.monotonic()
+
+    def commit(self, result: ChunkResult, pos: Position, n: int, stopper: _Stopper) -> None:
+        if result.results + result.error_count != n:  # pragma: no cover
+            raise AssertionError("rows lost between worker and writer")
+        with stopper.hold():
+            if result.spill:
+                append_file(result.spill, self.fd_out)
+            else:
+                write_all(self.fd_out, result.out)
+            write_all(self.fd_err, result.errors)
+            self.agg.merge(Aggregate(result.aggregate))
+            self.position = pos
+            if time.monotonic() - self.last_checkpoint >= self.opts.checkpoint_seconds:
+                self.checkpoint()
+        if self.progress:
+            self.progress(self.agg.rows, pos.offset, self.source.total)
+
+    def _loop(self) -> None:
+        decoder, label = self.source.decoder(), self.source.label
+        executor = None
+        with _Stopper() as stopper:
+            try:
+                if self.jobs > 1:
+                    import multiprocessing
+                    from concurrent.futures import ProcessPoolExecutor
+
+                    executor = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"),
+                                                   initializer=init_worker, initargs=(self.opts.pack_dir, os.getpid()))
+                    self.spill_dir.mkdir()
+                inflight: deque[tuple[Any, Position, int]] = deque()
+                serial = 0
+                for chunk, pos in chunks(self.source.records(self.position), self.opts.chunk_rows, self.position):
+                    if executor is None:
+                        self.commit(process_chunk(decoder, label, self.out_kind, chunk, self.pack), pos, len(chunk),
+                                    stopper)
+                        continue
+                    serial += 1
+                    spill = str(self.spill_dir / f"{serial}.part")
+                    inflight.append((executor.submit(work, decoder, label, self.out_kind, chunk, spill), pos,
+                                     len(chunk)))
+                    while len(inflight) >= 2 * self.jobs:
+                        fut, p, n = inflight.popleft()
+                        self.commit(fut.result(), p, n, stopper)
+                while inflight:
+                    fut, p, n = inflight.popleft()
+                    self.commit(fut.result(), p, n, stopper)
+            except (_Signal, KeyboardInterrupt) as stop:
+                self.checkpoint()
+                why = "terminated" if getattr(stop, "signum", None) == signal.SIGTERM else "interrupted"
+                raise BatchInterrupted(self.agg.rows, self.source.seekable, why) from None
+            except Exception as error:
+                from concurrent.futures.process import BrokenProcessPool
+
+                if isinstance(error, BrokenProcessPool):
+                    self.checkpoint()
+                    raise BatchInterrupted(self.agg.rows, self.source.seekable, "a worker process stopped") from None
+                if isinstance(error, OSError):  # disk full, permissions, I/O error: the last checkpoint stands
+                    where = f"{error.filename}: " if error.filename else ""
+                    raise InputError([Problem(f"{where}{error.strerror or error} after {self.agg.rows} rows; fix it, "
+                                              "then run the same command with --resume to finish")]) from None
+                raise
+            finally:
+                if executor is not None:
+                    # Workers ignore SIGINT; a second signal here must not leave them behind.
+                    with contextlib.suppress(_Signal, KeyboardInterrupt):
+                        executor.shutdown(wait=True, cancel_futures=True)
+                        shutil.rmtree(self.spill_dir, ignore_errors=True)
+
+    def _finish(self) -> BatchResult:
+        if self.source.seekable:
+            os.fsync(self.fd_out)
+            os.fsync(self.fd_err)
+        self._close()
+        agg = self.agg
+        summary = agg.to_dict()
+        if agg.rows != self.position.row or agg.rows != agg.results + agg.errors:  # pragma: no cover
+            raise AssertionError(f"count identity broken: {agg.rows} rows, {agg.results} results, {agg.errors} errors")
+        if self.opts.summary is not None:
+            write_atomic(self.opts.summary, summary_json(summary).encode())
+        for part, final in ((self.part_err, self.errors), (self.part_out, self.out)):
+            target = Path(os.path.realpath(final))
+            check_replaceable(target)
+            os.replace(part, target)
+        self.state_path.unlink(missing_ok=True)
+        fsync_dir(self.out.resolve().parent)
+        return BatchResult(summary, self.out, self.errors)
+
+
+def chunks(records: Iterator[tuple[Record | None, Position]], size: int,
+           start: Position) -> Iterator[tuple[list[Record], Position]]:
+    """Records in lists of ``size``, each with the position after its last record (blank lines move it too)."""
+    chunk: list[Record] = []
+    pos = last = start
+    for rec, pos in records:
+        if rec is not None:
+            chunk.append(rec)
+        if len(chunk) >= size:
+            yield chunk, pos
+            chunk, last = [], pos
+    if chunk or pos != last:  # the rest, or trailing blank lines (so the position reaches the end)
+        yield chunk, pos

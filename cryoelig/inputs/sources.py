@@ -1,0 +1,72 @@
+"""Inputs of many cases (``batch``): which reader opens what, by suffix.
+
+The extension point for formats with many cases per file: register a :class:`StreamFormat`
+with its suffixes and an ``open(path, limit) -> Source`` (see ``base.Source``: records with
+their positions, a picklable decoder per record, a fingerprint for resuming). CSV and JSONL are
+built in; a Parquet or xlsx reader is one more module that registers itself here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import NamedTuple
+
+from ..errors import InputError, Problem
+from ..limits import MAX_RECORD_BYTES
+from .base import Source
+
+
+class StreamFormat(NamedTuple):
+    name: str
+    suffixes: tuple[str, ...]
+    open: Callable[[str, int], Source]
+
+
+_STREAMS: dict[str, StreamFormat] = {}
+
+
+def register_stream_format(fmt: StreamFormat) -> None:
+    _STREAMS[fmt.name] = fmt
+
+
+def stream_suffixes() -> tuple[str, ...]:
+    return tuple(s for fmt in _STREAMS.values() for s in fmt.suffixes)
+
+
+def open_source(path: str, limit: int = MAX_RECORD_BYTES) -> Source:
+    """The input as a stream of records: a CSV or JSONL file (or another registered format), a folder
+    of case files, or '-' (JSONL on standard input). Raises InputError (the input cannot be used at
+    all) before any output exists."""
+    from .folder import FolderSource
+    from .jsonlines import JsonlSource
+
+    if path == "-":
+        return JsonlSource(path, limit)
+    if os.path.isdir(path):
+        return FolderSource(path, limit)
+    lower = path.lower()
+    for fmt in _STREAMS.values():
+        if lower.endswith(fmt.suffixes):
+            return fmt.open(path, limit)
+    if not os.path.lexists(path):
+        raise InputError([Problem("file not found", file=path)])
+    kinds = ", ".join(stream_suffixes())
+    raise InputError([Problem(f"a batch input is a file ending {kinds}, a folder of case files, "
+                              "or - (JSONL on standard input)", file=path)])
+
+
+def _open_csv(path: str, limit: int) -> Source:
+    from .csvrows import CsvSource
+
+    return CsvSource(path, limit)
+
+
+def _open_jsonl(path: str, limit: int) -> Source:
+    from .jsonlines import JsonlSource
+
+    return JsonlSource(path, limit)
+
+
+register_stream_format(StreamFormat("csv", (".csv",), _open_csv))
+register_stream_format(StreamFormat("jsonl", (".jsonl", ".ndjson"), _open_jsonl))
