@@ -178,7 +178,7 @@ def test_csv_header_typo_identifying_column_and_blank_rows(tmp_path: Path):
     path.write_text("case_id,site,Jane_Doe\n")
     with pytest.raises(InputError) as info:
         CsvSource(str(path), 1 << 20)
-    assert "Jane_Doe" not in str(info.value) and info.value.is_identifier
+    assert "Jane_Doe" not in str(info.value) and info.value.problems[0].reason == "identifier"
     path.write_bytes(b"case_id,site\r\nc-1,kidney\r\n,,\r\n  \r\n\r\n")
     with CsvSource(str(path), 1 << 20) as source:
         assert [r.row for r, _ in source.records(source.start) if r is not None] == [1]

@@ -253,7 +253,8 @@ def _batch_outputs(run: Callable[..., str]) -> Iterator[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         for source in ("cases.csv", "cases.jsonl"):
             for suffix in ("jsonl", "csv"):
-                out = Path(tmp) / f"{Path(source).stem}.{suffix}"
+                # one output and error file per run: batch keeps existing files (unless --force)
+                out = Path(tmp) / f"{Path(source).stem}-{Path(source).suffix[1:]}-{suffix}.{suffix}"
                 run("batch", f"examples/{source}", "--out", str(out), "--jobs", "1", "--quiet")
                 stem = f"batch/{Path(source).stem}-{Path(source).suffix[1:]}"
                 yield f"{stem}.results.{suffix}", out.read_text(encoding="utf-8")
