@@ -22,6 +22,7 @@ from .commands import batch as _batch  # noqa: F401 - registers batch, summarize
 from .commands import checklist as _checklist  # noqa: F401 - registers checklist
 from .commands import rules_views as _rules_views  # noqa: F401 - registers rules list, show, graph, catalog
 from .commands import views as _views  # noqa: F401 - registers explain, report
+from .commands import serve as _serve  # noqa: F401 - registers serve
 # isort: on
 from .commands.common import app, discard_stdout
 

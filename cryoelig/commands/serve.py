@@ -1,0 +1,68 @@
+"""CLI command `serve`: the JSON API and CDS Hooks service on uvicorn.
+
+Registered on cryoelig.cli.app when imported. FastAPI and uvicorn come from the optional
+``[server]`` extra; without it the command says which extra to install (exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli import PackOption, app, fail
+
+SERVER_HINT = "`serve` needs the optional server extra: pip install 'cryoelig[server]'"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Bind socket to this host.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Bind socket to this port (0: any free port).")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Number of worker processes.")] = 1,
+    pack_dir: PackOption = None,
+    max_body: Annotated[int, typer.Option("--max-body-bytes", min=1024,
+                                          help="Largest request body accepted (413 above).")] = 2 * 1024 * 1024,
+    fhir_host: Annotated[list[str] | None, typer.Option(
+        "--fhir-allowed-host", help="A FHIR server host (name or name:port) the service may fetch prefetch data "
+                                    "from with the client's token; repeat for several. Default: none.")] = None,
+    auth_config: Annotated[Path | None, typer.Option(
+        "--auth-config", exists=True, dir_okay=False,
+        help="JSON file with the CDS Hooks client JWT settings (issuers, JWKS, service_url). Default: no auth.")
+    ] = None,
+    log_level: Annotated[str, typer.Option("--log-level", help="critical, error, warning, info or debug.")] = "info",
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log",
+                                             help="One line per request: method, path (no query), status.")] = True,
+) -> None:
+    """Serve the JSON API (/api/v1/check, /explain, /pack), CDS Hooks (/cds-services) and OpenAPI (/docs).
+
+    Example: cryoelig serve --port 8000
+    """
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError:
+        fail([SERVER_HINT])
+    from ..server.config import ENV, ServerConfig
+    from ..server.logs import log_config
+
+    config = ServerConfig(pack_dir=str(pack_dir) if pack_dir else None, max_body_bytes=max_body,
+                          fhir_allowed_hosts=tuple(fhir_host or ()),
+                          auth_config=str(auth_config.resolve()) if auth_config else None)
+    os.environ[ENV] = config.to_env()
+    from ..errors import CryoeligError
+
+    try:  # fail before binding when the pack or the auth settings are unusable
+        from ..server.app import create_app
+
+        create_app(config)
+    except CryoeligError as error:
+        problems = getattr(error, "problems", None)
+        fail([str(p) for p in problems] if problems else [str(error)])
+    except (OSError, ValueError, KeyError) as error:
+        fail([f"the server settings cannot be used ({type(error).__name__})"])
+    uvicorn.run("cryoelig.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_config=log_config(log_level, access_log), access_log=access_log, server_header=False,
+                proxy_headers=False)

@@ -1,0 +1,144 @@
+"""CDS Hooks client authentication: the signed JWT in ``Authorization: Bearer`` (spec 2.0).
+
+What is checked, each failure a 401 with the reason in the tool's words (never the token):
+an issuer on the allow-list; an asymmetric algorithm (never ``none`` or HMAC); the key by
+``kid`` from the issuer's JWKS file or from a ``jku`` URL on the issuer's allow-list;
+the signature; ``aud`` = the service URL of the endpoint called; ``exp`` (and a lifetime no
+longer than the replay window); ``iat``; and a ``jti`` not seen before in that window.
+
+Configuration (a JSON file given to ``cryoelig serve --auth-config``)::
+
+    {"service_url": "https://cds.example.org",
+     "issuers": {"https://ehr.example.com/": {"jwks_file": "ehr-jwks.json",
+                                              "jku": ["https://ehr.example.com/jwks"]}},
+     "replay_window_seconds": 300}
+
+The ``jti`` memory is per process: with ``--workers N`` a replay could reach another worker
+within the window (a shared store is future work, noted in the README).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+JKU_CACHE_SECONDS = 300
+JKU_MAX_BYTES = 64 * 1024
+
+
+class AuthError(Exception):
+    """Authentication failed; the message is the tool's own reason, safe to return."""
+
+
+class ClientAuth:
+    def __init__(self, config_path: str, allowed_fetch: tuple[str, ...] = ()):
+        import jwt  # PyJWT, from the [server] extra
+
+        self._jwt = jwt
+        path = Path(config_path)
+        config = json.loads(path.read_text(encoding="utf-8"))
+        self.service_url = str(config["service_url"]).rstrip("/")
+        self.window = int(config.get("replay_window_seconds", 300))
+        self.leeway = int(config.get("leeway_seconds", 0))
+        self.algorithms = tuple(a for a in config.get("algorithms", ASYMMETRIC) if a in ASYMMETRIC)
+        self.issuers: dict[str, dict[str, Any]] = {}
+        for iss, spec in (config.get("issuers") or {}).items():
+            keys = None
+            if spec.get("jwks_file"):
+                file = Path(spec["jwks_file"])
+                keys = self._keyset(json.loads((file if file.is_absolute() else path.parent / file)
+                                               .read_text(encoding="utf-8")))
+            self.issuers[iss] = {"keys": keys, "jku": tuple(spec.get("jku") or ())}
+        self._seen: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+        self._jku_cache: dict[str, tuple[float, Any]] = {}
+
+    def _keyset(self, data: Any) -> tuple[Any, dict[str, str | None]]:
+        """The JWK Set and, per kid, the algorithm the key declares (None when it declares none)."""
+        declared = {k.get("kid"): k.get("alg") for k in data.get("keys", []) if isinstance(k, dict)}
+        return self._jwt.PyJWKSet.from_dict(data), declared
+
+    async def _jku_keys(self, url: str) -> Any:
+        cached = self._jku_cache.get(url)
+        if cached and time.monotonic() - cached[0] < JKU_CACHE_SECONDS:
+            return cached[1]
+        import httpx
+
+        try:
+            async with httpx.AsyncClient(timeout=5.0, follow_redirects=False) as client:
+                response = await client.get(url)
+            if response.status_code != 200 or len(response.content) > JKU_MAX_BYTES:
+                raise AuthError("the JWK Set at jku could not be read")
+            keys = self._keyset(response.json())
+        except (httpx.HTTPError, ValueError, AttributeError, self._jwt.PyJWTError):
+            raise AuthError("the JWK Set at jku could not be read") from None
+        self._jku_cache[url] = (time.monotonic(), keys)
+        return keys
+
+    async def verify(self, authorization: str | None, path: str) -> dict[str, Any]:
+        """The verified claims, or AuthError. ``path`` is the endpoint called (for ``aud``)."""
+        jwt = self._jwt
+        if not authorization or not authorization.startswith("Bearer "):
+            raise AuthError("a signed JWT is required (Authorization: Bearer)")
+        token = authorization.removeprefix("Bearer ").strip()
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise AuthError("the token is not a JWT") from None
+        alg, kid = header.get("alg"), header.get("kid")
+        if alg not in self.algorithms:
+            raise AuthError("the JWT algorithm is not accepted (asymmetric signatures only)")
+        if header.get("typ") not in (None, "JWT"):
+            raise AuthError("the JWT type is not JWT")
+        if not isinstance(kid, str) or not kid:
+            raise AuthError("the JWT header names no key (kid)")
+        issuer = self.issuers.get(unverified.get("iss")) if isinstance(unverified.get("iss"), str) else None
+        if issuer is None:
+            raise AuthError("the issuer is not on the allow-list")
+        jku = header.get("jku")
+        if jku is not None:
+            if jku not in issuer["jku"]:
+                raise AuthError("the jku is not on the issuer's allow-list")
+            keys = await self._jku_keys(jku)
+        else:
+            keys = issuer["keys"]
+            if keys is None:
+                raise AuthError("no JWK Set is configured for this issuer")
+        keyset, declared = keys
+        try:
+            key = keyset[kid]
+        except KeyError:
+            raise AuthError("the key (kid) is not in the issuer's JWK Set") from None
+        if declared.get(kid) not in (None, alg):
+            raise AuthError("the JWT algorithm does not match the key")
+        audience = self.service_url + path
+        try:
+            claims = jwt.decode(token, key.key, algorithms=[alg], audience=audience, issuer=unverified["iss"],
+                                leeway=self.leeway, options={"require": ["iss", "aud", "exp", "iat", "jti"]})
+        except jwt.ExpiredSignatureError:
+            raise AuthError("the JWT has expired") from None
+        except jwt.InvalidAudienceError:
+            raise AuthError("the JWT audience (aud) is not this service endpoint") from None
+        except jwt.InvalidSignatureError:
+            raise AuthError("the JWT signature does not verify") from None
+        except jwt.MissingRequiredClaimError:
+            raise AuthError("the JWT lacks a required claim (iss, aud, exp, iat, jti)") from None
+        except jwt.PyJWTError:
+            raise AuthError("the JWT is not valid") from None
+        now = time.time()
+        if claims["exp"] > now + self.window + self.leeway:
+            raise AuthError("the JWT lives longer than the replay window")
+        jti = str(claims["jti"])
+        with self._lock:
+            for seen, until in list(self._seen.items()):
+                if until < now:
+                    del self._seen[seen]
+            if (claims["iss"], jti) in self._seen:
+                raise AuthError("the JWT was already used (jti replay)")
+            self._seen[(claims["iss"], jti)] = float(claims["exp"]) + self.leeway
+        return claims

@@ -1,0 +1,115 @@
+"""A Report as CDS Hooks 2.0 cards: information only, never an order.
+
+Why these choices: every card has ``indicator: "info"`` and no ``suggestions``, ``actions``
+or ``selectionBehavior`` (a suggestion would place or change an order; the tool never
+recommends). The ``summary`` is the finding's own text (linted pack wording), cut to 139
+characters at a word; ``detail`` is Markdown with the rule, the basis with the case values,
+the verbatim source quote, the pack and the non-diagnostic notice. ``source`` names the tool,
+the pack version and the cited document. Absent fields are left out, never null.
+
+A card's ``uuid`` is stable: a UUIDv5 of (pack sha256, rule id, a hash of the case content
+the report shows: site and facts). The same record and pack give the same uuids, so feedback
+can be matched; a different pack version or a changed fact gives new ones. The label is not
+linkable to the patient: it is derived only from the de-identified facts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from ..render import clause_text
+from ..report import Finding, Report, format_value
+from ..rulepack import Pack
+
+SUMMARY_LIMIT = 139
+CARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cryoelig:cds-hooks:card")
+KIND_TITLE = {"supporting": "Point supporting discussion", "caution": "Point for caution", "context": "Context"}
+
+
+def md(text: str) -> str:
+    """Markdown-escape text from the pack or the case (GitHub Flavored Markdown)."""
+    for ch in ("\\", "`", "*", "_", "<", ">", "[", "]", "|", "#"):
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def summary(text: str) -> str:
+    """One line under 140 characters, cut at a word with an ellipsis when longer."""
+    text = " ".join(text.split())
+    if len(text) <= SUMMARY_LIMIT:
+        return text
+    cut = text[:SUMMARY_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "\u2026"
+
+
+def case_key(report: Report) -> str:
+    content = json.dumps({"site": report.site, "facts": report.facts}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def card_uuid(report: Report, rule: str) -> str:
+    return str(uuid.uuid5(CARD_NAMESPACE, f"{report.pack.sha256}|{rule}|{case_key(report)}"))
+
+
+def _source(pack: Pack, source_ids: list[str]) -> dict[str, Any]:
+    titles = [pack.source_by_id[s].title for s in source_ids if s in pack.source_by_id] or [
+        s.title for s in pack.meta.sources]
+    return {"label": f"cryoelig rule pack {pack.name} {pack.version} \u00b7 source: {'; '.join(titles)}"}
+
+
+def _footer(report: Report) -> list[str]:
+    p = report.pack
+    return ["", f"Rule pack {md(p.name)} {md(p.version)}, sha256 `{p.sha256}`.", "", f"*{md(report.disclaimer)}*"]
+
+
+def _finding_card(report: Report, pack: Pack, f: Finding) -> dict[str, Any]:
+    lines = [f"**{KIND_TITLE[f.kind]}** \u00b7 site {md(format_value(report.site))} \u00b7 rule `{f.rule}` "
+             f"\u00b7 factor `{f.factor}`", "", md(f.text), "",
+             "Basis (the rule's conditions with the case values):", ""]
+    lines += [f"- {md(clause_text(c))}" for c in f.basis]
+    for s in f.sources:
+        lines += ["", f"> \u201c{md(s.quote)}\u201d", ">", f"> \u2014 {md(s.title)} (`{s.source}`)"]
+    lines += _footer(report)
+    return {"uuid": card_uuid(report, f.rule), "summary": summary(f.text), "indicator": "info",
+            "detail": "\n".join(lines), "source": _source(pack, [s.source for s in f.sources])}
+
+
+def _missing_card(report: Report, pack: Pack) -> dict[str, Any]:
+    labels = [m.label for m in report.missing]
+    head = f"Not in the record, so {sum(len(m.rules) for m in report.missing)} documented points are unchecked: "
+    lines = [f"**Missing information** \u00b7 site {md(format_value(report.site))}", "",
+             "A fact the record does not give is unknown, never taken as no.", ""]
+    lines += [f"- **{md(m.label)}** (`{m.field}`): {md(m.why)} Rules waiting: "
+              + ", ".join(f"`{r}`" for r in m.rules) for m in report.missing]
+    lines += _footer(report)
+    return {"uuid": card_uuid(report, "missing-information"), "summary": summary(head + ", ".join(labels)),
+            "indicator": "info", "detail": "\n".join(lines), "source": _source(pack, [])}
+
+
+def _input_card(report: Report, pack: Pack, provenance: dict[str, Any]) -> dict[str, Any]:
+    read, ignored = provenance.get("read", []), provenance.get("ignored", [])
+    lines = [f"**Record data read** \u00b7 site {md(format_value(report.site))}", "",
+             "Only coded fields listed in the cryoelig FHIR mapping are read; demographics are never read.", "",
+             "| resource | where | case fields |", "|---|---|---|"]
+    lines += [f"| {r['resource']} | {md(r['where'])} | {md(', '.join(r['fields']))} |" for r in read]
+    if ignored:
+        lines += ["", "| resource not used | where | why |", "|---|---|---|"]
+        lines += [f"| {i['resource']} | {md(i['where'])} | {md(i['reason'])} |" for i in ignored]
+    lines += _footer(report)
+    text = (f"Record data used for the {format_value(report.site)} summary: {len(read)} FHIR resources read, "
+            f"{len(ignored)} not used")
+    return {"uuid": card_uuid(report, "record-data"), "summary": summary(text), "indicator": "info",
+            "detail": "\n".join(lines), "source": _source(pack, [])}
+
+
+def cards_for(report: Report, pack: Pack, provenance: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Cards for one report: one per point to discuss, one for missing information, one for the data read."""
+    cards = [_finding_card(report, pack, f) for f in report.findings]
+    if report.missing:
+        cards.append(_missing_card(report, pack))
+    if provenance is not None:
+        cards.append(_input_card(report, pack, provenance))
+    return cards
