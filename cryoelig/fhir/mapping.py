@@ -192,7 +192,7 @@ def case_label(data: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------- flattening
 
-def flatten(document: Any, where: str = "", depth: int = 0) -> Iterator[Entry]:
+def flatten(document: Any, where: str = "entry", depth: int = 0) -> Iterator[Entry]:
     """Every resource of a document, Bundles (nested ones too) opened, with its position."""
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
         if depth >= MAX_BUNDLE_DEPTH:
@@ -201,12 +201,12 @@ def flatten(document: Any, where: str = "", depth: int = 0) -> Iterator[Entry]:
         if not isinstance(entries, list):
             raise InputError([Problem("a Bundle's entry is a list", field="entry")])
         for i, entry in enumerate(entries, 1):
-            label = f"{where}.{i}" if where else f"entry {i}"
+            label = f"{where} {i}" if depth == 0 else f"{where}.{i}"
             resource = entry.get("resource") if isinstance(entry, dict) else None
             yield from flatten(resource, label, depth + 1) if resource is not None else iter(
                 [Entry(label, None)])
     else:
-        yield Entry(where or "resource", document)
+        yield Entry("resource" if where == "entry" else where, document)
 
 
 # ---------------------------------------------------------------- parsed facts
