@@ -129,4 +129,7 @@ def create_app(config: ServerConfig | None = None) -> Guard:
 
 def app_from_env() -> Guard:
     """uvicorn's factory in each worker process: the configuration comes from CRYOELIG_SERVER_CONFIG."""
+    import logging
+
+    logging.raiseExceptions = False  # a failing log record is dropped, never printed with its arguments
     return create_app(ServerConfig.from_env())

@@ -27,11 +27,17 @@ class AccessFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         record.message = ""  # the access message itself is never formatted from the raw args
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
         return self.formatMessage(record)
 
 
 def log_config(level: str = "info", access_log: bool = True) -> dict[str, Any]:
-    """A ``logging.config.dictConfig`` for uvicorn: plain lines, no query strings, no colours."""
+    """A ``logging.config.dictConfig`` for uvicorn: plain lines, no query strings, no colours.
+
+    Also turns off logging's own error report, which would print a failing record's raw
+    arguments (the request line with its query) to stderr."""
+    logging.raiseExceptions = False
     return {
         "version": 1,
         "disable_existing_loggers": False,
