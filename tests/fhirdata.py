@@ -35,7 +35,8 @@ def with_identifiers(document: dict[str, Any]) -> dict[str, Any]:
     doc = copy.deepcopy(document)
     name, given, mrn, street, mail, phone, born, city = PLANTED
     patient = {"resourceType": "Patient", "id": f"{name.lower()}-{mrn}",
-               "text": {"status": "generated", "div": f"<div xmlns=\"http://www.w3.org/1999/xhtml\">{given} {name}</div>"},
+               "text": {"status": "generated",
+                        "div": f"<div xmlns=\"http://www.w3.org/1999/xhtml\">{given} {name}</div>"},
                "identifier": [{"system": "http://hospital.example.org", "value": mrn}],
                "name": [{"family": name, "given": [given]}], "birthDate": born,
                "telecom": [{"system": "phone", "value": phone}, {"system": "email", "value": mail}],

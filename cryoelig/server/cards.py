@@ -2,7 +2,7 @@
 
 Why these choices: every card has ``indicator: "info"`` and no ``suggestions``, ``actions``
 or ``selectionBehavior`` (a suggestion would place or change an order; the tool never
-recommends). The ``summary`` is the finding's own text (linted pack wording), cut to 139
+proposes a treatment). The ``summary`` is the finding's own text (linted pack wording), cut to 139
 characters at a word; ``detail`` is Markdown with the rule, the basis with the case values,
 the verbatim source quote, the pack and the non-diagnostic notice. ``source`` names the tool,
 the pack version and the cited document. Absent fields are left out, never null.

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from ..errors import InputError
@@ -36,9 +36,10 @@ PREFETCH = {
     "bodyStructures": "BodyStructure?patient={{context.patientId}}",
 }
 REQUIRED = ("conditions",)
+ServiceId = Annotated[str, Path(json_schema_extra={"enum": [SERVICE_ID]}, description="The service id from discovery")]
 DESCRIPTION = ("Points to discuss with the multidisciplinary team about cryoablation, from the documented "
                "factors of the cryoelig rule pack, each with its rule, the record values and the source quote; "
-               "missing information is listed. Information cards only: it never recommends and never orders.")
+               "missing information is listed. Information cards only: it informs and places no order.")
 
 
 def discovery() -> dict[str, Any]:
@@ -187,7 +188,7 @@ def router(state: Any) -> APIRouter:
                        412: {"description": "Required prefetch missing and no allowed fhirServer (OperationOutcome)"},
                        413: {"description": "Body over the size limit"}, 415: {"description": "Not JSON"},
                        422: {"description": "Bad request"}})
-    async def service(service_id: str, request: Request) -> Response:
+    async def service(service_id: ServiceId, request: Request) -> Response:
         await authenticate(request)
         if service_id != SERVICE_ID:
             raise ApiError.of(404, "no CDS service with this id (see GET /cds-services)")
@@ -202,7 +203,7 @@ def router(state: Any) -> APIRouter:
             responses={401: {"description": "Client authentication failed"}, 404: {"description": "No such service"},
                        413: {"description": "Body over the size limit"}, 415: {"description": "Not JSON"},
                        422: {"description": "Bad feedback"}})
-    async def feedback(service_id: str, request: Request) -> dict[str, Any]:
+    async def feedback(service_id: ServiceId, request: Request) -> dict[str, Any]:
         await authenticate(request)
         if service_id != SERVICE_ID:
             raise ApiError.of(404, "no CDS service with this id (see GET /cds-services)")

@@ -2,7 +2,7 @@
 
 Why a raw ASGI wrapper and not a FastAPI middleware: the size limit has to hold before any
 framework code reads the body (Content-Length checked first, then the streamed bytes counted),
-and an unexpected exception must become a plain 500 problem without the traceback that
+and an unexpected exception becomes a plain 500 problem without the traceback that
 Starlette and uvicorn would otherwise write to the log.
 """
 

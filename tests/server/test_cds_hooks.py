@@ -47,6 +47,7 @@ def test_discovery_lists_both_hooks_with_prefetch(client):
     assert [(s["hook"], s["id"]) for s in services] == [("patient-view", "cryoelig-discussion-points"),
                                                         ("order-select", "cryoelig-discussion-points")]
     for service in services:
+        assert directive_words(service["description"] + service["title"]) == []
         assert service["description"] and "{{context.patientId}}" in service["prefetch"]["conditions"]
         assert "Patient" not in json.dumps(service["prefetch"]).replace("patient=", "")  # no demographics asked
 
