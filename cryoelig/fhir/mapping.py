@@ -50,6 +50,25 @@ NOT_READ = {
     "Location": "people and administration are not read",
     "OperationOutcome": "the sender reports data it could not provide",
 }
+#: The elements handed to the model per type: the ones read, and the ones R4 requires (so the
+#: model still validates the resource's shape). Narrative, notes, dosage and the rest are never
+#: parsed, which also keeps free text out of reach.
+READ_ELEMENTS = {
+    "Condition": ("id", "meta", "extension", "clinicalStatus", "verificationStatus", "code", "bodySite", "subject"),
+    "Observation": ("id", "meta", "status", "code", "subject", "focus", "bodySite", "effectiveDateTime",
+                    "effectiveInstant", "effectivePeriod", "issued", "valueInteger", "valueQuantity", "component"),
+    "Procedure": ("id", "meta", "extension", "status", "statusReason", "code", "subject", "bodySite",
+                  "performedDateTime", "performedPeriod"),
+    "MedicationRequest": ("id", "meta", "status", "statusReason", "intent", "medicationCodeableConcept",
+                          "medicationReference", "subject"),
+    "MedicationStatement": ("id", "meta", "status", "statusReason", "medicationCodeableConcept",
+                            "medicationReference", "subject"),
+    "MedicationAdministration": ("id", "meta", "status", "statusReason", "medicationCodeableConcept",
+                                 "medicationReference", "subject", "effectiveDateTime", "effectivePeriod"),
+    "ServiceRequest": ("id", "meta", "status", "intent", "code", "bodySite", "subject"),
+    "BodyStructure": ("id", "meta", "location", "patient"),
+}
+_OWN_EXTENSIONS = frozenset({EXT_HISTOLOGY, EXT_RELATED_PRIMARY, EXT_TERMINATION_REASON})
 MAX_ENTRIES = 5000
 MAX_BUNDLE_DEPTH = 4
 _TYPE_NAME = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
@@ -190,6 +209,22 @@ def case_label(data: dict[str, Any]) -> str:
     return "fhir-" + "".join(chars)
 
 
+def _narrow(rtype: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The resource with only the elements the reader uses (and those R4 requires)."""
+    out = {"resourceType": rtype}
+    for name in READ_ELEMENTS[rtype]:
+        if name in data:
+            out[name] = data[name]
+    if isinstance(out.get("meta"), dict):
+        out["meta"] = {"profile": out["meta"]["profile"]} if "profile" in out["meta"] else {}
+    if isinstance(out.get("extension"), list):
+        out["extension"] = [e for e in out["extension"] if isinstance(e, dict) and e.get("url") in _OWN_EXTENSIONS]
+    for key in ("subject", "patient"):
+        if isinstance(out.get(key), dict) and "reference" in out[key]:
+            out[key] = {"reference": out[key]["reference"]}
+    return out
+
+
 # ---------------------------------------------------------------- flattening
 
 def flatten(document: Any, where: str = "entry", depth: int = 0) -> Iterator[Entry]:
@@ -270,7 +305,7 @@ class Record:
                 self.reasons[i] = "resource type not read by cryoelig"
             else:
                 try:
-                    parsed[i] = get_model(rtype).model_validate(data)
+                    parsed[i] = get_model(rtype).model_validate(_narrow(rtype, data))
                 except ValueError as error:  # pydantic ValidationError; its text holds input values: not shown
                     count = len(error.errors()) if hasattr(error, "errors") else 1
                     self.reasons[i] = f"not a valid FHIR R4 {rtype} ({count} problem{'s' * (count != 1)})"

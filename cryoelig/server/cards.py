@@ -50,8 +50,9 @@ def case_key(report: Report) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def card_uuid(report: Report, rule: str) -> str:
-    return str(uuid.uuid5(CARD_NAMESPACE, f"{report.pack.sha256}|{rule}|{case_key(report)}"))
+def card_uuid(report: Report, rule: str, key: str | None = None) -> str:
+    """UUIDv5 of (pack sha256, rule id, case content hash); ``key`` saves recomputing the hash."""
+    return str(uuid.uuid5(CARD_NAMESPACE, f"{report.pack.sha256}|{rule}|{key or case_key(report)}"))
 
 
 def _source(pack: Pack, source_ids: list[str]) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def _footer(report: Report) -> list[str]:
     return ["", f"Rule pack {md(p.name)} {md(p.version)}, sha256 `{p.sha256}`.", "", f"*{md(report.disclaimer)}*"]
 
 
-def _finding_card(report: Report, pack: Pack, f: Finding) -> dict[str, Any]:
+def _finding_card(report: Report, pack: Pack, f: Finding, key: str) -> dict[str, Any]:
     lines = [f"**{KIND_TITLE[f.kind]}** \u00b7 site {md(format_value(report.site))} \u00b7 rule `{f.rule}` "
              f"\u00b7 factor `{f.factor}`", "", md(f.text), "",
              "Basis (the rule's conditions with the case values):", ""]
@@ -73,7 +74,7 @@ def _finding_card(report: Report, pack: Pack, f: Finding) -> dict[str, Any]:
     for s in f.sources:
         lines += ["", f"> \u201c{md(s.quote)}\u201d", ">", f"> \u2014 {md(s.title)} (`{s.source}`)"]
     lines += _footer(report)
-    return {"uuid": card_uuid(report, f.rule), "summary": summary(f.text), "indicator": "info",
+    return {"uuid": card_uuid(report, f.rule, key), "summary": summary(f.text), "indicator": "info",
             "detail": "\n".join(lines), "source": _source(pack, [s.source for s in f.sources])}
 
 
@@ -107,7 +108,8 @@ def _input_card(report: Report, pack: Pack, provenance: dict[str, Any]) -> dict[
 
 def cards_for(report: Report, pack: Pack, provenance: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Cards for one report: one per point to discuss, one for missing information, one for the data read."""
-    cards = [_finding_card(report, pack, f) for f in report.findings]
+    key = case_key(report)
+    cards = [_finding_card(report, pack, f, key) for f in report.findings]
     if report.missing:
         cards.append(_missing_card(report, pack))
     if provenance is not None:
