@@ -6,7 +6,7 @@ httpx, and prints requests/s, p50/p99 latency, errors, and the ratio to the same
 in-process in the same run (the CDS call without HTTP, and the bare evaluation of the case).
 The machine load (`uptime`) is printed before and after: figures on a shared machine are noisy.
 
-    python bench/bench_service.py                         # 5,000 calls, 20 connections, 1 worker (httpx)
+    python bench/bench_service.py                         # wrk if installed (15 s), else 5,000 httpx calls
     python bench/bench_service.py --workers 2 --requests 5000 --concurrency 20
     python bench/bench_service.py --tool wrk --seconds 15   # Debian's wrk as the client (apt-get install wrk)
 
@@ -165,9 +165,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--tool", choices=("httpx", "wrk"), default="httpx")
+    parser.add_argument("--tool", choices=("auto", "httpx", "wrk"), default="auto",
+                        help="the load client; auto: wrk when installed, else httpx")
     parser.add_argument("--seconds", type=int, default=15, help="wrk only: how long to run")
     args = parser.parse_args()
+    if args.tool == "auto":
+        args.tool = "wrk" if shutil.which("wrk") else "httpx"
     if args.tool == "wrk" and not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     body = request_body()
