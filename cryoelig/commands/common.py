@@ -82,10 +82,19 @@ def load(pack_dir: Path | None) -> Pack:
 
 
 def load_case(path: str, pack: Pack) -> Case:
-    """One case file (or - for standard input), its site checked against the pack's sites."""
-    from ..readers import read_case
+    """One case file (or - for standard input), its site checked against the pack's sites. A FHIR
+    document is read too (cryoelig.inputs.fhir); which resources were read and which ignored goes
+    to stderr as notes, so the report itself is the one the same case written as YAML gives."""
+    from ..inputs import read_case
+    from ..inputs.fhir import collect_provenance
+    from ..safetext import clean_line
 
-    return read_case(path, sites=pack.site_ids)
+    with collect_provenance() as provenance:
+        case = read_case(path, sites=pack.site_ids)
+    for lines in provenance:
+        for line in lines:
+            sys.stderr.write(f"cryoelig: fhir: {clean_line(line)}\n")
+    return case
 
 
 def emit(view: str, fmt: str, obj: Any, **options: Any) -> None:

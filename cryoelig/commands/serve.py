@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import PackOption, app, fail
+from .common import PackOption, app, fail
 
 SERVER_HINT = "`serve` needs the optional server extra: pip install 'cryoelig[server]'"
 

@@ -1,8 +1,11 @@
 """The JSON API: ``/api/v1/check``, ``/api/v1/explain``, ``/api/v1/pack``, ``/healthz``.
 
-Why these shapes: ``check`` answers with the same Report JSON as ``cryoelig check --format
-json`` (plus ``fhir_input``, which resources were read and ignored, when the body was FHIR);
-``format=markdown|html`` reuses the command line's renderers.
+Why these shapes: every answer comes from the one facade (``cryoelig.review.review``) and is
+rendered by the format registry (``cryoelig.render``) with the registry's media type, so
+``/api/v1/check`` gives byte for byte what ``cryoelig check --format json|markdown`` prints and
+``format=html`` the page of ``cryoelig report``; ``/api/v1/explain`` gives ``explain``'s views.
+When the body was FHIR, which resources were read and which ignored is added (``fhir_input``
+in JSON, a section in Markdown and HTML).
 """
 
 from __future__ import annotations
@@ -14,24 +17,33 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from ..case import Site
-from .evaluate import explanation_for, report_for
-from .http import case_from_document, parse_json
+from .. import render
+from .http import case_from_body
+from .security import page_headers
 
 Format = Literal["json", "markdown", "html"]
-SiteQuery = Annotated[Site | None, Query(description="FHIR input only: the tumor site to summarize")]
+SiteQuery = Annotated[str | None, Query(max_length=40, description="FHIR input only: the tumor site to summarize "
+                                                                   "(one of the pack's sites)")]
 PROBLEMS = {"$ref": "#/components/schemas/Problems"}
 ERRORS = {
     "413": {"description": "Body over the size limit", "content": {"application/json": {"schema": PROBLEMS}}},
-    "415": {"description": "Body not sent as JSON", "content": {"application/json": {"schema": PROBLEMS}}},
+    "415": {"description": "Body not sent as JSON or YAML",
+            "content": {"application/json": {"schema": PROBLEMS}}},
     "422": {"description": "Bad input: one problem per field", "content": {"application/json": {"schema": PROBLEMS}}},
 }
 CASE_OR_BUNDLE = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "oneOf": [{"$ref": "#/components/schemas/Case"}, {"$ref": "#/components/schemas/FhirBundle"}]}}}}}
+#: ?format= -> (registry view, format name) per endpoint. explain's HTML is not in the registry
+#: (yet): the service wraps its Markdown in a page (``_explanation_page``) until it is.
+VIEWS = {
+    "check": {"json": ("report", "json"), "markdown": ("report", "markdown"), "html": ("printable", "html")},
+    "explain": {"json": ("explanation", "json"), "markdown": ("explanation", "markdown"),
+                "html": ("explanation", "html")},
+}
 
 
 def fhir_markdown(provenance: dict[str, Any]) -> str:
-    from .cards import md
+    from ..render.common import md
 
     out = ["## FHIR input", "", "| resource | where | case fields or why not used |", "|---|---|---|"]
     out += [f"| {r['resource']} | {md(r['where'])} | {md(', '.join(r['fields']))} |" for r in provenance["read"]]
@@ -48,13 +60,43 @@ def fhir_html(provenance: dict[str, Any]) -> str:
             "<th>case fields or why not used</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></section>")
 
 
-def with_fhir(payload: str, provenance: dict[str, Any] | None) -> str:
-    if provenance is None:
-        return payload
-    return payload.rstrip().removesuffix("}") + ',"fhir_input":' + json.dumps(provenance) + "}"
+def with_fhir_json(payload: str, provenance: dict[str, Any]) -> str:
+    """The rendered JSON object with ``fhir_input`` as its last key (the rest byte for byte)."""
+    head = payload.rstrip()
+    inner = json.dumps(provenance, indent=2).replace("\n", "\n  ")
+    return head[:-1].rstrip() + ',\n  "fhir_input": ' + inner + "\n}\n"
+
+
+def _explanation_page(text: str) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\">"
+            f"<title>cryoelig explanation</title></head><body><pre>{html.escape(text)}</pre></body></html>\n")
+
+
+def rendered(endpoint: str, fmt: str, obj: Any, provenance: dict[str, Any] | None, **options: Any) -> Response:
+    """One view of a Report or an explanation, in the registry's format and media type."""
+    view, name = VIEWS[endpoint][fmt]
+    if view == "explanation" and name == "html" and name not in render.names(view):
+        text = rendered(endpoint, "markdown", obj, provenance, **options).body.decode("utf-8")
+        page = _explanation_page(text)
+        return Response(page, media_type="text/html", headers=page_headers(page))
+    output = render.get(view, name)
+    text = output.render(obj, **options)
+    if provenance is not None:
+        if name == "json":
+            text = with_fhir_json(text, provenance)
+        elif name == "markdown":
+            text = text.rstrip("\n") + "\n\n" + fhir_markdown(provenance)
+        elif name == "html":
+            text = text.replace("</main>", fhir_html(provenance) + "</main>", 1)
+    headers = page_headers(text) if name == "html" else None
+    return Response(text, media_type=output.media_type, headers=headers)
 
 
 def router(state: Any) -> APIRouter:
+    from ..explain import explanation_of
+    from ..review import review
+
     r = APIRouter()
     pack = state.pack
 
@@ -63,9 +105,9 @@ def router(state: Any) -> APIRouter:
         return {"status": "ok", "pack": {"name": pack.name, "version": pack.version, "sha256": pack.sha256},
                 "feedback": dict(state.feedback)}
 
-    @r.get("/api/v1/pack", tags=["api"], summary="The rule pack: name, version, sha256, cited sources")
+    @r.get("/api/v1/pack", tags=["api"], summary="The rule pack: name, version, sha256, sites, cited sources")
     async def pack_info() -> dict[str, Any]:
-        return {"name": pack.name, "version": pack.version, "sha256": pack.sha256,
+        return {"name": pack.name, "version": pack.version, "sha256": pack.sha256, "sites": list(pack.site_ids),
                 "sources": [{"id": s.id, "title": s.title, "publisher": s.publisher, "provenance": s.provenance}
                             for s in pack.meta.sources]}
 
@@ -76,24 +118,9 @@ def router(state: Any) -> APIRouter:
                 **ERRORS})
     async def check(request: Request, format: Format = "json",  # noqa: A002 - the public parameter name
                     site: SiteQuery = None, why_not: bool = False) -> Response:
-        case, provenance = case_from_document(parse_json(await request.body(), request.headers.get("content-type")),
-                                              site)
-        report = report_for(case, pack)
-        if format == "markdown":
-            from ..render.markdown import to_markdown
-
-            text = to_markdown(report, sources=True, why_not=why_not)
-            if provenance is not None:
-                text += "\n" + fhir_markdown(provenance)
-            return Response(text, media_type="text/markdown; charset=utf-8")
-        if format == "html":
-            from ..render.html import to_html
-
-            page = to_html(report, why_not=why_not)
-            if provenance is not None:
-                page = page.replace("</main>", fhir_html(provenance) + "</main>", 1)
-            return Response(page, media_type="text/html; charset=utf-8")
-        return Response(with_fhir(report.model_dump_json(), provenance), media_type="application/json")
+        case, provenance = case_from_body(await request.body(), request.headers.get("content-type"), site, pack)
+        report = review(case, pack).report
+        return rendered("check", format, report, provenance, sources=True, why_not=why_not)
 
     @r.post("/api/v1/explain", tags=["api"], openapi_extra=CASE_OR_BUNDLE,
             summary="A Case or FHIR Bundle -> every rule checked, clause by clause",
@@ -103,21 +130,8 @@ def router(state: Any) -> APIRouter:
                 **ERRORS})
     async def explain(request: Request, format: Format = "json",  # noqa: A002
                       site: SiteQuery = None) -> Response:
-        case, provenance = case_from_document(parse_json(await request.body(), request.headers.get("content-type")),
-                                              site)
-        ex = explanation_for(case, pack)
-        if format == "json":
-            return Response(with_fhir(ex.model_dump_json(), provenance), media_type="application/json")
-        from ..render.explain import to_markdown
-
-        text = to_markdown(ex)
-        if provenance is not None:
-            text += "\n" + fhir_markdown(provenance)
-        if format == "markdown":
-            return Response(text, media_type="text/markdown; charset=utf-8")
-        page = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\">"
-                f"<title>cryoelig explanation</title></head><body><pre>{html.escape(text)}</pre></body></html>")
-        return Response(page, media_type="text/html; charset=utf-8")
+        case, provenance = case_from_body(await request.body(), request.headers.get("content-type"), site, pack)
+        result = review(case, pack)
+        return rendered("explain", format, explanation_of(result.report, result.trace), provenance)
 
     return r

@@ -1,8 +1,14 @@
 """The FastAPI application: routes, error handlers, OpenAPI with the Case and Report schemas.
 
-Why ``create_app`` returns the app wrapped in ``Guard``: the size limit and the last catch
-sit outside everything. The pack is loaded and the engine compiled once, at start-up, in each
-worker process. ``app_from_env`` is the factory uvicorn imports in each worker.
+Why ``create_app`` returns the app wrapped in ``Guard``: the size limit, the security headers
+and the last catch sit outside everything. The pack is loaded and the engine compiled once, at
+start-up, in each worker process. ``app_from_env`` is the factory uvicorn imports in each worker.
+
+Adding routes (e.g. browser pages): write a module with ``router(state) -> APIRouter`` and include
+it in ``create_app`` next to ``api``, ``cds`` and ``docs``; ``state.pack`` is the loaded pack, and
+``cryoelig.review.review(case, state.pack)`` the one evaluation. An HTML answer sets its own
+Content-Security-Policy (``security.page_headers(page)`` allows the page's inline styles by hash);
+every other answer gets ``default-src 'none'`` from the guard.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ class State:
     feedback: Counter = field(default_factory=Counter)
 
 
-def _components(app_openapi: dict[str, Any]) -> dict[str, Any]:
+def _components(app_openapi: dict[str, Any], sites: tuple[str, ...]) -> dict[str, Any]:
     from ..case import Case
     from ..report import Report
 
@@ -35,6 +41,7 @@ def _components(app_openapi: dict[str, Any]) -> dict[str, Any]:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
+    schemas["Case"]["properties"]["site"]["enum"] = list(sites)  # the served pack's sites (cryoelig schema case)
     schemas["FhirBundle"] = {
         "title": "FHIR R4 Bundle", "type": "object", "required": ["resourceType"],
         "description": "A FHIR R4 Bundle (or one resource); read as described in docs/fhir-mapping.md.",
@@ -46,7 +53,8 @@ def _components(app_openapi: dict[str, Any]) -> dict[str, Any]:
     schemas["Problems"] = {
         "title": "Problems", "type": "object", "required": ["problems"],
         "properties": {"problems": {"type": "array", "items": {"type": "object", "required": ["message"],
-                       "properties": {"field": {"type": ["string", "null"]}, "message": {"type": "string"}}}}}}
+                       "properties": {"field": {"type": ["string", "null"]}, "message": {"type": "string"},
+                                      "line": {"type": "integer"}}}}}}
     schemas["CdsHooksRequest"] = {
         "title": "CDS Hooks request", "type": "object", "required": ["hook", "hookInstance", "context"],
         "properties": {"hook": {"type": "string", "enum": ["patient-view", "order-select"]},
@@ -73,22 +81,23 @@ def create_app(config: ServerConfig | None = None) -> Guard:
 
     from .. import __version__
     from ..engine import engine_for
-    from ..fhir.mapping import _models
+    from ..fhir.mapping import models
     from ..rulepack import load_pack
     from ..wording import neutral_message
-    from . import api, cds
+    from . import api, cds, docs
 
     config = config or ServerConfig()
     pack = load_pack(config.pack_dir)
     engine_for(pack)  # compile once per process, before the first request
-    _models()  # import the FHIR models now, not on the first request
+    models()  # import the FHIR models now, not on the first request
     state = State(config=config, pack=pack)
     if config.auth_config:
         from .auth import ClientAuth
 
         state.auth = ClientAuth(config.auth_config)
 
-    app = FastAPI(title="cryoelig", version=__version__, docs_url="/docs", redoc_url=None,
+    assets = docs.load_assets()  # Swagger UI from the installed package, before the first request
+    app = FastAPI(title="cryoelig", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json",
                   description="Explained, non-diagnostic summaries of documented cryoablation factors: points to "
                               "discuss with the multidisciplinary team. JSON API and CDS Hooks 2.0 service.")
@@ -112,13 +121,18 @@ def create_app(config: ServerConfig | None = None) -> Guard:
         return Response(problems.one(words.get(error.status_code, "request refused")), status_code=error.status_code,
                         media_type="application/json", headers=getattr(error, "headers", None))
 
-    app.include_router(api.router(state))
-    app.include_router(cds.router(state))
+    from .logs import KNOWN_PATHS
+
+    KNOWN_PATHS.add(app.openapi_url or "")
+    for router in (api.router(state), cds.router(state), docs.router(assets)):
+        app.include_router(router)
+        KNOWN_PATHS.update(getattr(r, "path", "").replace("{service_id}", cds.SERVICE_ID) for r in router.routes)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             app.openapi_schema = _components(get_openapi(title=app.title, version=app.version,
-                                                         description=app.description, routes=app.routes))
+                                                         description=app.description, routes=app.routes),
+                                             tuple(pack.site_ids))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

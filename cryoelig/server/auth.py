@@ -81,6 +81,14 @@ class ClientAuth:
 
     async def verify(self, authorization: str | None, path: str) -> dict[str, Any]:
         """The verified claims, or AuthError. ``path`` is the endpoint called (for ``aud``)."""
+        token, header, iss = self._unverified(authorization)
+        key = await self._key(header, self.issuers[iss])
+        claims = self._decode(token, key, header["alg"], self.service_url + path, iss)
+        self._remember(claims)
+        return claims
+
+    def _unverified(self, authorization: str | None) -> tuple[str, dict[str, Any], str]:
+        """The token, its header (algorithm, type and kid checked) and its allowed issuer."""
         jwt = self._jwt
         if not authorization or not authorization.startswith("Bearer "):
             raise AuthError("a signed JWT is required (Authorization: Bearer)")
@@ -90,16 +98,20 @@ class ClientAuth:
             unverified = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise AuthError("the token is not a JWT") from None
-        alg, kid = header.get("alg"), header.get("kid")
-        if alg not in self.algorithms:
+        if header.get("alg") not in self.algorithms:
             raise AuthError("the JWT algorithm is not accepted (asymmetric signatures only)")
         if header.get("typ") not in (None, "JWT"):
             raise AuthError("the JWT type is not JWT")
+        kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthError("the JWT header names no key (kid)")
-        issuer = self.issuers.get(unverified.get("iss")) if isinstance(unverified.get("iss"), str) else None
-        if issuer is None:
+        iss = unverified.get("iss")
+        if not isinstance(iss, str) or iss not in self.issuers:
             raise AuthError("the issuer is not on the allow-list")
+        return token, header, iss
+
+    async def _key(self, header: dict[str, Any], issuer: dict[str, Any]) -> Any:
+        """The issuer's key named by kid: from an allowed jku, else from the configured JWK Set."""
         jku = header.get("jku")
         if jku is not None:
             if jku not in issuer["jku"]:
@@ -110,15 +122,19 @@ class ClientAuth:
             if keys is None:
                 raise AuthError("no JWK Set is configured for this issuer")
         keyset, declared = keys
+        kid = header["kid"]
         try:
             key = keyset[kid]
         except KeyError:
             raise AuthError("the key (kid) is not in the issuer's JWK Set") from None
-        if declared.get(kid) not in (None, alg):
+        if declared.get(kid) not in (None, header["alg"]):
             raise AuthError("the JWT algorithm does not match the key")
-        audience = self.service_url + path
+        return key
+
+    def _decode(self, token: str, key: Any, alg: str, audience: str, iss: str) -> dict[str, Any]:
+        jwt = self._jwt
         try:
-            claims = jwt.decode(token, key.key, algorithms=[alg], audience=audience, issuer=unverified["iss"],
+            claims = jwt.decode(token, key.key, algorithms=[alg], audience=audience, issuer=iss,
                                 leeway=self.leeway, options={"require": ["iss", "aud", "exp", "iat", "jti"]})
         except jwt.ExpiredSignatureError:
             raise AuthError("the JWT has expired") from None
@@ -130,9 +146,13 @@ class ClientAuth:
             raise AuthError("the JWT lacks a required claim (iss, aud, exp, iat, jti)") from None
         except jwt.PyJWTError:
             raise AuthError("the JWT is not valid") from None
-        now = time.time()
-        if claims["exp"] > now + self.window + self.leeway:
+        if claims["exp"] > time.time() + self.window + self.leeway:
             raise AuthError("the JWT lives longer than the replay window")
+        return claims
+
+    def _remember(self, claims: dict[str, Any]) -> None:
+        """A jti is accepted once within its token's life (per worker process)."""
+        now = time.time()
         jti = str(claims["jti"])
         with self._lock:
             for seen, until in list(self._seen.items()):
@@ -141,4 +161,3 @@ class ClientAuth:
             if (claims["iss"], jti) in self._seen:
                 raise AuthError("the JWT was already used (jti replay)")
             self._seen[(claims["iss"], jti)] = float(claims["exp"]) + self.leeway
-        return claims

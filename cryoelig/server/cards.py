@@ -20,7 +20,7 @@ import json
 import uuid
 from typing import Any
 
-from ..render import clause_text
+from ..render.common import clause_text
 from ..report import Finding, Report, format_value
 from ..rulepack import Pack
 
@@ -46,13 +46,21 @@ def summary(text: str) -> str:
 
 
 def case_key(report: Report) -> str:
-    content = json.dumps({"site": report.site, "facts": report.facts}, sort_keys=True, separators=(",", ":"))
+    return content_key(report.site, report.facts)
+
+
+def content_key(site: str, facts: dict[str, Any]) -> str:
+    content = json.dumps({"site": site, "facts": facts}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 def card_uuid(report: Report, rule: str, key: str | None = None) -> str:
     """UUIDv5 of (pack sha256, rule id, case content hash); ``key`` saves recomputing the hash."""
-    return str(uuid.uuid5(CARD_NAMESPACE, f"{report.pack.sha256}|{rule}|{key or case_key(report)}"))
+    return uuid_for(report.pack.sha256, rule, key or case_key(report))
+
+
+def uuid_for(pack_sha256: str, rule: str, key: str) -> str:
+    return str(uuid.uuid5(CARD_NAMESPACE, f"{pack_sha256}|{rule}|{key}"))
 
 
 def _source(pack: Pack, source_ids: list[str]) -> dict[str, Any]:

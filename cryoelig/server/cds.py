@@ -19,10 +19,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from ..errors import InputError
-from .cards import card_uuid, cards_for, summary
-from .evaluate import report_for
+from .cards import cards_for, content_key, md, summary, uuid_for
 from .fhirfetch import FetchRefused, fetch_json, fill
-from .http import ApiError, parse_json
+from .http import ApiError, decode_body
 
 SERVICE_ID = "cryoelig-discussion-points"
 HOOKS = ("patient-view", "order-select")
@@ -110,15 +109,11 @@ def _selected_orders(context: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _failure_card(state: Any, site: str, error: InputError) -> dict[str, Any]:
-    from ..report import PackRef, Report
-
     lines = [f"**The {site} record could not be summarized**", "",
              "These values are outside the cryoelig case contract (values not shown):", ""]
-    lines += [f"- {p.field or 'record'}: {p.message}" for p in error.problems]
+    lines += [f"- {md(p.field or 'record')}: {md(p.message)}" for p in error.problems]
     pack = state.pack
-    stub = Report(case_id="x", site=site, facts={}, input_notes=[], findings=[], missing=[], not_applicable=[],
-                  derived=[], pack=PackRef(name=pack.name, version=pack.version, sha256=pack.sha256))
-    return {"uuid": card_uuid(stub, "record-not-summarized"), "indicator": "info",
+    return {"uuid": uuid_for(pack.sha256, "record-not-summarized", content_key(site, {})), "indicator": "info",
             "summary": summary(f"cryoelig could not summarize the {site} record: a value is outside the case contract"),
             "detail": "\n".join(lines), "source": {"label": f"cryoelig rule pack {pack.name} {pack.version}"}}
 
@@ -126,6 +121,7 @@ def _failure_card(state: Any, site: str, error: InputError) -> dict[str, Any]:
 async def call(state: Any, body: dict[str, Any]) -> dict[str, Any]:
     from ..case import parse_case
     from ..fhir.mapping import Entry, Record
+    from ..review import review
 
     hook = body.get("hook")
     if hook not in HOOKS:
@@ -148,11 +144,11 @@ async def call(state: Any, body: dict[str, Any]) -> dict[str, Any]:
                 continue
             data, provenance = record.case_data(site)
             try:
-                case = parse_case(data)
+                case = parse_case(data, sites=state.pack.site_ids)
             except InputError as error:
                 cards.append(_failure_card(state, site, error))
                 continue
-            cards.extend(cards_for(report_for(case, state.pack), state.pack, provenance.as_dict()))
+            cards.extend(cards_for(review(case, state.pack).report, state.pack, provenance.as_dict()))
     except InputError as error:
         raise ApiError.input(error) from None
     return {"cards": cards}
@@ -192,7 +188,7 @@ def router(state: Any) -> APIRouter:
         await authenticate(request)
         if service_id != SERVICE_ID:
             raise ApiError.of(404, "no CDS service with this id (see GET /cds-services)")
-        body = parse_json(await request.body(), request.headers.get("content-type"))
+        body = decode_body(await request.body(), request.headers.get("content-type"))
         if not isinstance(body, dict):
             raise ApiError.of(422, "a CDS Hooks request is a JSON object")
         return Response(json.dumps(await call(state, body)), media_type="application/json")
@@ -207,7 +203,7 @@ def router(state: Any) -> APIRouter:
         await authenticate(request)
         if service_id != SERVICE_ID:
             raise ApiError.of(404, "no CDS service with this id (see GET /cds-services)")
-        body = parse_json(await request.body(), request.headers.get("content-type"))
+        body = decode_body(await request.body(), request.headers.get("content-type"))
         items = body.get("feedback") if isinstance(body, dict) else None
         if not isinstance(items, list) or not all(
                 isinstance(i, dict) and isinstance(i.get("card"), str)

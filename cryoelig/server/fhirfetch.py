@@ -42,8 +42,6 @@ def fill(template: str, context: dict[str, Any]) -> str | None:
 
 async def fetch_json(base: str, path: str, token: str | None, allowed: tuple[str, ...], limit: int,
                      timeout: float) -> Any:
-    import json
-
     import httpx
 
     if not host_allowed(base, allowed):
@@ -64,7 +62,10 @@ async def fetch_json(base: str, path: str, token: str | None, allowed: tuple[str
                         raise FetchRefused("FHIR server response over the size limit")
         except httpx.HTTPError as error:
             raise FetchRefused(f"FHIR server not reachable ({type(error).__name__})") from None
-    try:
-        return json.loads(data)
-    except ValueError:
+    from ..errors import InputError
+    from ..inputs import decode_text, parse_text
+
+    try:  # the input layer's JSON reader: duplicate keys, NaN and over-deep nesting are refused too
+        return parse_text(decode_text(bytes(data), "response.json"), "response.json")
+    except InputError:
         raise FetchRefused("FHIR server response is not JSON") from None

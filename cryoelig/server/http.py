@@ -1,20 +1,31 @@
 """Request bodies in, problems out: the helpers every route shares.
 
-Why here: a body is read once by the guard; these helpers check its content type, decode it
-as JSON without echoing it (deep nesting, huge numbers, NaN and bad UTF-8 become one-line
-problems), and turn a Case or a FHIR document into a validated Case.
+Why through the input layer: a body is one case document, read exactly as ``cryoelig check``
+reads a file: UTF-8 (a byte order mark dropped), JSON or YAML under the one input grammar
+(``cryoelig.inputs``: duplicate keys, exponent numbers, NaN and over-deep nesting refused with
+one-line problems), then ``parse_case`` with the bounds of ``cryoelig.limits`` and the identifier
+checks. A client over HTTP therefore gets the same messages and the same refusals as the command
+line, and nothing it sent is echoed. A FHIR document goes through ``cryoelig.fhir`` (with the
+``?site=`` a client may give) before ``parse_case``.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..errors import InputError, Problem
 from . import problems
 
-#: Content types taken as a JSON body. curl -d sends form-urlencoded by default; the body is still JSON.
-JSON_TYPES = ("application/json", "application/fhir+json", "text/plain", "application/x-www-form-urlencoded", "")
+#: Media type -> the name the body is read under: its suffix picks the document format, as a file
+#: name does for ``check``. curl -d sends form-urlencoded by default; with no suffix, the content
+#: decides (JSON when it starts with '{' or '[', else YAML), as for ``check -``.
+BODY_NAMES = {
+    "application/json": "request.json", "application/fhir+json": "request.json",
+    "application/yaml": "request.yaml", "application/x-yaml": "request.yaml", "text/yaml": "request.yaml",
+    "text/x-yaml": "request.yaml", "text/plain": "request", "application/x-www-form-urlencoded": "request",
+    "": "request",
+}
+JSON_ONLY = {k: "request.json" for k, v in BODY_NAMES.items() if not v.endswith(".yaml")}
 
 
 class ApiError(Exception):
@@ -33,41 +44,50 @@ class ApiError(Exception):
         return cls(422, problems.body(error.problems))
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(name)
-
-
-def parse_json(raw: bytes, content_type: str | None) -> Any:
+def _body_name(content_type: str | None, accepted: dict[str, str]) -> str:
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media not in JSON_TYPES:
-        raise ApiError.of(415, "the body is JSON: send Content-Type application/json (or application/fhir+json)")
+    if media not in accepted:
+        kinds = "JSON or YAML" if accepted is BODY_NAMES else "JSON"
+        raise ApiError.of(415, f"the body is {kinds}: send Content-Type application/json (or application/fhir+json"
+                               + (", application/yaml)" if accepted is BODY_NAMES else ")"))
+    return accepted[media]
+
+
+def decode_body(raw: bytes, content_type: str | None, *, yaml: bool = False) -> Any:
+    """The decoded document of a request body, under the input grammar (``cryoelig.inputs``).
+    ``yaml``: YAML is accepted too (a case document); CDS Hooks requests are JSON only."""
+    from ..inputs import decode_text, parse_text
+
+    name = _body_name(content_type, BODY_NAMES if yaml else JSON_ONLY)
     if not raw.strip():
         raise ApiError.of(422, "the request body is empty")
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ApiError.of(422, "the body is not UTF-8 text") from None
-    try:
-        return json.loads(text, parse_constant=_no_constants)
-    except RecursionError:
-        raise ApiError.of(422, "the JSON is nested too deeply") from None
-    except ValueError:
-        raise ApiError.of(422, "the body is not valid JSON (over-long numbers, NaN and Infinity are refused)") from None
+        return parse_text(decode_text(raw, name), name)
+    except InputError as error:
+        raise ApiError.input(error) from None
 
 
-def case_from_document(data: Any, site: str | None):  # noqa: ANN201 - (Case, provenance dict | None)
-    """A validated Case from a case document or a FHIR document (with its provenance)."""
+def case_from_body(raw: bytes, content_type: str | None, site: str | None, pack: Any
+                   ) -> tuple[Any, dict[str, Any] | None]:
+    """A validated Case from a case document or a FHIR document, and the FHIR provenance (or None)."""
     from ..case import parse_case
     from ..fhir import is_fhir
 
+    data = decode_body(raw, content_type, yaml=True)
     try:
         if is_fhir(data):
+            from ..fhir import MissingExtraError
             from ..fhir.mapping import bundle_to_case_data
 
-            case_data, provenance = bundle_to_case_data(data, site=site)
-            return parse_case(case_data), provenance.as_dict()
+            try:
+                case_data, provenance = bundle_to_case_data(data, site=site)
+            except MissingExtraError as error:
+                raise InputError([Problem(str(error))]) from None
+            return parse_case(case_data, sites=pack.site_ids), provenance.as_dict()
         if site is not None:
             raise InputError([Problem("site= applies to FHIR input; a case gives its own site", field="site")])
-        return parse_case(data), None
+        if data is None:
+            raise InputError([Problem("the request body is empty")])
+        return parse_case(data, sites=pack.site_ids), None
     except InputError as error:
         raise ApiError.input(error) from None

@@ -1,13 +1,23 @@
 """uvicorn's logging with an access line that never carries a query string.
 
-Why: a query string is client input (``?site=``, or anything a client appends); the access
-log keeps the method, the path and the status, which is what operating the service needs.
+Why: a query string is client input (``?site=``, or anything a client appends), and so is a path
+the service does not serve (``/api/v1/Jane_Doe``); the access log keeps the method, the path when
+it is one of the service's own, and the status, which is what operating the service needs.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+
+#: The paths the service answers (filled by ``app.create_app`` from its routes); any other path is
+#: client input and is logged as "(another path)".
+KNOWN_PATHS: set[str] = set()
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def shown_path(path: str) -> str:
+    return path if path in KNOWN_PATHS else "(another path)"
 
 
 class AccessFormatter(logging.Formatter):
@@ -17,7 +27,8 @@ class AccessFormatter(logging.Formatter):
         args = record.args
         if isinstance(args, tuple) and len(args) == 5:
             _client, method, full_path, _http, status = args
-            path = str(full_path).split("?", 1)[0]
+            path = shown_path(str(full_path).split("?", 1)[0])
+            method = method if method in METHODS else "(another method)"
             record.__dict__["request_line"] = f"{method} {path}"
             record.__dict__["status_code"] = status
         else:

@@ -69,7 +69,7 @@ def test_explain_json_markdown_html(client):
     (b'{"case_id": "a", "site": "kidney"}', {"content-type": "application/xml"}, 415, None),
     (b'{"case_id": "a", "site": "mars"}', {"content-type": "application/json"}, 422, "site"),
     (b'{"case_id": "a", "site": "kidney", "tumor": {"size_cm": NaN}}', {"content-type": "application/json"}, 422,
-     None),
+     "tumor.size_cm"),
     (b"\xff\xfe", {"content-type": "application/json"}, 422, None),
 ])
 def test_bad_input_is_one_problem_per_field(client, body, headers, status, field):
@@ -88,7 +88,16 @@ def test_curl_default_form_content_type_still_reads_json(client):
 def test_query_validation_never_echoes_the_value(client):
     response = client.post("/api/v1/check?format=Quixwright&site=Zebulon", json=KIDNEY)
     assert response.status_code == 422 and "Quixwright" not in response.text and "Zebulon" not in response.text
-    assert {p["field"] for p in response.json()["problems"]} == {"format", "site"}
+    assert {p["field"] for p in response.json()["problems"]} == {"format"}
+
+
+def test_a_site_the_pack_does_not_list_is_refused_like_the_case_model_does(client):
+    """?site= goes into the case, so the case model refuses it with the CLI's message, without the value."""
+    response = client.post("/api/v1/check?site=Zebulon_Quixwright", json=bundle(*LUNG))
+    assert response.status_code == 422 and "Zebulon" not in response.text
+    [problem] = response.json()["problems"]
+    assert problem["field"] == "site" and "'lung'" in problem["message"]
+    assert client.post("/api/v1/check?site=" + "x" * 41, json=bundle(*LUNG)).status_code == 422
 
 
 def test_site_applies_to_fhir_input_only(client):
@@ -110,8 +119,11 @@ def test_openapi_has_case_and_report_schemas_and_docs(client):
     assert client.get("/docs").status_code == 200
 
 
-def test_a_tiny_float_is_decided_without_the_engine_instead_of_crashing(client):
-    case = {"case_id": "a", "site": "kidney", "tumor": {"size_cm": 0.00009}}
-    response = client.post("/api/v1/check", json=case)
-    assert response.status_code == 200
-    assert "kidney.size-under-4cm" in {f["rule"] for f in response.json()["findings"]}
+def test_a_size_under_the_contract_is_one_problem_not_a_crash(client):
+    """0.00009 cm once crashed durable_rules' parser (exponent notation); the contract now refuses
+    sizes under 0.1 mm and the engine boundary writes numbers without exponents."""
+    for path in ("/api/v1/check", "/api/v1/explain"):
+        response = client.post(path, json={"case_id": "a", "site": "kidney", "tumor": {"size_cm": 0.00009}})
+        assert response.status_code == 422, response.text
+        [problem] = response.json()["problems"]
+        assert problem["field"] == "tumor.size_cm" and "0.00009" not in problem["message"]

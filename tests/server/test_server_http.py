@@ -30,7 +30,7 @@ def test_check_over_http_equals_the_cli(live_server, tmp_path):
     cli = subprocess.run([sys.executable, "-m", "cryoelig", "check", str(path), "--format", "json"],
                          capture_output=True, text=True, cwd=ROOT, check=True)
     response = post(live_server, "/api/v1/check", json=KIDNEY)
-    assert response.status_code == 200 and response.json() == json.loads(cli.stdout)
+    assert response.status_code == 200 and response.text == cli.stdout  # byte for byte: the same renderer
 
 
 def test_cds_hooks_request_in_the_spec_shape_over_http(live_server):
@@ -51,7 +51,9 @@ HOSTILE = [
      "application/json", 422),
     ("huge number", b'{"case_id": "a", "site": "kidney", "ecog": 1' + b"0" * 5000 + b"}", "application/json", 422),
     ("huge float", b'{"case_id": "a", "site": "kidney", "tumor": {"size_cm": 1e400}}', "application/json", 422),
-    ("tiny float", b'{"case_id": "a", "site": "kidney", "tumor": {"size_cm": 1e-300}}', "application/json", 200),
+    ("tiny float", b'{"case_id": "a", "site": "kidney", "tumor": {"size_cm": 1e-300}}', "application/json", 422),
+    ("size under the contract", b'{"case_id": "a", "site": "kidney", "tumor": {"size_cm": 0.00009}}',
+     "application/json", 422),
     ("identifier key", json.dumps({"case_id": "a", "site": "kidney", "Quixwright Zebulon": 1}).encode(),
      "application/json", 422),
     ("identifier field", json.dumps({"case_id": "a", "site": "kidney", "mrn": "MRN-77441122"}).encode(),
@@ -125,7 +127,10 @@ def test_no_identifier_reaches_any_output_or_the_log(live_server, tmp_path):
         assert cli.returncode == 0, cli.stderr
         outputs += [cli.stdout, cli.stderr]
     post(live_server, "/api/v1/check?site=bone&who=Quixwright", json={"resourceType": "Quixwright"})
+    assert post(live_server, "/api/v1/Zebulon/Quixwright", json={}).status_code == 404  # a path is client input
+    assert httpx.request("QUIXWRIGHT", live_server.url + "/healthz").status_code in (400, 405)
     outputs.append(live_server.log_text())
+    assert "(another path) 404" in outputs[-1]
     for text in outputs:
         for planted in PLANTED:
             assert planted.lower() not in text.lower()
