@@ -134,12 +134,12 @@ def run_wrk(url: str, body: bytes, seconds: int, concurrency: int, folder: Path)
 def in_process(body: dict, seconds: float = 3.0) -> tuple[float, float]:
     """Calls/s of the CDS call without HTTP, and of the bare evaluation, in this process."""
     from cryoelig.case import parse_case
-    from cryoelig.fhir.mapping import Record, flatten
+    from cryoelig.fhir.mapping import Record, case_data, flatten
+    from cryoelig.review import review
     from cryoelig.rulepack import load_pack
     from cryoelig.server import cds
     from cryoelig.server.app import State
     from cryoelig.server.config import ServerConfig
-    from cryoelig.server.evaluate import report_for
 
     state = State(config=ServerConfig(), pack=load_pack())
     loop = asyncio.new_event_loop()
@@ -154,8 +154,8 @@ def in_process(body: dict, seconds: float = 3.0) -> tuple[float, float]:
 
     full = rate(lambda: json.dumps(loop.run_until_complete(cds.call(state, json.loads(json.dumps(body))))))
     entries = [e for key, v in body["prefetch"].items() if v for e in flatten(v, f"prefetch {key} entry")]
-    case = parse_case(Record(entries).case_data()[0])
-    bare = rate(lambda: report_for(case, state.pack))
+    case = parse_case(case_data(Record(entries))[0])
+    bare = rate(lambda: review(case, state.pack))
     loop.close()
     return full, bare
 
@@ -203,7 +203,7 @@ def main() -> None:
     full, bare = in_process(body)
     print(f"CDS Hooks patient-view calls over HTTP ({args.tool}): {count} in {wall:.2f} s, {errors} errors")
     print(f"  requests/s: {rps:,.0f}   p50: {p50:.1f} ms   p99: {p99:.1f} ms   (body {len(raw):,} bytes)")
-    print(f"in-process, same run: CDS call without HTTP {full:,.0f}/s; evaluation alone (report_for) {bare:,.0f}/s")
+    print(f"in-process, same run: CDS call without HTTP {full:,.0f}/s; evaluation alone (review) {bare:,.0f}/s")
     print(f"ratio HTTP / in-process CDS call: {rps / full:.2f}; HTTP / evaluation alone: {rps / bare:.2f}")
     print(f"goal (2 cores, quiet machine): p99 < 50 ms and >= 300 calls/s: "
           f"{'met' if p99 < 50 and rps >= 300 else 'not met'} here")

@@ -22,7 +22,7 @@ from cryoelig.fhir import bundle_to_case_data, is_fhir  # noqa: E402
 from cryoelig.fhir.codes import CODES  # noqa: E402
 from cryoelig.fhir.mapping import case_label  # noqa: E402
 from cryoelig.identifiers import find_identifier  # noqa: E402
-from cryoelig.report import build_reports  # noqa: E402
+from cryoelig.review import review  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,7 +90,7 @@ def test_a_code_not_in_the_table_leaves_the_field_unknown_and_missing(pack):
     data, provenance = bundle_to_case_data(doc)
     assert "ecog" not in data and "overall_health" not in data
     assert provenance.ignored[-1].reason == "Observation code not in the mapping table"
-    report = build_reports([parse_case(data)], pack)[0]
+    report = review(parse_case(data), pack).report
     assert "overall_health" in {m.field for m in report.missing}
 
 
@@ -131,10 +131,10 @@ def test_same_report_as_the_equivalent_yaml_case(tmp_path, pack):
     yaml_case.write_text(
         "case_id: example-bone\nsite: bone\ntumor:\n  metastatic: true\n  primary_cancer: prostate\n"
         "symptoms:\n  pain_score: 6\necog: 1\nhistory:\n  prior_cryoablation: true\ntreatments: [chemotherapy]\n")
-    from cryoelig.readers import read_case
+    from cryoelig.inputs import read_case
 
-    from_fhir = build_reports([parse_case(data)], pack)[0].model_dump(mode="json")
-    from_yaml = build_reports([read_case(str(yaml_case))], pack)[0].model_dump(mode="json")
+    from_fhir = review(parse_case(data), pack).report.model_dump(mode="json")
+    from_yaml = review(read_case(str(yaml_case)), pack).report.model_dump(mode="json")
     from_fhir["case_id"] = from_yaml["case_id"]
     assert from_fhir == from_yaml
 
@@ -193,3 +193,62 @@ def test_without_the_extra_one_line_names_it(tmp_path, mods, args, extra):
                          cwd=ROOT)
     assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
     assert extra in out.stderr and "Traceback" not in out.stderr
+
+
+# ---------------------------------------------------------------- the input layer's FHIR reader
+
+def test_the_input_layer_reads_a_bundle_through_the_plug_in(tmp_path):
+    """cryoelig.inputs.read_case detects FHIR by resourceType (inputs/fhir.py) and collects the provenance."""
+    from cryoelig.inputs import read_case
+    from cryoelig.inputs.fhir import collect_provenance
+
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle(*LUNG)))
+    with collect_provenance() as found:
+        case = read_case(str(path))
+    data, provenance = bundle_to_case_data(bundle(*LUNG))
+    assert case == parse_case(data) and found == [provenance.lines()]
+    assert read_case(str(path)) == case  # outside the block nothing is collected, the case is the same
+
+
+def test_a_problem_of_a_bundle_names_the_file(tmp_path):
+    from cryoelig.inputs import read_case
+
+    path = tmp_path / "two-sites.json"
+    path.write_text(json.dumps(bundle(*BONE)))
+    with pytest.raises(InputError) as caught:
+        read_case(str(path))
+    [problem] = caught.value.problems
+    assert problem.file == str(path) and problem.field == "site"
+
+
+@pytest.mark.parametrize("command", [["explain"], ["report"], ["check", "--format", "markdown"]])
+def test_explain_report_and_check_from_stdin_read_a_bundle(tmp_path, command):
+    document = json.dumps(bundle(*LUNG))
+    out = subprocess.run([sys.executable, "-m", "cryoelig", *command, "-"], input=document, capture_output=True,
+                         text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "cryoelig: fhir: read Condition (entry 2): site" in out.stderr
+    assert "lung" in out.stdout.lower() and "Quixwright" not in out.stdout
+
+
+def test_batch_reads_a_folder_and_a_jsonl_of_bundles(tmp_path):
+    """Nothing batch-specific: the folder and JSONL readers run the same interpreter."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-lung.json").write_text(json.dumps(bundle(*LUNG)))
+    (folder / "b-two-sites.json").write_text(json.dumps(bundle(*BONE)))
+    (folder / "c-case.json").write_text(json.dumps({"case_id": "k-1", "site": "kidney"}))
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(d) + "\n" for d in (
+        bundle(*LUNG), bundle(*BONE), {"case_id": "k-1", "site": "kidney"})))
+    for source in ("in", "in.jsonl"):
+        out = subprocess.run([sys.executable, "-m", "cryoelig", "batch", source, "--out", f"{source}.r.jsonl",
+                              "--summary", f"{source}.s.json", "--jobs", "2", "-q"], capture_output=True, text=True,
+                             cwd=tmp_path)
+        assert out.returncode == 1, out.stderr  # 1: some rows are in the error file
+        results = [json.loads(line) for line in (tmp_path / f"{source}.r.jsonl").read_text().splitlines()]
+        assert [r["site"] for r in results] == ["lung", "kidney"]
+        assert results[0]["case_id"].startswith("fhir-")
+        [error] = [json.loads(line) for line in (tmp_path / f"{source}.r.errors.jsonl").read_text().splitlines()]
+        assert error["row"] == 2 and error["field"] == "site" and "2 sites" in error["message"]
+        assert "Quixwright" not in (tmp_path / f"{source}.r.errors.jsonl").read_text()

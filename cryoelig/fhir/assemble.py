@@ -11,12 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .record import Cancer, Record, Value
 from .resources import IgnoredResource, Provenance, ReadResource
-
-if TYPE_CHECKING:
-    from .record import Cancer, Record, Value
 
 _LABEL_ALPHABET = "bcdfghjkmnpqrstvwxz"  # no digits, no vowels: never a record number, never a word
 
@@ -28,13 +26,10 @@ class _Case:
     record: Record
     site: str
     data: dict[str, Any]
+    single_site: bool
     tumor: dict[str, Any] = field(default_factory=dict)
     gave: dict[int, list[str]] = field(default_factory=dict)
     notes: dict[int, str] = field(default_factory=dict)
-
-    @property
-    def single_site(self) -> bool:
-        return len(self.record.sites) <= 1
 
     def give(self, index: int, name: str) -> None:
         names = self.gave.setdefault(index, [])
@@ -42,9 +37,10 @@ class _Case:
             names.append(name)
 
 
-def case_data(record: Record, site: str) -> tuple[dict[str, Any], Provenance]:
-    """The nested case dict for one site, and which resources gave what."""
-    case = _Case(record, site, {"site": site})
+def case_data(record: Record, site: str | None = None) -> tuple[dict[str, Any], Provenance]:
+    """The nested case dict for one site (None: the record's one site), and which resources gave what."""
+    site = record.pick_site(site)
+    case = _Case(record, site, {"site": site}, single_site=len(record.sites) <= 1)
     _cancers(case)
     _observations(case)
     _treatments(case)

@@ -3,7 +3,7 @@
 Why: a record holds many resources and the case is one tumor site. ``Record`` parses the
 resources it reads (with the ``fhir.resources`` R4B models, only the elements it uses), keeps
 what each one says in coded form, and finds the cancer sites the record describes;
-``case_data(site)`` (``assemble.py``) builds the case for one site. Only coded fields listed in
+``assemble.case_data(record, site)`` builds the case for one site. Only coded fields listed in
 ``codes.py`` are read; anything else leaves the field unknown and the resource is listed as
 ignored with the reason.
 """
@@ -31,7 +31,6 @@ from .resources import (
     NOT_READ,
     READ_TYPES,
     Entry,
-    Provenance,
     date_key,
     extensions,
     fhir_code,
@@ -74,7 +73,7 @@ class Treatment:
 
 
 class Record:
-    """The resources of one patient record, read once; ``case_data(site)`` builds one case."""
+    """The resources of one patient record, read once (``assemble.case_data`` builds one case)."""
 
     def __init__(self, entries: Iterable[Entry]):
         self.entries = list(entries)
@@ -306,9 +305,3 @@ class Record:
                 f"the record describes cancer at {len(sites)} sites ({', '.join(sites)}); cryoelig summarizes "
                 "one site per case: choose one (the API takes ?site=)", field="site")])
         return sites[0]
-
-    def case_data(self, site: str | None = None) -> tuple[dict[str, Any], Provenance]:
-        """The nested case dict for one site (``assemble.case_data``), and which resources gave what."""
-        from .assemble import case_data
-
-        return case_data(self, self.pick_site(site))

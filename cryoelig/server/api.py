@@ -31,8 +31,10 @@ ERRORS = {
             "content": {"application/json": {"schema": PROBLEMS}}},
     "422": {"description": "Bad input: one problem per field", "content": {"application/json": {"schema": PROBLEMS}}},
 }
-CASE_OR_BUNDLE = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "oneOf": [{"$ref": "#/components/schemas/Case"}, {"$ref": "#/components/schemas/FhirBundle"}]}}}}}
+_CASE_OR_BUNDLE = {"oneOf": [{"$ref": "#/components/schemas/Case"}, {"$ref": "#/components/schemas/FhirBundle"}]}
+CASE_OR_BUNDLE = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": _CASE_OR_BUNDLE},
+    "application/yaml": {"schema": {"$ref": "#/components/schemas/Case"}}}}}
 #: ?format= -> (registry view, format name) per endpoint. explain's HTML is not in the registry
 #: (yet): the service wraps its Markdown in a page (``_explanation_page``) until it is.
 VIEWS = {

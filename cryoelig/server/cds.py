@@ -120,7 +120,7 @@ def _failure_card(state: Any, site: str, error: InputError) -> dict[str, Any]:
 
 async def call(state: Any, body: dict[str, Any]) -> dict[str, Any]:
     from ..case import parse_case
-    from ..fhir.mapping import Entry, Record
+    from ..fhir.mapping import Entry, Record, case_data
     from ..review import review
 
     hook = body.get("hook")
@@ -142,7 +142,7 @@ async def call(state: Any, body: dict[str, Any]) -> dict[str, Any]:
         for site in sites:
             if site is None:
                 continue
-            data, provenance = record.case_data(site)
+            data, provenance = case_data(record, site)
             try:
                 case = parse_case(data, sites=state.pack.site_ids)
             except InputError as error:
