@@ -9,6 +9,9 @@ The machine load (`uptime`) is printed before and after: figures on a shared mac
     python bench/bench_service.py                         # wrk if installed (15 s), else 5,000 httpx calls
     python bench/bench_service.py --workers 2 --requests 5000 --concurrency 20
     python bench/bench_service.py --tool wrk --seconds 15   # Debian's wrk as the client (apt-get install wrk)
+    python bench/bench_service.py --against /tmp/before     # CPU per in-process CDS call, this tree vs another
+                                                            # (git archive <commit> | tar -x -C /tmp/before),
+                                                            # interleaved, best of --rounds: robust to load
 
 The httpx client runs in Python on the same 2 cores and takes CPU from the server; wrk (C) takes
 far less, so its figures are closer to what the service itself can do.
@@ -117,13 +120,16 @@ def run_wrk(url: str, body: bytes, seconds: int, concurrency: int, folder: Path)
     """Debian's wrk for a fixed time: requests/s, p50/p99 (ms), errors (non-2xx and socket errors)."""
     (folder / "body.json").write_bytes(body)
     (folder / "post.lua").write_text(WRK_SCRIPT.replace("{body}", str(folder / "body.json")))
-    out = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s",
+    # --timeout 30s: a slow answer stays in the latency figures instead of counting as a socket error.
+    out = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", "--timeout", "30s", "-s",
                           str(folder / "post.lua"), url], capture_output=True, text=True, check=True).stdout
 
     def ms(label: str) -> float:
         value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
+    for line in re.findall(r"^\s*(Socket errors:.*|Non-2xx.*)$", out, re.M):
+        print(f"  wrk: {line.strip()}")
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50%"),
@@ -160,6 +166,40 @@ def in_process(body: dict, seconds: float = 3.0) -> tuple[float, float]:
     return full, bare
 
 
+CPU_PER_CALL = r"""
+import asyncio, json, sys, time
+sys.path.insert(0, "bench"); sys.path.insert(0, "tests")
+import bench_service as b
+from cryoelig.rulepack import load_pack
+from cryoelig.server import cds
+from cryoelig.server.app import State
+from cryoelig.server.config import ServerConfig
+body = b.request_body(); state = State(config=ServerConfig(), pack=load_pack()); loop = asyncio.new_event_loop()
+def one(): return json.dumps(loop.run_until_complete(cds.call(state, json.loads(json.dumps(body)))))
+for _ in range(20): one()
+t = time.process_time()
+for _ in range(300): one()
+print((time.process_time() - t) / 300 * 1000)
+"""
+
+
+def compare(other: Path, rounds: int) -> None:
+    """CPU milliseconds per in-process CDS call, this tree and another, interleaved, best of rounds."""
+    trees = {"this tree": ROOT, f"other ({other})": other.resolve()}
+    best = dict.fromkeys(trees, float("inf"))
+    print(f"command: python bench/bench_service.py --against {other} --rounds {rounds}")
+    print(f"load before: {uptime()}")
+    for round_ in range(rounds):
+        for name, tree in trees.items():
+            out = subprocess.run([sys.executable, "-c", CPU_PER_CALL], cwd=tree, capture_output=True, text=True,
+                                 env={**os.environ, "PYTHONPATH": str(tree)}, check=True)
+            best[name] = min(best[name], float(out.stdout))
+            print(f"  round {round_ + 1} {name}: {float(out.stdout):.2f} ms CPU per CDS call")
+    mine, theirs = best.values()
+    print(f"best: this tree {mine:.2f} ms, other {theirs:.2f} ms; this/other {mine / theirs:.2f}")
+    print(f"load after: {uptime()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000)
@@ -168,7 +208,12 @@ def main() -> None:
     parser.add_argument("--tool", choices=("auto", "httpx", "wrk"), default="auto",
                         help="the load client; auto: wrk when installed, else httpx")
     parser.add_argument("--seconds", type=int, default=15, help="wrk only: how long to run")
+    parser.add_argument("--against", type=Path, help="another source tree: compare CPU per in-process CDS call")
+    parser.add_argument("--rounds", type=int, default=4, help="--against only: interleaved rounds (best of)")
     args = parser.parse_args()
+    if args.against is not None:
+        compare(args.against, args.rounds)
+        return
     if args.tool == "auto":
         args.tool = "wrk" if shutil.which("wrk") else "httpx"
     if args.tool == "wrk" and not shutil.which("wrk"):
