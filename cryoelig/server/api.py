@@ -2,8 +2,9 @@
 
 Why these shapes: every answer comes from the one facade (``cryoelig.review.review``) and is
 rendered by the format registry (``cryoelig.render``) with the registry's media type, so
-``/api/v1/check`` gives byte for byte what ``cryoelig check --format json|markdown`` prints and
-``format=html`` the page of ``cryoelig report``; ``/api/v1/explain`` gives ``explain``'s views.
+``/api/v1/check`` gives byte for byte what ``cryoelig check --format json`` prints (Markdown: with
+``--sources``, the basis of every point being the point of the service) and ``format=html`` the
+page of ``cryoelig report``; ``/api/v1/explain`` gives ``explain``'s views.
 When the body was FHIR, which resources were read and which ignored is added (``fhir_input``
 in JSON, a section in Markdown and HTML).
 """
