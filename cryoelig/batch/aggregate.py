@@ -1,4 +1,5 @@
-"""The running aggregate of a batch (counts per site, factor, kind, missing field, error reason).
+"""The running aggregate of a batch (counts per site, factor, kind, missing field, error reason,
+and cases per site and factor).
 
 Why it only ever holds names the tool wrote: ``summary.json`` is read by people, so every key is a
 site, a factor id, a field path made of schema names and ``#<n>`` positions, or a reason word;
@@ -41,6 +42,9 @@ class Aggregate:
         self.missing: dict[str, int] = dict(d.get("missing", {}))
         self.reasons: dict[str, int] = dict(d.get("errors", {}).get("by_reason", {}))
         self.error_fields: dict[str, int] = dict(d.get("errors", {}).get("by_field", {}))
+        # Cases (not findings) per site and factor: the summary page's share of cases raising each factor.
+        self.site_factors: dict[str, dict[str, int]] = {k: dict(v) for k, v in
+                                                        d.get("cases_by_site_factor", {}).items()}
 
     def add_report(self, site: str, findings: list[tuple[str, str]], missing: list[str]) -> None:
         self.rows += 1
@@ -49,6 +53,9 @@ class Aggregate:
         for factor, kind in findings:
             _inc(self.kinds, kind)
             _inc(self.factors.setdefault(factor, {}), kind)
+        at_site = self.site_factors.setdefault(site, {})
+        for factor in dict.fromkeys(factor for factor, _ in findings):  # once per case
+            _inc(at_site, factor)
         for name in missing:
             _inc(self.missing, name)
 
@@ -70,6 +77,10 @@ class Aggregate:
             target = self.factors.setdefault(factor, {})
             for kind, n in kinds.items():
                 _inc(target, kind, n)
+        for site, factors in other.site_factors.items():
+            target = self.site_factors.setdefault(site, {})
+            for factor, n in factors.items():
+                _inc(target, factor, n)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +90,7 @@ class Aggregate:
                          "by_factor": {k: _sorted(v) for k, v in sorted(self.factors.items())}},
             "missing": _sorted(self.missing),
             "errors": {"by_reason": _sorted(self.reasons), "by_field": _sorted(self.error_fields)},
+            "cases_by_site_factor": {k: _sorted(v) for k, v in sorted(self.site_factors.items())},
         }
 
 

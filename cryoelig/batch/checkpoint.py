@@ -20,7 +20,7 @@ from ..inputs import Position, Source
 from .aggregate import Aggregate
 from .options import BatchOptions
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: the aggregate counts cases per site and factor (cases_by_site_factor)
 
 
 @dataclass
