@@ -7,16 +7,15 @@ kind colours of the bars and of the graph's factors are on the screen, so the SV
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from csvmix import write_mixed_csv
 from summary_page_tools import parse_tables, visible_text
 
 from cryoelig.render.kinds import KIND_COLOURS, KIND_TINTS
@@ -69,19 +68,12 @@ def colour_pixels(shot: Path, colours: dict[str, str]) -> dict[str, int]:
     return found
 
 
-def _bench_module() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_batch", ROOT / "bench" / "bench_batch.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_summary_page_renders_in_chromium(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     pytest.importorskip("PIL")  # matplotlib's own dependency
     src = tmp_path / "cases.csv"
-    _bench_module().write_csv(src, 300, seed=5)
+    write_mixed_csv(src, 300, seed=5)
     page = tmp_path / "summary.html"
     done = subprocess.run([sys.executable, "-c", "from cryoelig.cli import main; main()", "batch", str(src),
                            "--out", str(tmp_path / "r.jsonl"), "--summary", str(tmp_path / "s.json"),

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from cryoelig.catalog import fact_graph, to_dot, to_mermaid
+from cryoelig import render
+from cryoelig.catalog import fact_graph, rules_for_site
+from cryoelig.render.graph import to_dot, to_mermaid
 from cryoelig.render.kinds import KIND_COLOURS, KIND_TINTS, kind_word
 from cryoelig.render.rule_graph import FIELD, rule_graph_svg, styled_dot
 
@@ -26,10 +28,10 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def test_styled_dot_is_the_projects_dot_plus_colour(pack) -> None:  # noqa: ANN001
-    plain = to_dot(fact_graph(pack), pack).splitlines()
-    styled = styled_dot(pack).splitlines()
-    assert [line for line in styled if line in plain] == plain  # every line of to_dot, in order
     graph = fact_graph(pack)
+    plain = to_dot(graph, pack).splitlines()
+    styled = styled_dot(graph, pack).splitlines()
+    assert [line for line in styled if line in plain] == plain  # every line of to_dot, in order
     for name in graph.fields:
         assert f'  "field:{name}" [style=filled, fillcolor="{FIELD[0]}", color="{FIELD[1]}"];' in styled
     for factor in graph.factors:
@@ -66,6 +68,14 @@ def test_graph_picture_is_deterministic(pack, tmp_path: Path) -> None:  # noqa: 
     assert outputs[0] == outputs[1] == rule_graph_svg(pack).encode()
 
 
+def test_svg_and_png_are_graph_formats_of_the_registry() -> None:
+    assert render.names("graph") == ["mermaid", "dot", "svg", "png"]
+    assert render.for_suffix("graph", Path("g.SVG")).name == "svg"
+    assert render.for_suffix("graph", Path("g.png")).media_type == "image/png"
+    assert render.choose("graph", None, Path("g.svg"), default="mermaid").name == "svg"
+    assert render.choose("graph", None, None, default="mermaid").name == "mermaid"
+
+
 @needs_dot
 @pytest.mark.parametrize("suffix", [".svg", ".png", ".dot", ".mmd"])
 def test_out_format_follows_the_suffix(pack, tmp_path: Path, suffix: str) -> None:  # noqa: ANN001
@@ -74,19 +84,29 @@ def test_out_format_follows_the_suffix(pack, tmp_path: Path, suffix: str) -> Non
     assert done.returncode == 0, done.stderr
     assert done.stdout == b""
     data = out.read_bytes()
-    from cryoelig.catalog import rules_for_site
-
-    rules = rules_for_site(pack, "kidney")
+    graph = fact_graph(pack, rules_for_site(pack, "kidney"))
     if suffix == ".svg":
         text = html.unescape(data.decode())
         assert "<svg" in text and ">kidney.size-under-4cm<" in text and "bone.pain" not in text
+        assert data == cli("rules", "graph", "--site", "kidney", "--format", "svg").stdout
     elif suffix == ".png":
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert data == cli("rules", "graph", "--site", "kidney", "--format", "png").stdout  # a pipe: bytes
     elif suffix == ".dot":
-        assert data.decode() == styled_dot(pack, rules)
+        assert data.decode() == to_dot(graph, pack)
+        assert data == cli("rules", "graph", "--site", "kidney", "--format", "dot").stdout
     else:
-        assert data.decode() == to_mermaid(fact_graph(pack, rules), pack)
+        assert data.decode() == to_mermaid(graph, pack)
         assert data == cli("rules", "graph", "--site", "kidney").stdout  # what the command prints
+
+
+def test_out_replaces_a_regular_file_only(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "g.mmd")
+    fifo = cli("rules", "graph", "--out", str(tmp_path / "g.mmd"))
+    assert fifo.returncode == 2 and b"is not a regular file" in fifo.stderr
+    (tmp_path / "h.mmd").write_text("old")
+    done = cli("rules", "graph", "--out", str(tmp_path / "h.mmd"))
+    assert done.returncode == 0 and (tmp_path / "h.mmd").read_text().startswith("flowchart LR")
 
 
 def test_without_dot_a_picture_is_one_line_exit_2(tmp_path: Path) -> None:
@@ -105,8 +125,8 @@ def test_unknown_suffix_and_clashing_format_are_one_line_exit_2(tmp_path: Path) 
     done = cli("rules", "graph", "--out", str(tmp_path / "g.jpg"))
     assert done.returncode == 2
     assert done.stderr.decode().splitlines() == [
-        f"cryoelig: error: {tmp_path / 'g.jpg'}: --out takes a .svg or .png (drawn by Graphviz), .dot or .mmd "
-        "(Mermaid) file"]
+        f"cryoelig: error: {tmp_path / 'g.jpg'}: cannot tell the format from the suffix '.jpg'; use .mmd or .dot or "
+        ".svg or .png, or give --format mermaid|dot|svg|png"]
     clash = cli("rules", "graph", "--format", "mermaid", "--out", str(tmp_path / "g.dot"))
     assert clash.returncode == 2
     assert b"the suffix says dot but --format says mermaid" in clash.stderr
@@ -119,3 +139,16 @@ def test_a_failing_dot_is_one_error() -> None:
 
     with pytest.raises(rule_graph.GraphvizFailed, match=r"^Graphviz's dot could not draw the graph \(exit 1\): "):
         rule_graph.draw("digraph { this is not dot", "svg")
+
+
+@needs_dot
+def test_png_to_a_terminal_is_refused_in_one_line(tmp_path: Path) -> None:
+    import pexpect
+
+    args = ["-c", "from cryoelig.cli import main; main()", "rules", "graph", "-f", "png"]
+    child = pexpect.spawn(sys.executable, args, cwd=str(tmp_path), encoding="utf-8", timeout=120)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert child.before.strip() == ("cryoelig: error: png is binary and standard output is a terminal: give "
+                                    "--out graph.png")

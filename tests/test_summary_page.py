@@ -3,7 +3,6 @@ there is nothing to draw, nothing in a results file can inject markup, and it ne
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -13,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from csvmix import write_mixed_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from summary_page_tools import as_dict, parse_tables, visible_text
 
-from cryoelig.batch import summarize_files
-from cryoelig.batch_results import PackRef, RunData, read_run
+from cryoelig.batch import OutputLock, summarize_files
+from cryoelig.batch.aggregate import NOT_SHOWN
+from cryoelig.batch.summarize import PackRef, RunData, read_run
 from cryoelig.render.kinds import KIND_ORDER, KIND_WORDS, kind_word
 from cryoelig.wording import directive_words
 
@@ -36,13 +37,6 @@ def cli(*args: str, cwd: Path | None = None, prelude: str = "") -> subprocess.Co
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
-def _bench_module() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_batch", ROOT / "bench" / "bench_batch.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
@@ -50,7 +44,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     `batch --summary --summary-html`, then `summarize --out` over the same files."""
     tmp = tmp_path_factory.mktemp("page")
     src = tmp / "cases.csv"
-    _bench_module().write_csv(src, 600, seed=5)
+    write_mixed_csv(src, 600, seed=5)
     done = cli("batch", str(src), "--out", str(tmp / "r.jsonl"), "--summary", str(tmp / "s.json"),
                "--summary-html", str(tmp / "batch.html"), "--jobs", "2", "--chunk-rows", "50", "-q")
     assert done.returncode == 1, done.stderr  # the generated mix has some rows in the error file
@@ -232,7 +226,7 @@ HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "</tab
            "a --> b <!-- c", "<svg onload=alert(1)>"]
 
 
-def test_no_name_in_a_results_file_can_inject_markup(tmp_path: Path) -> None:
+def _hostile_results(tmp_path: Path) -> tuple[Path, Path]:
     results, errors = tmp_path / "r.jsonl", tmp_path / "r.errors.jsonl"
     lines = []
     for i, name in enumerate(HOSTILE):
@@ -241,9 +235,10 @@ def test_no_name_in_a_results_file_can_inject_markup(tmp_path: Path) -> None:
             "missing": [{"field": name}], "pack": {"name": name, "version": name, "sha256": name}}))
     results.write_text("\n".join(lines) + "\n")
     errors.write_text("".join(json.dumps({"reason": name, "field": name}) + "\n" for name in HOSTILE))
-    done = cli("summarize", str(results), "--errors", str(errors), "--out", str(tmp_path / "p.html"))
-    assert done.returncode == 0, done.stderr
-    page = (tmp_path / "p.html").read_text()
+    return results, errors
+
+
+def _assert_no_markup(page: str) -> Any:
     parsed = parse_tables(page)
     allowed = {"html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p", "main", "section",
                "div", "figure", "figcaption", "table", "caption", "thead", "tbody", "tr", "th", "td", "code", "footer",
@@ -253,21 +248,118 @@ def test_no_name_in_a_results_file_can_inject_markup(tmp_path: Path) -> None:
     assert not any(name.startswith("on") for name in parsed.attributes), parsed.attributes
     for bad in ("<script", "<img", "<b>", "<svg onload"):
         assert bad not in page.lower(), bad
-    sites = {row[0] for row in parsed.tables["t-sites"]["rows"]}
-    assert sites == set(HOSTILE)  # shown, as text
-    assert {row[0] for row in parsed.tables["t-errors-reason"]["rows"]} == set(HOSTILE)
-    text = visible_text(page)
-    assert "These results come from more than one rule pack" in text
+    return parsed
+
+
+def test_no_name_in_a_results_file_reaches_the_page(tmp_path: Path) -> None:
+    """summarize keeps only the tool's own tokens (batch.aggregate.safe_key), pack names included."""
+    results, errors = _hostile_results(tmp_path)
+    done = cli("summarize", str(results), "--errors", str(errors), "--out", str(tmp_path / "p.html"))
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "p.html").read_text()
+    parsed = _assert_no_markup(page)
+    assert {row[0] for row in parsed.tables["t-sites"]["rows"]} == {NOT_SHOWN}
+    assert {row[0] for row in parsed.tables["t-errors-reason"]["rows"]} == {NOT_SHOWN}
+    assert f"Rule pack {NOT_SHOWN} {NOT_SHOWN}, sha256 {NOT_SHOWN} (6 results)" in visible_text(page)
+    for name in HOSTILE:
+        assert name not in visible_text(page)
+
+
+def test_the_page_escapes_every_name_it_is_given() -> None:
+    """Whatever reaches the page (a summary from elsewhere, a pack's labels) is text, never markup."""
+    sites = {name: 2 for name in HOSTILE}
+    summary = {
+        "counts": {"rows_read": 14, "results": 12, "errors": 2}, "sites": sites, "missing": {HOSTILE[0]: 3},
+        "findings": {"by_kind": {HOSTILE[1]: 1}, "by_factor": {HOSTILE[2]: {HOSTILE[1]: 1}}},
+        "errors": {"by_reason": {HOSTILE[3]: 2}, "by_field": {HOSTILE[4]: 2}},
+        "cases_by_site_factor": {name: {HOSTILE[2]: 1} for name in HOSTILE},
+    }
+    packs = {PackRef(name, name, name): 2 for name in HOSTILE}
+    page = summary_page(RunData(summary, packs))
+    parsed = _assert_no_markup(page)
+    assert {row[0] for row in parsed.tables["t-sites"]["rows"]} == set(HOSTILE)  # shown, as text
+    assert {row[0] for row in parsed.tables["t-errors-reason"]["rows"]} == {HOSTILE[3]}
+    assert "These results come from more than one rule pack" in visible_text(page)
 
 
 def test_an_unreadable_results_line_is_one_error_line(tmp_path: Path) -> None:
     results = tmp_path / "r.jsonl"
-    results.write_text('{"site": 5, "findings": [], "missing": []}\n')
+    results.write_text('{"site": 5, "findings": [], "missing": []}\n[1, 2]\n')
     done = cli("summarize", str(results), "--out", str(tmp_path / "p.html"))
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        f"cryoelig: error: {results}:1: not a report (cryoelig batch --out *.jsonl)"]
+        f"cryoelig: error: {results}:2: not a report (cryoelig batch --out *.jsonl)"]
     assert not (tmp_path / "p.html").exists()
+
+
+# ---------------------------------------------------------------- the page is one more output of the set
+
+def test_an_existing_page_is_kept_unless_force(tmp_path: Path) -> None:
+    src = ROOT / "examples" / "cases.jsonl"
+    page = tmp_path / "p.html"
+    page.write_text("old")
+    kept = cli("batch", str(src), "--out", str(tmp_path / "r.jsonl"), "--summary-html", str(page), "-q")
+    assert kept.returncode == 2
+    assert kept.stderr.splitlines() == [f"cryoelig: error: {page}: already exists and is kept; give --force to replace "
+                                        "it (or --resume to finish an interrupted run)"]
+    assert page.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["p.html"]
+    forced = cli("batch", str(src), "--out", str(tmp_path / "r.jsonl"), "--summary-html", str(page), "-q", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert page.read_text().startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.html", "r.errors.jsonl", "r.jsonl"]  # no temp file
+
+    other = tmp_path / "q.html"
+    other.write_text("old")
+    kept = cli("summarize", str(tmp_path / "r.jsonl"), "--out", str(other), "--json")
+    assert kept.returncode == 2 and kept.stdout == ""
+    assert kept.stderr.splitlines() == [f"cryoelig: error: {other}: already exists and is kept; give --force to "
+                                        "replace it"]
+    assert other.read_text() == "old"
+    forced = cli("summarize", str(tmp_path / "r.jsonl"), "--errors", str(tmp_path / "r.errors.jsonl"), "--out",
+                 str(other), "--force", "--json")
+    assert forced.returncode == 0, forced.stderr
+    assert other.read_bytes() == page.read_bytes()
+
+
+@pytest.mark.parametrize("command", ["batch", "summarize"])
+@pytest.mark.parametrize("target", ["fifo", "device", "folder"])
+def test_the_page_never_replaces_anything_but_a_regular_file(tmp_path: Path, command: str, target: str) -> None:
+    page = tmp_path / "p.html"
+    if target == "fifo":
+        os.mkfifo(page)
+    elif target == "device":
+        page.symlink_to("/dev/null")
+    else:
+        page.mkdir()
+    if command == "batch":
+        done = cli("batch", str(ROOT / "examples" / "cases.jsonl"), "--out", str(tmp_path / "r.jsonl"),
+                   "--summary-html", str(page), "-q", "--force")
+    else:
+        (tmp_path / "r.jsonl").write_text("")
+        done = cli("summarize", str(tmp_path / "r.jsonl"), "--out", str(page), "--force")
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    said = "is a directory" if target == "folder" else "is not a regular file"  # a folder: click's dir_okay=False
+    assert said in done.stderr, done.stderr
+    assert not (tmp_path / "r.errors.jsonl").exists()  # batch stopped before writing anything
+    assert (page.is_fifo() if target == "fifo" else page.is_symlink() if target == "device" else page.is_dir())
+
+
+def test_the_page_is_under_the_runs_lock_and_apart_from_the_other_outputs(tmp_path: Path) -> None:
+    src = str(ROOT / "examples" / "cases.jsonl")
+    out, page = tmp_path / "r.jsonl", tmp_path / "p.html"
+    with OutputLock(out):
+        held = cli("batch", src, "--out", str(out), "--summary-html", str(page), "-q")
+    assert held.returncode == 2 and "another cryoelig batch is writing this output" in held.stderr
+    assert not page.exists()
+    same = cli("batch", src, "--out", str(out), "--summary", str(page), "--summary-html", str(page), "-q")
+    assert same.returncode == 2
+    assert same.stderr.splitlines() == [f"cryoelig: error: {page}: --summary-html names the same file as another "
+                                        "output; give another name"]
+    (tmp_path / "r2.jsonl").write_text("")
+    also = cli("summarize", str(tmp_path / "r2.jsonl"), "--summary", str(page), "--out", str(page))
+    assert also.returncode == 2 and "--out names the same file as another file of this command" in also.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r2.jsonl"]
 
 
 # ---------------------------------------------------------------- words

@@ -70,6 +70,7 @@ class BatchOptions:
     out: Path
     errors: Path | None = None
     summary: Path | None = None
+    summary_html: Path | None = None  # the summary page (drawn by the caller's draw_page, see run_batch)
     jobs: int = 1
     resume: bool = False
     force: bool = False

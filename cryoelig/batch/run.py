@@ -34,6 +34,9 @@ from .options import BatchInterrupted, BatchOptions, capped_jobs, output_kind, p
 from .workers import ChunkResult, csv_result_header, init_worker, process_chunk, work
 
 Progress = Callable[[int, int, "int | None"], None]
+#: Draws the summary page (``--summary-html``) from the summary and the pack: presentation, so the
+#: command line passes it in and the library imports no plotting code.
+DrawPage = Callable[[dict[str, Any], Any], bytes]
 
 
 @dataclass
@@ -91,7 +94,10 @@ def _check_outputs(opts: BatchOptions, out: Path, errors: Path) -> None:
     """Refusals that need no file to be touched: same names, missing folders, non-regular targets."""
     if out.resolve() == errors.resolve():
         raise InputError([Problem("--out and --errors name the same file; give two different files", file=str(out))])
-    targets = [t for t in (out, errors, opts.summary) if t is not None]
+    targets = [t for t in (out, errors, opts.summary, opts.summary_html) if t is not None]
+    if opts.summary_html is not None and opts.summary_html.resolve() in [t.resolve() for t in targets[:-1]]:
+        raise InputError([Problem("--summary-html names the same file as another output; give another name",
+                                  file=str(opts.summary_html))])
     if opts.input != "-" and Path(opts.input).resolve() in [t.resolve() for t in targets]:
         raise InputError([Problem("the output would overwrite the input", file=opts.input)])
     for target in targets:
@@ -104,17 +110,22 @@ def _check_existing(opts: BatchOptions, out: Path, errors: Path) -> None:
     """Existing results are kept unless --force or --resume says otherwise."""
     if opts.force or opts.resume:
         return
-    existing = [t for t in (out, errors, opts.summary) if t is not None and t.exists()]
+    existing = [t for t in (out, errors, opts.summary, opts.summary_html) if t is not None and t.exists()]
     if existing:
         raise InputError([Problem("already exists and is kept; give --force to replace it (or --resume to finish "
                                   "an interrupted run)", file=str(existing[0]))])
 
 
 def run_batch(opts: BatchOptions, progress: Progress | None = None,
-              notes: Callable[[str], None] | None = None) -> BatchResult:
+              notes: Callable[[str], None] | None = None, draw_page: DrawPage | None = None) -> BatchResult:
     """Run a batch; returns the summary, or raises InputError (input unusable, exit 2) or
-    BatchInterrupted (checkpoint written; resumable unless the input was standard input)."""
+    BatchInterrupted (checkpoint written; resumable unless the input was standard input).
+    ``draw_page`` draws ``opts.summary_html`` (one more output of the set: locked, kept unless
+    --force, regular files only, written atomically before the results get their final names)."""
     from ..rulepack import load_pack
+
+    if (opts.summary_html is None) != (draw_page is None):
+        raise ValueError("summary_html and draw_page go together")
 
     def note(text: str) -> None:
         if notes:
@@ -135,6 +146,7 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
             if source.kind == "csv":
                 note(f"reading {source.description}")
             run = _Run(opts, source, pack, out_kind, out, errors, jobs, progress, note)
+            run.draw_page = draw_page
             return run.go()
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
@@ -154,6 +166,7 @@ class _Run:
         self.spill_dir = out.with_name(out.name + ".partial.spill")
         self.fingerprint = fingerprint(opts, source, out_kind, out, errors, pack.sha256)
         self.last_checkpoint = time.monotonic()
+        self.draw_page: DrawPage | None = None
 
     def go(self) -> BatchResult:
         state = self._start()
@@ -286,8 +299,11 @@ class _Run:
         summary = agg.to_dict()
         if agg.rows != self.position.row or agg.rows != agg.results + agg.errors:  # pragma: no cover
             raise AssertionError(f"count identity broken: {agg.rows} rows, {agg.results} results, {agg.errors} errors")
+        page = self.draw_page(summary, self.pack) if self.draw_page is not None else None
         if self.opts.summary is not None:
             write_atomic(self.opts.summary, summary_json(summary).encode())
+        if self.opts.summary_html is not None and page is not None:
+            write_atomic(self.opts.summary_html, page)
         for part, final in ((self.part_err, self.errors), (self.part_out, self.out)):
             target = Path(os.path.realpath(final))
             check_replaceable(target)

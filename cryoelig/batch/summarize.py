@@ -3,14 +3,22 @@
 Why it reads defensively: the files may have been edited or may not be cryoelig's at all, so
 each line is read with the same size cap as a batch record, and every name that goes into the
 summary passes ``aggregate.safe_key`` (nothing identifying reaches ``summary.json``).
+
+The same pass also notes which rule packs the results name (name, version, sha256 of each
+report's ``pack``), which the summary page shows and ``summary.json`` does not keep: one loop
+for both, so the page's summary is ``summarize``'s to the byte. Memory stays constant: one line
+at a time, and at most ``MAX_PACKS`` distinct packs are remembered.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..identifiers import find_label_identifier
 from ..inputs import open_regular
 from ..inputs.lines import physical_lines
 from ..limits import MAX_RECORD_BYTES
@@ -18,15 +26,65 @@ from .aggregate import NOT_SHOWN, Aggregate, safe_key
 
 _REASONS = frozenset({"invalid", "identifier", "unreadable", "internal"})
 _KINDS = frozenset({"supporting", "caution", "context"})
+MAX_PACKS = 10
+_PACK_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class PackRef:
+    """A rule pack as a result names it."""
+
+    name: str
+    version: str
+    sha256: str
+
+
+@dataclass
+class RunData:
+    """The batch summary (as summary.json has it) and the rule packs its results name."""
+
+    summary: dict[str, Any]
+    packs: dict[PackRef, int] = field(default_factory=dict)  # pack -> results it produced
+    other_packs: int = 0  # results from packs beyond the first MAX_PACKS distinct ones
+    errors_read: bool = True  # False: no error file was given, so errors are not counted
 
 
 def _kind(value: Any) -> str:
     return value if value in _KINDS else NOT_SHOWN
 
 
-def summarize_files(results: str, errors: str | None = None) -> dict[str, Any]:
-    """The batch summary recomputed from a results JSONL (and its error file), streamed."""
+def _pack_word(value: Any) -> str:
+    """A pack name or version as written, when it looks like one; else '(not shown)'."""
+    if isinstance(value, str) and _PACK_WORD.fullmatch(value) and not find_label_identifier(value):
+        return value
+    return NOT_SHOWN
+
+
+def pack_ref(data: Any) -> PackRef | None:
+    """The pack a report names (its ``pack`` object), or None when it names none. A sha256 is 64
+    hex digits or not shown (its digit runs are the hash's, not a record number)."""
+    if not isinstance(data, dict):
+        return None
+    sha256 = data.get("sha256")
+    return PackRef(_pack_word(data.get("name")), _pack_word(data.get("version")),
+                   sha256 if isinstance(sha256, str) and _SHA256.fullmatch(sha256) else NOT_SHOWN)
+
+
+def _note_pack(run: RunData, ref: PackRef | None) -> None:
+    if ref is None:
+        return
+    if ref in run.packs or len(run.packs) < MAX_PACKS:
+        run.packs[ref] = run.packs.get(ref, 0) + 1
+    else:
+        run.other_packs += 1
+
+
+def read_run(results: str, errors: str | None = None) -> RunData:
+    """The batch summary recomputed from a results JSONL (and its error file), streamed, with
+    the rule packs the results name."""
     agg = Aggregate()
+    run = RunData({}, errors_read=errors is not None)
     for path, is_error in ((results, False), (errors, True)):
         if path is None:
             continue
@@ -45,7 +103,14 @@ def summarize_files(results: str, errors: str | None = None) -> dict[str, Any]:
                         agg.add_report(safe_key(d["site"]),
                                        [(safe_key(f["factor"]), _kind(f["kind"])) for f in d["findings"]],
                                        [safe_key(m["field"]) for m in d["missing"]])
+                        _note_pack(run, pack_ref(d.get("pack")))
                 except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
                     what = "an error record" if is_error else "a report (cryoelig batch --out *.jsonl)"
                     raise InputError([Problem(f"not {what}", file=path, line=line.number)]) from None
-    return agg.to_dict()
+    run.summary = agg.to_dict()
+    return run
+
+
+def summarize_files(results: str, errors: str | None = None) -> dict[str, Any]:
+    """The batch summary recomputed from a results JSONL (and its error file), streamed."""
+    return read_run(results, errors).summary

@@ -44,6 +44,9 @@ def batch(
     errors: Annotated[Path | None, typer.Option(
         "--errors", help="Error file (JSONL); default: <out name>.errors.jsonl next to --out.")] = None,
     summary: Annotated[Path | None, typer.Option("--summary", help="Also write the summary as JSON.")] = None,
+    summary_html: Annotated[Path | None, typer.Option(
+        "--summary-html", dir_okay=False, help="Also write the summary as an HTML page of figures, each with its "
+        "numbers (.html; needs the figures extra).")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
                                              help="Worker processes (default and most: the number of CPUs).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run of the same command.")
@@ -70,21 +73,28 @@ def batch(
     """
     from ..batch import BatchInterrupted, BatchOptions, default_jobs, run_batch
 
-    opts = BatchOptions(input=input_path, out=out, errors=errors, summary=summary,
+    opts = BatchOptions(input=input_path, out=out, errors=errors, summary=summary, summary_html=summary_html,
                         jobs=jobs or default_jobs(), resume=resume, force=force, pack_dir=pack_dir,
                         chunk_rows=chunk_rows, checkpoint_seconds=checkpoint_seconds, max_bytes=max_bytes)
 
     def note(text: str) -> None:
         sys.stderr.write(f"cryoelig: {clean_line(text)}\n")
 
+    draw_page = None
+    if summary_html is not None:
+        with user_errors():  # before the run: a wrong name or no matplotlib must not cost a whole batch
+            from ..render.summary_html import batch_page, check_page_target
+
+            check_page_target(summary_html, "--summary-html")
+        draw_page = batch_page
     try:
         with user_errors():
             if quiet:
-                result = run_batch(opts, notes=note)
+                result = run_batch(opts, notes=note, draw_page=draw_page)
             elif sys.stderr.isatty():
-                result = _run_with_bar(opts, note)
+                result = _run_with_bar(opts, note, draw_page)
             else:
-                result = run_batch(opts, progress=_plain_progress(), notes=note)
+                result = run_batch(opts, progress=_plain_progress(), notes=note, draw_page=draw_page)
     except BatchInterrupted as stop:
         sys.stderr.write(f"cryoelig: {stop}\n")
         raise typer.Exit(130) from None
@@ -92,7 +102,7 @@ def batch(
     raise typer.Exit(result.exit_code)
 
 
-def _run_with_bar(opts, note):  # noqa: ANN001, ANN202
+def _run_with_bar(opts, note, draw_page):  # noqa: ANN001, ANN202
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -110,7 +120,7 @@ def _run_with_bar(opts, note):  # noqa: ANN001, ANN202
             rate = rows / max(time.monotonic() - start, 1e-9)
             bar.update(task, completed=done, total=total, rows=rows, rate=f"{rate:.0f}")
 
-        return run_batch(opts, progress=update,
+        return run_batch(opts, progress=update, draw_page=draw_page,
                          notes=lambda text: console.print(f"cryoelig: {clean_line(text)}", markup=False))
 
 
@@ -140,20 +150,63 @@ def summarize(
     errors: Annotated[str | None, typer.Option("--errors", help="The run's error file (JSONL).")] = None,
     summary: Annotated[Path | None, typer.Option("--summary", help="Also write the summary as JSON.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary JSON instead of tables.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", dir_okay=False, help="Also write the summary as an HTML page of figures, each with its "
+        "numbers (.html; needs the figures extra); an existing page is kept unless --force.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out page.")] = False,
+    pack_dir: PackOption = None,
 ) -> None:
     """Recompute a batch summary from its results (and error) files.
 
-    Example: cryoelig summarize results.jsonl --errors results.errors.jsonl
+    With --out, also a self-contained HTML page: cases per site, the share of cases raising
+    each factor per site, the missing fields that block the most points, errors by reason and
+    field, and the rule pack with its sources (from --pack when it is the pack the results name).
+
+    Example: cryoelig summarize results.jsonl --errors results.errors.jsonl --out summary.html
     """
-    from ..batch import summarize_files, summary_json, write_atomic
+    from ..batch import summary_json, write_atomic
+    from ..batch.summarize import read_run
 
     with user_errors():
         if results.lower().endswith(".csv"):
             fail([f"{clean_line(results)}: summarize reads JSONL results (cryoelig batch --out results.jsonl)"])
-        data = summarize_files(results, errors)
-        if summary is not None:
-            write_atomic(summary, summary_json(data).encode())
+        pack = _page_target(out, force, [Path(results), summary] + ([Path(errors)] if errors else []), pack_dir)
+        run = read_run(results, errors)
+        data = run.summary
+        try:
+            if summary is not None:
+                write_atomic(summary, summary_json(data).encode())
+            if out is not None:
+                from ..render.summary_html import summary_page
+
+                write_atomic(out, summary_page(run, pack).encode("utf-8"))
+        except OSError as error:
+            fail([f"{clean_line(str(error.filename or out))}: cannot write: {error.strerror or error}"])
     if as_json:
         sys.stdout.write(summary_json(data))
     else:
         _finish(data, False, "")
+    if out is not None:
+        sys.stderr.write(f"cryoelig: wrote {clean_line(str(out))}\n")
+
+
+def _page_target(out: Path | None, force: bool, others: list[Path | None], pack_dir: Path | None):  # noqa: ANN202
+    """summarize --out, before the results are read: an HTML name, matplotlib installed, not one of
+    the other files, its folder there, absent or a regular file, kept unless --force; the pack."""
+    if out is None:
+        return None
+    from ..batch import check_replaceable
+    from ..errors import InputError, Problem
+    from ..render.summary_html import check_page_target
+    from .common import load
+
+    check_page_target(out, "--out")
+    if out.resolve() in [p.resolve() for p in others if p is not None]:
+        raise InputError([Problem("--out names the same file as another file of this command; give another name",
+                                  file=str(out))])
+    if not out.resolve().parent.is_dir():
+        raise InputError([Problem("the folder for this output does not exist", file=str(out))])
+    check_replaceable(out, "--out file")
+    if out.exists() and not force:
+        raise InputError([Problem("already exists and is kept; give --force to replace it", file=str(out))])
+    return load(pack_dir)

@@ -102,7 +102,7 @@ def emit(view: str, fmt: str, obj: Any, **options: Any) -> None:
     sys.stdout.write(render.get(view, fmt).render(obj, **options))
 
 
-def write_text(out: Path, text: str) -> None:
+def write_text(out: Path, text: str | bytes) -> None:
     """Write a file all at once (cryoelig.atomic): a failed write leaves no half page."""
     if not out.parent.is_dir():
         fail([f"{out}: folder {out.parent} does not exist"])

@@ -6,13 +6,14 @@ at once. The text of each view is built in ``cryoelig.render``.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .. import render
-from .common import PackOption, emit, format_option, load, rules_app, user_errors, write_text
+from .common import PackOption, emit, fail, format_option, load, rules_app, user_errors, write_text
 
 SiteOption = Annotated[str | None, typer.Option(
     "--site", "-s", help="Only rules that can apply at this site (one of the sites the pack lists).")]
@@ -58,21 +59,39 @@ def rules_show(
 
 @rules_app.command("graph")
 def rules_graph(
-    fmt: Annotated[str, format_option("graph", "mermaid (Markdown, GitHub) or dot (Graphviz).")] = "mermaid",
+    fmt: Annotated[str | None, format_option(
+        "graph", "mermaid (Markdown, GitHub; the default), dot (Graphviz's text), svg or png (drawn by Graphviz, "
+        "coloured by kind).")] = None,
     site: SiteOption = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", dir_okay=False, help="File to write (replaced); the format follows the suffix: .mmd, .dot, "
+        ".svg, .png.")] = None,
     pack_dir: PackOption = None,
 ) -> None:
     """Print which case fields and derived facts feed which rules, and which factors the rules raise.
 
+    As a picture: --out pack.svg (or .png), drawn by Graphviz (the system package graphviz),
+    fields and derived facts, rules and factors coloured by kind.
+
     Example: cryoelig rules graph --format mermaid --site kidney
-    (render with Graphviz: cryoelig rules graph --format dot | dot -Tsvg > pack.svg)
+    (a picture: cryoelig rules graph --out pack.svg)
     """
     from ..catalog import fact_graph, rules_for_site
 
     with user_errors():
         pack = load(pack_dir)
         graph = fact_graph(pack, rules_for_site(pack, site))
-    emit("graph", fmt, graph, pack=pack)
+        chosen = render.choose("graph", fmt, out, default="mermaid")
+        data = chosen.render(graph, pack=pack)
+    if out is not None:
+        write_text(out, data)
+        typer.echo(f"wrote {out} ({chosen.name}, {len(graph.rules)} rules)", err=True)
+    elif isinstance(data, bytes):
+        if sys.stdout.isatty():
+            fail([f"{chosen.name} is binary and standard output is a terminal: give --out graph.{chosen.name}"])
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data)
 
 
 @rules_app.command("catalog")

@@ -8,10 +8,11 @@ file suffixes that select it (``--out``), a media type (for a service) and the f
 renders it, named as ``module:function`` and imported on first use, so that listing the formats
 (e.g. for ``--help``) imports neither rich nor pydantic.
 
-A render function takes the view's object and keyword options and returns the text. Views:
-``report`` (a Report: check, checklist), ``printable`` (a Report as a page: report),
-``explanation`` (a CaseExplanation: explain), ``rules`` (a RuleListing: rules list), ``rule``
-(a Rule: rules show), ``graph`` (a Graph: rules graph), ``catalog`` (a Pack: rules catalog).
+A render function takes the view's object and keyword options and returns the text (bytes for
+the one binary format, the rule graph as ``png``). Views: ``report`` (a Report: check,
+checklist), ``printable`` (a Report as a page: report), ``explanation`` (a CaseExplanation:
+explain), ``rules`` (a RuleListing: rules list), ``rule`` (a Rule: rules show), ``graph`` (a
+Graph: rules graph; ``svg`` and ``png`` drawn by Graphviz), ``catalog`` (a Pack: rules catalog).
 The library never imports this package; renderers may use rich.
 """
 
@@ -39,7 +40,7 @@ class OutputFormat:
     media_type: str
     target: str  # "package.module:function"
 
-    def render(self, obj: Any, **options: Any) -> str:
+    def render(self, obj: Any, **options: Any) -> str | bytes:
         module, _, function = self.target.partition(":")
         return getattr(importlib.import_module(module), function)(obj, **options)
 
@@ -101,6 +102,8 @@ for _view, _name, _suffixes, _media, _target in (
     ("rule", "text", (".txt",), _TERMINAL, "rules:show_rule"),
     ("graph", "mermaid", (".mmd", ".mermaid"), "text/vnd.mermaid", "graph:to_mermaid"),
     ("graph", "dot", (".dot", ".gv"), "text/vnd.graphviz", "graph:to_dot"),
+    ("graph", "svg", (".svg",), "image/svg+xml", "rule_graph:to_svg"),
+    ("graph", "png", (".png",), "image/png", "rule_graph:to_png"),
     ("catalog", "markdown", (".md", ".markdown"), "text/markdown", "catalog:catalog_markdown"),
 ):
     register(_view, _name, _suffixes, _media, f"{__name__}.{_target}")

@@ -7,20 +7,20 @@ layered graphs (fields and derived facts -> rules -> factors, left to right). Th
 only adds colour: case fields grey, derived facts purple, each rule outlined and each factor
 filled in the colour of its kind (the words and colours of kinds.py, as on the summary
 page). ``dot`` lays a graph out the same way every time, so the same pack gives the same
-bytes. The educator's web pages take the SVG from :func:`rule_graph_svg`.
+bytes. ``svg`` and ``png`` are formats of the ``graph`` view in the format registry
+(``cryoelig.render``), so ``rules graph --out pack.svg`` chooses them by suffix like every view;
+the educator's web pages take the SVG from :func:`rule_graph_svg`.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 from ..errors import CryoeligError
 from .kinds import KIND_COLOURS, KIND_TINTS, OTHER_COLOUR, kind_word
 
-SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid"}
 DRAWN = ("svg", "png")  # the formats Graphviz draws; dot and mermaid are text the project writes
 DOT_TIMEOUT = 120  # seconds; a pack of a few hundred rules is laid out in well under one
 INSTALL_HINT = ("install the system package graphviz (for example: apt-get install graphviz), "
@@ -47,11 +47,10 @@ def _q(*lines: str) -> str:
     return '"' + "\\n".join(t.replace("\\", "\\\\").replace('"', '\\"') for t in lines) + '"'
 
 
-def styled_dot(pack: Any, rules: list[Any] | None = None) -> str:
-    """``catalog.to_dot`` for these rules (all by default), with colours by kind added."""
-    from ..catalog import fact_graph, to_dot
+def styled_dot(graph: Any, pack: Any) -> str:
+    """The DOT text of ``rules graph --format dot`` for a fact graph, with colours by kind added."""
+    from .graph import to_dot
 
-    graph = fact_graph(pack, rules)
     lines = to_dot(graph, pack).rstrip("\n").split("\n")
     assert lines[0].startswith("digraph") and lines[-1] == "}", "to_dot writes one digraph"
     head = ['  graph [fontname="Helvetica", fontsize=11, bgcolor="white", nodesep=0.15, ranksep=0.6];',
@@ -96,27 +95,18 @@ def draw(dot_text: str, fmt: str) -> bytes:
     return done.stdout
 
 
+def to_svg(graph: Any, pack: Any, **_: object) -> str:
+    """The ``graph`` view's ``svg`` format: the fact graph drawn by Graphviz."""
+    return draw(styled_dot(graph, pack), "svg").decode("utf-8")
+
+
+def to_png(graph: Any, pack: Any, **_: object) -> bytes:
+    """The ``graph`` view's ``png`` format (bytes: the one binary format of the registry)."""
+    return draw(styled_dot(graph, pack), "png")
+
+
 def rule_graph_svg(pack: Any, rules: list[Any] | None = None) -> str:
     """The rule graph of a pack (or of some of its rules) as an SVG document, for pages to show."""
-    return draw(styled_dot(pack, rules), "svg").decode("utf-8")
+    from ..catalog import fact_graph
 
-
-def graph_format(path: Path) -> str:
-    """'svg', 'png', 'dot' or 'mermaid' from the file name of --out."""
-    fmt = SUFFIXES.get(path.suffix.lower())
-    if fmt is None:
-        from ..errors import InputError, Problem
-
-        raise InputError([Problem("--out takes a .svg or .png (drawn by Graphviz), .dot or .mmd (Mermaid) file",
-                                  file=str(path))])
-    return fmt
-
-
-def graph_bytes(pack: Any, rules: list[Any] | None, fmt: str) -> bytes:
-    """The graph in one of the --out formats."""
-    if fmt == "mermaid":
-        from ..catalog import fact_graph, to_mermaid
-
-        return to_mermaid(fact_graph(pack, rules), pack).encode("utf-8")
-    dot_text = styled_dot(pack, rules)
-    return dot_text.encode("utf-8") if fmt == "dot" else draw(dot_text, fmt)
+    return to_svg(fact_graph(pack, rules), pack)

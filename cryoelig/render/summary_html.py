@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from ..batch_results import PackRef, RunData
+from ..batch.summarize import PackRef, RunData
 from .charts import Bar, Chart, draw_svg, glyph_defs, inline_svg
 from .kinds import KIND_ORDER, KIND_WORDS, kind_rank, kind_word
 
@@ -240,6 +240,15 @@ def _errors_section(page: _Page, run: RunData) -> None:
     page.add("</section>")
 
 
+def source_lines(pack: Any) -> list[str]:
+    """One line per source of the pack, as the page's footer shows it: "title \u2014 publisher".
+
+    Why one function: the pack metadata is gaining a fuller description of its source (title,
+    kind of publisher, date, "a clinic's web article, not a clinical guideline", scope); when it
+    lands, this is the one place that reads it instead of title and publisher."""
+    return [source.title + (f" \u2014 {source.publisher}" if source.publisher else "") for source in pack.meta.sources]
+
+
 def _pack_lines(run: RunData, pack: Any) -> list[str]:
     lines = []
     for ref, n in run.packs.items():
@@ -252,9 +261,7 @@ def _pack_lines(run: RunData, pack: Any) -> list[str]:
     if not run.packs and not run.other_packs:
         lines.append("<p>No result names a rule pack (there are no results).</p>")
     if pack is not None and PackRef(pack.name, pack.version, pack.sha256) in run.packs:
-        for source in pack.meta.sources:
-            publisher = f" \u2014 {_e(source.publisher)}" if source.publisher else ""
-            lines.append(f"<p>Source: {_e(source.title)}{publisher}</p>")
+        lines += [f'<p class="source">Source: {_e(line)}</p>' for line in source_lines(pack)]
     elif run.packs:
         lines.append("<p>Sources not shown: the rule pack at hand is not the one these results name "
                      "(give it with --pack).</p>")
@@ -302,29 +309,21 @@ def batch_run(summary: dict[str, Any], pack: Any) -> RunData:
     return RunData(summary, {PackRef(pack.name, pack.version, pack.sha256): summary["counts"]["results"]})
 
 
+def batch_page(summary: dict[str, Any], pack: Any) -> bytes:
+    """The page of a batch that just ran with ``pack``: ``run_batch``'s ``draw_page``."""
+    return summary_page(batch_run(summary, pack), pack).encode("utf-8")
+
+
 PAGE_SUFFIXES = (".html", ".htm")
 
 
 def check_page_target(path: Path, option: str) -> None:
-    """Before any work: the page's file name and folder are usable and matplotlib is installed."""
+    """Before any work: the page's file name is an HTML page and matplotlib is installed (whether
+    the file may be written is the output rules' question: cryoelig.batch.files)."""
     from ..errors import InputError, Problem
     from .charts import require_matplotlib
 
     if path.suffix.lower() not in PAGE_SUFFIXES:
         raise InputError([Problem(f"{option} takes a .html file (the summary page with its figures)",
                                   file=str(path))])
-    if not path.resolve().parent.is_dir():
-        raise InputError([Problem("the folder for this output does not exist", file=str(path))])
     require_matplotlib()
-
-
-def write_summary_page(path: Path, run: RunData, pack: Any = None) -> None:
-    """Draw the page and write it atomically (a reader never sees half a page)."""
-    from ..batch import write_atomic
-    from ..errors import InputError, Problem
-
-    text = summary_page(run, pack)
-    try:
-        write_atomic(path, text.encode("utf-8"))
-    except OSError as error:
-        raise InputError([Problem(f"cannot write: {error.strerror or error}", file=str(path))]) from None
