@@ -94,7 +94,7 @@ def main() -> None:
             load = os.getloadavg()[0]
             elapsed, code, maxrss, _, cpu = run([*EXE, "summarize", str(out), "--errors",
                                                   str(out.with_name(out.stem + ".errors.jsonl")), "--out", str(html),
-                                                  "--json"])
+                                                  "--json", "--force"])
             if code != 0:
                 raise SystemExit(f"summarize failed with exit code {code}")
             same = html.read_bytes() == data

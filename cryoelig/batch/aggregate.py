@@ -9,6 +9,7 @@ by ``(not shown)``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -22,9 +23,14 @@ NOT_SHOWN = "(not shown)"
 
 def safe_key(value: Any) -> str:
     """``value`` when it is a short token of the tool's own vocabulary, else '(not shown)'."""
-    if isinstance(value, str) and len(value) <= 128 and _TOKEN.fullmatch(value) and not find_label_identifier(value):
-        return value
-    return NOT_SHOWN
+    return _safe_token(value) if isinstance(value, str) and len(value) <= 128 else NOT_SHOWN
+
+
+@functools.lru_cache(maxsize=4096)
+def _safe_token(value: str) -> str:
+    """Memoized: a run names a few hundred distinct sites, factors and fields over millions of lines
+    (summarize spent half its time re-checking them); at most 4,096 short strings are kept."""
+    return value if _TOKEN.fullmatch(value) and not find_label_identifier(value) else NOT_SHOWN
 
 
 class Aggregate:

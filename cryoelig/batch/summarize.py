@@ -12,6 +12,7 @@ at a time, and at most ``MAX_PACKS`` distinct packs are remembered.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -61,14 +62,21 @@ def _pack_word(value: Any) -> str:
     return NOT_SHOWN
 
 
+@functools.lru_cache(maxsize=64)
+def _checked_ref(name: Any, version: Any, sha256: Any) -> PackRef:
+    """Memoized: every line of a run names the same pack."""
+    return PackRef(_pack_word(name), _pack_word(version),
+                   sha256 if isinstance(sha256, str) and _SHA256.fullmatch(sha256) else NOT_SHOWN)
+
+
 def pack_ref(data: Any) -> PackRef | None:
     """The pack a report names (its ``pack`` object), or None when it names none. A sha256 is 64
     hex digits or not shown (its digit runs are the hash's, not a record number)."""
     if not isinstance(data, dict):
         return None
-    sha256 = data.get("sha256")
-    return PackRef(_pack_word(data.get("name")), _pack_word(data.get("version")),
-                   sha256 if isinstance(sha256, str) and _SHA256.fullmatch(sha256) else NOT_SHOWN)
+    parts = [data.get(key) for key in ("name", "version", "sha256")]
+    parts = [p if isinstance(p, str) and len(p) <= 128 else None for p in parts]  # hashable and short
+    return _checked_ref(*parts)
 
 
 def _note_pack(run: RunData, ref: PackRef | None) -> None:
