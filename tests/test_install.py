@@ -232,13 +232,25 @@ def test_helper_refuses_to_replace_a_folder_that_is_not_a_venv(tmp_path: Path) -
 
 # ---------------------------------------------------------------- the README's commands
 
+def ci_extras() -> list[str]:
+    """The EXTRAS list at the top of .ci/run (one extra per line, comments after '#')."""
+    text = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    block = text[text.index("EXTRAS=(") + len("EXTRAS=("):]
+    block = block[block.index("\n") + 1:block.index("\n)")]
+    return [line.split("#")[0].strip() for line in block.splitlines() if line.split("#")[0].strip()]
+
+
 def test_readme_set_up_commands_use_the_helper() -> None:
+    """The README's test command installs the extras CI installs, so a local run skips no test for
+    want of a Python package."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    extras = ci_extras()
+    assert "test" in extras and "figures" in extras, "the list is read"
     run_line = f"python3 scripts/install.py && .venv/bin/cryoelig check {EXAMPLE}"
-    test_line = "python3 scripts/install.py --extras test && .venv/bin/python -m pytest"
+    test_line = f"python3 scripts/install.py --extras {','.join(extras)} && .venv/bin/python -m pytest"
     assert f"```bash\n{run_line}\n```" in readme and f"```bash\n{test_line}\n```" in readme
     assert (ROOT / EXAMPLE).is_file()
-    assert install.parse_extras("test", install.project_metadata()) == ["test"]
+    assert install.parse_extras(",".join(extras), install.project_metadata()) == extras
     assert 'CPPFLAGS="-DPyEval_CallObject=PyObject_CallObject" pip install --no-cache-dir' in readme
     assert directive_words(readme[readme.index("## Quick start"):readme.index("## Use")]) == []
 
