@@ -151,7 +151,21 @@ class Concerns(_Part):
     near_critical_structures: Flag | None = None
 
 
-ECOG_TO_HEALTH: dict[int, str] = {0: "good", 1: "good", 2: "fair", 3: "poor", 4: "poor"}
+#: This tool's convention, not the source's (the source names no performance scale): an ECOG
+#: performance status from this value up is read as poor overall health. Rules read ``ecog``
+#: itself; the pack says so wherever it reads it (the rule's text and a note on the clause).
+ECOG_POOR_FROM = 3
+
+#: Fields the case schema describes for one site only: given for another site, they are kept and an
+#: input note says so (the case is not refused: a record may carry them from another context).
+SITE_FIELDS: dict[str, str] = {
+    "tumor.histology": "skin",
+    "tumor.surgically_difficult": "liver",
+    "tumor.stage": "prostate",
+    "tumor.location": "lung",
+    "tumor.metastatic": "bone",
+    "tumor.primary_cancer": "bone",
+}
 
 
 class Case(BaseModel):
@@ -167,7 +181,8 @@ class Case(BaseModel):
     treatments: Annotated[list[Treatment], BeforeValidator(_dedupe)] | None = None
     overall_health: Annotated[Health, ANY_CASE] | None = Field(
         None, description="the team's summary of overall health status")
-    ecog: Count | None = Field(None, ge=0, le=4, description="performance status; maps to overall_health")
+    ecog: Count | None = Field(None, ge=0, le=4, description=(
+        "ECOG performance status 0-4; read as poor overall health from 3 (this tool's convention)"))
     goals: Annotated[list[Goal], BeforeValidator(_dedupe)] | None = None
     concerns: Concerns | None = None
     notes: str | None = Field(None, max_length=2000, description="free text; checked for identifiers")
@@ -215,21 +230,6 @@ class Case(BaseModel):
             raise _identifier(kind)
         return value
 
-    def effective_health(self) -> tuple[str | None, str | None]:
-        """overall_health as rules read it, and a note when it came from ECOG or disagrees with it."""
-        if self.overall_health is not None:
-            note = None
-            if self.ecog is not None and ECOG_TO_HEALTH[self.ecog] != self.overall_health:
-                note = (
-                    f"overall_health given as {self.overall_health} is used; ECOG {self.ecog} alone "
-                    f"would map to {ECOG_TO_HEALTH[self.ecog]}"
-                )
-            return self.overall_health, note
-        if self.ecog is not None:
-            health = ECOG_TO_HEALTH[self.ecog]
-            return health, f"overall_health taken as {health} from ECOG {self.ecog} (0-1 good, 2 fair, 3-4 poor)"
-        return None, None
-
     def facts(self) -> dict[str, Any]:
         """The known facts as dotted field -> value (lists as tuples); absent fields are unknown."""
         out: dict[str, Any] = {"site": self.site}
@@ -244,19 +244,34 @@ class Case(BaseModel):
             value = getattr(self, name)
             if value is not None:
                 out[name] = tuple(value)
-        health, _ = self.effective_health()
-        if health is not None:
-            out["overall_health"] = health
+        if self.overall_health is not None:
+            out["overall_health"] = self.overall_health
+        if self.ecog is not None:
+            out["ecog"] = self.ecog
         return out
 
     def input_notes(self) -> list[str]:
-        """How given values were turned into the facts rules read (units, ECOG)."""
+        """How given values were turned into the facts rules read (units), and values that disagree
+        with each other or with the site. The case is kept as given: a note names the fields, never
+        refuses them, and shows only field names, sites and listed values."""
         notes = []
-        if self.tumor is not None and self.tumor.size_mm is not None:
-            notes.append(f"tumor.size_cm {_num(self.tumor.size_cm)} from size_mm {_num(self.tumor.size_mm)}")
-        _, health_note = self.effective_health()
-        if health_note:
-            notes.append(health_note)
+        tumor = self.tumor
+        if tumor is not None and tumor.size_mm is not None:
+            notes.append(f"tumor.size_cm {_num(tumor.size_cm)} from size_mm {_num(tumor.size_mm)}")
+        if tumor is not None:
+            for name, site in SITE_FIELDS.items():
+                if site != self.site and getattr(tumor, name.split(".", 1)[1]) is not None:
+                    notes.append(f"{name} is given for site {self.site}; the case schema describes it for "
+                                 f"site {site} only")
+            if tumor.metastatic is False and tumor.primary_cancer is not None:
+                notes.append(f"tumor.metastatic is false, while tumor.primary_cancer (where a bone metastasis "
+                             f"started) is given as {tumor.primary_cancer}; the two disagree")
+        if self.ecog is not None and self.overall_health is not None and (
+                (self.ecog >= ECOG_POOR_FROM) != (self.overall_health == "poor")):
+            notes.append(
+                f"overall_health is given as {self.overall_health} and ecog as {self.ecog}; they disagree under "
+                f"this tool's convention (not from the source: ECOG {ECOG_POOR_FROM}-4 read as poor overall "
+                "health); both are kept, and either reading of poor health raises the overall-health point")
         return notes
 
 
@@ -266,7 +281,8 @@ def _identifier(kind: str) -> PydanticCustomError:
 
 
 def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    """A number exactly as the case holds it (sizes keep 6 decimals), without an exponent."""
+    return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def _describe(annotation: Any) -> dict[str, Any]:
@@ -300,7 +316,7 @@ def case_fields() -> dict[str, dict[str, Any]]:
     """
     fields: dict[str, dict[str, Any]] = {}
     for name, info in Case.model_fields.items():
-        if name in ("case_id", "notes", "ecog"):
+        if name in ("case_id", "notes"):
             continue
         annotation = info.annotation
         sub = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]

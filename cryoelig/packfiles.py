@@ -21,6 +21,7 @@ from .errors import PackError, Problem
 from .packmodel import (
     PLACEHOLDER,
     SPECIAL_FILES,
+    FieldGroup,
     FieldsFile,
     FieldSpec,
     Pack,
@@ -143,7 +144,7 @@ def load_files(directory: Path) -> Pack:
         if item.statement not in statement_ids:
             problems.append(Problem(f"not_encoded names unknown statement '{item.statement}'", file=pack_file))
         _lint_words(f"not_encoded {item.statement} reason", item.reason, pack_file, None, problems)
-    fields, raw_fields = _read_fields(directory, problems)
+    fields, groups, raw_fields = _read_fields(directory, problems)
     rules, raw_rules = _read_rules(directory, meta, normalised_sources, problems)
     _check_rule_set(rules, meta, pack_file, problems)
     ordered = _evaluation_order(rules, problems)
@@ -152,7 +153,7 @@ def load_files(directory: Path) -> Pack:
     content = {"meta": raw_meta, "sources_sha256": source_hashes, "statements": raw_statements,
                "fields": raw_fields, "rules": raw_rules}
     digest = hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
-    return Pack(directory, meta, ordered, statements, fields, source_texts, digest)
+    return Pack(directory, meta, ordered, statements, fields, source_texts, digest, groups)
 
 
 def _read_sources(directory: Path, meta: PackMeta, problems: list[Problem]) -> tuple[dict[str, str], dict[str, str]]:
@@ -184,6 +185,9 @@ def _check_meta(meta: PackMeta, file: str, problems: list[Problem]) -> None:
             problems.append(Problem(f"site '{site.id}' listed twice", file=file))
         sites.add(site.id)
         _lint_words(f"site '{site.id}' label", site.label, file, None, problems)
+    for source in meta.sources:
+        for part in (source.title, source.publisher, source.date, source.description, source.scope):
+            _lint_words(f"source '{source.id}'", part or "", file, None, problems)
 
 
 def _read_statements(directory: Path, normalised_sources: dict[str, str],
@@ -201,14 +205,15 @@ def _read_statements(directory: Path, normalised_sources: dict[str, str],
     return parsed.statements, raw
 
 
-def _read_fields(directory: Path, problems: list[Problem]) -> tuple[dict[str, FieldSpec], Any]:
+def _read_fields(directory: Path, problems: list[Problem]
+                 ) -> tuple[dict[str, FieldSpec], dict[str, FieldGroup], Any]:
     path = directory / "fields.yaml"
     if not path.is_file():
-        return {}, None
+        return {}, {}, None
     raw = read_yaml(path)
     parsed = _validate(FieldsFile, raw, str(path), problems)
     if parsed is None:
-        return {}, raw
+        return {}, {}, raw
     known = case_fields()
     for name, spec in parsed.fields.items():
         line = _line_at(raw, ("fields", name))
@@ -216,7 +221,18 @@ def _read_fields(directory: Path, problems: list[Problem]) -> tuple[dict[str, Fi
             problems.append(Problem(f"unknown case field '{name}'", file=str(path), line=line))
         for part in (spec.label, spec.question, spec.help or ""):
             _lint_words(f"field '{name}'", part, str(path), line, problems)
-    return parsed.fields, raw
+    grouped: set[str] = set()
+    for group, spec in parsed.groups.items():
+        line = _line_at(raw, ("groups", group))
+        _lint_words(f"group '{group}' label", spec.label, str(path), line, problems)
+        for name in spec.fields:
+            if name not in known:
+                problems.append(Problem(f"group '{group}': unknown case field '{name}'", file=str(path), line=line))
+            elif name in grouped:
+                problems.append(Problem(f"group '{group}': field '{name}' is in another group", file=str(path),
+                                        line=line))
+            grouped.add(name)
+    return parsed.fields, parsed.groups, raw
 
 
 def _read_rules(directory: Path, meta: PackMeta, normalised_sources: dict[str, str],
@@ -301,6 +317,11 @@ def _check_rule(spec: RuleSpec, area: str, path: Path, line: int | None,
     for cite in spec.cites:
         _check_quote(cite.source, cite.quote, normalised_sources, file, line, problems)
         _lint_words(f"rule '{spec.id}' quote", cite.quote, file, line, problems)
+    clauses = {leaf.text for leaf in leaves(condition)} if condition is not None else set()
+    for clause, note in spec.notes.items():
+        _lint_words(f"rule '{spec.id}' note", note, file, line, problems)
+        if condition is not None and clause not in clauses:
+            problem(f"note on '{clause}': no such clause in the condition (clauses: {', '.join(sorted(clauses))})")
     if len(problems) > before or condition is None:
         return None
     return Rule(spec, condition, area, file, line)

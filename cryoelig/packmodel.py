@@ -30,10 +30,19 @@ class _Strict(BaseModel):
 
 
 class SourceSpec(_Strict):
+    """A source document, and what every output says about it on its one "Source:" line."""
+
     id: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]*$")
     file: str
     title: str
+    #: who published it, as a kind of publisher ("a treatment clinic's website")
     publisher: str | None = None
+    #: when, if the source says; None is shown as "date not given"
+    date: str | None = None
+    #: what kind of document it is, plainly ("a clinic's web article, not a clinical guideline")
+    description: str | None = None
+    #: what it covers, when its title says less or more ("its title is about ...; it also mentions ...")
+    scope: str | None = None
     provenance: str | None = None
 
 
@@ -80,6 +89,9 @@ class RuleSpec(_Strict):
     when: Any
     text: str | None = None
     cites: list[Cite] = Field(..., min_length=1)
+    #: clause (as written in negation normal form, e.g. 'ecog >= 3') -> a note shown with it in the
+    #: basis, for readings that are the tool's convention rather than the source's
+    notes: dict[str, str] = {}
 
 
 class RuleFile(_Strict):
@@ -102,10 +114,20 @@ class FieldSpec(_Strict):
     label: str
     question: str
     help: str | None = None
+    #: how listed values are shown, where the value alone reads badly (primary cancer 'unknown')
+    values: dict[str, str] = {}
+
+
+class FieldGroup(_Strict):
+    """Fields shown as one item of missing information (e.g. the yes/no concerns)."""
+
+    label: str
+    fields: list[str] = Field(..., min_length=1)
 
 
 class FieldsFile(_Strict):
     fields: dict[str, FieldSpec]
+    groups: dict[str, FieldGroup] = {}
 
 
 def field_specs(site_ids: list[str] | tuple[str, ...]) -> dict[str, dict[str, Any]]:
@@ -155,6 +177,8 @@ class Pack:
     fields: dict[str, FieldSpec]
     source_texts: dict[str, str]
     sha256: str
+    #: fields.yaml ``groups``: fields shown together as one item of missing information
+    groups: dict[str, FieldGroup] = field(default_factory=dict)
     rule_by_id: dict[str, Rule] = field(default_factory=dict)
     factor_by_id: dict[str, FactorSpec] = field(default_factory=dict)
     source_by_id: dict[str, SourceSpec] = field(default_factory=dict)
@@ -185,6 +209,11 @@ class Pack:
     def field_specs(self) -> dict[str, dict[str, Any]]:
         """``case_fields()`` with this pack's sites as the values of ``site``."""
         return field_specs(self.site_ids)
+
+    @functools.cached_property
+    def group_of(self) -> dict[str, str]:
+        """Field -> the group (fields.yaml ``groups``) it is shown in, if any."""
+        return {name: group for group, spec in self.groups.items() for name in spec.fields}
 
     def derivers(self, name: str) -> list[Rule]:
         return [r for r in self.rules if r.spec.derives == name]

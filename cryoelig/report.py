@@ -9,14 +9,18 @@ become missing information. Each rule's piece is built once per memo entry of it
 
 
 import functools
-from collections.abc import Sequence
+import operator
+import re
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from .case import Case, case_fields
+from .conditions import leaves
 from .evaluation import RESULT_WORD, RuleTrace, Trace, evaluate
-from .packmodel import PLACEHOLDER, Pack, Rule
+from .packmodel import PLACEHOLDER, Pack, Rule, SourceSpec
 
 REPORT_SCHEMA_VERSION = 1
 DISCLAIMER = (
@@ -37,6 +41,8 @@ class Clause(_Model):
     field: str | None
     value: Any = None
     result: Literal["met", "not met", "unknown"]
+    #: what the pack says about this clause's reading (e.g. a convention of the tool, not the source's)
+    note: str | None = None
 
 
 class SourceQuote(_Model):
@@ -57,7 +63,12 @@ class Finding(_Model):
 
 
 class Missing(_Model):
-    """A field the case does not give that would decide whether some rules apply."""
+    """A field the case does not give that would decide whether some rules apply.
+
+    One item per field (``factor`` is ``missing.<field>``, what a batch counts), ranked: the fields
+    the site's own points wait on first (``scope: site``), then those any site's points wait on
+    (``scope: general``). Fields of one ``group`` (fields.yaml, e.g. the yes/no concerns) are shown
+    together as one item."""
 
     field: str
     factor: str
@@ -65,6 +76,13 @@ class Missing(_Model):
     label: str
     why: str
     rules: list[str]
+    #: the points waiting on the field (their factor labels); ``why`` says them in a sentence
+    points: list[str]
+    scope: Literal["site", "general"]
+    #: what the field means (fields.yaml ``help``)
+    meaning: str | None = None
+    group: str | None = None
+    group_label: str | None = None
 
 
 class NotApplicable(_Model):
@@ -88,6 +106,17 @@ class PackRef(_Model):
     sha256: str
 
 
+class SourceInfo(_Model):
+    """A source document the report quotes, as its one "Source:" line names it."""
+
+    id: str
+    title: str
+    publisher: str | None = None
+    date: str | None = None
+    description: str | None = None
+    scope: str | None = None
+
+
 class Report(_Model):
     """The explained summary of one case (deterministic for a given case and pack)."""
 
@@ -103,19 +132,51 @@ class Report(_Model):
     not_applicable: list[NotApplicable]
     derived: list[DerivedFact]
     pack: PackRef
+    #: the source documents the points quote (pack order), each named once by every view
+    sources: list[SourceInfo]
     disclaimer: str = DISCLAIMER
 
 
 # ---------------------------------------------------------------- formatting
 
-def format_value(value: Any) -> str:
-    """A case value as a clinician reads it."""
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+            "!=": operator.ne}
+_COMPARISON = re.compile(r"^\S+ (<=|>=|<|>|==|!=) (-?\d+(?:\.\d+)?)$")
+
+
+def exact_number(value: float) -> str:
+    """A number as the case holds it (sizes keep 6 decimals), without an exponent."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def shown_number(value: float, comparisons: Iterable[tuple[str, float]] = ()) -> str:
+    """A decimal as shown: cut (not rounded) to 2 decimals, so 3.999999 reads 3.99 and never 4; when
+    the cut value would meet a comparison the exact value does not (or the reverse, e.g. 4.001 > 4
+    shown as 4), the exact value instead. Rules always compare the exact value."""
+    cut = Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    text = format(cut, "f").rstrip("0").rstrip(".")
+    if cut != Decimal(repr(value)):
+        for op, threshold in comparisons:
+            if _COMPARE[op](float(cut), threshold) != _COMPARE[op](value, threshold):
+                return exact_number(value)
+    return text
+
+
+def comparisons_in(clause: str) -> list[tuple[str, float]]:
+    """The comparison a clause text makes with a number ('tumor.size_cm < 4' -> [('<', 4.0)])."""
+    match = _COMPARISON.match(clause)
+    return [(match[1], float(match[2]))] if match else []
+
+
+def format_value(value: Any, comparisons: Iterable[tuple[str, float]] = ()) -> str:
+    """A case value as a clinician reads it; ``comparisons``: those the value was checked against
+    (a decimal is then never shown on the other side of one, see ``shown_number``)."""
     if value is None:
         return "not given"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:g}"
+        return shown_number(value, comparisons)
     if isinstance(value, tuple | list):
         return ", ".join(format_value(v) for v in value) if value else "none"
     return str(value).replace("_", " ")
@@ -124,13 +185,31 @@ def format_value(value: Any) -> str:
 def fill(rule: Rule, facts: Any) -> str:
     """The rule's text with each ``{field}`` replaced by the case value (white space made single)."""
     text = rule.spec.text or ""
-    return " ".join(PLACEHOLDER.sub(lambda m: format_value(facts.get(m.group(1))), text).split())
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        compared = [c for leaf in leaves(rule.condition) if leaf.field == name for c in comparisons_in(leaf.text)]
+        return format_value(facts.get(name), compared)
+
+    return " ".join(PLACEHOLDER.sub(value, text).split())
 
 
 def sources_of(pack: Pack, rule: Rule) -> list[SourceQuote]:
     """The quotes a rule cites, with the title of each source."""
     return [SourceQuote(source=c.source, title=pack.source_by_id[c.source].title, quote=c.quote)
             for c in rule.spec.cites]
+
+
+def source_info(spec: SourceSpec) -> SourceInfo:
+    return SourceInfo(id=spec.id, title=spec.title, publisher=spec.publisher, date=spec.date,
+                      description=spec.description, scope=spec.scope)
+
+
+def sources_used(pack: Pack, findings: Sequence[Finding]) -> list[SourceInfo]:
+    """The sources the findings quote, in pack order (every source of the pack when none is quoted,
+    so that no report leaves its sources unnamed)."""
+    quoted = {s.source for f in findings for s in f.sources}
+    return [source_info(s) for s in pack.meta.sources if s.id in quoted or not quoted]
 
 
 def json_value(value: Any) -> Any:
@@ -146,6 +225,7 @@ def _clauses(rt: RuleTrace, facts: Any) -> list[Clause]:
     """The deciding clauses with the case values; a derived fact shows the clauses of the rules
     that established it (or failed to)."""
     out = []
+    notes = rt.rule.spec.notes
     for leaf, result in rt.deciders:
         if leaf.op == "derived":
             value = "; ".join(
@@ -155,7 +235,7 @@ def _clauses(rt: RuleTrace, facts: Any) -> list[Clause]:
             out.append(Clause(clause=leaf.text, field=None, value=value, result=RESULT_WORD[result]))
         else:
             out.append(Clause(clause=leaf.text, field=leaf.field, value=json_value(facts.get(leaf.field)),
-                              result=RESULT_WORD[result]))
+                              result=RESULT_WORD[result], note=notes.get(leaf.text)))
     return out
 
 
@@ -195,17 +275,21 @@ def report_of(case: Case, trace: Trace) -> Report:
         else:
             findings.append(piece)
     missing = [_missing_item(pack, name, tuple(waiting[name])) for name in case_fields() if name in waiting]
+    missing.sort(key=lambda m: m.scope != "site")  # stable: the site's own items first, then any site's
     return Report(
         case_id=case.case_id, site=case.site,
         facts={name: json_value(facts[name]) for name in case_fields() if name in facts},
         input_notes=case.input_notes(), findings=findings, missing=missing,
         not_applicable=not_applicable, derived=derived,
         pack=PackRef(name=pack.name, version=pack.version, sha256=pack.sha256),
+        sources=sources_used(pack, findings),
     )
 
 
 @functools.lru_cache(maxsize=4096)
 def _missing_item(pack: Pack, name: str, rule_ids: tuple[str, ...]) -> Missing:
+    """One item of missing information; its ``why`` names the points waiting (the section says once
+    what an item means, so no item repeats it)."""
     spec = pack.fields.get(name)
     labels = []
     for rule_id in rule_ids:
@@ -213,11 +297,30 @@ def _missing_item(pack: Pack, name: str, rule_ids: tuple[str, ...]) -> Missing:
         label = factor.label if factor else rule_id
         if label not in labels:
             labels.append(label)
-    count = len(rule_ids)
-    why = (f"Not given in the case. {count} documented point{'s' if count > 1 else ''} "
-           f"cannot be checked without it: {'; '.join(labels)}.")
-    return Missing(field=name, factor=f"missing.{name}", label=spec.label if spec else name, why=why,
-                   rules=list(rule_ids))
+    group = pack.group_of.get(name)
+    site_rules = site_specific_rules(pack)
+    return Missing(field=name, factor=f"missing.{name}", label=spec.label if spec else name,
+                   why=f"Points waiting: {'; '.join(labels)}.", rules=list(rule_ids), points=labels,
+                   scope="site" if any(r in site_rules for r in rule_ids) else "general",
+                   meaning=spec.help if spec else None, group=group,
+                   group_label=pack.groups[group].label if group else None)
+
+
+@functools.lru_cache(maxsize=16)
+def site_specific_rules(pack: Pack) -> frozenset[str]:
+    """The rules that raise points for one site only: their condition reads ``site == X`` (or
+    ``site in [X]``), or a derived fact only such rules establish (``derived bone_metastatic``)."""
+    def own(rule: Rule) -> bool:
+        return any(leaf.field == "site" and leaf.op in ("eq", "in") and
+                   (leaf.op == "eq" or len(leaf.value) == 1) for leaf in leaves(rule.condition))
+
+    found = {rule.id for rule in pack.rules if own(rule)}
+    derived_of_site = {rule.spec.derives for rule in pack.rules if rule.spec.derives and rule.id in found}
+    derived_of_site -= {rule.spec.derives for rule in pack.rules if rule.spec.derives and rule.id not in found}
+    for rule in pack.rules:
+        if any(leaf.op == "derived" and leaf.field in derived_of_site for leaf in leaves(rule.condition)):
+            found.add(rule.id)
+    return frozenset(found)
 
 
 # ---------------------------------------------------------------- entry points kept for older callers

@@ -20,6 +20,7 @@ from .packmodel import (
     PLACEHOLDER,
     Cite,
     FactorSpec,
+    FieldGroup,
     FieldSpec,
     NotEncoded,
     Pack,
@@ -67,6 +68,7 @@ def _to_cache(pack: Pack) -> dict[str, Any]:
         "meta": pack.meta.model_dump(mode="json"),
         "statements": [s.model_dump(mode="json") for s in pack.statements],
         "fields": {k: v.model_dump(mode="json") for k, v in pack.fields.items()},
+        "groups": {k: v.model_dump(mode="json") for k, v in pack.groups.items()},
         "rules": [{"spec": r.spec.model_dump(mode="json"), "area": r.area, "file": r.file, "line": r.line}
                   for r in pack.rules],
         "source_texts": pack.source_texts,
@@ -91,4 +93,5 @@ def _from_cache(directory: Path, data: dict[str, Any]) -> Pack:
         rules.append(Rule(spec, parse(raw["when"], fields=specs), item["area"], item["file"], item["line"]))
     return Pack(directory, meta, rules, [Statement.model_construct(**x) for x in data["statements"]],
                 {k: FieldSpec.model_construct(**v) for k, v in data["fields"].items()},
-                data["source_texts"], data["sha256"])
+                data["source_texts"], data["sha256"],
+                {k: FieldGroup.model_construct(**v) for k, v in data["groups"].items()})
