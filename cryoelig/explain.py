@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from .case import Case
 from .evaluation import RESULT_WORD, RuleTrace, Trace, TraceNode
 from .packmodel import Pack
-from .report import Report, SourceQuote, fill, format_value, json_value, sources_of
+from .report import Report, SourceQuote, comparisons_in, fill, format_value, json_value, sources_of
 from .review import review
 
 Result = Literal["met", "not met", "unknown"]
@@ -141,4 +141,4 @@ def clause_value(check: Check) -> str:
     if check.derived is not None:
         return {True: "established", False: "not established", None: "unknown"}[check.value] \
             if check.value in (True, False, None) else format_value(check.value)
-    return format_value(check.value) if check.given else "not given"
+    return format_value(check.value, comparisons_in(check.text)) if check.given else "not given"

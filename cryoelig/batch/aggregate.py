@@ -1,5 +1,6 @@
 """The running aggregate of a batch (counts per site, factor, kind, missing field, error reason,
-and cases per site and factor).
+and cases per site and factor), and the sources the reports quote (named once by the summary, as by
+every view of a report).
 
 Why it only ever holds names the tool wrote: ``summary.json`` is read by people, so every key is a
 site, a factor id, a field path made of schema names and ``#<n>`` positions, or a reason word;
@@ -14,11 +15,15 @@ import json
 import re
 from typing import Any
 
-from ..identifiers import find_label_identifier
+from ..identifiers import find_identifier, find_label_identifier
+from ..safetext import clean_line
 
 #: A key the tool writes: lower-case words, dots, '#<n>' positions, list indices.
 _TOKEN = re.compile(r"[a-z][a-z0-9_]{0,63}(?:\.(?:[a-z][a-z0-9_]{0,63}|#?\d{1,6}))*|#\d{1,6}(?:\.[a-z0-9_#]{1,64})*")
+_SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # a pack's source ids (packmodel.SourceSpec)
 NOT_SHOWN = "(not shown)"
+#: What a summary says about each source (the Report's ``sources`` entries, without the id).
+SOURCE_KEYS = ("title", "publisher", "date", "description", "scope")
 
 
 def safe_key(value: Any) -> str:
@@ -31,6 +36,26 @@ def _safe_token(value: str) -> str:
     """Memoized: a run names a few hundred distinct sites, factors and fields over millions of lines
     (summarize spent half its time re-checking them); at most 4,096 short strings are kept."""
     return value if _TOKEN.fullmatch(value) and not find_label_identifier(value) else NOT_SHOWN
+
+
+def _source_key(value: Any) -> str:
+    """A source id as a summary shows it (a pack's ids: lower case, digits and '-')."""
+    return _safe_source_id(value) if isinstance(value, str) and len(value) <= 64 else NOT_SHOWN
+
+
+@functools.lru_cache(maxsize=256)
+def _safe_source_id(value: str) -> str:
+    return value if _SOURCE_ID.fullmatch(value) and not find_label_identifier(value) else NOT_SHOWN
+
+
+def safe_text(value: Any) -> str | None:
+    """A source's title or description as a summary shows it: short text of one line with nothing
+    that looks identifying (a hand-edited results file given to ``summarize`` may hold anything)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 300 or find_identifier(value) or clean_line(value) != value:
+        return NOT_SHOWN
+    return value
 
 
 class Aggregate:
@@ -51,11 +76,19 @@ class Aggregate:
         # Cases (not findings) per site and factor: the summary page's share of cases raising each factor.
         self.site_factors: dict[str, dict[str, int]] = {k: dict(v) for k, v in
                                                         d.get("cases_by_site_factor", {}).items()}
+        self.sources: dict[str, dict[str, str | None]] = {k: dict(v) for k, v in d.get("sources", {}).items()}
 
-    def add_report(self, site: str, findings: list[tuple[str, str]], missing: list[str]) -> None:
+    def add_report(self, site: str, findings: list[tuple[str, str]], missing: list[str],
+                   sources: list[dict[str, Any]] = ()) -> None:
+        """One report: its site, (factor, kind) per finding, the missing fields, the sources it quotes
+        (the Report's ``sources`` entries)."""
         self.rows += 1
         self.results += 1
         _inc(self.sites, site)
+        for source in sources:
+            key = _source_key(source.get("id"))
+            if key not in self.sources:
+                self.sources[key] = {name: safe_text(source.get(name)) for name in SOURCE_KEYS}
         for factor, kind in findings:
             _inc(self.kinds, kind)
             _inc(self.factors.setdefault(factor, {}), kind)
@@ -87,6 +120,8 @@ class Aggregate:
             target = self.site_factors.setdefault(site, {})
             for factor, n in factors.items():
                 _inc(target, factor, n)
+        for key, source in other.sources.items():
+            self.sources.setdefault(key, dict(source))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +132,7 @@ class Aggregate:
             "missing": _sorted(self.missing),
             "errors": {"by_reason": _sorted(self.reasons), "by_field": _sorted(self.error_fields)},
             "cases_by_site_factor": {k: _sorted(v) for k, v in sorted(self.site_factors.items())},
+            "sources": {k: v for k, v in sorted(self.sources.items())},
         }
 
 

@@ -110,7 +110,8 @@ def read_run(results: str, errors: str | None = None) -> RunData:
                     else:
                         agg.add_report(safe_key(d["site"]),
                                        [(safe_key(f["factor"]), _kind(f["kind"])) for f in d["findings"]],
-                                       [safe_key(m["field"]) for m in d["missing"]])
+                                       [safe_key(m["field"]) for m in d["missing"]],
+                                       [s for s in d.get("sources", []) if isinstance(s, dict)])
                         _note_pack(run, pack_ref(d.get("pack")))
                 except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
                     what = "an error record" if is_error else "a report (cryoelig batch --out *.jsonl)"

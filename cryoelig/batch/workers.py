@@ -149,7 +149,8 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
             agg.add_error(reason, field_name)
             continue
         out.append(report.model_dump_json() + "\n" if out_kind == "jsonl" else _csv_result_line(report))
-        agg.add_report(report.site, [(f.factor, f.kind) for f in report.findings], [m.field for m in report.missing])
+        agg.add_report(report.site, [(f.factor, f.kind) for f in report.findings], [m.field for m in report.missing],
+                       [s.model_dump() for s in report.sources])
     if agg.results + agg.errors != len(records):  # pragma: no cover - the identity is the contract
         raise AssertionError("a row was lost in a chunk")
     return ChunkResult("".join(out).encode(), b"".join(errs), agg.results, agg.errors, agg.to_dict())

@@ -12,7 +12,9 @@ from pathlib import Path
 from ..catalog import ScenarioInfo, area_key, condition_outline, scenario_index
 from ..conditions import leaves
 from ..packmodel import Pack, Rule
+from ..report import source_info
 from .common import md as _md
+from .common import source_line
 
 CATALOG_COMMAND = "cryoelig rules catalog --out docs/rule-catalog.md"
 
@@ -33,10 +35,11 @@ def catalog_markdown(pack: Pack, **_: object) -> str:
             f"{len(meta.factors)} factors, {len(pack.statements)} source statements, {len(scenarios)} scenarios",
             "", "Every point a rule raises names the rule, the case values that met its condition and the quote "
             "below; the texts are written for discussion with the multidisciplinary team and are checked by the "
-            "pack linter for directive wording.", "", "## Sources", "", "| id | title | publisher | provenance |",
-            "|---|---|---|---|"]
+            "pack linter for directive wording.", "", "## Sources", "", "| id | as every view names it | provenance |",
+            "|---|---|---|"]
     for s in meta.sources:
-        out.append(f"| `{s.id}` | {_md(s.title)} | {_md(s.publisher or '')} | {_md(s.provenance or '')} |")
+        named = source_line(source_info(s)).removeprefix("Source: ")
+        out.append(f"| `{s.id}` | {_md(named)} | {_md(s.provenance or '')} |")
     out += ["", "## Factors", "", "| factor | kind | label | rules |", "|---|---|---|---|"]
     for f in meta.factors:
         rules = ", ".join(f"[`{r.id}`](#{_anchor(r.id)})" for r in pack.rules if r.spec.factor == f.id)
@@ -94,6 +97,7 @@ def _rule_section(pack: Pack, rule: Rule, scenarios: list[ScenarioInfo]) -> list
     out.append(f"- Written in `{Path(rule.file).name}`" + (f", line {rule.line}" if rule.line else ""))
     out.append("- Condition:")
     out += [f"{'  ' * (depth + 1)}- {_md(text)}" for depth, text in condition_outline(rule.condition)]
+    out += [f"- Note on `{clause}`: {_md(note)}" for clause, note in spec.notes.items()]
     if spec.text:
         out += ["- Text:", "", f"  > {_md(' '.join(spec.text.split()))}", ""]
     out.append("- Sources:")

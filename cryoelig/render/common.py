@@ -1,30 +1,84 @@
-"""What every rendering of a report shares: the title, the groups of points, how a clause and
-the pack are written, and how case and pack text is kept from turning into Markdown markup."""
+"""What every rendering of a report shares: the title, the sections and their headings, the
+"Source:" line, how a clause and the pack are written, how missing information is grouped, and
+how case and pack text is kept from turning into Markdown markup."""
 
 from __future__ import annotations
 
-from ..report import Clause, Report, format_value
+from dataclasses import dataclass
+
+from ..report import Clause, Missing, Report, SourceInfo, comparisons_in, format_value
+from .kinds import KIND_HEADINGS
 
 TITLE = "Points to discuss with the multidisciplinary team"
 
-GROUPS = (
-    ("supporting", "Points supporting discussion"),
-    ("caution", "Points for caution"),
-    ("context", "Context"),
-)
+#: The sections of points, in order, with their headings (render/kinds.py holds the words).
+GROUPS = tuple((kind, KIND_HEADINGS[kind]) for kind in ("supporting", "caution", "context"))
+MISSING_TITLE = KIND_HEADINGS["missing"]
+
+#: Said once at the head of the missing-information section (not per item).
+MISSING_LEAD = ("Not given in the case: each item names the points that cannot be checked without it, "
+                "first those of this site, then those of any site.")
+NOTHING_MISSING = "Nothing the rule pack reads is missing."
+NONE_RAISED = "None raised by the rule pack."
+
+
+def source_line(source: SourceInfo) -> str:
+    """'Source: “Title” (publisher, date not given): what it is; its scope.' — the source named once,
+    plainly, near the top of every view."""
+    details = ", ".join(x for x in (source.publisher, source.date or "date not given") if x)
+    about = "; ".join(x for x in (source.description, source.scope) if x)
+    return f"Source: \u201c{source.title}\u201d ({details})" + (f": {about}." if about else ".")
+
+
+def source_lines(report: Report) -> list[str]:
+    return [source_line(s) for s in report.sources]
 
 
 def clause_text(clause: Clause) -> str:
-    """'tumor.size_cm < 4 [case: 3.9] met' — the clause, the case value, the result."""
+    """'tumor.size_cm < 4 [case: 3.9] met' — the clause, the case value, the result (and the pack's
+    note on the clause, e.g. a reading that is the tool's convention)."""
+    note = f" ({clause.note})" if clause.note else ""
     if clause.field is None:
         value = f" [{clause.value}]" if clause.value else ""
-        return f"{clause.clause}{value}: {clause.result}"
-    return f"{clause.clause} [case: {format_value(clause.value)}]: {clause.result}"
+        return f"{clause.clause}{value}{note}: {clause.result}"
+    value = format_value(clause.value, comparisons_in(clause.clause))
+    return f"{clause.clause} [case: {value}]{note}: {clause.result}"
 
 
 def pack_line(report: Report) -> str:
     p = report.pack
     return f"Rule pack {p.name} {p.version}, sha256 {p.sha256}"
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    """One item as a reader sees it: a single field, or the fields of a group (fields.yaml) together."""
+
+    label: str
+    fields: tuple[Missing, ...]
+    group: bool
+
+    @property
+    def waiting(self) -> str:
+        """'Points waiting: A; B.' for the whole item (each label once)."""
+        labels = list(dict.fromkeys(label for m in self.fields for label in m.points))
+        return f"Points waiting: {'; '.join(labels)}."
+
+
+def missing_items(missing: list[Missing], scope: str) -> list[MissingItem]:
+    """The items of one scope ('site' or 'general'): one per field, except that the fields of one
+    group (fields.yaml ``groups``) are one item, at the place of the group's first field."""
+    members: dict[str, list[Missing]] = {}
+    labels: dict[str, str] = {}
+    for m in missing:
+        if m.scope != scope:
+            continue
+        key = f"group {m.group}" if m.group else m.field
+        if key not in members:
+            members[key] = []
+            labels[key] = (m.group_label or m.group or m.label) if m.group else m.label
+        members[key].append(m)
+    return [MissingItem(labels[k], tuple(ms), k.startswith("group ")) for k, ms in members.items()]
 
 
 def md(text: str) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from ..explain import CaseExplanation, Check, RuleExplanation, clause_value
 from ..report import format_value
+from .common import MISSING_TITLE, NOTHING_MISSING, pack_line, source_lines
 from .common import md as _md
-from .common import pack_line
 
 MARK = {"met": "\u2713", "not met": "\u2717", "unknown": "?"}
 _STYLE = {"met": "green", "not met": "red", "unknown": "yellow"}
@@ -63,9 +63,11 @@ def build_tree(ex: CaseExplanation, rules: list[str] | None = None):  # noqa: AN
     root = Tree(Text(f"Case {ex.case_id} (site: {format_value(ex.site)}): the reasoning, facts \u2192 rules "
                      "\u2192 points to discuss", style="bold"))
     root.add(Text(ex.report.disclaimer, style="italic dim"))
+    for line in source_lines(ex.report):
+        root.add(Text(line))
     facts = root.add(Text("Facts given", style="bold"))
     for line in _facts(ex):
-        facts.add(line)
+        facts.add(Text(line))
     for note in ex.input_notes:
         facts.add(Text(f"input: {note}", style="dim"))
     if ex.derived:
@@ -83,11 +85,11 @@ def build_tree(ex: CaseExplanation, rules: list[str] | None = None):  # noqa: AN
         section.add(Text(note if items else "None.", style="dim"))
         for r in items:
             _add_rule(section, r)
-    missing = root.add(Text(f"Missing information: {len(ex.report.missing)}", style="bold magenta"))
+    missing = root.add(Text(f"{MISSING_TITLE}: {len(ex.report.missing)}", style="bold magenta"))
     for m in ex.report.missing:
-        missing.add(f"{m.label} ({m.field}): {m.why}")
+        missing.add(Text(f"{m.label} ({m.field}): {m.why}"))
     if not ex.report.missing:
-        missing.add(Text("Nothing the rule pack reads is missing.", style="dim"))
+        missing.add(Text(NOTHING_MISSING, style="dim"))
     root.add(Text(pack_line(ex.report), style="dim"))
     return root
 
@@ -145,7 +147,8 @@ def _md_check(check: Check, depth: int, out: list[str]) -> None:
 
 def to_markdown(ex: CaseExplanation, rules: list[str] | None = None, **_: object) -> str:
     out = [f"# The reasoning for case {_code(ex.case_id)} (site: {_md(format_value(ex.site))})", "",
-           f"*{_md(ex.report.disclaimer)}*", "", "## Facts given", ""]
+           f"*{_md(ex.report.disclaimer)}*", "", *(_md(line) for line in source_lines(ex.report)), "",
+           "## Facts given", ""]
     out += [f"- {_code(name)} = {_md(format_value(value))}" for name, value in ex.facts.items()]
     out += [f"- input: {_md(note)}" for note in ex.input_notes]
     out.append("")
@@ -175,9 +178,9 @@ def to_markdown(ex: CaseExplanation, rules: list[str] | None = None, **_: object
             if r.missing_fields:
                 out.append("  - Not given: " + ", ".join(f"`{f}`" for f in r.missing_fields))
         out.append("")
-    out += [f"## Missing information: {len(ex.report.missing)}", ""]
+    out += [f"## {MISSING_TITLE}: {len(ex.report.missing)}", ""]
     out += [f"- **{_md(m.label)}** (`{m.field}`): {_md(m.why)}" for m in ex.report.missing]
     if not ex.report.missing:
-        out.append("Nothing the rule pack reads is missing.")
+        out.append(NOTHING_MISSING)
     out += ["", "---", "", _md(pack_line(ex.report)), ""]
     return "\n".join(out)

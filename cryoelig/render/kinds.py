@@ -38,3 +38,20 @@ def kind_word(kind: str) -> str:
 
 def kind_rank(kind: str) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
+#: The section headings of the report views (terminal, Markdown, HTML, explain), one per kind and
+#: for the missing information. Each contains its kind's word above, so a figure and a report name a
+#: kind alike; none reads as advice or as a list of pros and cons. The JSON ``kind`` values
+#: (supporting, caution, context, missing) never change: batch consumers count by them.
+KIND_HEADINGS = {
+    "supporting": "Documented factors present",
+    "caution": "Points of caution",
+    "context": "Background from the source",
+    "missing": "Information not given",
+}
+
+
+def kind_heading(kind: str) -> str:
+    """The section heading of a kind; an unknown kind is shown as it is written."""
+    return KIND_HEADINGS.get(kind, kind)

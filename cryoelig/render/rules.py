@@ -79,6 +79,7 @@ def show_rule(rule: Rule, pack: Pack, scenarios: list[ScenarioInfo], **_: object
             "does not give is unknown, and the rule then raises nothing):"]
     out += ["  " + "  " * depth + ("- " if not text.endswith(":") else "") + text
             for depth, text in condition_outline(rule.condition)]
+    out += [f"  note on {clause}: {note}" for clause, note in spec.notes.items()]
     if spec.text:
         out += ["", "Text ({field} is filled with the case value):"]
         out += textwrap.wrap(" ".join(spec.text.split()), width=96, initial_indent="  ", subsequent_indent="  ")

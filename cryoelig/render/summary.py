@@ -7,6 +7,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from ..report import SourceInfo
+from .common import MISSING_TITLE, source_line
+from .kinds import kind_word
 
 
 def counts_line(summary: dict[str, Any]) -> str:
@@ -19,12 +24,15 @@ def _table(title: str, headers: tuple[str, ...], rows: list[tuple[Any, ...]]) ->
     for i, h in enumerate(headers):
         table.add_column(h, justify="right" if i == len(headers) - 1 else "left")
     for row in rows:
-        table.add_row(*(str(v) for v in row))
+        table.add_row(*(Text(str(v)) for v in row))
     return table
 
 
 def print_summary(summary: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console()
+    for key, source in summary.get("sources", {}).items():
+        shown = {k: v for k, v in source.items() if k in ("publisher", "date", "description", "scope")}
+        console.print(Text(source_line(SourceInfo(id=key, title=source.get("title") or "(not shown)", **shown))))
     c = summary["counts"]
     console.print(_table("Batch summary", ("", "count"),
                          [("rows read", c["rows_read"]), ("results", c["results"]), ("errors", c["errors"])]))
@@ -32,12 +40,12 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
         console.print(_table("Cases per site", ("site", "cases"), list(summary["sites"].items())))
     by_factor = summary["findings"]["by_factor"]
     if by_factor:
-        rows = [(factor, kind, n) for factor, kinds in by_factor.items() for kind, n in kinds.items()]
+        rows = [(factor, kind_word(kind), n) for factor, kinds in by_factor.items() for kind, n in kinds.items()]
         console.print(_table("Points to discuss, per factor", ("factor", "kind", "findings"), rows))
         console.print(_table("Points to discuss, per kind", ("kind", "findings"),
-                             list(summary["findings"]["by_kind"].items())))
+                             [(kind_word(kind), n) for kind, n in summary["findings"]["by_kind"].items()]))
     if summary["missing"]:
-        console.print(_table("Missing information", ("field", "cases"), list(summary["missing"].items())))
+        console.print(_table(MISSING_TITLE, ("field", "cases"), list(summary["missing"].items())))
     errors = summary["errors"]
     if errors["by_reason"]:
         console.print(_table("Errors by reason", ("reason", "rows"), list(errors["by_reason"].items())))
