@@ -45,7 +45,7 @@ from .questions import (
 from .wording import directive_words
 
 #: Answers that record a list as known to be empty.
-NONE_WORDS = frozenset({"none", "-", "nothing"})
+NONE_WORDS = frozenset({"none", "no", "-", "nothing"})
 
 
 class AnswerError(ValueError):
@@ -71,8 +71,11 @@ def _choice(question: Question, token: str) -> Any:
     # The refused answer is never repeated: it may be exactly what must not be echoed.
     token = _norm(token)
     for number, value, label in question.choices():
-        if token in (str(number), _norm(str(value)), _norm(label)):
+        if token in (_norm(str(value)), _norm(label)) or (question.numbered and token == str(number)):
             return value
+    if not question.numbered and token.isdigit():
+        raise AnswerError("a number alone is not read as a health word here: type good, fair or poor, or "
+                          "'ecog 2' for an ECOG performance status 0-4.")
     raise AnswerError(f"not one of the listed answers: {question.allowed}.")
 
 
@@ -80,6 +83,11 @@ def _number(question: Question, text: str) -> Answer:
     """A number in the one input grammar (cryoelig.grammar: plain decimals, '.' or ','), optionally
     followed by the field's unit or its other unit ('39 mm' for a size asked in cm)."""
     spec = question.number or NumberSpec(integer=False)
+    if spec.high is not None and (out_of := re.fullmatch(r"\s*(\S+?)\s*/\s*(\d+)\s*", text)) \
+            and float(out_of[2]) == spec.high:
+        text = out_of[1]  # a score written with its scale: '7/10' for a 0 to 10 rating
+    if question.field == ECOG:
+        text = re.sub(r"^\s*ecog\s*:?", "", text, flags=re.IGNORECASE)  # 'ecog 2' typed at the ECOG question
     match = re.fullmatch(r"\s*([^\sa-z]+)\s*([a-z]*)\s*", text.lower())
     if not match:
         raise AnswerError("expected " + spec.describe() + ".")
@@ -193,8 +201,8 @@ class Result:
 
 
 INTRO = (
-    "Answer each question. 'unknown', '?' or just Enter leaves a field out: it then shows as missing "
-    "information, never as a guess. Numbers in the lists can be typed instead of the words. "
+    "Answer each question. 'unknown', '?' or just Enter leaves a field out: it then shows under "
+    "Information not given, never as a guess. Numbers in the lists can be typed instead of the words. "
     "Enter no names, dates or record numbers. Ctrl-C cancels; nothing is saved."
 )
 

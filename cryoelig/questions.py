@@ -16,7 +16,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
-from .case import ECOG_TO_HEALTH, Case
+from .case import ECOG_POOR_FROM, Case
 from .evaluation import evaluate
 from .packmodel import Pack, Rule
 
@@ -90,29 +90,35 @@ class Question:
     required: bool = False
     #: how each value is shown, when the pack names it (the sites); else from the value itself
     labels: tuple[str, ...] = ()
+    #: listed values may be typed by their number (not for overall health, where a bare digit could
+    #: be an ECOG status typed without "ecog")
+    numbered: bool = True
 
     def choices(self) -> list[tuple[int, Any, str]]:
         """(number shown, value, label) for enum and list questions."""
         labels = self.labels or tuple(value_label(self.field, v) for v in self.values)
         return list(zip(range(1, len(self.values) + 1), self.values, labels, strict=True))
 
+    def listed(self) -> str:
+        """The listed values as typed: '1 breast, 2 lung' (or 'good, fair, poor' when not numbered)."""
+        return ", ".join(f"{n} {label}" if self.numbered else label for n, _, label in self.choices())
+
     @property
     def allowed(self) -> str:
         """The accepted answers in one line."""
-        unknown = ""
-        if not self.required:
-            # an enum value spelled 'unknown' is listed by number; the word itself means 'not given'
-            clash = any(label != str(v).replace("_", " ") for _, v, label in self.choices())
-            unknown = "; unknown (= not given)" if clash else "; unknown"
+        unknown = "" if self.required else "; or unknown (not given)"
         if self.type == "bool":
             return "yes, no" + unknown
+        if self.field == HEALTH:
+            return f"{self.listed()}, or an ECOG 0-4 typed as 'ecog 2'" + unknown
+        if self.field == ECOG and self.number is not None:
+            return f"ECOG {self.number.low:g}-{self.number.high:g}, a whole number (e.g. 2)" + unknown
         if self.type == "number" and self.number is not None:
             return self.number.describe() + unknown
         if self.type == "enum":
-            return ", ".join(f"{n} {label}" for n, _, label in self.choices()) + unknown
+            return self.listed() + unknown
         if self.type == "list":
-            listed = ", ".join(f"{n} {label}" for n, _, label in self.choices())
-            return f"one or more, separated by commas: {listed}; none" + unknown
+            return f"one or more, separated by commas: {self.listed()}; or none (no, none)" + unknown
         if self.field == CASE_ID:
             return "1 to 64 letters, digits, '.', '_' or '-' (no names, dates or record numbers)"
         return "text" + unknown
@@ -237,14 +243,16 @@ def make_question(pack: Pack, name: str, why: tuple[Reason, ...] = ()) -> Questi
         model_info, _ = _model_field(name)
         description = (model_info.description if model_info is not None else None) or ""
         label, text, help_text = name, (description[:1].upper() + description[1:]) or name, None
-    if name == HEALTH:
-        help_text = "An ECOG performance status can be given instead, e.g. ecog 2."
     values = tuple(info["values"] or ()) if info["type"] in ("enum", "list") else ()
+    if name == SITE:
+        labels = tuple(pack.site_labels[v] for v in values)
+    else:
+        named = spec.values if spec is not None else {}
+        labels = tuple(named.get(str(v)) or value_label(name, v) for v in values)
     return Question(
-        field=name, label=label, text=text, type=info["type"], values=values,
-        labels=tuple(pack.site_labels[v] for v in values) if name == SITE else (),
+        field=name, label=label, text=text, type=info["type"], values=values, labels=labels,
         why=why, help=help_text, number=number_spec(name) if info["type"] == "number" else None,
-        required=name in (CASE_ID, SITE),
+        required=name in (CASE_ID, SITE), numbered=name != HEALTH,
     )
 
 
@@ -260,29 +268,30 @@ def site_question(pack: Pack) -> Question:
     return make_question(pack, SITE, why_of(pack, rules))
 
 
-def ecog_mapping() -> str:
-    """'0-1 counts as good, 2 fair, 3-4 poor', from the Case model's mapping."""
-    groups: dict[str, list[int]] = {}
-    for score, health in ECOG_TO_HEALTH.items():
-        groups.setdefault(health, []).append(score)
-    parts = [f"{min(s)}-{max(s)}" if len(s) > 1 else f"{s[0]}" for s in groups.values()]
-    named = [f"{p} {h}" for p, h in zip(parts, groups, strict=True)]
-    return named[0].replace(" ", " counts as ", 1) + ", " + ", ".join(named[1:])
+def ecog_convention() -> str:
+    """'ECOG 3-4 is read as poor overall health (this tool's convention, not from the source)'."""
+    spec = number_spec(ECOG)
+    return (f"ECOG {ECOG_POOR_FROM}-{spec.high:g} is read as poor overall health (this tool's convention, "
+            "not from the source)")
 
 
 def ecog_question(pack: Pack, why: tuple[Reason, ...] = ()) -> Question:
+    """The follow-up when overall health is not known: an ECOG performance status, 'ECOG 0-4'."""
     spec = number_spec(ECOG)
     return Question(
-        field=ECOG, label=f"ECOG performance status (optional, {spec.low:g} to {spec.high:g})", type="number",
-        why=why, text=f"Overall health was not given: is an ECOG performance status known? {ecog_mapping()}.",
+        field=ECOG, label=f"ECOG performance status (optional, ECOG {spec.low:g}-{spec.high:g})", type="number",
+        why=why, text=f"Overall health was not given: is an ECOG performance status (ECOG {spec.low:g}-{spec.high:g}) "
+                      f"known? {ecog_convention()}.",
         number=spec,
     )
 
 
 def questions_for(pack: Pack, site: str) -> list[Question]:
     """The questions for a site, in case-schema order: the fields read by the rules that are
-    not already decided by the site alone, each with the rules and sources it is asked for."""
-    order = [name for name in pack.field_specs if name != SITE]
+    not already decided by the site alone, each with the rules and sources it is asked for.
+    ECOG is not a question of its own: the overall-health question takes it ('ecog 2'), and the
+    checklist asks for it when overall health is not known."""
+    order = [name for name in pack.field_specs if name not in (SITE, ECOG)]
     found = reasons(pack, {SITE: site}, order)
     return [make_question(pack, name, why_of(pack, found[name])) for name in order if name in found]
 

@@ -36,7 +36,20 @@ def _plain_progress(every: float = 5.0):  # noqa: ANN202 - a callback
     return report
 
 
-@app.command()
+#: One line per paragraph: the help wraps each paragraph to the terminal, and keeps the line ends it finds.
+BATCH_HELP = "\n\n".join((
+    "Review many de-identified cases: results, errors and a summary; nothing lost.",
+    "Inputs: a CSV file (.csv; dotted columns as in the case schema), a JSON Lines file (.jsonl or .ndjson; "
+    "one case per line), a folder of case files (.yaml, .yml, .json), or - (JSON Lines on standard input). "
+    "Results: .jsonl (one report per line) or .csv (one row per case).",
+    "Exit code 0: every row gave a result; 1: some rows are in the error file; 2: the input cannot be read at "
+    "all, or the output exists (see --force) or is in use by another run; 130: interrupted (run again with "
+    "--resume).",
+    "Example: cryoelig batch examples/cases.csv --out results.jsonl --summary summary.json",
+))
+
+
+@app.command(help=BATCH_HELP)
 def batch(
     input_path: Annotated[str, typer.Argument(
         metavar="INPUT", help="A .csv or .jsonl file, a folder of .yaml/.json cases, or - (JSONL on stdin).")],
@@ -63,14 +76,7 @@ def batch(
     checkpoint_seconds: Annotated[float, typer.Option("--checkpoint-seconds", min=0, max=3600, hidden=True)] = 1.0,
     pack_dir: PackOption = None,
 ) -> None:
-    """Review many de-identified cases: results, errors and a summary; nothing lost.
-
-    Exit code 0: every row gave a result; 1: some rows are in the error file; 2: the input
-    cannot be read at all, or the output exists (see --force) or is in use by another run;
-    130: interrupted (run again with --resume).
-
-    Example: cryoelig batch examples/cases.csv --out results.jsonl --summary summary.json
-    """
+    """Review many de-identified cases (the help text is BATCH_HELP)."""
     from ..batch import BatchInterrupted, BatchOptions, default_jobs, run_batch
 
     opts = BatchOptions(input=input_path, out=out, errors=errors, summary=summary, summary_html=summary_html,

@@ -8,7 +8,20 @@ from typing import Annotated
 
 import typer
 
-from .common import PackOption, SourcesOption, WhyNotOption, app, emit, format_option, load, load_case, user_errors
+from .common import (
+    DecidedByOption,
+    EngineAliasOption,
+    PackOption,
+    SourcesOption,
+    WhyNotOption,
+    app,
+    emit,
+    format_option,
+    load,
+    load_case,
+    use_engine,
+    user_errors,
+)
 
 
 @app.command()
@@ -17,8 +30,8 @@ def check(
     fmt: Annotated[str, format_option("report", "rich (terminal), json or markdown.")] = "rich",
     sources: SourcesOption = False,
     why_not: WhyNotOption = False,
-    engine: Annotated[bool, typer.Option("--engine/--no-engine",
-                                         help="Decide with durable_rules (default) or the Python evaluator.")] = True,
+    decided_by: DecidedByOption = "engine",
+    engine: EngineAliasOption = None,
     pack_dir: PackOption = None,
 ) -> None:
     """Summarize one case: points to discuss, with basis, sources and missing information.
@@ -29,7 +42,7 @@ def check(
 
     with user_errors():
         pack = load(pack_dir)
-        report = review(load_case(path, pack), pack, use_engine=engine).report
+        report = review(load_case(path, pack), pack, use_engine=use_engine(decided_by, engine)).report
     emit("report", fmt, report, sources=sources, why_not=why_not)
 
 

@@ -48,6 +48,17 @@ PackOption = Annotated[
 ]
 SourcesOption = Annotated[bool, typer.Option("--sources", help="Show the source quote behind each point.")]
 WhyNotOption = Annotated[bool, typer.Option("--why-not", help="Show the rules that did not apply, and why.")]
+DecidedByOption = Annotated[str, typer.Option(
+    "--decided-by", click_type=click.Choice(["engine", "python"]),
+    help="Which evaluator decides the points: engine (the rule engine, the default) or python (the same "
+         "rules in Python, for checking); both give the same points.")]
+#: The former spelling of --decided-by, kept (hidden) so that scripts keep working.
+EngineAliasOption = Annotated[bool | None, typer.Option("--engine/--no-engine", hidden=True)]
+
+
+def use_engine(decided_by: str, engine: bool | None) -> bool:
+    """--decided-by engine|python, or the hidden --engine/--no-engine when a script still gives it."""
+    return engine if engine is not None else decided_by == "engine"
 
 
 def format_option(view: str, help: str) -> Any:  # noqa: A002 - typer's own parameter name
@@ -84,11 +95,15 @@ def load(pack_dir: Path | None) -> Pack:
 def load_case(path: str, pack: Pack) -> Case:
     """One case file (or - for standard input), its site checked against the pack's sites. A FHIR
     document is read too (cryoelig.inputs.fhir); which resources were read and which ignored goes
-    to stderr as notes, so the report itself is the one the same case written as YAML gives."""
+    to stderr as notes, so the report itself is the one the same case written as YAML gives. A file
+    of many cases (a batch input: .csv, .jsonl, ...) is pointed to `cryoelig batch` in one line."""
     from ..inputs import read_case
     from ..inputs.fhir import collect_provenance
-    from ..safetext import clean_line
+    from ..inputs.sources import stream_suffixes
+    from ..safetext import clean_line, shown
 
+    if path != "-" and path.lower().endswith(stream_suffixes()):
+        fail([f"{shown(path)}: a file of many cases; use cryoelig batch {shown(path)} --out results.jsonl"])
     with collect_provenance() as provenance:
         case = read_case(path, sites=pack.site_ids)
     for lines in provenance:

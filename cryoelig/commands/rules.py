@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
 from ..errors import PackError
-from .common import PackOption, load, rules_app, user_errors
+from .common import DecidedByOption, EngineAliasOption, PackOption, load, rules_app, use_engine, user_errors
 
 
 @rules_app.command("check")
@@ -31,7 +30,8 @@ def rules_check(pack_dir: PackOption = None) -> None:
 @rules_app.command("test")
 def rules_test(
     pack_dir: PackOption = None,
-    engine: Annotated[bool, typer.Option("--engine/--no-engine", help="Run through durable_rules.")] = True,
+    decided_by: DecidedByOption = "engine",
+    engine: EngineAliasOption = None,
 ) -> None:
     """Run the pack's scenarios (rules/scenarios/*.yaml): the factors each case is expected to produce or not.
 
@@ -40,7 +40,7 @@ def rules_test(
     from ..scenarios import run_scenarios
 
     with user_errors():
-        results = run_scenarios(load(pack_dir), use_engine=engine)
+        results = run_scenarios(load(pack_dir), use_engine=use_engine(decided_by, engine))
     failed = [r for r in results if not r.passed]
     for r in results:
         typer.echo(f"{'ok  ' if r.passed else 'FAIL'} {Path(r.file).name}: {r.name}")

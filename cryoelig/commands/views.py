@@ -9,7 +9,20 @@ from typing import Annotated
 import typer
 
 from .. import render
-from .common import PackOption, app, emit, fail, format_option, load, load_case, user_errors, write_text
+from .common import (
+    DecidedByOption,
+    EngineAliasOption,
+    PackOption,
+    app,
+    emit,
+    fail,
+    format_option,
+    load,
+    load_case,
+    use_engine,
+    user_errors,
+    write_text,
+)
 
 
 @app.command()
@@ -19,9 +32,8 @@ def explain(
                    ] = "rich",
     rule: Annotated[list[str] | None, typer.Option(
         "--rule", "-r", help="Show only this rule (repeat the option for several).")] = None,
-    engine: Annotated[bool, typer.Option("--engine/--no-engine",
-                                         help="Cross-check with durable_rules (default) or use Python only.")
-                      ] = True,
+    decided_by: DecidedByOption = "engine",
+    engine: EngineAliasOption = None,
     pack_dir: PackOption = None,
 ) -> None:
     """Show the reasoning for one case as a tree: facts -> rules -> points to discuss, and why not.
@@ -40,7 +52,7 @@ def explain(
         case = load_case(path, pack)
         for rule_id in rule or []:
             find_rule(pack, rule_id)
-        ex = explain_case(case, pack, use_engine=engine)
+        ex = explain_case(case, pack, use_engine=use_engine(decided_by, engine))
     emit("explanation", fmt, ex, rules=rule or None)
 
 
@@ -56,9 +68,8 @@ def report(
     why_not: Annotated[bool, typer.Option("--why-not", help="Add the rules that did not apply, and why.")
                        ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it already exists.")] = False,
-    engine: Annotated[bool, typer.Option("--engine/--no-engine",
-                                         help="Decide with durable_rules (default) or the Python evaluator.")
-                      ] = True,
+    decided_by: DecidedByOption = "engine",
+    engine: EngineAliasOption = None,
     pack_dir: PackOption = None,
 ) -> None:
     """Write a printable one-page report: case facts, points by kind with basis and sources,
@@ -77,7 +88,7 @@ def report(
         fail([f"{out}: already exists; give --force to replace it"])
     with user_errors():
         pack = load(pack_dir)
-        rep = review(load_case(path, pack), pack, use_engine=engine).report
+        rep = review(load_case(path, pack), pack, use_engine=use_engine(decided_by, engine)).report
     labels = {name: spec.label for name, spec in pack.fields.items()}
     text = chosen.render(rep, labels=labels, why_not=why_not)
     if out is None:
