@@ -23,7 +23,10 @@ def mixed_row(rng: random.Random, i: int, columns: list[str]) -> list[str]:
         if spec is None or name == "site" or rng.random() < 0.5:
             continue
         if spec["type"] == "number":
-            row[name] = f"{rng.uniform(0.3, 12):.1f}" if name == "tumor.size_cm" else str(rng.randint(1, 5))
+            if name == "tumor.size_cm":
+                row[name] = f"{rng.uniform(0.3, 12):.1f}"
+            else:
+                row[name] = str(rng.randint(0, 4) if name == "ecog" else rng.randint(1, 5))
         elif spec["type"] == "bool":
             row[name] = rng.choice(BOOLEAN)
         elif spec["type"] == "list":

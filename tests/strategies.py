@@ -24,6 +24,8 @@ def _value(name: str, spec: dict[str, Any]) -> st.SearchStrategy[Any]:
         return st.integers(min_value=1, max_value=6)
     if name == "symptoms.pain_score":
         return st.integers(min_value=0, max_value=10)
+    if name == "ecog":  # given with or without overall_health, agreeing or not (issue 9)
+        return st.integers(min_value=0, max_value=4)
     if spec["type"] == "list":
         return st.lists(st.sampled_from(spec["values"]), max_size=3, unique=True)
     return st.sampled_from(spec["values"])
@@ -44,6 +46,4 @@ def case_data(draw: st.DrawFn, case_id: str | None = None) -> dict[str, Any]:
         for part in parts[:-1]:
             target = target.setdefault(part, {})
         target[parts[-1]] = value
-    if "overall_health" not in data and draw(st.booleans()):
-        data["ecog"] = draw(st.integers(min_value=0, max_value=4))
     return data

@@ -25,7 +25,7 @@ from cryoelig.wording import directive_words
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-c", "from cryoelig.cli import main; main()"]
-COLUMNS = ["case_id", "site", *[c for c in case_fields() if c != "site"], "ecog", "notes"]
+COLUMNS = ["case_id", "site", *[c for c in case_fields() if c != "site"], "notes"]
 ID_LOOKING_CASE_IDS = ["1985-03-04", "555-867-5309", "123-45-6789", "10.0.0.1", "12345678"]
 SECRETS = ["jane.doe@example.org", "555-867-5309", "1985-03-04", "123-45-6789", "http://example.org/p/7"]
 

@@ -28,17 +28,62 @@ def test_size_mm_and_cm_must_agree():
     assert p.field == "tumor" and "disagree" in p.message
 
 
-@pytest.mark.parametrize(("ecog", "health"), [(0, "good"), (1, "good"), (2, "fair"), (3, "poor"), (4, "poor")])
-def test_ecog_maps_to_overall_health(ecog, health):
+@pytest.mark.parametrize("ecog", [0, 1, 2, 3, 4])
+def test_ecog_is_a_fact_of_its_own_and_never_rewrites_overall_health(ecog):
+    """Issue 9: ECOG given alone no longer becomes overall_health silently; rules read ecog itself."""
     case = parse_case({"case_id": "c", "site": "bone", "ecog": ecog})
-    assert case.facts()["overall_health"] == health
-    assert f"from ECOG {ecog}" in case.input_notes()[0]
+    assert case.facts() == {"site": "bone", "ecog": ecog}
+    assert case.input_notes() == []
 
 
-def test_overall_health_wins_over_ecog_with_a_note():
-    case = parse_case({"case_id": "c", "site": "bone", "ecog": 4, "overall_health": "good"})
-    assert case.facts()["overall_health"] == "good"
-    assert "would map to poor" in case.input_notes()[0]
+@pytest.mark.parametrize(("ecog", "health", "disagree"), [
+    (3, "good", True), (4, "fair", True), (1, "poor", True), (2, "poor", True),
+    (3, "poor", False), (0, "good", False), (2, "fair", False), (2, "good", False)])
+def test_ecog_and_overall_health_disagreeing_give_a_note_naming_both(ecog, health, disagree):
+    """Issue 9: ECOG 3 with overall_health good is a disagreement under the tool's convention (ECOG 3-4
+    read as poor): both are kept as facts and an input note names both values."""
+    case = parse_case({"case_id": "c", "site": "bone", "ecog": ecog, "overall_health": health})
+    assert case.facts()["overall_health"] == health and case.facts()["ecog"] == ecog
+    notes = [n for n in case.input_notes() if "disagree" in n]
+    assert bool(notes) == disagree
+    if disagree:
+        assert f"overall_health is given as {health} and ecog as {ecog}" in notes[0]
+        assert "this tool's convention (not from the source" in notes[0]
+
+
+@pytest.mark.parametrize(("site", "tumor", "field", "its_site"), [
+    ("kidney", {"histology": "melanoma"}, "tumor.histology", "skin"),
+    ("skin", {"stage": "localized"}, "tumor.stage", "prostate"),
+    ("liver", {"location": "central"}, "tumor.location", "lung"),
+    ("lung", {"surgically_difficult": True}, "tumor.surgically_difficult", "liver"),
+    ("kidney", {"metastatic": True}, "tumor.metastatic", "bone"),
+    ("prostate", {"primary_cancer": "breast"}, "tumor.primary_cancer", "bone"),
+])
+def test_a_field_of_another_site_is_kept_with_a_note(site, tumor, field, its_site):
+    """Issue 9: a skin case with a prostate stage was accepted silently; now a note names the field and
+    both sites (neutral words, field names only) and the case is not refused."""
+    case = parse_case({"case_id": "c", "site": site, "tumor": tumor})
+    assert case.input_notes() == [f"{field} is given for site {site}; the case schema describes it for "
+                                  f"site {its_site} only"]
+
+
+def test_a_field_at_its_own_site_gives_no_note():
+    case = parse_case({"case_id": "c", "site": "bone", "tumor": {"metastatic": True, "primary_cancer": "lung"}})
+    assert case.input_notes() == []
+
+
+@pytest.mark.parametrize("primary", ["breast", "other", "unknown"])
+def test_not_metastatic_with_a_primary_cancer_gives_a_note(primary):
+    """Issue 9: `metastatic: false` with a primary cancer was accepted silently."""
+    case = parse_case({"case_id": "c", "site": "bone", "tumor": {"metastatic": False, "primary_cancer": primary}})
+    assert case.input_notes() == [
+        f"tumor.metastatic is false, while tumor.primary_cancer (where a bone metastasis started) is given as "
+        f"{primary}; the two disagree"]
+
+
+def test_size_notes_show_the_value_held_exactly():
+    case = parse_case({"case_id": "k1", "site": "kidney", "tumor": {"size_mm": 39.99999}})
+    assert case.input_notes() == ["tumor.size_cm 3.999999 from size_mm 39.99999"]
 
 
 def test_unknown_is_absent_not_false():

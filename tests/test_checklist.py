@@ -38,19 +38,20 @@ ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).with_name("cryoelig")
 COMMAND = [str(EXE)] if EXE.exists() else [sys.executable, str(ROOT / "cli.py")]
 
-# Fields only some sites read: each must be asked there and nowhere else.
+# Fields only some sites read: each must be asked there and nowhere else. Repetition and other
+# treatments are stated for metastatic bone tumors only (issue 9): asked at bone, nowhere else.
 SITE_FIELDS = {
     "skin": {"tumor.histology"},
-    "liver": {"tumor.surgically_difficult"},
+    "liver": {"tumor.surgically_difficult", "tumor.size_cm"},
     "prostate": {"tumor.stage", "history.failed_treatments"},
     "kidney": {"tumor.size_cm"},
-    "lung": {"tumor.location"},
+    "lung": {"tumor.location", "tumor.size_cm"},
     "bone": {"tumor.metastatic", "tumor.primary_cancer", "symptoms.pain_score", "symptoms.fracture",
-             "symptoms.bone_weakness", "symptoms.anemia", "symptoms.fatigue", "goals"},
+             "symptoms.bone_weakness", "symptoms.anemia", "symptoms.fatigue", "goals",
+             "history.prior_cryoablation", "history.regrowth", "history.symptoms_returned", "treatments"},
     "other": set(),
 }
-EVERY_SITE = {"history.prior_cryoablation", "history.regrowth", "history.symptoms_returned", "treatments",
-              "overall_health", "concerns.near_nerves", "concerns.bleeding_risk", "concerns.active_infection",
+EVERY_SITE = {"overall_health", "concerns.near_nerves", "concerns.bleeding_risk", "concerns.active_infection",
               "concerns.near_critical_structures"}
 
 
@@ -98,10 +99,21 @@ def test_answers_so_far_drop_questions_no_rule_can_use(pack):
     assert "tumor.primary_cancer" in still and "goals" in still
     not_metastatic = reasons(pack, {"site": "bone", "tumor.metastatic": False}, later)
     assert "tumor.primary_cancer" not in not_metastatic and "goals" not in not_metastatic
-    assert "symptoms.fracture" in not_metastatic, "bone.fracture-or-weakness reads only the site and symptoms"
-    no_prior = reasons(pack, {"site": "kidney", "history.prior_cryoablation": False},
+    assert "symptoms.fracture" not in not_metastatic, "fractures are stated for metastatic bone tumors only"
+    assert "treatments" not in not_metastatic and "history.prior_cryoablation" not in not_metastatic
+    no_prior = reasons(pack, {"site": "bone", "history.prior_cryoablation": False},
                        ["history.regrowth", "history.symptoms_returned"])
     assert "history.regrowth" not in no_prior
+
+
+@pytest.mark.parametrize("site", ["skin", "liver", "prostate", "kidney", "lung", "other"])
+def test_repeat_and_treatment_questions_are_not_asked_outside_bone(pack, site):
+    """Issue 9: three repeat questions and a treatments question were added to every non-bone case,
+    and a kidney case's 'why asked' for prior cryoablation quoted the bone-metastasis sentence."""
+    asked = questions_for(pack, site)
+    assert not {"history.prior_cryoablation", "history.regrowth", "history.symptoms_returned", "treatments",
+                "ecog"} & {q.field for q in asked}
+    assert all("metastatic bone" not in r.quote for q in asked for r in q.why)
 
 
 def test_a_new_rule_brings_its_question(tmp_path):
@@ -208,25 +220,37 @@ def test_enum_by_value_label_or_number(pack, text, value):
 
 
 def test_an_enum_value_spelled_unknown_is_chosen_by_number_or_full_label(pack):
+    """Issue 9: the choices read "7 primary cancer unknown; unknown (= not given)"; the pack now names
+    the value (fields.yaml ``values``) and the list ends with one plain "or unknown (not given)"."""
     q = question(pack, "tumor.primary_cancer")
-    assert (7, "unknown", "primary cancer unknown") in q.choices()
-    assert q.allowed.endswith("7 primary cancer unknown; unknown (= not given)")
+    assert (7, "unknown", "cancer of unknown primary") in q.choices()
+    assert q.allowed == ("1 breast, 2 lung, 3 prostate, 4 kidney, 5 thyroid, 6 other, 7 cancer of unknown primary; "
+                         "or unknown (not given)")
     assert parse_answer(q, "unknown").value is None, "the word alone means not given"
     assert parse_answer(q, "7").value == "unknown"
-    assert parse_answer(q, "primary cancer unknown").value == "unknown"
+    assert parse_answer(q, "cancer of unknown primary").value == "unknown"
+
+
+@pytest.mark.parametrize(("field", "tail"), [("treatments", "; or none (no, none); or unknown (not given)"),
+                                             ("tumor.histology", "4 other; or unknown (not given)"),
+                                             ("symptoms.fracture", "yes, no; or unknown (not given)")])
+def test_choice_lists_end_in_one_plain_unknown(pack, field, tail):
+    allowed = question(pack, field).allowed
+    assert allowed.endswith(tail) and "(= not given)" not in allowed
 
 
 @pytest.mark.parametrize(("text", "value"), [
     ("radiation, chemotherapy", ["radiation", "chemotherapy"]),
     ("1; 3 ,surgery", ["radiation", "hormone_therapy", "surgery"]),
     ("palliative care, 5", ["palliative_care"]),
-    ("none", []), ("-", []), ("unknown", None), ("", None),
+    ("none", []), ("-", []), ("no", []), ("No", []), ("NONE", []), ("unknown", None), ("", None),
 ])
 def test_lists(pack, text, value):
+    """Issue 9: `no` for treatments was refused (`none` needed)."""
     assert parse_answer(question(pack, "treatments"), text).value == value
 
 
-@pytest.mark.parametrize("text", ["radiation, 9", "none, radiation", "cure", "radiation, unknown"])
+@pytest.mark.parametrize("text", ["radiation, 9", "none, radiation", "cure", "radiation, unknown", "no, surgery"])
 def test_list_items_outside_the_values_are_refused(pack, text):
     with pytest.raises(AnswerError):
         parse_answer(question(pack, "treatments"), text)
@@ -236,9 +260,39 @@ def test_overall_health_takes_an_ecog_status_instead(pack):
     q = question(pack, "overall_health")
     assert parse_answer(q, "ecog 2") == Answer("ecog", 2)
     assert parse_answer(q, "ECOG: 0") == Answer("ecog", 0)
-    assert parse_answer(q, "2") == Answer("overall_health", "fair")
+    assert parse_answer(q, "Ecog4") == Answer("ecog", 4)
+    assert parse_answer(q, "fair") == Answer("overall_health", "fair")
     with pytest.raises(AnswerError):
         parse_answer(q, "ecog 5")
+    assert q.allowed == "good, fair, poor, or an ECOG 0-4 typed as 'ecog 2'; or unknown (not given)"
+
+
+@pytest.mark.parametrize("digit", ["0", "1", "2", "3", "4", "5"])
+def test_a_bare_digit_is_never_read_as_a_health_word(pack, digit):
+    """Issue 9: a bare 4 was refused while 1-3 were silently read as good/fair/poor (an ECOG typed
+    without "ecog" was misread); now every bare digit is refused with what to type instead."""
+    with pytest.raises(AnswerError, match="a number alone is not read as a health word.*'ecog 2'"):
+        parse_answer(question(pack, "overall_health"), digit)
+
+
+def test_the_ecog_question_asks_for_ecog_0_to_4(pack):
+    q = ecog_question(pack)
+    assert "ECOG 0-4" in q.label and "(ECOG 0-4)" in q.text
+    assert q.allowed == "ECOG 0-4, a whole number (e.g. 2); or unknown (not given)"
+    assert "this tool's convention, not from the source" in q.text
+    assert parse_answer(q, "3") == Answer("ecog", 3) and parse_answer(q, "ecog 1") == Answer("ecog", 1)
+
+
+@pytest.mark.parametrize(("text", "value"), [("7/10", 7), ("7 / 10", 7), ("0/10", 0), ("10/10", 10), ("7", 7)])
+def test_pain_as_a_score_out_of_ten(pack, text, value):
+    """Issue 9: `7/10` for pain was refused."""
+    assert parse_answer(question(pack, "symptoms.pain_score"), text) == Answer("symptoms.pain_score", value)
+
+
+@pytest.mark.parametrize("text", ["7/5", "11/10", "7/100", "/10", "7/10/10"])
+def test_other_fractions_are_refused(pack, text):
+    with pytest.raises(AnswerError):
+        parse_answer(question(pack, "symptoms.pain_score"), text)
 
 
 def test_case_id_and_site_are_required(pack):
@@ -264,7 +318,7 @@ def test_answers_assemble_into_the_case_a_file_would_give():
     assert data == {"case_id": "a1", "site": "kidney", "tumor": {"size_mm": 39},
                     "history": {"prior_cryoablation": False}, "treatments": [], "ecog": 3}
     assert parse_case(data) == parse_case(yaml.safe_load(yaml.safe_dump(data)))
-    assert parse_case(data).facts()["overall_health"] == "poor"
+    assert parse_case(data).facts()["ecog"] == 3 and "overall_health" not in parse_case(data).facts()
 
 
 # ---------------------------------------------------------------- the dialogue without a terminal
@@ -283,24 +337,27 @@ def scripted(lines):
 
 
 def test_dialogue_reasks_and_skips_what_no_rule_can_use(pack):
-    ask, say, shown = scripted(["2024-03-05", "b-7", "moon", "6", "no", "8", "yes", "", "", "no",
-                                "radiation", "unknown", "1", "", "", "", ""])
+    ask, say, shown = scripted(["2024-03-05", "b-7", "moon", "6", "no", "3", "unknown", "1", "8", "yes",
+                                "", "", ""])
     result = run(pack, ask, say)
     text = "\n".join(shown)
     assert "looks like a full date" in text and "2024-03-05" not in text
     assert "not one of the listed answers: 1 skin" in text and "moon" not in text  # never repeated
     assert "not accepted: expected yes, no or unknown." in text
+    assert "not accepted: a number alone is not read as a health word" in text
     assert "not asked: Primary cancer (where the cancer started) [tumor.primary_cancer]" in text
     assert "[goals]" in text and "not asked: Treatment goals [goals]" in text
+    # a bone tumor recorded as not metastatic: fractures, marrow effects, repetition and other
+    # treatments are stated for metastatic bone tumors only, so none of them is asked (issue 9)
     assert result.data == {"case_id": "b-7", "site": "bone", "tumor": {"metastatic": False},
-                           "symptoms": {"fracture": True}, "history": {"prior_cryoablation": False},
-                           "treatments": ["radiation"], "ecog": 1}
-    assert result.skipped == ["tumor.primary_cancer", "symptoms.pain_score", "symptoms.bone_weakness",
-                              "history.regrowth", "history.symptoms_returned", "goals"]
-    assert result.unknown == ["symptoms.anemia", "symptoms.fatigue", "concerns.near_nerves",
-                              "concerns.bleeding_risk", "concerns.active_infection",
+                           "concerns": {"near_nerves": True}, "ecog": 1}
+    assert result.skipped == ["tumor.primary_cancer", "symptoms.pain_score", "symptoms.fracture",
+                              "symptoms.bone_weakness", "symptoms.anemia", "symptoms.fatigue",
+                              "history.prior_cryoablation", "history.regrowth", "history.symptoms_returned",
+                              "treatments", "goals"]
+    assert result.unknown == ["concerns.bleeding_risk", "concerns.active_infection",
                               "concerns.near_critical_structures"]
-    assert result.case.facts()["overall_health"] == "good"
+    assert result.case.facts()["ecog"] == 1 and "overall_health" not in result.case.facts()
 
 
 def test_site_from_the_command_line_is_checked_first(pack):
@@ -317,46 +374,37 @@ def test_site_from_the_command_line_is_checked_first(pack):
 # Per site: what a person types for each question (by field; anything else is "unknown"),
 # one answer that is refused and re-asked, and the case file the test writes for the same answers.
 RUNS = {
-    "skin": ({"site": "skin", "tumor.histology": "2", "history.prior_cryoablation": "yes", "history.regrowth": "no",
-              "history.symptoms_returned": "?", "treatments": "radiation, chemotherapy", "overall_health": "good",
+    "skin": ({"site": "skin", "tumor.histology": "2", "overall_health": "good",
               "concerns.near_nerves": "no", "concerns.active_infection": "yes"},
              ("tumor.histology", "squamous"),
-             {"tumor": {"histology": "squamous_cell_carcinoma"},
-              "history": {"prior_cryoablation": True, "regrowth": False},
-              "treatments": ["radiation", "chemotherapy"], "overall_health": "good",
+             {"tumor": {"histology": "squamous_cell_carcinoma"}, "overall_health": "good",
               "concerns": {"near_nerves": False, "active_infection": True}}),
-    "liver": ({"site": "2", "tumor.surgically_difficult": "yes", "treatments": "none", "overall_health": "fair",
-               "concerns.bleeding_risk": "yes", "history.prior_cryoablation": "no"},
+    "liver": ({"site": "2", "tumor.size_cm": "9", "tumor.surgically_difficult": "yes", "overall_health": "fair",
+               "concerns.bleeding_risk": "yes"},
               ("tumor.surgically_difficult", "perhaps"),
-              {"tumor": {"surgically_difficult": True}, "history": {"prior_cryoablation": False},
-               "treatments": [], "overall_health": "fair", "concerns": {"bleeding_risk": True}}),
+              {"tumor": {"size_cm": 9, "surgically_difficult": True}, "overall_health": "fair",
+               "concerns": {"bleeding_risk": True}}),
     "prostate": ({"site": "prostate", "tumor.stage": "localized", "history.failed_treatments": "1; hormone therapy",
-                  "history.prior_cryoablation": "no", "overall_health": "ecog 1",
-                  "concerns.near_nerves": "yes"},
+                  "overall_health": "ecog 1", "concerns.near_nerves": "yes"},
                  ("history.failed_treatments", "radiation, 9"),
-                 {"tumor": {"stage": "localized"},
-                  "history": {"prior_cryoablation": False, "failed_treatments": ["radiation", "hormone_therapy"]},
+                 {"tumor": {"stage": "localized"}, "history": {"failed_treatments": ["radiation", "hormone_therapy"]},
                   "ecog": 1, "concerns": {"near_nerves": True}}),
-    "kidney": ({"site": "4", "tumor.size_cm": "39 mm", "history.prior_cryoablation": "no", "ecog": "3",
-                "concerns.near_critical_structures": "no"},
+    "kidney": ({"site": "4", "tumor.size_cm": "39 mm", "ecog": "3", "concerns.near_critical_structures": "no"},
                ("tumor.size_cm", "60"),
-               {"tumor": {"size_mm": 39}, "history": {"prior_cryoablation": False}, "ecog": 3,
-                "concerns": {"near_critical_structures": False}}),
-    "lung": ({"site": "lung", "tumor.location": "peripheral", "history.regrowth": "yes", "overall_health": "poor"},
-             ("overall_health", "so-so"),
-             {"tumor": {"location": "peripheral"}, "history": {"regrowth": True}, "overall_health": "poor"}),
-    "bone": ({"site": "bone", "tumor.metastatic": "yes", "tumor.primary_cancer": "7", "symptoms.pain_score": "6",
+               {"tumor": {"size_mm": 39}, "ecog": 3, "concerns": {"near_critical_structures": False}}),
+    "lung": ({"site": "lung", "tumor.location": "peripheral", "overall_health": "poor"},
+             ("overall_health", "3"),
+             {"tumor": {"location": "peripheral"}, "overall_health": "poor"}),
+    "bone": ({"site": "bone", "tumor.metastatic": "yes", "tumor.primary_cancer": "7", "symptoms.pain_score": "6/10",
               "symptoms.fracture": "no", "goals": "cure, pain relief", "history.prior_cryoablation": "yes",
-              "history.symptoms_returned": "yes"},
+              "history.symptoms_returned": "yes", "treatments": "no"},
              ("symptoms.pain_score", "12"),
              {"tumor": {"metastatic": True, "primary_cancer": "unknown"}, "symptoms": {"pain_score": 6,
               "fracture": False}, "history": {"prior_cryoablation": True, "symptoms_returned": True},
-              "goals": ["cure", "pain_relief"]}),
-    "other": ({"overall_health": "good", "history.prior_cryoablation": "no",
-               "concerns.near_critical_structures": "yes"},
+              "treatments": [], "goals": ["cure", "pain_relief"]}),
+    "other": ({"overall_health": "good", "concerns.near_critical_structures": "yes"},
               ("case_id", "15/03/2024"),
-              {"history": {"prior_cryoablation": False}, "overall_health": "good",
-               "concerns": {"near_critical_structures": True}}),
+              {"overall_health": "good", "concerns": {"near_critical_structures": True}}),
 }
 
 
@@ -419,9 +467,8 @@ def test_kidney_questions_in_order_with_followups(tmp_path):
     output = child.before
     child.close()
     assert child.exitstatus == 0
-    assert asked == ["case_id", "site", "tumor.size_cm", "history.prior_cryoablation", "treatments",
-                     "overall_health", "ecog", "concerns.near_nerves", "concerns.bleeding_risk",
-                     "concerns.active_infection", "concerns.near_critical_structures"]
+    assert asked == ["case_id", "site", "tumor.size_cm", "overall_health", "ecog", "concerns.near_nerves",
+                     "concerns.bleeding_risk", "concerns.active_infection", "concerns.near_critical_structures"]
     assert "Kidney tumor of 3.9 cm" in output
 
 
@@ -432,11 +479,12 @@ def test_rich_summary_for_a_person_at_a_terminal(tmp_path):
     child.close()
     output = transcript.getvalue()
     assert child.exitstatus == 0
-    assert asked[:2] == ["case_id", "tumor.location"]
+    assert asked[:3] == ["case_id", "tumor.size_cm", "tumor.location"]
     assert "Site: lung (given on the command line)" in output
     assert 'why asked: lung.peripheral, lung.central (source: "' in output
     assert "Points to discuss with the multidisciplinary team: case lung-3" in output
-    assert "Missing information" in output and "near the edge of the lung" in output
+    assert "Information not given" in output and "near the edge of the lung" in output
+    assert "Source: \u201cCryosurgery in Metastatic Bone Tumors\u201d" in output
 
 
 def test_ctrl_c_cancels_without_saving(tmp_path):

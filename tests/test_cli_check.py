@@ -35,7 +35,7 @@ def test_check_from_stdin_markdown(root):
     data = json.dumps({"case_id": "stdin-1", "site": "lung", "tumor": {"location": "central"}})
     result = run("check", "-", "--format", "markdown", "--sources", "--why-not", input=data)
     assert result.exit_code == 0, result.output
-    assert "# Points to discuss" in result.stdout and "Points for caution" in result.stdout
+    assert "# Points to discuss" in result.stdout and "Points of caution" in result.stdout
     assert "Rules that did not apply" in result.stdout and "Source `" in result.stdout
     assert run("check", "-", "--format", "json", input=text).exit_code == 0
 
@@ -43,8 +43,8 @@ def test_check_from_stdin_markdown(root):
 def test_check_rich_groups(root):
     result = run("check", str(root / "examples" / "bone-repeat.yaml"), "--sources", "--why-not")
     assert result.exit_code == 0, result.output
-    for title in ("Points supporting discussion", "Points for caution", "Context", "Missing information",
-                  "Rules that did not apply"):
+    for title in ("Documented factors present", "Points of caution", "Background from the source",
+                  "Information not given", "Rules that did not apply"):
         assert title in result.stdout
 
 

@@ -92,3 +92,42 @@ def test_user_guide_outputs_are_current(command, shown):
     for line in shown:
         assert line in printed[position:], f"docs/user-guide.md is stale for `{command}`: {line!r}"
         position = printed.index(line, position) + 1
+
+
+def _documented_writing_commands():
+    """Console blocks of the guide whose one `cryoelig` command writes files (`--out`, batch, summarize):
+    run in order in one scratch folder, as a reader would from the repository folder."""
+    import re
+
+    text = (ROOT / "docs" / "user-guide.md").read_text()
+    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        lines = block.splitlines()
+        if not lines[0].startswith("$ cryoelig ") or sum(line.startswith("$ ") for line in lines) != 1:
+            continue
+        command = lines[0][2:]
+        if "|" in command or " checklist" in command or " - " in command:
+            continue
+        if any(word in command for word in ("--out", " batch", " summarize")):
+            yield command, [line.rstrip() for line in lines[1:] if line.strip() not in ("", "...", "\u2026")]
+
+
+def test_user_guide_outputs_of_commands_that_write_files_are_current(tmp_path):
+    """Issue 9: the guide showed an output path that the command does not print."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    (tmp_path / "docs").mkdir()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
+    commands = list(_documented_writing_commands())
+    assert {c.split()[1] for c, _ in commands} >= {"report", "rules", "batch", "summarize"}
+    for command, shown in commands:
+        args = [sys.executable, str(ROOT / "cli.py"), *shlex.split(command)[1:]]
+        proc = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env)
+        printed = [line.rstrip() for line in (proc.stdout + proc.stderr).splitlines()]
+        position = 0
+        for line in shown:
+            assert line in printed[position:], f"docs/user-guide.md is stale for `{command}`: {line!r}"
+            position = printed.index(line, position) + 1

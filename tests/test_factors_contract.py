@@ -1,8 +1,12 @@
-"""factors.md as an independent oracle: each factor is produced exactly in the situation it names.
+"""factors.md as an independent oracle: each factor is produced exactly in the situation it names,
+and a field is missing information exactly when a factor's situation waits on it.
 
-The predicates below are written from the table in ../shared/design/factors.md, not from the
-rule pack, and are compared with the pack's output on generated cases (three-valued: a factor
-whose situation cannot be decided from the case must not be produced).
+The predicates below are written from the table in ../shared/design/factors.md (revised 2026-11-28:
+repetition, combination, fractures / weakness and marrow effects need site bone and
+``tumor.metastatic: true``; overall health poor or ECOG 3-4), not from the rule pack, and are
+compared with the pack's output on generated cases. Three-valued: a factor whose situation
+cannot be decided from the case must not be produced, and the fields it waits on are the missing
+information (an ``exists`` test is two-valued and never waits).
 """
 
 from __future__ import annotations
@@ -14,67 +18,109 @@ from cryoelig.case import parse_case
 from cryoelig.report import build_reports
 from cryoelig.scenarios import run_scenarios
 
-DOCUMENTED = {"skin", "liver", "prostate", "kidney", "lung", "bone"}
+DOCUMENTED = ("skin", "liver", "prostate", "kidney", "lung", "bone")
+#: ids the pack adds to the table (factors.md: "a rule pack may add ids"); docs/rule-authoring.md lists them
+PACK_ADDED = {"liver.size_not_used_by_source", "lung.size_not_used_by_source"}
+
+# A three-valued result: (True | False | None, the fields an unknown result waits on).
+T, F = (True, frozenset()), (False, frozenset())
+
+
+def _leaf(facts: dict, name: str, test) -> tuple:  # noqa: ANN001 - a predicate on the value
+    return (None, frozenset({name})) if name not in facts else (bool(test(facts[name])), frozenset())
+
+
+def _all(*items: tuple) -> tuple:
+    if any(v is False for v, _ in items):
+        return F
+    unknown = [w for v, w in items if v is None]
+    return (None, frozenset().union(*unknown)) if unknown else T
+
+
+def _any(*items: tuple) -> tuple:
+    if any(v is True for v, _ in items):
+        return T
+    unknown = [w for v, w in items if v is None]
+    return (None, frozenset().union(*unknown)) if unknown else F
+
+
+def _bool(value: bool) -> tuple:
+    return T if value else F
+
+
+def table(f: dict) -> dict[str, tuple]:
+    """The factors.md table, row by row, three-valued (a missing key is unknown)."""
+    def eq(name, value):  # noqa: ANN001, ANN202
+        return _leaf(f, name, lambda v: v == value)
+
+    def one_of(name, values):  # noqa: ANN001, ANN202
+        return _leaf(f, name, lambda v: v in values)
+
+    def has_any(name, values):  # noqa: ANN001, ANN202
+        return _leaf(f, name, lambda v: bool(set(v) & set(values)))
+
+    site = f["site"]
+    at = {s: _bool(site == s) for s in (*DOCUMENTED, "other")}
+    size = _leaf(f, "tumor.size_cm", lambda v: v < 4)
+    metastatic = _all(at["bone"], eq("tumor.metastatic", True))
+    overall = ((None, frozenset({"overall_health"})) if "overall_health" not in f and "ecog" not in f
+               else _bool(f.get("overall_health") == "poor" or f.get("ecog", 0) >= 3))
+    return {
+        "site.documented": _bool(site in DOCUMENTED),
+        "site.not_documented": at["other"],
+        "skin.documented_type": _all(at["skin"], one_of("tumor.histology",
+                                                        ("basal_cell_carcinoma", "squamous_cell_carcinoma"))),
+        "skin.type_not_documented": _all(at["skin"], one_of("tumor.histology", ("melanoma", "other"))),
+        "liver.surgically_difficult": _all(at["liver"], eq("tumor.surgically_difficult", True)),
+        "liver.surgically_accessible": _all(at["liver"], eq("tumor.surgically_difficult", False)),
+        "prostate.localized": _all(at["prostate"], eq("tumor.stage", "localized")),
+        "prostate.salvage": _all(at["prostate"], eq("tumor.stage", "localized"),
+                                 _leaf(f, "history.failed_treatments", bool)),
+        "prostate.not_localized": _all(at["prostate"], one_of("tumor.stage", ("locally_advanced", "metastatic"))),
+        "kidney.size_under_4cm": _all(at["kidney"], size),
+        "kidney.size_4cm_or_more": _all(at["kidney"], (None if size[0] is None else not size[0], size[1])),
+        "lung.peripheral": _all(at["lung"], eq("tumor.location", "peripheral")),
+        "lung.central": _all(at["lung"], eq("tumor.location", "central")),
+        "bone.metastatic_palliative": metastatic,
+        "bone.not_metastatic": _all(at["bone"], eq("tumor.metastatic", False)),
+        "bone.pain": _all(metastatic, _any(_leaf(f, "symptoms.pain_score", lambda v: v >= 1),
+                                           eq("history.symptoms_returned", True))),
+        "bone.primary_common": _all(metastatic, one_of("tumor.primary_cancer",
+                                                       ("breast", "lung", "prostate", "kidney", "thyroid"))),
+        "bone.fracture_or_weakness": _all(metastatic, _any(eq("symptoms.fracture", True),
+                                                           eq("symptoms.bone_weakness", True))),
+        "bone.marrow_effects": _all(metastatic, _any(eq("symptoms.anemia", True), eq("symptoms.fatigue", True))),
+        "repeat.regrowth_or_symptoms_returned": _all(metastatic, eq("history.prior_cryoablation", True),
+                                                     _any(eq("history.regrowth", True),
+                                                          eq("history.symptoms_returned", True))),
+        "expectations.not_curative": _all(metastatic, has_any("goals", ("cure", "stop_spread"))),
+        "combination.other_treatments": _all(metastatic, has_any("treatments", ("radiation", "chemotherapy"))),
+        "supportive_care": metastatic,
+        "general.overall_health_poor": overall,
+        "risks.documented": _bool(site in DOCUMENTED),
+        "risks.near_nerves": eq("concerns.near_nerves", True),
+        "risks.bleeding": eq("concerns.bleeding_risk", True),
+        "risks.infection": eq("concerns.active_infection", True),
+        "risks.surrounding_tissue": eq("concerns.near_critical_structures", True),
+        # added by the pack: a size given at a site where the source says "small" without a limit
+        "liver.size_not_used_by_source": _bool(site == "liver" and "tumor.size_cm" in f),
+        "lung.size_not_used_by_source": _bool(site == "lung" and "tumor.size_cm" in f),
+    }
 
 
 def oracle(f: dict) -> set[str]:
-    """The factors.md table, predicate by predicate (a missing key is unknown: never true)."""
-    site = f["site"]
-    get = f.get
-    out: set[str] = set()
-    if site in DOCUMENTED:
-        out |= {"site.documented", "risks.documented"}
-    if site == "other":
-        out.add("site.not_documented")
-    if site == "skin" and get("tumor.histology") in ("basal_cell_carcinoma", "squamous_cell_carcinoma"):
-        out.add("skin.documented_type")
-    if site == "skin" and get("tumor.histology") in ("melanoma", "other"):
-        out.add("skin.type_not_documented")
-    if site == "liver" and get("tumor.surgically_difficult") is True:
-        out.add("liver.surgically_difficult")
-    if site == "liver" and get("tumor.surgically_difficult") is False:
-        out.add("liver.surgically_accessible")
-    if site == "prostate" and get("tumor.stage") == "localized":
-        out.add("prostate.localized")
-        if get("history.failed_treatments"):
-            out.add("prostate.salvage")
-    if site == "prostate" and get("tumor.stage") in ("locally_advanced", "metastatic"):
-        out.add("prostate.not_localized")
-    size = get("tumor.size_cm")
-    if site == "kidney" and size is not None:
-        out.add("kidney.size_under_4cm" if size < 4 else "kidney.size_4cm_or_more")
-    if site == "lung" and get("tumor.location") == "peripheral":
-        out.add("lung.peripheral")
-    if site == "lung" and get("tumor.location") == "central":
-        out.add("lung.central")
-    metastatic = site == "bone" and get("tumor.metastatic") is True
-    if metastatic:
-        out |= {"bone.metastatic_palliative", "supportive_care"}
-        if (get("symptoms.pain_score") or 0) >= 1 or get("history.symptoms_returned") is True:
-            out.add("bone.pain")
-        if get("tumor.primary_cancer") in ("breast", "lung", "prostate", "kidney", "thyroid"):
-            out.add("bone.primary_common")
-        if set(get("goals") or ()) & {"cure", "stop_spread"}:
-            out.add("expectations.not_curative")
-    if site == "bone" and get("tumor.metastatic") is False:
-        out.add("bone.not_metastatic")
-    if site == "bone" and (get("symptoms.fracture") is True or get("symptoms.bone_weakness") is True):
-        out.add("bone.fracture_or_weakness")
-    if site == "bone" and (get("symptoms.anemia") is True or get("symptoms.fatigue") is True):
-        out.add("bone.marrow_effects")
-    if get("history.prior_cryoablation") is True and (
-            get("history.regrowth") is True or get("history.symptoms_returned") is True):
-        out.add("repeat.regrowth_or_symptoms_returned")
-    if set(get("treatments") or ()) & {"radiation", "chemotherapy"}:
-        out.add("combination.other_treatments")
-    if get("overall_health") == "poor":
-        out.add("general.overall_health_poor")
-    for key, factor in (("near_nerves", "risks.near_nerves"), ("bleeding_risk", "risks.bleeding"),
-                        ("active_infection", "risks.infection"),
-                        ("near_critical_structures", "risks.surrounding_tissue")):
-        if get(f"concerns.{key}") is True:
-            out.add(factor)
-    return out
+    """The factors whose situation the case meets."""
+    return {factor for factor, (value, _) in table(f).items() if value is True}
+
+
+def missing_oracle(f: dict) -> set[str]:
+    """The fields the undecided situations wait on (factors.md: missing information names the field)."""
+    return {name for value, waits in table(f).values() if value is None for name in waits}
+
+
+def test_the_table_names_every_factor_of_the_pack(pack):
+    assert set(table({"site": "other"})) == set(pack.factor_by_id)
+    assert set(pack.factor_by_id) >= PACK_ADDED
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -83,6 +129,7 @@ def test_pack_produces_exactly_the_factors_of_the_contract(pack, data):
     case = parse_case(data)
     report = build_reports([case], pack)[0]
     assert {f.factor for f in report.findings} == oracle(case.facts())
+    assert {m.field for m in report.missing} == missing_oracle(case.facts())
 
 
 def test_the_scenarios_exercise_every_factor(pack):
@@ -114,6 +161,7 @@ def test_every_pair_of_field_values_at_every_threshold(pack):
                 thresholds.setdefault(leaf.field, set()).update(
                     v for v in (leaf.value - 0.01, leaf.value, leaf.value + 0.01) if v > 0)
     thresholds["symptoms.pain_score"] = {0, 1, 2}
+    thresholds["ecog"] = {0, 2, 3, 4}  # whole numbers around the tool's ECOG 3 convention
     options = [(name, v) for name, spec in case_fields().items()
                if name not in ("site", "tumor.metastatic") for v in _values(name, spec, thresholds)]
     bases = [{"site": s} for s in ("skin", "liver", "prostate", "kidney", "lung", "other")]
@@ -132,7 +180,10 @@ def test_every_pair_of_field_values_at_every_threshold(pack):
                 elif name != "site":
                     data[name] = list(value) if isinstance(value, tuple) else value
             case = parse_case(data)
-            got = {f.factor for f in build_report(case, pack).findings}
+            report = build_report(case, pack)
+            got = {f.factor for f in report.findings}
             assert got == oracle(case.facts()), (facts, got ^ oracle(case.facts()))
+            missing = {m.field for m in report.missing}
+            assert missing == missing_oracle(case.facts()), (facts, missing ^ missing_oracle(case.facts()))
             checked += 1
     assert checked > 10_000

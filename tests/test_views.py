@@ -16,7 +16,7 @@ from cryoelig.explain import Check, explain_case
 from cryoelig.readers import read_case
 from cryoelig.report import build_report, evaluate_rules
 from cryoelig.scenarios import load_scenario, scenario_files
-from cryoelig.wording import directive_words
+from cryoelig.wording import directive_words, readable
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -124,7 +124,7 @@ def test_explain_markdown_and_rule_filter():
     assert out.startswith("# The reasoning for case `example-kidney-small`")
     assert "- \u2713 `tumor.size_cm < 4` \u00b7 case: 2.8 \u00b7 met" in out
     assert "- \u2717 `tumor.size_cm >= 4` \u00b7 case: 2.8 \u00b7 not met" in out
-    assert "risks.documented" not in out.split("## Missing information")[0]
+    assert "risks.documented" not in out.split("## Information not given")[0]
 
 
 def test_explain_json_lists_every_rule(pack):
@@ -159,8 +159,8 @@ def test_report_html_file_and_overwrite_policy(tmp_path):
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    for text in ("Case facts", "Points supporting discussion", "Points for caution", "Context",
-                 "Missing information", "Non-diagnostic decision support", "sha256", "bone.pain"):
+    for text in ("Case facts", "Documented factors present", "Points of caution", "Background from the source",
+                 "Information not given", "Non-diagnostic decision support", "sha256", "bone.pain"):
         assert text in page, text
     again = run("report", "examples/bone-repeat.yaml", "--out", str(out))
     assert again.exit_code == 2 and "already exists; give --force" in again.stderr
@@ -196,7 +196,7 @@ def test_report_markdown_by_suffix_and_format_rules(tmp_path):
     nodir = run("report", "examples/kidney-small.yaml", "-o", str(tmp_path / "no" / "x.html"))
     assert nodir.exit_code == 2 and "does not exist" in nodir.stderr
     stdout = run("report", "examples/kidney-small.yaml", "--format", "markdown", "--no-engine")
-    assert stdout.exit_code == 0 and "## Points supporting discussion (1)" in stdout.stdout
+    assert stdout.exit_code == 0 and "## Documented factors present (1)" in stdout.stdout
 
 
 # ---------------------------------------------------------------- rules list / show / graph
@@ -230,7 +230,7 @@ def test_rules_show_unknown_id_lists_close_matches():
     result = run("rules", "show", "kidney.size-under4cm")
     assert result.exit_code == 2
     assert result.stderr == ("cryoelig: error: unknown rule 'kidney.size-under4cm' in pack cryoelig-default "
-                             "0.1.0; close matches: kidney.size-under-4cm, kidney.size-4cm-or-more\n")
+                             "0.2.0; close matches: kidney.size-under-4cm, kidney.size-4cm-or-more\n")
 
 
 def test_rules_graph_formats(pack):
@@ -276,11 +276,11 @@ def test_views_never_use_directive_wording(example):
         run("report", f"examples/{example}", "--format", "markdown", "--no-engine", "--why-not").stdout,
     ]
     for out in outputs:
-        assert out and directive_words(out) == []
+        assert out and directive_words(readable(out)) == []
 
 
 def test_pack_views_never_use_directive_wording(pack):
     outputs = [run("rules", "list").stdout, run("rules", "graph").stdout, run("rules", "catalog").stdout]
     outputs += [run("rules", "show", r.id).stdout for r in pack.rules]
     for out in outputs:
-        assert out and directive_words(out) == []
+        assert out and directive_words(readable(out)) == []
