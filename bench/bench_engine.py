@@ -50,7 +50,8 @@ def generate(n: int, sites: tuple[str, ...], seed: int = 7):
             if name == "site" or rnd.random() < 0.4:
                 continue
             if spec["type"] == "number":
-                value = rnd.choice(sizes) if name == "tumor.size_cm" else rnd.randint(1, 9)
+                value = rnd.choice(sizes) if name == "tumor.size_cm" else rnd.randint(0, 4) if name == "ecog" \
+                    else rnd.randint(1, 9)
             elif spec["type"] == "list":
                 value = rnd.sample(spec["values"], rnd.randint(0, 2))
             else:

@@ -205,11 +205,21 @@ def source_info(spec: SourceSpec) -> SourceInfo:
                       description=spec.description, scope=spec.scope)
 
 
+@functools.lru_cache(maxsize=16)
+def _pack_sources(pack: Pack) -> tuple[tuple[SourceInfo, ...], dict[str, frozenset[str]]]:
+    """The pack's sources as reports name them, and the sources each rule cites (built once per pack)."""
+    return (tuple(source_info(s) for s in pack.meta.sources),
+            {r.id: frozenset(c.source for c in r.spec.cites) for r in pack.rules})
+
+
 def sources_used(pack: Pack, findings: Sequence[Finding]) -> list[SourceInfo]:
     """The sources the findings quote, in pack order (every source of the pack when none is quoted,
     so that no report leaves its sources unnamed)."""
-    quoted = {s.source for f in findings for s in f.sources}
-    return [source_info(s) for s in pack.meta.sources if s.id in quoted or not quoted]
+    infos, cited = _pack_sources(pack)
+    if len(infos) == 1:
+        return list(infos)
+    quoted = frozenset().union(*(cited[f.rule] for f in findings))
+    return [s for s in infos if s.id in quoted or not quoted]
 
 
 def json_value(value: Any) -> Any:
