@@ -21,12 +21,15 @@ import uuid
 from typing import Any
 
 from ..render.common import clause_text
+from ..render.kinds import KIND_HEADINGS
 from ..report import Finding, Report, format_value
 from ..rulepack import Pack
 
 SUMMARY_LIMIT = 139
 CARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cryoelig:cds-hooks:card")
-KIND_TITLE = {"supporting": "Point supporting discussion", "caution": "Point for caution", "context": "Context"}
+#: A card holds one point: the report's section headings (render/kinds.py) in the singular.
+KIND_TITLE = {"supporting": "Documented factor present", "caution": "Point of caution",
+              "context": "Background from the source"}
 
 
 def md(text: str) -> str:
@@ -89,7 +92,7 @@ def _finding_card(report: Report, pack: Pack, f: Finding, key: str) -> dict[str,
 def _missing_card(report: Report, pack: Pack) -> dict[str, Any]:
     labels = [m.label for m in report.missing]
     head = f"Not in the record, so {sum(len(m.rules) for m in report.missing)} documented points are unchecked: "
-    lines = [f"**Missing information** \u00b7 site {md(format_value(report.site))}", "",
+    lines = [f"**{KIND_HEADINGS['missing']}** \u00b7 site {md(format_value(report.site))}", "",
              "A fact the record does not give is unknown, never taken as no.", ""]
     lines += [f"- **{md(m.label)}** (`{m.field}`): {md(m.why)} Rules waiting: "
               + ", ".join(f"`{r}`" for r in m.rules) for m in report.missing]
