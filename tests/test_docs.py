@@ -107,6 +107,9 @@ def _documented_writing_commands():
         command = lines[0][2:]
         if "|" in command or " checklist" in command or " - " in command:
             continue
+        shown = "\n".join(lines[1:])
+        if "is not installed" in shown or "is not found" in shown:  # a machine without an optional extra or program
+            continue
         if any(word in command for word in ("--out", " batch", " summarize")):
             yield command, [line.rstrip() for line in lines[1:] if line.strip() not in ("", "...", "\u2026")]
 
