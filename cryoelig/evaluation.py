@@ -26,9 +26,10 @@ threads computing the same entry compute equal values, so a race costs time, nev
 
 from __future__ import annotations
 
+import operator
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,20 +235,26 @@ class _Memo:
 
     def __init__(self, pack: Pack):
         self.pack = pack
-        self.plan = [(rule, tuple(rule.fields), tuple(dict.fromkeys(derived_refs(rule.condition))),
-                      rule.spec.derives, {}) for rule in pack.rules]
+        #: every field some rule reads, once: a case's values are looked up once, then each rule's key is
+        #: one C call (``itemgetter``) over them instead of a comprehension per rule
+        self.fields = tuple(dict.fromkeys(f for rule in pack.rules for f in rule.fields))
+        index = {f: i for i, f in enumerate(self.fields)}
+        self.plan = [(rule, tuple(rule.fields), _key_of([index[f] for f in rule.fields]),
+                      tuple(dict.fromkeys(derived_refs(rule.condition))), rule.spec.derives, {})
+                     for rule in pack.rules]
 
     def trace(self, facts: Mapping[str, Any], pending: frozenset[str]) -> Trace:
         get = facts.get
+        values = [get(f, _UNKNOWN) for f in self.fields]
         traces: list[RuleTrace] = []
         derived: dict[str, Tri] = {}
         derived_keys: dict[str, tuple[Any, ...]] = {}
         deriving: dict[str, list[RuleTrace]] = {}
-        for rule, fields, refs, derives, cache in self.plan:
+        for rule, fields, key_of, refs, derives, cache in self.plan:
             if pending:
                 key = tuple([(_PENDING, get(f, _UNKNOWN)) if f in pending else get(f, _UNKNOWN) for f in fields])
             else:
-                key = tuple([get(f, _UNKNOWN) for f in fields])
+                key = key_of(values)
             if refs:
                 key += tuple([derived_keys.get(name) for name in refs])
             hit = cache.get(key)
@@ -263,6 +270,16 @@ class _Memo:
                 derived_keys[derives] = (*derived_keys.get(derives, ()), rule.id, key)
                 deriving.setdefault(derives, []).append(hit)
         return Trace(self.pack, facts, pending, traces, derived)
+
+
+def _key_of(indices: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """A rule's memo key from a case's values: the tuple of the values of the fields it reads."""
+    if len(indices) >= 2:
+        return operator.itemgetter(*indices)  # type: ignore[return-value]
+    if indices:
+        only = indices[0]
+        return lambda values: (values[only],)
+    return lambda values: ()
 
 
 _memos: weakref.WeakKeyDictionary[Pack, _Memo] = weakref.WeakKeyDictionary()

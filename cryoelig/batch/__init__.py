@@ -19,15 +19,16 @@ from .options import (
     capped_jobs,
     default_errors_path,
     default_jobs,
-    output_kind,
     partial_paths,
 )
+from .outputs import CSV_RESULT_COLUMNS, FORMATS, OutputFormat, csv_result_header, output_kind
 from .run import BatchResult, chunks, run_batch
 from .summarize import summarize_files
-from .workers import CSV_RESULT_COLUMNS, ChunkResult, csv_result_header, process_chunk, review
+from .workers import ChunkResult, CrossCheck, process_chunk, review
 
 __all__ = [
-    "CSV_RESULT_COLUMNS", "DEFAULT_CHUNK_ROWS", "STATE_VERSION", "Aggregate", "BatchInterrupted", "BatchOptions",
+    "CSV_RESULT_COLUMNS", "DEFAULT_CHUNK_ROWS", "FORMATS", "STATE_VERSION", "Aggregate", "BatchInterrupted",
+    "BatchOptions", "CrossCheck", "OutputFormat",
     "BatchResult", "ChunkResult", "OutputLock", "Position", "Record", "Source", "State", "capped_jobs",
     "check_replaceable", "chunks", "csv_result_header", "default_errors_path", "default_jobs", "open_source",
     "output_kind", "partial_paths", "process_chunk", "review", "run_batch", "safe_key", "summarize_files",

@@ -81,14 +81,15 @@ class Aggregate:
     def add_report(self, site: str, findings: list[tuple[str, str]], missing: list[str],
                    sources: list[dict[str, Any]] = ()) -> None:
         """One report: its site, (factor, kind) per finding, the missing fields, the sources it quotes
-        (the Report's ``sources`` entries)."""
+        (the Report's ``sources``: models, or their dicts read back from a results file)."""
         self.rows += 1
         self.results += 1
         _inc(self.sites, site)
         for source in sources:
-            key = _source_key(source.get("id"))
+            read = source.get if isinstance(source, dict) else lambda name, s=source: getattr(s, name, None)
+            key = _source_key(read("id"))
             if key not in self.sources:
-                self.sources[key] = {name: safe_text(source.get(name)) for name in SOURCE_KEYS}
+                self.sources[key] = {name: safe_text(read(name)) for name in SOURCE_KEYS}
         for factor, kind in findings:
             _inc(self.kinds, kind)
             _inc(self.factors.setdefault(factor, {}), kind)

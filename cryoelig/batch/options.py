@@ -29,17 +29,6 @@ class BatchInterrupted(Exception):
         super().__init__(f"{why} after {rows} rows; {how}")
 
 
-def output_kind(path: Path) -> str:
-    """'jsonl' or 'csv', from the file name of --out."""
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    if suffix == ".csv":
-        return "csv"
-    raise InputError([Problem("--out takes a .jsonl (one report per line) or .csv (one row per case) file",
-                              file=str(path))])
-
-
 def default_errors_path(out: Path) -> Path:
     """results.jsonl -> results.errors.jsonl (errors are always JSONL)."""
     return out.with_name(f"{out.stem}.errors.jsonl")
@@ -78,6 +67,7 @@ class BatchOptions:
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     checkpoint_seconds: float = 1.0  # at most this long between checkpoints (0: after every chunk)
     max_bytes: int = MAX_RECORD_BYTES  # the largest record read (CSV row, JSONL line, case file)
+    cross_check: str = "all"  # 'all' or 'sample:N': which cases the engine decides and is checked on
 
     @property
     def errors_path(self) -> Path:

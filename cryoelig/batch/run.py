@@ -30,8 +30,9 @@ from ..inputs import Position, Record, Source, open_source
 from .aggregate import Aggregate, summary_json
 from .checkpoint import State, fingerprint, resume_state
 from .files import OutputLock, append_file, check_replaceable, fsync_dir, open_partial, write_all, write_atomic
-from .options import BatchInterrupted, BatchOptions, capped_jobs, output_kind, partial_paths
-from .workers import ChunkResult, csv_result_header, init_worker, process_chunk, work
+from .options import BatchInterrupted, BatchOptions, capped_jobs, partial_paths
+from .outputs import finish_output, output_format, output_kind
+from .workers import ChunkResult, CrossCheck, batch_gc, init_worker, process_chunk, work
 
 Progress = Callable[[int, int, "int | None"], None]
 #: Draws the summary page (``--summary-html``) from the summary and the pack: presentation, so the
@@ -135,6 +136,7 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
     if why:
         note(why)
     out_kind = output_kind(opts.out)
+    CrossCheck.parse(opts.cross_check)
     out, errors = opts.out, opts.errors_path
     _check_outputs(opts, out, errors)
     with OutputLock(out):
@@ -165,6 +167,7 @@ class _Run:
         self.part_out, self.part_err, self.state_path = partial_paths(out, errors)
         self.spill_dir = out.with_name(out.name + ".partial.spill")
         self.fingerprint = fingerprint(opts, source, out_kind, out, errors, pack.sha256)
+        self.cross = CrossCheck.parse(opts.cross_check)
         self.last_checkpoint = time.monotonic()
         self.draw_page: DrawPage | None = None
 
@@ -197,8 +200,7 @@ class _Run:
         if state is None:
             fd = open_partial(self.part_out, truncate=True)
             try:
-                if self.out_kind == "csv":
-                    write_all(fd, csv_result_header())
+                write_all(fd, output_format(self.out_kind).header)
                 size = os.fstat(fd).st_size
             finally:
                 os.close(fd)
@@ -255,13 +257,14 @@ class _Run:
                 serial = 0
                 for chunk, pos in chunks(self.source.records(self.position), self.opts.chunk_rows, self.position):
                     if executor is None:
-                        self.commit(process_chunk(decoder, label, self.out_kind, chunk, self.pack), pos, len(chunk),
-                                    stopper)
+                        with batch_gc():
+                            result = process_chunk(decoder, label, self.out_kind, chunk, self.pack, self.cross)
+                        self.commit(result, pos, len(chunk), stopper)
                         continue
                     serial += 1
                     spill = str(self.spill_dir / f"{serial}.part")
-                    inflight.append((executor.submit(work, decoder, label, self.out_kind, chunk, spill), pos,
-                                     len(chunk)))
+                    future = executor.submit(work, decoder, label, self.out_kind, chunk, spill, self.cross)
+                    inflight.append((future, pos, len(chunk)))
                     while len(inflight) >= 2 * self.jobs:
                         fut, p, n = inflight.popleft()
                         self.commit(fut.result(), p, n, stopper)
@@ -304,10 +307,13 @@ class _Run:
             write_atomic(self.opts.summary, summary_json(summary).encode())
         if self.opts.summary_html is not None and page is not None:
             write_atomic(self.opts.summary_html, page)
-        for part, final in ((self.part_err, self.errors), (self.part_out, self.out)):
+        made = finish_output(self.out_kind, self.part_out, self.out, self.part_err, summary, self.pack)
+        for part, final in ((self.part_err, self.errors), (made or self.part_out, self.out)):
             target = Path(os.path.realpath(final))
             check_replaceable(target)
             os.replace(part, target)
+        if made is not None:
+            self.part_out.unlink()
         self.state_path.unlink(missing_ok=True)
         fsync_dir(self.out.resolve().parent)
         return BatchResult(summary, self.out, self.errors)

@@ -10,12 +10,13 @@ facade is a one-line change there.
 
 from __future__ import annotations
 
-import csv
-import io
+import contextlib
+import gc
 import json
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,16 +26,16 @@ from ..errors import EngineMismatchError, InputError, Problem
 from ..identifiers import find_label_identifier
 from ..inputs import Decoder, Record, RecordError
 from .aggregate import Aggregate, safe_key
+from .outputs import Row, output_format
+from .serialize import ReportLines, summary_of
 
-CSV_RESULT_COLUMNS = ("case_id", "site", "supporting", "caution", "context", "missing", "factors",
-                      "missing_fields")
 
-
-def review(cases: list[Any], pack: Any) -> list[Any]:
-    """The reports of many cases, in order (the one call into the reasoning: the review facade)."""
+def review(cases: list[Any], pack: Any, use_engine: bool = True) -> list[Any]:
+    """The reviews (report and trace) of many cases, in order: the one call into the reasoning (the
+    review facade). ``use_engine``: the engine decides and is cross-checked against the evaluation."""
     from ..review import review_many
 
-    return [item.report for item in review_many(cases, pack)]
+    return list(review_many(cases, pack, use_engine=use_engine))
 
 
 @dataclass
@@ -74,37 +75,42 @@ def error_line(rec: Record, label: str, problems: list[Problem], data: Any) -> t
     return (json.dumps(record) + "\n").encode(), first["reason"], first["field"]
 
 
-def _csv_result_line(report: Any) -> str:
-    counts = {k: 0 for k in ("supporting", "caution", "context")}
-    factors: list[str] = []
-    for f in report.findings:
-        counts[f.kind] += 1
-        if f.factor not in factors:
-            factors.append(f.factor)
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow([
-        report.case_id, report.site, counts["supporting"], counts["caution"], counts["context"],
-        len(report.missing), ";".join(factors), ";".join(m.field for m in report.missing),
-    ])
-    return buf.getvalue()
+@dataclass(frozen=True)
+class CrossCheck:
+    """Which cases the engine decides and is checked against the evaluation: every one (``all``, the
+    default), or one row in ``every`` (``sample:N``: rows 1, 1+N, 1+2N, ... by input row number, so the
+    sample is the same whatever the chunking, the number of workers or the partitions)."""
+
+    every: int = 1
+
+    def checks(self, row: int) -> bool:
+        return self.every == 1 or (row - 1) % self.every == 0
+
+    @classmethod
+    def parse(cls, text: str) -> CrossCheck:
+        if text == "all":
+            return cls(1)
+        head, _, n = text.partition(":")
+        if head == "sample" and n.isdigit() and 1 <= len(n) <= 9 and int(n) >= 1:
+            return cls(int(n))
+        raise InputError([Problem("--cross-check takes 'all' or 'sample:N' (N a whole number, 1 or more)")])
 
 
-def csv_result_header() -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(CSV_RESULT_COLUMNS)
-    return buf.getvalue().encode()
-
-
-def _reviews(cases: list[Any], pack: Any) -> list[Any]:
-    """Reports in order; a case on which the engine and the Python evaluator disagree (a bug, never
-    the user's) becomes an error record of its own instead of stopping the whole run."""
+def _reviews(cases: list[Any], rows: list[int], pack: Any, cross: CrossCheck) -> list[Any]:
+    """Reviews in order; a case on which the engine and the Python evaluator disagree (a bug, never
+    the user's) becomes None (an error record of its own) instead of stopping the whole run."""
+    checked = [cross.checks(r) for r in rows]
     try:
-        return review(cases, pack)
+        if all(checked):
+            return review(cases, pack)
+        with_engine = iter(review([c for c, k in zip(cases, checked, strict=True) if k], pack))
+        without = iter(review([c for c, k in zip(cases, checked, strict=True) if not k], pack, use_engine=False))
+        return [next(with_engine) if k else next(without) for k in checked]
     except EngineMismatchError:
         out: list[Any] = []
-        for case in cases:
+        for case, k in zip(cases, checked, strict=True):
             try:
-                out.append(review([case], pack)[0])
+                out.append(review([case], pack, use_engine=k)[0])
             except EngineMismatchError:
                 out.append(None)
         return out
@@ -112,18 +118,21 @@ def _reviews(cases: list[Any], pack: Any) -> list[Any]:
 
 _INTERNAL = Problem("internal error: the rule engine and the Python evaluator disagree on this case; nothing "
                     "was reported for it (please report this)", reason="internal")
+_lines = ReportLines()
 
 
-def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Record], pack: Any) -> ChunkResult:
-    """Decode, validate, review and serialize one chunk; one output line per record."""
-    slots: list[Any] = []  # (record, data) of a Case, or an already serialized error
-    cases = []
+def _decode(decoder: Decoder, label: str, records: list[Record], pack: Any) -> tuple[list[Any], list[Any], list[int]]:
+    """Each record decoded and validated: a slot per record ((record, data) of a Case, or an already
+    serialized error), the cases and their row numbers."""
+    slots: list[Any] = []
+    cases, rows = [], []
+    sites = pack.site_ids
     for rec in records:
         data = None
         file = rec.payload if isinstance(rec.payload, str) else label
         try:
             data = decoder(rec)
-            case = parse_case(data, file=file, row=rec.row, sites=pack.site_ids)
+            case = parse_case(data, file=file, row=rec.row, sites=sites)
         except RecordError as error:
             slots.append(error_line(rec, label, error.problems, error.data))
             continue
@@ -132,31 +141,59 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
             continue
         slots.append((rec, data))
         cases.append(case)
-    reports = iter(_reviews(cases, pack)) if cases else iter(())
+        rows.append(rec.row)
+    return slots, cases, rows
+
+
+def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Record], pack: Any,
+                  cross: CrossCheck = CrossCheck()) -> ChunkResult:
+    """Decode, validate, review and serialize one chunk; one result or one error per record.
+    The per-chunk review function of every way a batch runs (one process, workers, a Dask cluster)."""
+    slots, cases, rows = _decode(decoder, label, records, pack)
+    reviews = iter(_reviews(cases, rows, pack, cross)) if cases else iter(())
+    fmt = output_format(out_kind)
     agg = Aggregate()
-    out: list[str] = []
+    out: list[Row] = []
     errs: list[bytes] = []
+    check = True  # one report per chunk is also compared with model_dump_json (serialize.py)
     for slot in slots:
         if isinstance(slot[0], bytes):
             line, reason, field_name = slot
             errs.append(line)
             agg.add_error(reason, field_name)
             continue
-        report = next(reports)
-        if report is None:
+        reviewed = next(reviews)
+        if reviewed is None:
             line, reason, field_name = error_line(slot[0], label, [_INTERNAL], slot[1])
             errs.append(line)
             agg.add_error(reason, field_name)
             continue
-        out.append(report.model_dump_json() + "\n" if out_kind == "jsonl" else _csv_result_line(report))
-        agg.add_report(report.site, [(f.factor, f.kind) for f in report.findings], [m.field for m in report.missing],
-                       [s.model_dump() for s in report.sources])
+        summary = summary_of(reviewed.report)
+        out.append((summary, _lines.line(reviewed, check) if fmt.needs_json else b""))
+        check = False
+        agg.add_report(summary.site, summary.findings, summary.missing_fields, reviewed.report.sources)
     if agg.results + agg.errors != len(records):  # pragma: no cover - the identity is the contract
         raise AssertionError("a row was lost in a chunk")
-    return ChunkResult("".join(out).encode(), b"".join(errs), agg.results, agg.errors, agg.to_dict())
+    body = fmt.encoder()(out) if out else b""
+    return ChunkResult(body, b"".join(errs), agg.results, agg.errors, agg.to_dict())
 
 
 _worker_pack: Any = None
+#: Collections of the youngest generation after this many new objects instead of 700: a chunk
+#: allocates tens of thousands of short-lived objects, and collecting them early costs ~8% of a
+#: run for nothing (perf-notes.md); the memo's long-lived objects are few collections anyway.
+GC_THRESHOLD = (50_000, 20, 20)
+
+
+@contextlib.contextmanager
+def batch_gc() -> Iterator[None]:
+    """The batch's garbage-collection thresholds while the parent reviews chunks itself (--jobs 1)."""
+    previous = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def init_worker(pack_dir: Path | None, parent: int) -> None:
@@ -164,6 +201,7 @@ def init_worker(pack_dir: Path | None, parent: int) -> None:
     global _worker_pack
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    gc.set_threshold(*GC_THRESHOLD)
     from ..engine import engine_for
     from ..rulepack import load_pack
 
@@ -180,10 +218,11 @@ def init_worker(pack_dir: Path | None, parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def work(decoder: Decoder, label: str, out_kind: str, records: list[Record], spill: str) -> ChunkResult:
+def work(decoder: Decoder, label: str, out_kind: str, records: list[Record], spill: str,
+         cross: CrossCheck = CrossCheck()) -> ChunkResult:
     """In a worker: the chunk's results go to a spill file that the parent appends with a kernel
     copy, so the reports (~10 kB each) never pass through a pipe or the parent's Python code."""
-    result = process_chunk(decoder, label, out_kind, records, _worker_pack)
+    result = process_chunk(decoder, label, out_kind, records, _worker_pack, cross)
     with open(spill, "wb") as f:
         f.write(result.out)
     result.out = b""

@@ -1,0 +1,109 @@
+"""Result formats of a batch, chosen by the suffix of ``--out``: JSONL, CSV, Parquet, xlsx.
+
+Why every format goes through the same partial file: the run appends each chunk's bytes to
+``<out>.partial`` and checkpoints byte offsets, which is what makes ``--resume`` after a kill give
+the same final file. JSONL and CSV partials are the final file (renamed at the end). A Parquet
+file or a workbook only exists whole (its footer or zip directory is written last), so their
+partial holds what becomes them, appended chunk by chunk (Parquet: Arrow IPC record batches; xlsx:
+CSV result rows), and ``finish`` writes the final file from it in one streamed pass (constant
+memory) under a temporary name, renamed when complete.
+
+The formats that need a library (pyarrow, openpyxl) live in their own modules, imported only
+when used; without the extra installed, ``--out x.parquet`` is one line naming the extra, exit 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, Problem
+from .serialize import Summary, csv_line
+
+CSV_RESULT_COLUMNS = ("case_id", "site", "supporting", "caution", "context", "missing", "factors",
+                      "missing_fields")
+
+#: One reviewed case for an encoder: its summary and its report's JSON (no line end).
+Row = tuple[Summary, bytes]
+
+
+def csv_result_header() -> bytes:
+    return (",".join(CSV_RESULT_COLUMNS) + "\n").encode()
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """``encode`` runs in the workers (rows of a chunk -> bytes appended to the partial file);
+    ``finish(partial, final, errors_partial, summary, pack)`` writes the final file (None: rename)."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    describe: str
+    header: bytes = b""
+    needs_json: bool = True  # whether encode reads the report's JSON
+    module: str | None = None  # holds encode / finish for formats that need a library
+    extra: str | None = None
+    library: str | None = None  # the import that the extra brings
+
+    def encoder(self) -> Callable[[list[Row]], bytes]:
+        if self.module is None:
+            return _LOCAL[self.name]
+        return importlib.import_module(self.module).encode
+
+    def finisher(self) -> Callable[..., None] | None:
+        return None if self.module is None else importlib.import_module(self.module).finish
+
+    def check_available(self, path: Path) -> None:
+        if self.library and importlib.util.find_spec(self.library) is None:
+            raise InputError([Problem(f"writing {self.describe} needs the optional extra [{self.extra}]: "
+                                      f"pip install 'cryoelig[{self.extra}]'", file=str(path))])
+
+
+def _encode_jsonl(rows: list[Row]) -> bytes:
+    return b"".join([line + b"\n" for _, line in rows])
+
+
+def _encode_csv(rows: list[Row]) -> bytes:
+    return b"".join([csv_line(s) for s, _ in rows])
+
+
+_LOCAL: dict[str, Callable[[list[Row]], bytes]] = {"jsonl": _encode_jsonl, "csv": _encode_csv}
+
+FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
+    OutputFormat("jsonl", (".jsonl", ".ndjson"), "JSONL (one report per line)"),
+    OutputFormat("csv", (".csv",), "CSV (one row per case)", header=csv_result_header(), needs_json=False),
+    OutputFormat("parquet", (".parquet",), "Parquet (one row per case with its report)",
+                 module="cryoelig.batch.parquet_out", extra="parquet", library="pyarrow"),
+    OutputFormat("xlsx", (".xlsx",), "an xlsx workbook (results, errors and summary sheets)", needs_json=False,
+                 module="cryoelig.batch.xlsx_out", extra="xlsx", library="openpyxl"),
+)}
+
+
+def output_kind(path: Path) -> str:
+    """The format name for --out, from its suffix; refused with the list of suffixes, or with the extra
+    to install when the format needs one."""
+    suffix = path.suffix.lower()
+    for fmt in FORMATS.values():
+        if suffix in fmt.suffixes:
+            fmt.check_available(path)
+            return fmt.name
+    raise InputError([Problem("--out takes a .jsonl (one report per line), .csv (one row per case), .parquet or "
+                              ".xlsx file", file=str(path))])
+
+
+def output_format(kind: str) -> OutputFormat:
+    return FORMATS[kind]
+
+
+def finish_output(kind: str, partial: Path, final: Path, errors_partial: Path, summary: dict[str, Any],
+                  pack: Any) -> Path | None:
+    """Write the final results file of a format that is not its partial; returns the temporary file to
+    rename over ``final`` (None: the partial itself is renamed)."""
+    finisher = FORMATS[kind].finisher()
+    if finisher is None:
+        return None
+    return finisher(partial, final, errors_partial, summary, pack)

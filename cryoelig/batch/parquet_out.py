@@ -1,0 +1,91 @@
+"""Parquet results (``--out results.parquet``): one row per case, typed, with its full report.
+
+Columns: the CSV result columns, typed (counts as int32, ``factors`` and ``missing_fields`` as
+lists of strings), and ``report``, the report's JSON (what a ``.jsonl`` line holds). The pack's
+name, version and sha256 are in the file's key-value metadata, so a file says which rules made it.
+
+Why the run writes Arrow IPC record batches first: a Parquet file is readable only once its footer
+is written, so a killed run would leave nothing to resume. Each chunk's rows are one encapsulated
+IPC message appended to the partial file (byte offsets checkpointed as for JSONL); ``finish`` then
+streams the messages into row groups of ``ROW_GROUP_ROWS`` rows (re-sliced, so the file does not
+depend on chunk sizes or on where a run was resumed), holding one row group at a time.
+Deterministic: the same rows give the same bytes (pyarrow writes no time stamp; ``created_by``
+names the pyarrow version, so byte identity holds for one installation).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .files import open_partial
+from .outputs import Row
+
+ROW_GROUP_ROWS = 2048
+SCHEMA = pa.schema([
+    ("case_id", pa.string()), ("site", pa.string()), ("supporting", pa.int32()), ("caution", pa.int32()),
+    ("context", pa.int32()), ("missing", pa.int32()), ("factors", pa.list_(pa.string())),
+    ("missing_fields", pa.list_(pa.string())), ("report", pa.string()),
+])
+
+
+def encode(rows: list[Row]) -> bytes:
+    """A chunk's rows as one encapsulated Arrow IPC record batch (schema not included)."""
+    columns = list(zip(*[(s.case_id, s.site, s.supporting, s.caution, s.context, s.missing, list(s.factors),
+                          list(s.missing_fields), line.decode()) for s, line in rows], strict=True))
+    batch = pa.RecordBatch.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, SCHEMA, strict=True)],
+                                       schema=SCHEMA)
+    return batch.serialize().to_pybytes()
+
+
+def batches(path: Path) -> Any:
+    """The record batches of a partial file, in order."""
+    with pa.OSFile(str(path), "rb") as f:
+        reader = pa.ipc.MessageReader.open_stream(f)
+        while True:
+            try:
+                message = reader.read_next_message()
+            except StopIteration:
+                return
+            yield pa.ipc.read_record_batch(message, SCHEMA)
+
+
+def metadata(pack: Any) -> dict[bytes, bytes]:
+    return {b"cryoelig.pack.name": pack.name.encode(), b"cryoelig.pack.version": pack.version.encode(),
+            b"cryoelig.pack.sha256": pack.sha256.encode()}
+
+
+def write_parquet(source: Any, sink: Any, pack: Any) -> None:
+    """Record batches into a Parquet file (a path or a binary file object), ``ROW_GROUP_ROWS`` rows per
+    row group (the last may be shorter)."""
+    schema = SCHEMA.with_metadata(metadata(pack))
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        for batch in source:
+            pending.append(batch)
+            held += batch.num_rows
+            while held >= ROW_GROUP_ROWS:
+                table = pa.Table.from_batches(pending, schema=SCHEMA)
+                writer.write_table(table.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
+                rest = table.slice(ROW_GROUP_ROWS)
+                pending, held = rest.to_batches(), rest.num_rows
+        if held:
+            writer.write_table(pa.Table.from_batches(pending, schema=SCHEMA), row_group_size=ROW_GROUP_ROWS)
+
+
+def finish(partial: Path, final: Path, errors_partial: Path, summary: dict[str, Any], pack: Any) -> Path:
+    """The Parquet file made from the partial, under a temporary name next to ``final``."""
+    temp = final.with_name(final.name + ".partial.parquet")
+    with os.fdopen(open_partial(temp, truncate=True), "wb") as sink:
+        write_parquet(batches(partial), sink, pack)
+        sink.flush()
+        os.fsync(sink.fileno())
+    return temp
+
+
+__all__ = ["ROW_GROUP_ROWS", "SCHEMA", "batches", "encode", "finish", "metadata", "write_parquet"]

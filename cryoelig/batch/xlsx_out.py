@@ -1,0 +1,127 @@
+"""xlsx results (``--out results.xlsx``): a workbook with a results, an errors and a summary sheet.
+
+Why from CSV rows: a workbook exists only whole (a zip whose directory is written last), so the
+run appends the CSV result rows to the partial file as for ``--out *.csv`` (resumable by byte
+offset), and ``finish`` streams them, the error records and the summary into a workbook written by
+openpyxl in write-only mode (rows go to disk as they come, strings inline: constant memory).
+The full report is not in the workbook: a cell holds at most 32,767 characters; ``.jsonl`` or
+``.parquet`` keep it.
+
+Byte-identical for the same rows: openpyxl stamps the workbook's created/modified properties and
+every zip entry with the current time; the saved file is rewritten entry by entry with fixed
+times (``FIXED_TIME``), in the same order, with the same compression.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .files import open_partial
+from .outputs import CSV_RESULT_COLUMNS, Row
+from .serialize import csv_line
+
+#: The time written into the workbook's properties and zip entries (the zip format starts in 1980).
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+FIXED_ISO = b"1980-01-01T00:00:00Z"
+_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+ERROR_COLUMNS = ("row", "line", "file", "case_id", "reason", "field", "message")
+_COUNTS = {"supporting", "caution", "context", "missing"}
+#: Excel's limit for the text of one cell.
+MAX_CELL = 32_767
+
+
+def encode(rows: list[Row]) -> bytes:
+    """A chunk's rows as CSV result lines (the same as ``--out *.csv`` without its header)."""
+    return b"".join([csv_line(s) for s, _ in rows])
+
+
+def _results(partial: Path) -> Iterator[list[Any]]:
+    with open(partial, encoding="utf-8", newline="") as f:
+        for cells in csv.reader(f):
+            yield [int(c) if name in _COUNTS else c for name, c in zip(CSV_RESULT_COLUMNS, cells, strict=True)]
+
+
+def _errors(errors_partial: Path) -> Iterator[list[Any]]:
+    with open(errors_partial, "rb") as f:
+        for line in f:
+            record = json.loads(line)
+            yield [str(record.get(name))[:MAX_CELL] if isinstance(record.get(name), str) else record.get(name)
+                   for name in ERROR_COLUMNS]
+
+
+def summary_rows(summary: dict[str, Any]) -> Iterator[list[Any]]:
+    """The summary as (section, name, kind, count) rows, in the order of ``summary.json``."""
+    for name, n in summary["counts"].items():
+        yield ["counts", name, None, n]
+    for name, n in summary["sites"].items():
+        yield ["sites", name, None, n]
+    for kind, n in summary["findings"]["by_kind"].items():
+        yield ["findings by kind", kind, None, n]
+    for factor, kinds in summary["findings"]["by_factor"].items():
+        for kind, n in kinds.items():
+            yield ["findings by factor", factor, kind, n]
+    for name, n in summary["missing"].items():
+        yield ["missing information", name, None, n]
+    for reason, n in summary["errors"]["by_reason"].items():
+        yield ["errors by reason", reason, None, n]
+    for name, n in summary["errors"]["by_field"].items():
+        yield ["errors by field", name, None, n]
+
+
+def write_workbook(results: Iterator[list[Any]], errors: Iterator[list[Any]], summary: dict[str, Any],
+                   pack: Any, raw: Any) -> None:
+    """The three sheets, streamed (openpyxl write-only), saved to ``raw`` (a binary file object)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for title, header, rows in (("results", CSV_RESULT_COLUMNS, results), ("errors", ERROR_COLUMNS, errors),
+                                ("summary", ("section", "name", "kind", "count"), summary_rows(summary))):
+        sheet = wb.create_sheet(title)
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(row)
+    wb.properties.title = "cryoelig batch results"
+    wb.properties.subject = f"rule pack {pack.name} {pack.version} sha256 {pack.sha256}"
+    wb.properties.creator = "cryoelig"
+    wb.save(raw)
+
+
+def normalize(raw: Any, sink: Any) -> None:
+    """The zip in ``raw`` copied into ``sink`` with fixed times in every entry and in the core properties."""
+    with zipfile.ZipFile(raw) as zin, zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zout:
+        for info in zin.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            if info.filename == "docProps/core.xml":
+                data = _CORE_TIMES.sub(rb"\g<1>" + FIXED_ISO + rb"\g<2>", zin.read(info))
+                zout.writestr(entry, data)
+                continue
+            with zin.open(info) as src, zout.open(entry, "w", force_zip64=info.file_size >= 1 << 31) as dst:
+                for block in iter(lambda: src.read(1 << 20), b""):  # noqa: B023 - consumed at once
+                    dst.write(block)
+
+
+def finish(partial: Path, final: Path, errors_partial: Path, summary: dict[str, Any], pack: Any) -> Path:
+    """The workbook made from the partial, the error records and the summary, under a temporary name."""
+    temp = final.with_name(final.name + ".partial.xlsx")
+    raw = final.with_name(final.name + ".partial.raw")
+    try:
+        with os.fdopen(open_partial(raw, truncate=True), "w+b") as saved:
+            write_workbook(_results(partial), _errors(errors_partial), summary, pack, saved)
+            saved.flush()
+            saved.seek(0)
+            with os.fdopen(open_partial(temp, truncate=True), "wb") as sink:
+                normalize(saved, sink)
+                sink.flush()
+                os.fsync(sink.fileno())
+    finally:
+        raw.unlink(missing_ok=True)
+    return temp
