@@ -21,6 +21,8 @@ class StreamFormat(NamedTuple):
     name: str
     suffixes: tuple[str, ...]
     open: Callable[[str, int], Source]
+    #: for formats whose inputs may be folders (a Parquet dataset): whether a folder is one of them
+    folder: Callable[[str], bool] | None = None
 
 
 _STREAMS: dict[str, StreamFormat] = {}
@@ -44,6 +46,9 @@ def open_source(path: str, limit: int = MAX_RECORD_BYTES) -> Source:
     if path == "-":
         return JsonlSource(path, limit)
     if os.path.isdir(path):
+        for fmt in _STREAMS.values():
+            if fmt.folder is not None and fmt.folder(path):
+                return fmt.open(path, limit)
         return FolderSource(path, limit)
     lower = path.lower()
     for fmt in _STREAMS.values():

@@ -1,0 +1,94 @@
+"""Typed cells (Parquet, xlsx) to the nested case form, under the same grammar as CSV cells.
+
+Why one module: a Parquet column or a spreadsheet cell may already be a number, a yes/no, a list
+or a date, where a CSV cell is always text. Text goes through exactly the CSV rules (stripped,
+empty is unknown, list cells split at ``;`` or ``,``, ``none``/``-`` is an empty list); typed
+values pass as they are and the case model applies the one grammar (cryoelig.grammar) to them.
+A missing value (null, an empty cell, a NaN float as data frames write missing numbers) is
+unknown. A date or time is refused as identifying (a de-identified case holds no dates), and a
+value of another type (bytes, a mapping) is unreadable; both name the column (a schema field name),
+never the value.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import Problem
+from .base import Record, RecordError
+from .csvrows import NONE_CELLS
+
+_SPLIT = re.compile(r"[;,]")
+
+
+class _Skip:
+    """An unknown value: the field is left out of the case."""
+
+
+SKIP = _Skip()
+
+
+def _text(cell: str, is_list: bool) -> Any:
+    cell = cell.strip()
+    if not cell:
+        return SKIP
+    if is_list:
+        return [] if cell.lower() in NONE_CELLS else [v.strip() for v in _SPLIT.split(cell) if v.strip()]
+    return cell
+
+
+def cell_value(value: Any, is_list: bool) -> Any:
+    """The value a field gets from one typed cell, SKIP when unknown; raises ValueError (unreadable) or
+    LookupError (identifying: a date) with a message that holds no value."""
+    kind = type(value)
+    if value is None:
+        return SKIP
+    if kind is str:
+        return _text(value, is_list)
+    if kind is bool or kind is int:
+        return value
+    if kind is float:
+        return SKIP if math.isnan(value) else value
+    if isinstance(value, datetime.date | datetime.time | datetime.timedelta):
+        raise LookupError("a date or time (not shown): identifying data is refused")
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value.is_finite() else SKIP
+    if isinstance(value, list | tuple) and is_list:
+        items = []
+        for item in value:
+            if item is None:
+                continue
+            if type(item) is not str:
+                raise ValueError("a list item that is not text")
+            if item.strip():
+                items.append(item.strip())
+        return items
+    raise ValueError("a value of a type this column does not take")
+
+
+def to_case_data(paths: Sequence[tuple[str, ...]], lists: Sequence[bool], columns: Sequence[str],
+                 values: Sequence[Any], file: str, rec: Record) -> dict[str, Any]:
+    """One row's typed cells as the nested case form; a cell that cannot be used is a RecordError
+    naming its column (reason ``identifier`` for a date, ``unreadable`` otherwise)."""
+    data: dict[str, Any] = {}
+    for path, is_list, column, value in zip(paths, lists, columns, values, strict=True):
+        try:
+            value = cell_value(value, is_list)
+        except LookupError as error:
+            raise RecordError([Problem(str(error), file=file, row=rec.row, line=rec.line, field=column,
+                                       reason="identifier")]) from None
+        except ValueError as error:
+            raise RecordError([Problem(f"cannot read the cell: {error}", file=file, row=rec.row, line=rec.line,
+                                       field=column, reason="unreadable")]) from None
+        if value is SKIP:
+            continue
+        target = data
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+        target[path[-1]] = value
+    return data

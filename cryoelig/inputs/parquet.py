@@ -1,0 +1,231 @@
+"""Parquet files and Parquet dataset folders (``batch cases.parquet``, ``batch export/``), by row group.
+
+Why it reads this way:
+- Streamed: row groups are read one record batch at a time (``iter_batches``), so memory holds a
+  batch, never a table; the count of rows comes from the files' footers, read when the source opens.
+- The same columns as the CSV: dotted names (``tumor.size_cm``) or nested structs of the same shape
+  (a ``tumor`` struct with a ``size_cm`` field), list columns for lists; a dataset folder's files
+  are read in path order, and ``key=value`` folder names (hive partitioning) are columns too.
+  The columns of every file are checked before any row is read, as a CSV header is: an identifying
+  column name refuses the whole input; an unknown one is described by its position.
+- Cells are typed: text follows the CSV cell grammar, numbers and yes/no pass as they are, a date
+  is refused as identifying (cryoelig.inputs.cells).
+- Nothing lost: a row group that cannot be read (a damaged page) gives one ``unreadable`` error per
+  row it holds (its footer says how many), and reading goes on with the next row group.
+- Resumable: a position is the number of rows read; resuming re-reads the row group it falls in.
+
+pyarrow comes with the ``[parquet]`` extra and is imported only when a Parquet input is opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..case import case_fields
+from ..errors import InputError, Problem
+from .base import Position, Record, Source, unreadable
+from .cells import to_case_data
+from .csvrows import header_problems
+from .sources import StreamFormat, register_stream_format
+
+SUFFIXES = (".parquet", ".parq")
+BATCH_ROWS = 1024  # rows per record batch read from a row group
+_PYARROW_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, KeyError, IndexError, RuntimeError)
+
+
+def need_pyarrow(path: str, what: str = "reading Parquet") -> None:
+    if importlib.util.find_spec("pyarrow") is None:
+        raise InputError([Problem(f"{what} needs the optional extra [parquet]: pip install 'cryoelig[parquet]'",
+                                  file=path)])
+
+
+@dataclass
+class ParquetDecoder:
+    """A row (its cells in ``columns`` order, or a note that its row group is unreadable) -> the nested case
+    form; picklable for the workers."""
+
+    label: str
+    columns: tuple[str, ...]
+    paths: tuple[tuple[str, ...], ...] = field(init=False)
+    lists: tuple[bool, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        fields = case_fields()
+        self.paths = tuple(tuple(c.split(".")) for c in self.columns)
+        self.lists = tuple(fields.get(c, {}).get("type") == "list" for c in self.columns)
+
+    def __call__(self, rec: Record) -> Any:
+        kind, body = rec.payload
+        if kind == "unreadable":
+            raise unreadable(body, self.label, rec)
+        return to_case_data(self.paths, self.lists, self.columns, body, self.label, rec)
+
+
+def flat_names(schema: Any, prefix: str = "") -> list[str]:
+    """Column names with struct fields flattened to dotted names (``tumor.size_cm``)."""
+    import pyarrow as pa
+
+    names = []
+    for f in schema:
+        if pa.types.is_struct(f.type):
+            names += flat_names(list(f.type), f"{prefix}{f.name}.")
+        else:
+            names.append(prefix + f.name)
+    return names
+
+
+def flat_columns(batch: Any) -> dict[str, Any]:
+    """A record batch's columns by flattened name (structs opened into their fields)."""
+    import pyarrow as pa
+
+    out: dict[str, Any] = {}
+    todo = list(zip(batch.schema.names, batch.columns, strict=True))
+    while todo:
+        name, column = todo.pop(0)
+        if pa.types.is_struct(column.type):
+            todo[:0] = [(f"{name}.{column.type.field(i).name}", column.field(i)) for i in range(column.type.num_fields)]
+        else:
+            out[name] = column
+    return out
+
+
+def dataset_files(path: str) -> list[str]:
+    """The Parquet files of a dataset folder, in path order (hidden and ``_`` files are not data)."""
+    found = []
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        found += [os.path.join(root, f) for f in files
+                  if f.lower().endswith(SUFFIXES) and not f.startswith((".", "_"))]
+    return sorted(found, key=lambda p: os.path.relpath(p, path).split(os.sep))
+
+
+def is_dataset(path: str) -> bool:
+    """A folder with Parquet files in it (and so not a folder of case files)."""
+    return any(f.lower().endswith(SUFFIXES) for _root, _dirs, files in os.walk(path) for f in files)
+
+
+def partition_keys(path: str, file: str) -> dict[str, str]:
+    """``key=value`` folder names between the dataset folder and a file (hive partitioning)."""
+    keys = {}
+    for part in Path(os.path.relpath(file, path)).parts[:-1]:
+        key, sep, value = part.partition("=")
+        if sep:
+            keys[key] = value
+    return keys
+
+
+class ParquetSource(Source):
+    kind = "parquet"
+
+    def __init__(self, path: str, limit: int):
+        need_pyarrow(path)
+        import pyarrow.parquet as pq
+
+        self.path = self.label = path
+        self.limit = limit
+        self.is_folder = os.path.isdir(path)
+        if not self.is_folder and not os.path.lexists(path):
+            raise InputError([Problem("file not found", file=path)])
+        self.files = dataset_files(path) if self.is_folder else [path]
+        self.groups: list[tuple[int, int, int, int]] = []  # (file index, row group, rows, first row)
+        columns: dict[str, None] = {}
+        self.keys: list[dict[str, str]] = []
+        first = 0
+        for index, name in enumerate(self.files):
+            try:
+                meta = pq.ParquetFile(name)
+                schema = meta.schema_arrow
+                counts = [meta.metadata.row_group(g).num_rows for g in range(meta.metadata.num_row_groups)]
+            except _PYARROW_ERRORS + (_arrow_error(),) as error:
+                raise InputError([Problem(f"cannot be read as Parquet ({type(error).__name__}); no row was processed",
+                                          file=name)]) from None
+            keys = partition_keys(path, name) if self.is_folder else {}
+            self.keys.append(keys)
+            columns.update(dict.fromkeys(flat_names(schema)))
+            columns.update(dict.fromkeys(keys))
+            for group, rows in enumerate(counts):
+                self.groups.append((index, group, rows, first))
+                first += rows
+        self.columns = tuple(columns)
+        problems = header_problems(list(self.columns), path)
+        if problems:
+            raise InputError(problems)
+        self.total = first
+        self._reader: tuple[int, Any] | None = None  # the file being read
+        self.description = (f"a Parquet dataset of {len(self.files)} file(s)" if self.is_folder else "Parquet") + \
+            f", {first} rows in {len(self.groups)} row group(s)"
+
+    def fingerprint(self) -> dict[str, Any]:
+        digest = hashlib.sha256()
+        for name in self.files:
+            st = os.stat(name)
+            digest.update(f"{os.path.relpath(name, self.path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        return {"kind": self.kind, "path": str(Path(self.path).resolve()), "files": digest.hexdigest()}
+
+    def decoder(self) -> ParquetDecoder:
+        return ParquetDecoder(self.label, self.columns)
+
+    def records(self, start: Position) -> Iterator[tuple[Record | None, Position]]:
+        for file_index, group, rows, first in self.groups:
+            if first + rows <= start.offset:
+                continue
+            yield from self._group(file_index, group, rows, first, start.offset)
+
+    def _group(self, file_index: int, group: int, rows: int, first: int,
+               skip_to: int) -> Iterator[tuple[Record | None, Position]]:
+        """The rows of one row group from row ``skip_to`` on; an unreadable rest is one error per row."""
+        import pyarrow.parquet as pq
+
+        done = first
+        try:
+            if self._reader is None or self._reader[0] != file_index:
+                self._reader = (file_index, pq.ParquetFile(self.files[file_index]))
+            reader = self._reader[1]
+            for batch in reader.iter_batches(batch_size=BATCH_ROWS, row_groups=[group], use_threads=False):
+                cells = self._cells(batch, file_index)
+                for values in zip(*cells, strict=True):
+                    if done >= first + rows:
+                        break
+                    done += 1
+                    if done > skip_to:
+                        yield Record(done, None, ("row", values)), Position(done, 0, done)
+        except _PYARROW_ERRORS + (_arrow_error(),):
+            pass
+        name = os.path.relpath(self.files[file_index], self.path) if self.is_folder else \
+            os.path.basename(self.files[file_index])
+        while done < first + rows:  # a damaged or short row group: each row it should hold is an error
+            done += 1
+            if done > skip_to:
+                message = f"row group {group + 1} of {name} cannot be read (damaged data); its rows are not read"
+                yield Record(done, None, ("unreadable", message)), Position(done, 0, done)
+
+    def _cells(self, batch: Any, file_index: int) -> list[list[Any]]:
+        columns = flat_columns(batch)
+        keys = self.keys[file_index]
+        n = batch.num_rows
+        out = []
+        for name in self.columns:
+            if name in columns:
+                out.append(columns[name].to_pylist())
+            else:
+                out.append([keys.get(name)] * n)
+        return out
+
+
+def _arrow_error() -> type[BaseException]:
+    import pyarrow as pa
+
+    return pa.ArrowException
+
+
+def _open(path: str, limit: int) -> Source:
+    return ParquetSource(path, limit)
+
+
+register_stream_format(StreamFormat("parquet", SUFFIXES, _open, is_dataset))
