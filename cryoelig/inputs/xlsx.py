@@ -1,0 +1,164 @@
+"""Spreadsheets (``batch cases.xlsx``): the first sheet, a header row of dotted columns, one case per row.
+
+Why it reads this way: the same grammar as a CSV file exported from the same sheet. The header row
+(the first non-empty row) is checked before any row is read (identifying columns refuse the file,
+unknown ones are described by position); empty rows are not rows; a text cell follows the CSV cell
+rules, a number or a yes/no cell passes as it is, a date cell is refused as identifying
+(cryoelig.inputs.cells). openpyxl reads in read-only mode (the sheet is streamed, never held
+whole), with cached formula results. If the sheet's data breaks off (a damaged file), the rest is
+one ``unreadable`` error record after the last row read: what was read is counted, nothing is
+silently dropped.
+
+openpyxl comes with the ``[xlsx]`` extra and is imported only when a spreadsheet is opened.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..case import case_fields
+from ..errors import InputError, Problem
+from ..limits import MAX_KEY_CHARS
+from .base import Position, Record, Source, unreadable
+from .cells import to_case_data
+from .csvrows import header_problems
+from .files import file_fingerprint, open_regular
+from .sources import StreamFormat, register_stream_format
+
+SUFFIXES = (".xlsx", ".xlsm")
+_BROKEN = (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, EOFError)
+
+
+def _need_openpyxl(path: str) -> None:
+    if importlib.util.find_spec("openpyxl") is None:
+        raise InputError([Problem("reading xlsx needs the optional extra [xlsx]: pip install 'cryoelig[xlsx]'",
+                                  file=path)])
+
+
+@dataclass
+class XlsxDecoder:
+    """A row's cells (or a note that the rest of the sheet is unreadable) -> the nested case form."""
+
+    label: str
+    columns: tuple[str, ...]
+    paths: tuple[tuple[str, ...], ...] = field(init=False)
+    lists: tuple[bool, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        fields = case_fields()
+        self.paths = tuple(tuple(c.split(".")) for c in self.columns)
+        self.lists = tuple(fields.get(c, {}).get("type") == "list" for c in self.columns)
+
+    def __call__(self, rec: Record) -> Any:
+        kind, body = rec.payload
+        if kind == "unreadable":
+            raise unreadable(body, self.label, rec)
+        return to_case_data(self.paths, self.lists, self.columns, body, self.label, rec)
+
+
+def _blank(values: tuple[Any, ...]) -> bool:
+    return all(v is None or (type(v) is str and not v.strip()) for v in values)
+
+
+class XlsxSource(Source):
+    kind = "xlsx"
+
+    def __init__(self, path: str, limit: int):
+        _need_openpyxl(path)
+        self.path = self.label = path
+        self.limit = limit
+        open_regular(path, "an xlsx file").close()  # regular files only: never a FIFO or a device
+        self._open()
+        try:
+            self._read_header()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        from openpyxl import load_workbook
+
+        try:
+            self.book = load_workbook(self.path, read_only=True, data_only=True)
+            self.sheet = self.book.worksheets[0]
+        except Exception as error:  # noqa: BLE001 - zipfile, lxml and openpyxl raise many kinds
+            raise InputError([Problem(f"cannot be read as an xlsx workbook ({type(error).__name__})",
+                                      file=self.path)]) from None
+
+    def _read_header(self) -> None:
+        number = 0
+        try:
+            for values in self.sheet.iter_rows(values_only=True):
+                number += 1
+                if not _blank(values):
+                    break
+            else:
+                raise InputError([Problem("the first sheet is empty: it needs a header row", file=self.path)])
+        except _BROKEN as error:
+            raise InputError([Problem(f"the header row cannot be read ({type(error).__name__})",
+                                      file=self.path)]) from None
+        header = ["" if v is None else str(v).strip()[:MAX_KEY_CHARS + 1] for v in values]
+        while header and not header[-1]:
+            header.pop()
+        problems = header_problems(header, self.path)
+        if problems:
+            raise InputError(problems)
+        self.columns = tuple(header)
+        self.start = Position(number, number, 0)
+        self.total = None
+        self.description = f"xlsx, the first sheet, header in row {number}"
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {"kind": self.kind, **file_fingerprint(self.path)}
+
+    def decoder(self) -> XlsxDecoder:
+        return XlsxDecoder(self.label, self.columns)
+
+    def records(self, start: Position) -> Iterator[tuple[Record | None, Position]]:
+        width = len(self.columns)
+        number, row = start.offset, start.row
+        rows = self.sheet.iter_rows(min_row=number + 1, max_col=width, values_only=True)
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except _BROKEN + (_xml_error(),):
+                row += 1
+                rec = Record(row, number + 1, ("unreadable", f"the sheet cannot be read after row {number}; "
+                                               "the rest of it is not read"))
+                yield rec, Position(number + 1, number + 1, row)
+                return
+            number += 1
+            if _blank(values):
+                yield None, Position(number, number, row)
+                continue
+            row += 1
+            cells = tuple(values) + (None,) * (width - len(values))
+            yield Record(row, number, ("row", cells)), Position(number, number, row)
+
+    def close(self) -> None:
+        book = getattr(self, "book", None)
+        if book is not None:
+            book.close()
+
+
+def _xml_error() -> type[BaseException]:
+    try:
+        from lxml.etree import XMLSyntaxError
+
+        return XMLSyntaxError
+    except ImportError:
+        from xml.etree.ElementTree import ParseError
+
+        return ParseError
+
+
+def _open(path: str, limit: int) -> Source:
+    return XlsxSource(path, limit)
+
+
+register_stream_format(StreamFormat("xlsx", SUFFIXES, _open))
