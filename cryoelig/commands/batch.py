@@ -52,8 +52,11 @@ BATCH_HELP = "\n\n".join((
 @app.command(help=BATCH_HELP)
 def batch(
     input_path: Annotated[str, typer.Argument(
-        metavar="INPUT", help="A .csv or .jsonl file, a folder of .yaml/.json cases, or - (JSONL on stdin).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results: .jsonl (one report per line) or .csv.")],
+        metavar="INPUT", help="A .csv, .jsonl, .parquet or .xlsx file, a Parquet dataset folder, a folder of "
+                              ".yaml/.json cases, or - (JSONL on stdin).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help=(
+        "Results: .jsonl (one report per line), .csv, .parquet (one row per case with its report) or .xlsx "
+        "(results, errors and summary sheets); with --cluster or --scheduler, a folder for the part files."))],
     errors: Annotated[Path | None, typer.Option(
         "--errors", help="Error file (JSONL); default: <out name>.errors.jsonl next to --out.")] = None,
     summary: Annotated[Path | None, typer.Option("--summary", help="Also write the summary as JSON.")] = None,
@@ -72,6 +75,19 @@ def batch(
              "a longer one is an error row.")] = MAX_RECORD_BYTES,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; one line of counts at the end.")
                      ] = False,
+    cross_check: Annotated[str, typer.Option(
+        "--cross-check", metavar="all|sample:N",
+        help="Which cases the rule engine also decides, cross-checked against the explanation: all (the "
+             "default) or one row in N.")] = "all",
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", metavar="local:N", help="Run on a local Dask cluster of N worker processes (extra [cluster]); "
+                                              "--out is then a folder.")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", metavar="tcp://HOST:PORT", help="Run on the Dask cluster of this scheduler (extra [cluster]); "
+                                                       "input and --out folder on storage its workers share.")] = None,
+    partition_rows: Annotated[int, typer.Option(
+        "--partition-rows", min=1, max=10_000_000, help="Rows per partition (one task, one part file) on a "
+                                                        "cluster.")] = 50_000,
     chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1, max=100_000, hidden=True)] = 500,
     checkpoint_seconds: Annotated[float, typer.Option("--checkpoint-seconds", min=0, max=3600, hidden=True)] = 1.0,
     pack_dir: PackOption = None,
@@ -81,7 +97,8 @@ def batch(
 
     opts = BatchOptions(input=input_path, out=out, errors=errors, summary=summary, summary_html=summary_html,
                         jobs=jobs or default_jobs(), resume=resume, force=force, pack_dir=pack_dir,
-                        chunk_rows=chunk_rows, checkpoint_seconds=checkpoint_seconds, max_bytes=max_bytes)
+                        chunk_rows=chunk_rows, checkpoint_seconds=checkpoint_seconds, max_bytes=max_bytes,
+                        cross_check=cross_check)
 
     def note(text: str) -> None:
         sys.stderr.write(f"cryoelig: {clean_line(text)}\n")
@@ -93,6 +110,9 @@ def batch(
 
             check_page_target(summary_html, "--summary-html")
         draw_page = batch_page
+    if cluster is not None or scheduler is not None:
+        _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, note)
+
     try:
         with user_errors():
             if quiet:
@@ -105,6 +125,19 @@ def batch(
         sys.stderr.write(f"cryoelig: {stop}\n")
         raise typer.Exit(130) from None
     _finish(result.summary, quiet, f"results: {result.out}; errors: {result.errors}")
+    raise typer.Exit(result.exit_code)
+
+
+def _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, note):  # noqa: ANN001, ANN202
+    """The same review on a Dask cluster: part files, a manifest and the summary in the --out folder."""
+    from ..batch.cluster import ClusterOptions, run_cluster
+
+    with user_errors():
+        if cluster is not None and scheduler is not None:
+            fail(["give --cluster or --scheduler, not both"])
+        result = run_cluster(ClusterOptions(opts, cluster=cluster, scheduler=scheduler, partition_rows=partition_rows),
+                             notes=note)
+    _finish(result.summary, quiet, f"parts, manifest and summary in {result.out}")
     raise typer.Exit(result.exit_code)
 
 

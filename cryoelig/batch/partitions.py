@@ -1,0 +1,210 @@
+"""Partitions of a batch input, and the review of one partition into its part files.
+
+Why partitions are ranges of the reader's own positions: a partition starts where the previous one
+ended (a byte offset at a line start for CSV and JSONL, a row-group boundary for Parquet, a sheet
+row for xlsx, a file index for a folder), and holds a fixed number of data rows, so each partition
+knows the row and line numbers it starts at. Its error records then carry the same numbers as in
+a one-machine run, and the parts concatenated in partition order are byte for byte that run's
+output. Parquet partitions come from the footers (no scan); other inputs are scanned once by the
+client (records are split into lines, not decoded).
+
+:func:`review_partition` is what a cluster worker runs: open the input, check it is the file the
+client planned on (fingerprint), review its rows chunk by chunk with :func:`workers.process_chunk`
+(the function every batch uses), write the part under a temporary name and rename it when
+complete (a retried partition is written whole or not at all). The pack comes from
+:class:`PackPlugin`: its files shipped once per worker, loaded, and checked against the client's
+sha256.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, Problem
+from ..inputs import Position, Record, Source, open_source
+from .aggregate import Aggregate
+from .options import DEFAULT_CHUNK_ROWS
+from .run import chunks
+from .workers import GC_THRESHOLD, CrossCheck, process_chunk
+
+
+@dataclass(frozen=True)
+class Partition:
+    index: int
+    start: Position
+    end: Position
+    rows: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"partition": self.index, "start": asdict(self.start), "end": asdict(self.end), "rows": self.rows}
+
+
+def plan(source: Source, rows_per: int) -> list[Partition]:
+    """The input's partitions of about ``rows_per`` data rows each, in input order."""
+    groups = getattr(source, "groups", None)
+    if groups is not None:  # Parquet: whole row groups, from the footers
+        return _plan_groups(groups, rows_per)
+    out: list[Partition] = []
+    start = pos = source.start
+    rows = 0
+    for rec, pos in source.records(source.start):
+        if rec is None:
+            continue
+        rows += 1
+        if rows == rows_per:
+            out.append(Partition(len(out), start, pos, rows))
+            start, rows = pos, 0
+    if rows or not out:
+        out.append(Partition(len(out), start, pos, rows))
+    return out
+
+
+def _plan_groups(groups: list[tuple[int, int, int, int]], rows_per: int) -> list[Partition]:
+    out: list[Partition] = []
+    first = rows = 0
+    for _file, _group, n, group_first in groups:
+        rows += n
+        if rows >= rows_per:
+            end = group_first + n
+            out.append(Partition(len(out), Position(first, 0, first), Position(end, 0, end), rows))
+            first, rows = end, 0
+    if rows or not out:
+        end = first + rows
+        out.append(Partition(len(out), Position(first, 0, first), Position(end, 0, end), rows))
+    return out
+
+
+def _take(records: Iterator[tuple[Record | None, Position]], rows: int) -> Iterator[tuple[Record | None, Position]]:
+    """The records of one partition: up to its last data row (blank lines after it belong to the next)."""
+    if rows == 0:
+        return
+    seen = 0
+    for rec, pos in records:
+        yield rec, pos
+        if rec is not None:
+            seen += 1
+            if seen == rows:
+                return
+
+
+# ---------------------------------------------------------------- on a worker
+
+_packs: dict[str, Any] = {}
+
+try:  # the plug-in base class; this module is imported only for a cluster run ([cluster] extra)
+    from distributed.diagnostics.plugin import WorkerPlugin as _PluginBase
+except ImportError:  # pragma: no cover - the cluster command says which extra to install first
+    _PluginBase = object  # type: ignore[assignment,misc]
+
+
+class PackPlugin(_PluginBase):  # type: ignore[misc,valid-type]
+    """A Dask worker plugin: the pack's files, written to a folder of the worker and loaded once; a pack
+    whose sha256 is not the client's is refused (the worker never reviews with other rules)."""
+
+    name = "cryoelig-pack"
+
+    def __init__(self, files: dict[str, bytes], sha256: str):
+        self.files, self.sha256 = files, sha256
+
+    def setup(self, worker: Any = None) -> None:
+        from ..engine import engine_for
+        from ..rulepack import load_pack
+
+        folder = Path(tempfile.mkdtemp(prefix="cryoelig-pack-"))
+        for name, data in self.files.items():
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        pack = load_pack(folder)
+        if pack.sha256 != self.sha256:
+            raise RuntimeError(f"the pack shipped to this worker has sha256 {pack.sha256}, not {self.sha256}")
+        engine_for(pack)
+        gc.set_threshold(*GC_THRESHOLD)
+        _packs[self.sha256] = pack
+
+    def teardown(self, worker: Any = None) -> None:
+        pack = _packs.pop(self.sha256, None)
+        if pack is not None:
+            shutil.rmtree(pack.directory, ignore_errors=True)
+
+
+def pack_files(directory: Path) -> dict[str, bytes]:
+    """Every file of a pack folder by relative path (what a worker needs to load the same pack)."""
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
+def part_names(index: int) -> tuple[str, str]:
+    return f"part-{index:05d}.jsonl", f"part-{index:05d}.errors.jsonl"
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs for one partition (picklable)."""
+
+    input: str
+    max_bytes: int
+    fingerprint: dict[str, Any]
+    pack_sha256: str
+    out_dir: str
+    cross_every: int = 1
+
+
+def review_partition(job: Job, part: Partition) -> dict[str, Any]:
+    """Review one partition into ``part-NNNNN.jsonl`` and ``part-NNNNN.errors.jsonl`` in the output
+    folder; returns its manifest entry (counts, sha256 of both parts, the partition's aggregate)."""
+    pack = _packs.get(job.pack_sha256)
+    if pack is None:
+        raise RuntimeError("this worker has no pack with the run's sha256 (the pack plug-in did not run)")
+    names = part_names(part.index)
+    out_dir = Path(job.out_dir)
+    temps = [out_dir / f"{n}.tmp-{os.getpid()}-{os.urandom(4).hex()}" for n in names]
+    agg = Aggregate()
+    digests = [hashlib.sha256(), hashlib.sha256()]
+    with open_source(job.input, job.max_bytes) as source:
+        if source.fingerprint() != job.fingerprint:
+            raise InputError([Problem("the input changed since the run was planned", file=job.input)])
+        decoder, label = source.decoder(), source.label
+        try:
+            with open(temps[0], "wb") as out, open(temps[1], "wb") as err:
+                records = _take(source.records(part.start), part.rows)
+                for chunk, _pos in chunks(records, DEFAULT_CHUNK_ROWS, part.start):
+                    result = process_chunk(decoder, label, "jsonl", chunk, pack, CrossCheck(job.cross_every))
+                    for data, f, digest in ((result.out, out, digests[0]), (result.errors, err, digests[1])):
+                        f.write(data)
+                        digest.update(data)
+                    agg.merge(Aggregate(result.aggregate))
+                for f in (out, err):
+                    f.flush()
+                    os.fsync(f.fileno())
+            if agg.rows != part.rows:
+                raise RuntimeError(f"partition {part.index}: {agg.rows} rows read, {part.rows} planned")
+            os.replace(temps[1], out_dir / names[1])
+            os.replace(temps[0], out_dir / names[0])
+        finally:
+            for temp in temps:
+                with contextlib.suppress(OSError):
+                    temp.unlink()
+    return {**part.to_dict(), "rows_read": agg.rows, "results": agg.results, "errors": agg.errors,
+            "part": names[0], "sha256": digests[0].hexdigest(), "errors_part": names[1],
+            "errors_sha256": digests[1].hexdigest(), "aggregate": agg.to_dict()}
+
+
+def file_sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
