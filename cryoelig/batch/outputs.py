@@ -64,7 +64,7 @@ class OutputFormat:
 
 
 def _encode_jsonl(rows: list[Row]) -> bytes:
-    return b"".join([line + b"\n" for _, line in rows])
+    return b"\n".join([line for _, line in rows] + [b""])
 
 
 def _encode_csv(rows: list[Row]) -> bytes:

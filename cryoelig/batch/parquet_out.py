@@ -7,8 +7,9 @@ name, version and sha256 are in the file's key-value metadata, so a file says wh
 Why the run writes Arrow IPC record batches first: a Parquet file is readable only once its footer
 is written, so a killed run would leave nothing to resume. Each chunk's rows are one encapsulated
 IPC message appended to the partial file (byte offsets checkpointed as for JSONL); ``finish`` then
-streams the messages into row groups of ``ROW_GROUP_ROWS`` rows (re-sliced, so the file does not
-depend on chunk sizes or on where a run was resumed), holding one row group at a time.
+streams the messages into row groups of ``ROW_GROUP_ROWS`` rows, each made one contiguous array per
+column before it is written (pages are cut where the writer's input chunks end, so without this the
+bytes would depend on chunk sizes or on where a run was resumed), holding one row group at a time.
 Deterministic: the same rows give the same bytes (pyarrow writes no time stamp; ``created_by``
 names the pyarrow version, so byte identity holds for one installation).
 """
@@ -71,11 +72,12 @@ def write_parquet(source: Any, sink: Any, pack: Any) -> None:
             held += batch.num_rows
             while held >= ROW_GROUP_ROWS:
                 table = pa.Table.from_batches(pending, schema=SCHEMA)
-                writer.write_table(table.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
+                writer.write_table(table.slice(0, ROW_GROUP_ROWS).combine_chunks(), row_group_size=ROW_GROUP_ROWS)
                 rest = table.slice(ROW_GROUP_ROWS)
                 pending, held = rest.to_batches(), rest.num_rows
         if held:
-            writer.write_table(pa.Table.from_batches(pending, schema=SCHEMA), row_group_size=ROW_GROUP_ROWS)
+            writer.write_table(pa.Table.from_batches(pending, schema=SCHEMA).combine_chunks(),
+                               row_group_size=ROW_GROUP_ROWS)
 
 
 def finish(partial: Path, final: Path, errors_partial: Path, summary: dict[str, Any], pack: Any) -> Path:

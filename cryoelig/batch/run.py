@@ -244,7 +244,7 @@ class _Run:
     def _loop(self) -> None:
         decoder, label = self.source.decoder(), self.source.label
         executor = None
-        with _Stopper() as stopper:
+        with _Stopper() as stopper, batch_gc():
             try:
                 if self.jobs > 1:
                     import multiprocessing
@@ -257,9 +257,8 @@ class _Run:
                 serial = 0
                 for chunk, pos in chunks(self.source.records(self.position), self.opts.chunk_rows, self.position):
                     if executor is None:
-                        with batch_gc():
-                            result = process_chunk(decoder, label, self.out_kind, chunk, self.pack, self.cross)
-                        self.commit(result, pos, len(chunk), stopper)
+                        self.commit(process_chunk(decoder, label, self.out_kind, chunk, self.pack, self.cross), pos,
+                                    len(chunk), stopper)
                         continue
                     serial += 1
                     spill = str(self.spill_dir / f"{serial}.part")

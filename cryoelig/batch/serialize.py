@@ -22,8 +22,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 from pydantic_core import to_json
 
-_VIEW = "report"  # report.py keeps each rule's piece under this key of RuleTrace.views
-_BYTES = "report.json"  # ... and this module keeps the piece's JSON next to it
+_CACHE_LIMIT = 50_000  # pieces whose JSON is kept (about the memo's live pieces for a pack)
 _CHECK_FIRST = 20  # reports compared with model_dump_json at the start of each process
 
 
@@ -67,12 +66,25 @@ def csv_line(s: Summary) -> bytes:
     return (text + "\n").encode()
 
 
+_MODEL_TYPES: dict[type, bool] = {}
+
+
+def _is_model(kind: type) -> bool:
+    """Whether a type is a pydantic model (``isinstance(x, BaseModel)`` goes through an ABC check that cost
+    more than the serialization it chose)."""
+    known = _MODEL_TYPES.get(kind)
+    if known is None:
+        known = _MODEL_TYPES[kind] = isinstance(kind, type) and issubclass(kind, BaseModel)
+    return known
+
+
 class ReportLines:
     """``Report.model_dump_json()`` of reviewed cases, built from cached pieces (one per process)."""
 
     def __init__(self) -> None:
         self._keys: list[tuple[str, bytes]] | None = None
-        self._others: dict[int, tuple[Any, bytes]] = {}  # model objects not kept with a trace (by identity)
+        self._defaults: dict[str, tuple[Any, bytes]] = {}  # default values (the disclaimer), serialized once
+        self._cache: dict[int, tuple[Any, bytes]] = {}  # model objects and their JSON, by identity
         self.checked = 0
         self.exact = True
 
@@ -81,7 +93,7 @@ class ReportLines:
         report = review.report
         if not self.exact:
             return report.model_dump_json().encode()
-        text = self._compose(report, review.trace)
+        text = self._compose(report)
         if check or self.checked < _CHECK_FIRST:
             self.checked += 1
             plain = report.model_dump_json().encode()
@@ -90,42 +102,37 @@ class ReportLines:
                 return plain
         return text
 
-    def _compose(self, report: Any, trace: Any) -> bytes:
+    def _compose(self, report: Any) -> bytes:
         if self._keys is None:
-            self._keys = [(name, b'"%s":' % name.encode()) for name in type(report).model_fields]
-        by_id = {}
-        for rt in trace.rules:
-            piece = rt.views.get(_VIEW)
-            if piece is not None:
-                by_id[id(piece)] = rt
+            fields = type(report).model_fields
+            self._keys = [(name, b'"%s":' % name.encode()) for name in fields]
+            self._defaults = {name: (f.default, b'"%s":' % name.encode() + to_json(f.default))
+                              for name, f in fields.items() if isinstance(f.default, str | int)}
         parts = []
+        defaults = self._defaults
         for name, key in self._keys:
             value = getattr(report, name)
-            if type(value) is list and value and isinstance(value[0], BaseModel):
-                parts.append(key + b"[" + b",".join([self._piece(v, by_id) for v in value]) + b"]")
-            elif isinstance(value, BaseModel):
-                parts.append(key + self._other(value))
+            kind = type(value)
+            if kind is list and value and _is_model(type(value[0])):
+                parts.append(key + b"[" + b",".join([self._piece(v) for v in value]) + b"]")
+            elif _is_model(kind):
+                parts.append(key + self._piece(value))
+            elif name in defaults and defaults[name][0] is value:
+                parts.append(defaults[name][1])
             else:
                 parts.append(key + to_json(value))
         return b"{" + b",".join(parts) + b"}"
 
-    def _piece(self, value: BaseModel, by_id: dict[int, Any]) -> bytes:
-        rt = by_id.get(id(value))
-        if rt is None:
-            return self._other(value)
-        data = rt.views.get(_BYTES)
-        if data is None:
-            data = rt.views[_BYTES] = value.__pydantic_serializer__.to_json(value)
-        return data
-
-    def _other(self, value: BaseModel) -> bytes:
-        """A model shared across cases but not kept with a trace (e.g. a missing-information item, the pack
-        reference): cached by identity, holding the object so its id cannot be reused while cached."""
-        hit = self._others.get(id(value))
+    def _piece(self, value: Any) -> bytes:
+        """A model's JSON, cached by identity: the report's pieces are shared by every case with equal
+        values for their rule's fields (kept in the evaluation memo), the missing-information items and
+        the pack reference by many more. The cache holds the object, so its id cannot be reused by
+        another object while the entry exists; it is emptied when full (bounded memory)."""
+        hit = self._cache.get(id(value))
         if hit is not None and hit[0] is value:
             return hit[1]
         data = value.__pydantic_serializer__.to_json(value)
-        if len(self._others) >= 8192:
-            self._others.clear()
-        self._others[id(value)] = (value, data)
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[id(value)] = (value, data)
         return data
