@@ -64,15 +64,15 @@ def local_workers(spec: str) -> int:
 
 
 def _check_out_dir(out: Path, opts: BatchOptions) -> None:
+    if opts.errors is not None or opts.summary is not None:
+        raise InputError([Problem("with --cluster or --scheduler, errors and summary go into the --out folder "
+                                  "(part-*.errors.jsonl, summary.json): leave out --errors and --summary")])
     if out.exists() and not out.is_dir():
         raise InputError([Problem("with --cluster or --scheduler, --out is a folder for the part files",
                                   file=str(out))])
     if not out.resolve().parent.is_dir():
         raise InputError([Problem("the folder for this output does not exist", file=str(out))])
     out.mkdir(exist_ok=True)
-    if opts.errors is not None or opts.summary is not None:
-        raise InputError([Problem("with --cluster or --scheduler, errors and summary go into the --out folder "
-                                  "(part-*.errors.jsonl, summary.json): leave out --errors and --summary")])
 
 
 class _Manifest:
