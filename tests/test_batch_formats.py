@@ -359,3 +359,21 @@ def test_sampled_cross_check_still_runs_the_engine_on_its_rows(monkeypatch: pyte
     sample = CrossCheck.parse("sample:10")
     assert [r for r in range(1, 40) if sample.checks(r)] == [1, 11, 21, 31]
     assert all(CrossCheck.parse("all").checks(r) for r in range(1, 40))
+
+
+def test_arrow_batches_in_and_out_for_spark_map_in_arrow(mix: dict[str, Any], tmp_path: Path) -> None:
+    from cryoelig.batch.arrow import OUTPUT_SCHEMA, review_arrow
+    from cryoelig.errors import InputError
+
+    source = tmp_path / "cases.parquet"
+    write_parquet_structs(mix["src"], source)
+    out = list(review_arrow(pq.ParquetFile(source).iter_batches(batch_size=256)))
+    assert all(b.schema == OUTPUT_SCHEMA for b in out)
+    table = pa.Table.from_batches(out)
+    assert table.num_rows == 1200  # one row out per row in
+    reports = [r for r in table.column("report").to_pylist() if r is not None]
+    assert [r.encode() for r in reports] == mix["ref"].read_bytes().splitlines()
+    errors = [json.loads(e) for e in table.column("error").to_pylist() if e is not None]
+    assert [(e["reason"], e["field"]) for e in errors] == [(e["reason"], e["field"]) for e in mix["errors"]]
+    with pytest.raises(InputError, match="identifying column"):
+        list(review_arrow([pa.record_batch({"case_id": ["a"], "site": ["lung"], "patient_name": ["x"]})]))
