@@ -1,6 +1,6 @@
 """A batch on a Dask cluster: ``batch INPUT --out OUTDIR --cluster local:N`` or ``--scheduler tcp://host:8786``.
 
-Why Dask (``distributed``) and not a home-made pool: past one machine the same review must run on an
+Why Dask (``distributed``) and not a home-made pool: past one machine the same review runs on an
 engine analysts already operate, with its scheduling, retries of a lost worker's tasks, and
 dashboards. What this module adds is what the tool guarantees on one machine:
 - the same review: each task runs ``partitions.review_partition`` (chunks through
@@ -14,7 +14,7 @@ dashboards. What this module adds is what the tool guarantees on one machine:
   reviews the rest; a changed input, pack or partition size is refused;
 - byte-identical: the parts concatenated in partition order are the ``--out x.jsonl`` and its
   error file of a one-machine run.
-The input and OUTDIR must be on storage every worker reads and writes at the same path.
+Every worker reads the input and writes OUTDIR at the same path as the client (shared storage).
 """
 
 from __future__ import annotations

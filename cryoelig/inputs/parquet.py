@@ -199,7 +199,7 @@ class ParquetSource(Source):
             pass
         name = os.path.relpath(self.files[file_index], self.path) if self.is_folder else \
             os.path.basename(self.files[file_index])
-        while done < first + rows:  # a damaged or short row group: each row it should hold is an error
+        while done < first + rows:  # a damaged or short row group: each row it holds by its footer is an error
             done += 1
             if done > skip_to:
                 message = f"row group {group + 1} of {name} cannot be read (damaged data); its rows are not read"
