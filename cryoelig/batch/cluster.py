@@ -180,14 +180,16 @@ def _review_on_cluster(copts: ClusterOptions, pack: Any, fingerprint: dict[str, 
                        todo: list[Any], manifest: _Manifest, note: Callable[[str], None]) -> None:
     from distributed import as_completed
 
-    from .partitions import Job, PackPlugin, pack_files, review_partition
+    from . import partitions
+    from .partitions import Job, pack_files, review_partition
 
     opts = copts.batch
     job = Job(str(Path(opts.input).resolve()), opts.max_bytes, fingerprint, pack.sha256,
               str(opts.out.resolve()), cross.every)
     client, cluster = _client(copts, note)
     try:
-        client.register_plugin(PackPlugin(pack_files(Path(pack.directory)), pack.sha256), name="cryoelig-pack")
+        plugin = partitions.DaskPackPlugin(pack_files(Path(pack.directory)), pack.sha256)
+        client.register_plugin(plugin, name="cryoelig-pack")
         futures = [client.submit(review_partition, job, p, key=f"cryoelig-{pack.sha256[:12]}-{p.index:05d}",
                                  retries=copts.retries, pure=False) for p in todo]
         step = max(1, len(todo) // 10)

@@ -100,15 +100,10 @@ def _take(records: Iterator[tuple[Record | None, Position]], rows: int) -> Itera
 
 _packs: dict[str, Any] = {}
 
-try:  # the plug-in base class; this module is imported only for a cluster run ([cluster] extra)
-    from distributed.diagnostics.plugin import WorkerPlugin as _PluginBase
-except ImportError:  # pragma: no cover - the cluster command says which extra to install first
-    _PluginBase = object  # type: ignore[assignment,misc]
-
-
-class PackPlugin(_PluginBase):  # type: ignore[misc,valid-type]
-    """A Dask worker plugin: the pack's files, written to a folder of the worker and loaded once; a pack
-    whose sha256 is not the client's is refused (the worker never reviews with other rules)."""
+class PackPlugin:
+    """What the Dask worker plugin does (``DaskPackPlugin``): the pack's files, written to a folder of the
+    worker and loaded once; a pack whose sha256 is not the client's is refused (the worker never reviews
+    with other rules)."""
 
     name = "cryoelig-pack"
 
@@ -135,6 +130,19 @@ class PackPlugin(_PluginBase):  # type: ignore[misc,valid-type]
         pack = _packs.pop(self.sha256, None)
         if pack is not None:
             shutil.rmtree(pack.directory, ignore_errors=True)
+
+
+def __getattr__(name: str) -> Any:
+    """``DaskPackPlugin``, made on first use: Dask accepts only subclasses of its ``WorkerPlugin``, and
+    importing ``distributed`` (which loads click) when this module loads would put it in every library
+    import. A worker unpickling the plug-in looks the class up here by name and gets the same class."""
+    if name == "DaskPackPlugin":
+        from distributed.diagnostics.plugin import WorkerPlugin
+
+        cls = type("DaskPackPlugin", (PackPlugin, WorkerPlugin), {"__module__": __name__})
+        globals()[name] = cls
+        return cls
+    raise AttributeError(name)
 
 
 def pack_files(directory: Path) -> dict[str, bytes]:
