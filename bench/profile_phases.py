@@ -34,7 +34,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [(phase, re.compile(p)) for phase, p 
     ("explanation", r"cryoelig/evaluation\.py|cryoelig/report\.py|cryoelig/review\.py"),
     ("serialization", r"cryoelig/batch/(serialize|lines|outputs|writers)\.py|_csv_result_line|error_line"),
     ("validation", r"cryoelig/case\.py|cryoelig/grammar\.py|cryoelig/limits\.py"),
-    ("parsing", r"cryoelig/inputs/(csvrows|jsonlines|jsondoc|documents|parquet|xlsx|cells)\.py"),
+    ("parsing", r"cryoelig/inputs/(csvrows|jsonlines|jsondoc|documents|parquet|xlsx|cells)\.py|"
+                r"_decode \(cryoelig/batch/workers\.py"),
     ("aggregation", r"cryoelig/batch/aggregate\.py"),
     ("I/O", r"cryoelig/inputs/lines\.py|cryoelig/batch/(files|checkpoint)\.py|cryoelig/atomic\.py|"
             r"\bcommit \(cryoelig/batch/run\.py|\bchunks \(cryoelig/batch/run\.py"),
