@@ -41,16 +41,12 @@ class Summary(NamedTuple):
 
 
 def summary_of(report: Any) -> Summary:
-    counts = {"supporting": 0, "caution": 0, "context": 0}
-    factors: dict[str, None] = {}
-    findings = []
-    for f in report.findings:
-        counts[f.kind] += 1
-        factors[f.factor] = None
-        findings.append((f.factor, f.kind))
-    missing = tuple(m.field for m in report.missing)
-    return Summary(report.case_id, report.site, counts["supporting"], counts["caution"], counts["context"],
-                   len(missing), tuple(factors), missing, tuple(findings))
+    findings = tuple([(f.factor, f.kind) for f in report.findings])
+    kinds = [kind for _, kind in findings]
+    missing = tuple([m.field for m in report.missing])
+    return Summary(report.case_id, report.site, kinds.count("supporting"), kinds.count("caution"),
+                   kinds.count("context"), len(missing), tuple(dict.fromkeys([f for f, _ in findings])), missing,
+                   findings)
 
 
 def csv_line(s: Summary) -> bytes:
