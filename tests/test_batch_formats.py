@@ -377,3 +377,11 @@ def test_arrow_batches_in_and_out_for_spark_map_in_arrow(mix: dict[str, Any], tm
     assert [(e["reason"], e["field"]) for e in errors] == [(e["reason"], e["field"]) for e in mix["errors"]]
     with pytest.raises(InputError, match="identifying column"):
         list(review_arrow([pa.record_batch({"case_id": ["a"], "site": ["lung"], "patient_name": ["x"]})]))
+
+
+def test_a_cluster_run_without_the_extra_is_one_line_naming_it(mix: dict[str, Any], tmp_path: Path) -> None:
+    proc = cli("batch", str(mix["src"]), "--out", str(tmp_path / "run"), "--cluster", "local:2",
+               prelude="import sys; sys.modules['distributed'] = None; ")
+    err = proc.stderr.decode().strip()
+    assert proc.returncode == 2 and err.count("\n") == 0 and "cryoelig[cluster]" in err, err
+    assert not (tmp_path / "run").exists()
