@@ -86,6 +86,9 @@ def main() -> None:
         for rows in (args.small, args.large):
             src = work / f"cases-{rows}.csv"
             _write_csv(src, rows, args.seed)
+            if rows == args.small:  # fill each tree's pack cache first: a first run also validates the pack
+                for tree in trees.values():
+                    _batch(tree, src, work / "r.jsonl", 1)
             for name, tree in trees.items():
                 counts[name][rows] = _instructions(tree, src, work / "r.jsonl", work)
                 print(f"{name:>6}: {rows:>6} rows, {counts[name][rows]:,} instructions (whole process, --jobs 1)")
