@@ -22,7 +22,8 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 from pydantic_core import to_json
 
-_CACHE_LIMIT = 50_000  # pieces whose JSON is kept (about the memo's live pieces for a pack)
+_CACHE_LIMIT = 16_384  # pieces whose JSON is kept: a miss rate of 4.4% on 60,000 generated rows (3.7% is the
+# floor: each piece once), a few MB, filled within the first thousand rows so a run's RSS stays flat
 _CHECK_FIRST = 20  # reports compared with model_dump_json at the start of each process
 
 
