@@ -23,8 +23,9 @@ import pyarrow as pa
 
 from ..errors import InputError
 from ..inputs import Record
+from ..inputs.cells import CellsDecoder
 from ..inputs.csvrows import header_problems
-from ..inputs.parquet import ParquetDecoder, flat_columns
+from ..inputs.parquet import flat_columns
 from .parquet_out import SCHEMA
 from .workers import CrossCheck, process_chunk
 
@@ -51,7 +52,7 @@ def review_arrow(batches: Iterable[pa.RecordBatch], pack_dir: str | None = None,
     Raises InputError when a batch's columns are not the case columns (an identifying or unknown name)."""
     pack = _pack(pack_dir)
     cross = CrossCheck.parse(cross_check)
-    decoder: ParquetDecoder | None = None
+    decoder: CellsDecoder | None = None
     seen = 0
     for batch in batches:
         columns = flat_columns(batch)
@@ -60,7 +61,7 @@ def review_arrow(batches: Iterable[pa.RecordBatch], pack_dir: str | None = None,
             problems = header_problems(list(names), LABEL)
             if problems:
                 raise InputError(problems)
-            decoder = ParquetDecoder(LABEL, names)
+            decoder = CellsDecoder(LABEL, names)
         cells = [columns[n].to_pylist() for n in names]
         records = []
         for values in zip(*cells, strict=True):

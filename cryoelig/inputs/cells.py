@@ -17,10 +17,12 @@ import decimal
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from ..case import case_fields
 from ..errors import Problem
-from .base import Record, RecordError
+from .base import Record, RecordError, unreadable
 from .csvrows import NONE_CELLS
 
 _SPLIT = re.compile(r"[;,]")
@@ -92,3 +94,26 @@ def to_case_data(paths: Sequence[tuple[str, ...]], lists: Sequence[bool], column
             target = target.setdefault(part, {})
         target[path[-1]] = value
     return data
+
+
+@dataclass
+class CellsDecoder:
+    """A record of typed cells (``("row", values in column order)``, or ``("unreadable", message)`` for
+    rows a reader could not read) -> the nested case form; picklable for the workers. Used by the
+    Parquet and xlsx readers and by ``batch.arrow``."""
+
+    label: str
+    columns: tuple[str, ...]
+    paths: tuple[tuple[str, ...], ...] = field(init=False)
+    lists: tuple[bool, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        fields = case_fields()
+        self.paths = tuple(tuple(c.split(".")) for c in self.columns)
+        self.lists = tuple(fields.get(c, {}).get("type") == "list" for c in self.columns)
+
+    def __call__(self, rec: Record) -> Any:
+        kind, body = rec.payload
+        if kind == "unreadable":
+            raise unreadable(body, self.label, rec)
+        return to_case_data(self.paths, self.lists, self.columns, body, self.label, rec)

@@ -23,15 +23,11 @@ import hashlib
 import importlib.util
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..case import case_fields
 from ..errors import InputError, Problem
-from .base import Position, Record, Source, unreadable
-from .cells import to_case_data
-from .csvrows import header_problems
+from .base import Position, Record, Source
 from .sources import StreamFormat, register_stream_format
 
 SUFFIXES = (".parquet", ".parq")
@@ -43,28 +39,6 @@ def need_pyarrow(path: str, what: str = "reading Parquet") -> None:
     if importlib.util.find_spec("pyarrow") is None:
         raise InputError([Problem(f"{what} needs the optional extra [parquet]: pip install 'cryoelig[parquet]'",
                                   file=path)])
-
-
-@dataclass
-class ParquetDecoder:
-    """A row (its cells in ``columns`` order, or a note that its row group is unreadable) -> the nested case
-    form; picklable for the workers."""
-
-    label: str
-    columns: tuple[str, ...]
-    paths: tuple[tuple[str, ...], ...] = field(init=False)
-    lists: tuple[bool, ...] = field(init=False)
-
-    def __post_init__(self) -> None:
-        fields = case_fields()
-        self.paths = tuple(tuple(c.split(".")) for c in self.columns)
-        self.lists = tuple(fields.get(c, {}).get("type") == "list" for c in self.columns)
-
-    def __call__(self, rec: Record) -> Any:
-        kind, body = rec.payload
-        if kind == "unreadable":
-            raise unreadable(body, self.label, rec)
-        return to_case_data(self.paths, self.lists, self.columns, body, self.label, rec)
 
 
 def flat_names(schema: Any, prefix: str = "") -> list[str]:
@@ -153,6 +127,8 @@ class ParquetSource(Source):
                 self.groups.append((index, group, rows, first))
                 first += rows
         self.columns = tuple(columns)
+        from .csvrows import header_problems
+
         problems = header_problems(list(self.columns), path)
         if problems:
             raise InputError(problems)
@@ -168,8 +144,10 @@ class ParquetSource(Source):
             digest.update(f"{os.path.relpath(name, self.path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
         return {"kind": self.kind, "path": str(Path(self.path).resolve()), "files": digest.hexdigest()}
 
-    def decoder(self) -> ParquetDecoder:
-        return ParquetDecoder(self.label, self.columns)
+    def decoder(self) -> Any:
+        from .cells import CellsDecoder
+
+        return CellsDecoder(self.label, self.columns)
 
     def records(self, start: Position) -> Iterator[tuple[Record | None, Position]]:
         for file_index, group, rows, first in self.groups:

@@ -16,15 +16,11 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..case import case_fields
 from ..errors import InputError, Problem
 from ..limits import MAX_KEY_CHARS
-from .base import Position, Record, Source, unreadable
-from .cells import to_case_data
-from .csvrows import header_problems
+from .base import Position, Record, Source
 from .files import file_fingerprint, open_regular
 from .sources import StreamFormat, register_stream_format
 
@@ -36,27 +32,6 @@ def _need_openpyxl(path: str) -> None:
     if importlib.util.find_spec("openpyxl") is None:
         raise InputError([Problem("reading xlsx needs the optional extra [xlsx]: pip install 'cryoelig[xlsx]'",
                                   file=path)])
-
-
-@dataclass
-class XlsxDecoder:
-    """A row's cells (or a note that the rest of the sheet is unreadable) -> the nested case form."""
-
-    label: str
-    columns: tuple[str, ...]
-    paths: tuple[tuple[str, ...], ...] = field(init=False)
-    lists: tuple[bool, ...] = field(init=False)
-
-    def __post_init__(self) -> None:
-        fields = case_fields()
-        self.paths = tuple(tuple(c.split(".")) for c in self.columns)
-        self.lists = tuple(fields.get(c, {}).get("type") == "list" for c in self.columns)
-
-    def __call__(self, rec: Record) -> Any:
-        kind, body = rec.payload
-        if kind == "unreadable":
-            raise unreadable(body, self.label, rec)
-        return to_case_data(self.paths, self.lists, self.columns, body, self.label, rec)
 
 
 def _blank(values: tuple[Any, ...]) -> bool:
@@ -103,6 +78,8 @@ class XlsxSource(Source):
         header = ["" if v is None else str(v).strip()[:MAX_KEY_CHARS + 1] for v in values]
         while header and not header[-1]:
             header.pop()
+        from .csvrows import header_problems
+
         problems = header_problems(header, self.path)
         if problems:
             raise InputError(problems)
@@ -114,8 +91,10 @@ class XlsxSource(Source):
     def fingerprint(self) -> dict[str, Any]:
         return {"kind": self.kind, **file_fingerprint(self.path)}
 
-    def decoder(self) -> XlsxDecoder:
-        return XlsxDecoder(self.label, self.columns)
+    def decoder(self) -> Any:
+        from .cells import CellsDecoder
+
+        return CellsDecoder(self.label, self.columns)
 
     def records(self, start: Position) -> Iterator[tuple[Record | None, Position]]:
         width = len(self.columns)
