@@ -6,7 +6,8 @@ For generated cases (mostly valid, ~2% invalid, ~1% identifying-looking notes) a
   csv-j2      CSV in, --jobs 2                    (two cores)
   parquet-j1  the same rows as Parquet in, --jobs 1
   parquet-out CSV in, Parquet out, --jobs 1
-  dask-2      the Parquet in, --cluster local:2   (a local distributed cluster of 2 workers)
+  dask-2      the Parquet in, --cluster local:2   (a local distributed cluster of 2 workers, 8 partitions;
+              its time includes starting the cluster)
 and prints wall rows/s, rows/s per core (rows/s divided by the cores the run uses), CPU seconds per
 1,000 rows of the whole process tree, peak RSS (the largest single process, and the sum over the
 process tree, sampled from /proc every 50 ms) and the RSS change from the small to the large size
@@ -181,12 +182,14 @@ CONFIGS = {
     "csv-j2": ("csv", "r.jsonl", ["--jobs", "2"], 2),
     "parquet-j1": ("parquet", "r.jsonl", ["--jobs", "1"], 1),
     "parquet-out": ("csv", "r.parquet", ["--jobs", "1"], 1),
-    "dask-2": ("parquet", "dask", ["--cluster", "local:2", "--partition-rows", "50000"], 2),
+    "dask-2": ("parquet", "dask", ["--cluster", "local:2"], 2),  # --partition-rows: rows / 8 (see measure)
 }
 
 
 def measure(name: str, src: dict[str, Path], rows: int, work: Path, exe: list[str]) -> dict[str, float | str]:
     kind, out_name, extra, cores = CONFIGS[name]
+    if "--cluster" in extra:  # 8 partitions: 4 per worker, so both stay busy at either size
+        extra = [*extra, "--partition-rows", str(max(1000, rows // 8))]
     out = work / f"{name}-{rows}-{out_name}"
     cmd = [*exe, "batch", str(src[kind]), "--out", str(out), *extra, "--quiet"]
     load = os.getloadavg()[0]
