@@ -189,7 +189,8 @@ def test_cluster_options_refuse_without_touching_anything(data: dict[str, Any], 
     cases = [(["--cluster", "local:0"], b"--cluster takes local:N"),
              (["--cluster", "remote:2"], b"--cluster takes local:N"),
              (["--cluster", "local:2", "--scheduler", "tcp://127.0.0.1:1"], b"not both"),
-             (["--cluster", "local:2", "--summary", str(tmp_path / "s.json")], b"leave out --errors and --summary")]
+             (["--cluster", "local:2", "--summary", str(tmp_path / "s.json")],
+              b"leave out --errors, --summary and --summary-html")]
     for extra, message in cases:
         proc = subprocess.run([*CLI, "batch", str(data["csv"]), "--out", str(tmp_path / "o"), *extra],
                               capture_output=True, timeout=60)

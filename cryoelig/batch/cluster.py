@@ -64,9 +64,10 @@ def local_workers(spec: str) -> int:
 
 
 def _check_out_dir(out: Path, opts: BatchOptions) -> None:
-    if opts.errors is not None or opts.summary is not None:
+    if opts.errors is not None or opts.summary is not None or getattr(opts, "summary_html", None) is not None:
         raise InputError([Problem("with --cluster or --scheduler, errors and summary go into the --out folder "
-                                  "(part-*.errors.jsonl, summary.json): leave out --errors and --summary")])
+                                  "(part-*.errors.jsonl, summary.json): leave out --errors, --summary and "
+                                  "--summary-html")])
     if out.exists() and not out.is_dir():
         raise InputError([Problem("with --cluster or --scheduler, --out is a folder for the part files",
                                   file=str(out))])

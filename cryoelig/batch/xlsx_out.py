@@ -69,6 +69,9 @@ def summary_rows(summary: dict[str, Any]) -> Iterator[list[Any]]:
             yield ["findings by factor", factor, kind, n]
     for name, n in summary["missing"].items():
         yield ["missing information", name, None, n]
+    for site, factors in summary.get("cases_by_site_factor", {}).items():
+        for factor, n in factors.items():
+            yield ["cases by site and factor", site, factor, n]
     for reason, n in summary["errors"]["by_reason"].items():
         yield ["errors by reason", reason, None, n]
     for name, n in summary["errors"]["by_field"].items():
