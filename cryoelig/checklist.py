@@ -183,6 +183,17 @@ def answer_problem(answers: Mapping[str, Any], answer: Answer, sites: Sequence[s
     return None
 
 
+def live_question(pack: Pack, facts: Mapping[str, Any], questions: Sequence[Question], index: int
+                  ) -> Question | None:
+    """Question ``index`` with why it is asked now, or None when no rule can use its answer given
+    ``facts`` (the earlier answers; this question and the later ones are still open). The terminal
+    dialogue and the browser form (``cryoelig.web``) both decide through this, so they ask alike."""
+    question = questions[index]
+    pending = {q.field for q in questions[index:]}
+    live = reasons(pack, facts, pending).get(question.field)
+    return replace(question, why=why_of(pack, live)) if live else None
+
+
 # ---------------------------------------------------------------- the dialogue
 
 @dataclass
@@ -264,14 +275,12 @@ class _Dialogue:
     def rule_questions(self, questions: list[Question]) -> None:
         """Each question while some rule can still use its answer; 'not asked' otherwise."""
         for i, question in enumerate(questions):
-            pending = {q.field for q in questions[i:]}
-            live = reasons(self.pack, self.case().facts(), pending).get(question.field)
-            if not live:
+            current = live_question(self.pack, self.case().facts(), questions, i)
+            if current is None:
                 self.skipped.append(question.field)
                 self.say(f"\nnot asked: {question.label} [{question.field}]: no rule can use it given the answers "
                          "so far")
                 continue
-            current = replace(question, why=why_of(self.pack, live))
             answer, _ = asked = self.ask_one(current)
             self.keep(asked)
             if question.field == HEALTH and answer.value is None:

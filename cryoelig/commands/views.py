@@ -61,10 +61,10 @@ def report(
     path: Annotated[str, typer.Argument(help="Case file (YAML or JSON), or - for standard input.")],
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", dir_okay=False,
-        help="File to write; the format follows the suffix (.html or .md). Without it, the page goes to "
+        help="File to write; the format follows the suffix (.html, .md or .pdf). Without it, the page goes to "
              "standard output.")] = None,
     fmt: Annotated[str | None, format_option(
-        "printable", "html or markdown (default: from the --out suffix, else html).")] = None,
+        "printable", "html, markdown or pdf (default: from the --out suffix, else html).")] = None,
     why_not: Annotated[bool, typer.Option("--why-not", help="Add the rules that did not apply, and why.")
                        ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it already exists.")] = False,
@@ -75,7 +75,8 @@ def report(
     """Write a printable one-page report: case facts, points by kind with basis and sources,
     missing information, the pack version and hash, and the non-diagnostic notice.
 
-    The HTML page is self-contained (inline CSS, no scripts, no network). An existing --out
+    The HTML page is self-contained (inline CSS, no scripts, no network). A .pdf is that page on
+    A4 with the source line and the notice on every page (needs the pdf extra). An existing --out
     file is left alone unless --force is given.
 
     Example: cryoelig report examples/bone-repeat.yaml --out report.html
@@ -90,9 +91,14 @@ def report(
         pack = load(pack_dir)
         rep = review(load_case(path, pack), pack, use_engine=use_engine(decided_by, engine)).report
     labels = {name: spec.label for name, spec in pack.fields.items()}
-    text = chosen.render(rep, labels=labels, why_not=why_not)
+    with user_errors():
+        text = chosen.render(rep, labels=labels, why_not=why_not)  # bytes for a PDF
     if out is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         return
     write_text(out, text)
     typer.echo(f"wrote {out} ({chosen.name}, case {rep.case_id}: {len(rep.findings)} points, "

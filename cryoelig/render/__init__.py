@@ -9,10 +9,11 @@ renders it, named as ``module:function`` and imported on first use, so that list
 (e.g. for ``--help``) imports neither rich nor pydantic.
 
 A render function takes the view's object and keyword options and returns the text (bytes for
-the one binary format, the rule graph as ``png``). Views: ``report`` (a Report: check,
-checklist), ``printable`` (a Report as a page: report), ``explanation`` (a CaseExplanation:
-explain), ``rules`` (a RuleListing: rules list), ``rule`` (a Rule: rules show), ``graph`` (a
-Graph: rules graph; ``svg`` and ``png`` drawn by Graphviz), ``catalog`` (a Pack: rules catalog).
+the binary formats: the rule graph as ``png``, the printable report as ``pdf``). Views: ``report``
+(a Report: check, checklist), ``printable`` (a Report as a page: report; ``pdf`` laid out by
+WeasyPrint), ``explanation`` (a CaseExplanation: explain), ``rules`` (a RuleListing: rules list),
+``rule`` (a Rule: rules show), ``graph`` (a Graph: rules graph; ``svg`` and ``png`` drawn by
+Graphviz), ``catalog`` (a Pack: rules catalog).
 The library never imports this package; renderers may use rich.
 """
 
@@ -93,6 +94,7 @@ for _view, _name, _suffixes, _media, _target in (
     ("report", "markdown", (".md", ".markdown"), "text/markdown", "markdown:to_markdown"),
     ("printable", "html", (".html", ".htm"), "text/html", "html:to_html"),
     ("printable", "markdown", (".md", ".markdown"), "text/markdown", "html:to_printable_markdown"),
+    ("printable", "pdf", (".pdf",), "application/pdf", "pdf:to_pdf"),
     ("explanation", "rich", (), _TERMINAL, "explain:render_tree"),
     ("explanation", "json", (".json",), "application/json", "data:explanation_json"),
     ("explanation", "markdown", (".md", ".markdown"), "text/markdown", "explain:to_markdown"),

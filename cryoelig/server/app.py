@@ -84,6 +84,7 @@ def create_app(config: ServerConfig | None = None) -> Guard:
     from ..fhir.mapping import models
     from ..rulepack import load_pack
     from ..wording import neutral_message
+    from ..web import routes as pages
     from . import api, cds, docs
 
     config = config or ServerConfig()
@@ -124,7 +125,7 @@ def create_app(config: ServerConfig | None = None) -> Guard:
     from .logs import KNOWN_PATHS
 
     KNOWN_PATHS.add(app.openapi_url or "")
-    for router in (api.router(state), cds.router(state), docs.router(assets)):
+    for router in (api.router(state), cds.router(state), docs.router(assets), pages.router(state)):
         app.include_router(router)
         KNOWN_PATHS.update(getattr(r, "path", "").replace("{service_id}", cds.SERVICE_ID) for r in router.routes)
 

@@ -1,0 +1,151 @@
+"""The browser pages: the clinician's checklist (``/``) and the educator's explorer (``/explore``).
+
+Why server-rendered: every page is the Review, the Trace or the pack laid out by a Jinja2
+template (autoescape on, no ``|safe`` on case or pack text); the checklist's only script
+(``/static/checklist.js``) sends the form after each answer and swaps in the two fragments the
+server renders from it, and without JavaScript the same form is submitted whole. Nothing is
+stored: each request carries the answers, and answers are never logged (the access log shows
+the service's own paths only).
+
+Policy (``PAGE_POLICY``): scripts, styles, images and fetches from this service only, forms
+posted to it only; no inline script, style or event handler exists to allow.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ..errors import CryoeligError, InputError, Problem
+from . import pages
+from .form import MAX_FIELDS, form_values
+
+PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+_STATIC_CACHE = "public, max-age=3600"
+#: The downloads of the checklist: fixed paths, so no file name from a request reaches anything.
+DOWNLOADS = ("case.yaml", "case.json", "report.html", "report.md", "report.pdf")
+
+
+def html(page: str, status: int = 200) -> Response:
+    return Response(page, status_code=status, media_type="text/html", headers={"content-security-policy": PAGE_POLICY})
+
+
+async def form_of(request: Request) -> dict[str, list[str]]:
+    """The fields of a posted form (application/x-www-form-urlencoded, as browsers send it)."""
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media not in ("application/x-www-form-urlencoded", ""):
+        raise InputError([Problem("the page sends its form as application/x-www-form-urlencoded")])
+    try:
+        text = (await request.body()).decode("utf-8")
+        return form_values(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS))
+    except (UnicodeDecodeError, ValueError):
+        raise InputError([Problem("the form could not be read")]) from None
+
+
+def router(state: Any) -> APIRouter:  # noqa: C901 - one small handler per path
+    site = pages.Site(state.pack)
+    r = APIRouter(include_in_schema=False)
+
+    @r.get("/")
+    async def start() -> Response:
+        return html(site.start())
+
+    @r.get("/checklist")
+    async def checklist_new(request: Request) -> Response:
+        return _checklist(site, {"site": request.query_params.getlist("site")[:1]})
+
+    @r.post("/checklist")
+    async def checklist_post(request: Request) -> Response:
+        return _checklist(site, await _values(request))
+
+    @r.post("/checklist/update")
+    async def checklist_update(request: Request) -> Response:
+        try:
+            return html(site.fragments(await form_of(request)))
+        except InputError as error:
+            return html(site.problem_fragment(error), status=422)
+
+    def download_route(name: str) -> Any:
+        async def download(request: Request) -> Response:
+            values = await _values(request)
+            try:
+                body, media, filename = site.download(values, name)
+            except pages.PageError as error:
+                return html(error.page, status=error.status)
+            return Response(body, media_type=media, headers={
+                "content-disposition": f'attachment; filename="{filename}"'})
+        return download
+
+    for name in DOWNLOADS:
+        r.add_api_route(f"/checklist/download/{name}", download_route(name), methods=["POST"])
+
+    @r.get("/explore")
+    async def explore() -> Response:
+        return html(site.explore())
+
+    @r.get("/explore/rules/{rule_id}")
+    async def rule(rule_id: str) -> Response:
+        return _page(lambda: site.rule(rule_id))
+
+    @r.get("/explore/sources/{source_id}")
+    async def source(source_id: str) -> Response:
+        return _page(lambda: site.source(source_id))
+
+    @r.get("/explore/scenarios/{name}")
+    async def scenario(name: str) -> Response:
+        return _page(lambda: site.scenario(name))
+
+    @r.post("/explore/case")
+    async def reasoning(request: Request) -> Response:
+        values = await _values(request)
+        return _page(lambda: site.reasoning_of_form(values))
+
+    @r.post("/explore/whatif")
+    async def whatif(request: Request) -> Response:
+        values = await _values(request)
+        return _page(lambda: site.what_if(values))
+
+    @r.get("/explore/graph.svg")
+    async def graph() -> Response:
+        svg = site.graph()
+        if svg is None:
+            return html(site.not_found("The rule graph picture needs the figures extra and Graphviz."), 404)
+        return Response(svg, media_type="image/svg+xml", headers={"cache-control": _STATIC_CACHE})
+
+    def static_route(name: str) -> Any:
+        async def asset() -> Response:
+            return Response(pages.STATIC[name][0], media_type=pages.STATIC[name][1],
+                            headers={"cache-control": _STATIC_CACHE})
+        return asset
+
+    for name in pages.STATIC:
+        r.add_api_route(f"/static/{name}", static_route(name), methods=["GET"])
+    return r
+
+
+async def _values(request: Request) -> dict[str, list[str]]:
+    try:
+        return await form_of(request)
+    except InputError:
+        return {}
+
+
+def _checklist(site: pages.Site, values: dict[str, list[str]]) -> Response:
+    try:
+        return html(site.checklist(values))
+    except InputError as error:
+        return html(site.start(error.problems), status=422)
+
+
+def _page(build: Any) -> Response:
+    try:
+        return html(build())
+    except pages.PageError as error:
+        return html(error.page, status=error.status)
+    except CryoeligError as error:  # pragma: no cover - every known refusal is a PageError
+        return html(json.dumps(str(error)), status=422)
