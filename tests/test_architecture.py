@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "cryoelig"
-PRESENTATION = {"cli.py", "__main__.py", "commands", "render", "server"}  # server: optional [server] extra
+PRESENTATION = {"cli.py", "__main__.py", "commands", "render", "server", "web"}  # server, web: the [server] extra
 #: Modules another branch is restructuring right now; the size rules apply to them once that lands.
 BEING_SPLIT: set[str] = set()
 MAX_MODULE_LINES = 400

@@ -6,7 +6,9 @@ Registered on cryoelig.cli.app when imported. FastAPI and uvicorn come from the 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -35,10 +37,13 @@ def serve(
     log_level: Annotated[str, typer.Option("--log-level", help="critical, error, warning, info or debug.")] = "info",
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log",
                                              help="One line per request: method, path (no query), status.")] = True,
+    open_browser: Annotated[bool, typer.Option(
+        "--open", help="Open the checklist page in the web browser once the service answers.")] = False,
 ) -> None:
-    """Serve the JSON API (/api/v1/check, /explain, /pack), CDS Hooks (/cds-services) and OpenAPI (/docs).
+    """Serve the checklist and explorer pages (/, /explore), the JSON API (/api/v1/check, /explain,
+    /pack), CDS Hooks (/cds-services) and OpenAPI (/docs).
 
-    Example: cryoelig serve --port 8000
+    Example: cryoelig serve --open
     """
     try:
         import fastapi  # noqa: F401
@@ -63,6 +68,41 @@ def serve(
         fail([str(p) for p in problems] if problems else [str(error)])
     except (OSError, ValueError, KeyError) as error:
         fail([f"the server settings cannot be used ({type(error).__name__})"])
+    if open_browser:
+        open_when_ready(host, port)
     uvicorn.run("cryoelig.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_config=log_config(log_level, access_log), access_log=access_log, server_header=False,
                 proxy_headers=False)
+
+
+def open_when_ready(host: str, port: int, timeout: float = 120.0) -> threading.Thread:
+    """Open the checklist page in the user's browser (Python's ``webbrowser``) once the service
+    answers /healthz; nothing happens when no browser is available or the service never answers."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+
+    def wait_then_open() -> None:
+        import http.client
+        import time
+        import webbrowser
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                connection = http.client.HTTPConnection(host, port, timeout=2)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        else:
+            return
+        with contextlib.suppress(Exception):  # no browser here: the service runs on
+            webbrowser.open(url)
+
+    thread = threading.Thread(target=wait_then_open, name="open-browser", daemon=True)
+    thread.start()
+    return thread

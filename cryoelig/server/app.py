@@ -83,8 +83,8 @@ def create_app(config: ServerConfig | None = None) -> Guard:
     from ..engine import engine_for
     from ..fhir.mapping import models
     from ..rulepack import load_pack
-    from ..wording import neutral_message
     from ..web import routes as pages
+    from ..wording import neutral_message
     from . import api, cds, docs
 
     config = config or ServerConfig()

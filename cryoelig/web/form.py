@@ -25,8 +25,17 @@ from ..case import Case, parse_case
 from ..checklist import Answer, AnswerError, answer_problem, case_data, live_question, parse_answer
 from ..errors import InputError
 from ..packmodel import Pack
-from ..questions import CASE_ID, ECOG, HEALTH, SITE, Question, case_id_question, ecog_question, questions_for, \
-    site_question
+from ..questions import (
+    CASE_ID,
+    ECOG,
+    HEALTH,
+    SITE,
+    Question,
+    case_id_question,
+    ecog_question,
+    questions_for,
+    site_question,
+)
 
 #: The name of the checkboxes that say "unknown" beside a typed answer (their value: the field).
 UNKNOWN_NAME = "unknown"

@@ -14,8 +14,8 @@ from typing import Any
 
 from ..catalog import ScenarioInfo, condition_outline, scenario_index
 from ..packmodel import Pack, Rule
-from ..report import Finding, Missing, Report
 from ..render.common import GROUPS
+from ..report import Finding, Missing, Report
 
 try:  # the one mapping of kind -> display word (render/kinds.py), when the renderers have it
     from ..render.kinds import kind_word
