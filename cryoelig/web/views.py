@@ -3,7 +3,7 @@
 Why apart from the routes: the templates only lay out what is built here, and everything built
 here is a projection of the models the other views read (``Report``, ``CaseExplanation``,
 ``catalog``), with the words of the shared renderers (``render.common``, ``render.explain`` and
-the kind words of ``render.kinds`` when present), so a change of wording there shows here too.
+the kind words of ``render.kinds``), so a change of wording there shows here too.
 """
 
 from __future__ import annotations
@@ -16,12 +16,6 @@ from ..catalog import ScenarioInfo, condition_outline, scenario_index
 from ..packmodel import Pack, Rule
 from ..render.common import GROUPS
 from ..report import Finding, Missing, Report
-
-try:  # the one mapping of kind -> display word (render/kinds.py), when the renderers have it
-    from ..render.kinds import kind_word
-except ImportError:  # pragma: no cover - before render/kinds.py lands
-    def kind_word(kind: str) -> str:
-        return {"supporting": "documented factor", "caution": "caution", "context": "background"}.get(kind, kind)
 
 try:
     from ..render.common import MISSING_TITLE

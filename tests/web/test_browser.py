@@ -229,6 +229,10 @@ def test_explorer_pages(web_server, browser, artifacts):
     browser.get(web_server.url + "/explore")
     assert browser.find_elements(By.CSS_SELECTOR, "#rules tbody tr")
     screenshot(browser, artifacts / "explore-pack.png")
+    pictures = browser.find_elements(By.CSS_SELECTOR, "img.graph")
+    if pictures:  # the rule graph (figures extra and Graphviz): it loaded and drew
+        assert browser.execute_script("return arguments[0].naturalWidth", pictures[0]) > 100
+        pictures[0].screenshot(str(artifacts / "explore-graph.png"))
     browser.find_element(By.LINK_TEXT, "Cryosurgery in Metastatic Bone Tumors").click()
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "mark"), what="the marked quotes")
     screenshot(browser, artifacts / "explore-source.png")

@@ -308,3 +308,17 @@ def test_answers_are_not_in_the_service_log(tmp_path):
     log = Path(server.log).read_text()
     assert "POST /checklist/update 200" in log  # the log is written, with the path only
     assert "zz-secret-label" not in log and "3.71" not in log
+
+
+def test_the_rule_graph_picture_is_shown_when_the_figures_can_draw_it(client):
+    from cryoelig.web.views import rule_graph
+
+    drawn = rule_graph(load_pack(None))
+    page = client.get("/explore").text
+    picture = client.get("/explore/graph.svg")
+    if drawn is None:  # no Graphviz here (CI installs it): the page goes without the picture
+        assert 'class="graph"' not in page and picture.status_code == 404
+        return
+    assert '<img class="graph" src="/explore/graph.svg"' in page
+    assert picture.status_code == 200 and picture.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in picture.text and "kidney.size&#45;under&#45;4cm" in picture.text  # Graphviz escapes "-"
