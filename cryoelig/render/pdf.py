@@ -60,6 +60,8 @@ def page_css(report: Report) -> str:
   @bottom-right {{ content: "page " counter(page) " of " counter(pages); font: 7pt sans-serif; color: #424a53;
                    vertical-align: top; padding-top: 2mm; }}
 }}
+footer {{ margin-top: .5rem; padding-top: .2rem; }}  /* the pack line stays on the page it ends */
+header .source {{ display: none; }}  /* the running header carries the source line */
 """
 
 

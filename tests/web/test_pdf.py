@@ -14,6 +14,7 @@ import pytest
 
 from cryoelig import render
 from cryoelig.rulepack import load_pack
+from cryoelig.wording import directive_words
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -58,6 +59,7 @@ def test_each_example_is_one_a4_page_with_the_notice_and_the_source(example, tmp
     assert "(A4)" in details["Page size"]
     text = page_text(pdf, 1)
     assert NOTICE in text and "Source:" in text and "Cryosurgery in Metastatic Bone Tumors" in text
+    assert not directive_words(text), directive_words(text)  # hard line 1 on the printed words too
 
 
 @needs_poppler
