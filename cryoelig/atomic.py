@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from pathlib import Path
 
 _serial = itertools.count()
@@ -42,3 +43,24 @@ def _create_temporary(path: Path) -> tuple[Path, int]:
             return tmp, os.open(tmp, flags, 0o666)
         except FileExistsError:  # left over by a crashed run with the same process id
             continue
+
+
+def remove_leftovers(path: str | os.PathLike[str]) -> int:
+    """Remove the temporary files a killed writer left next to ``path`` (``.<name>.<pid>.<n>.tmp``).
+    Only for a caller that holds the lock on ``path``'s output set, so that no live writer owns them.
+    Returns how many were removed."""
+    path = Path(path)
+    pattern = re.compile(re.escape(f".{path.name}.") + r"\d+\.\d+\.tmp")
+    removed = 0
+    try:
+        names = os.listdir(path.parent if str(path.parent) else ".")
+    except OSError:
+        return 0
+    for name in names:
+        if pattern.fullmatch(name):
+            try:
+                os.unlink(path.with_name(name))
+                removed += 1
+            except OSError:
+                pass
+    return removed

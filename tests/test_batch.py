@@ -355,3 +355,17 @@ def test_resume_refuses_a_changed_input_and_a_fresh_run_discards(tmp_path: Path)
 def test_summary_json_is_deterministic() -> None:
     a = {"counts": {"rows_read": 1, "results": 1, "errors": 0}, "sites": {"b": 1, "a": 2}}
     assert summary_json(a) == summary_json(dict(reversed(list(a.items()))))
+
+
+def test_a_temporary_file_left_by_a_killed_run_is_removed_when_the_run_finishes(tmp_path: Path) -> None:
+    """Seen in the kill-and-resume test: a SIGKILL while the checkpoint was being written left
+    `.r.jsonl.partial.state.<pid>.<n>.tmp` beside the finished files."""
+    left = [tmp_path / ".r.jsonl.partial.state.4242.5.tmp", tmp_path / ".s.json.4242.0.tmp"]
+    kept = [tmp_path / ".r.jsonl.partial.state.x.tmp", tmp_path / "notes.txt"]
+    for path in left + kept:
+        path.write_text("{")
+    run = cli("batch", str(ROOT / "examples" / "cases.csv"), "--out", str(tmp_path / "r.jsonl"),
+              "--summary", str(tmp_path / "s.json"), "-q")
+    assert run.returncode == 0, run.stderr
+    assert not any(path.exists() for path in left)
+    assert all(path.exists() for path in kept)  # only the writer's own pattern is removed

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..atomic import remove_leftovers
 from ..errors import InputError, Problem
 from ..inputs import Position, Record, Source, open_source
 from .aggregate import Aggregate, summary_json
@@ -314,6 +315,9 @@ class _Run:
         if made is not None:
             self.part_out.unlink()
         self.state_path.unlink(missing_ok=True)
+        for path in (self.state_path, self.opts.summary, self.opts.summary_html):
+            if path is not None:  # a run killed while it wrote one leaves its temporary file
+                remove_leftovers(path)
         fsync_dir(self.out.resolve().parent)
         return BatchResult(summary, self.out, self.errors)
 
