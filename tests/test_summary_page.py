@@ -431,3 +431,17 @@ def test_a_different_pack_hides_the_sources_and_says_why(run: dict[str, Any]) ->
     text = visible_text(summary_page(other, load_pack(None)))
     assert "Sources not shown: the rule pack at hand is not the one these results name" in text
     assert "Source: " not in text
+
+
+def test_summarize_keeps_an_existing_summary_json_unless_force(tmp_path):
+    """Issue 15's open point: `summarize --summary` replaced an existing file without --force."""
+    results = tmp_path / "r.jsonl"
+    results.write_text("")
+    kept = tmp_path / "s.json"
+    kept.write_text("kept")
+    refused = cli("summarize", str(results), "--summary", str(kept))
+    assert refused.returncode == 2 and "already exists and is kept; give --force" in refused.stderr
+    assert kept.read_text() == "kept"
+    replaced = cli("summarize", str(results), "--summary", str(kept), "--force")
+    assert replaced.returncode == 0, replaced.stderr
+    assert kept.read_text().startswith("{")

@@ -41,8 +41,10 @@ def _plain_progress(every: float = 5.0):  # noqa: ANN202 - a callback
 BATCH_HELP = "\n\n".join((
     "Review many de-identified cases: results, errors and a summary; nothing lost.",
     "Inputs: a CSV file (.csv; dotted columns as in the case schema), a JSON Lines file (.jsonl or .ndjson; "
-    "one case per line), a folder of case files (.yaml, .yml, .json), or - (JSON Lines on standard input). "
-    "Results: .jsonl (one report per line) or .csv (one row per case).",
+    "one case per line), a Parquet file or dataset folder (.parquet; the parquet extra), a spreadsheet (.xlsx; "
+    "the xlsx extra), a folder of case files (.yaml, .yml, .json), or - (JSON Lines on standard input). "
+    "Results, by the --out suffix: .jsonl (one report per line), .csv (one row per case), .parquet or .xlsx. "
+    "With --cluster local:N or --scheduler tcp://HOST:PORT (the cluster extra), --out is a folder of parts.",
     "Exit code 0: every row gave a result; 1: some rows are in the error file; 2: the input cannot be read at "
     "all, or the output exists (see --force) or is in use by another run; 130: interrupted (run again with "
     "--resume).",
@@ -187,7 +189,17 @@ def _finish(summary: dict, quiet: bool, where: str) -> None:
         discard_stdout()
 
 
-@app.command()
+SUMMARIZE_HELP = (
+    "Recompute a batch summary from its results (and error) files.\n\n"
+    "With --out, also a self-contained HTML page: cases per site, the share of cases raising each factor per "
+    "site, the missing fields that block the most points, errors by reason and field, and the rule pack with its "
+    "sources (from --pack when it is the pack the results name). An existing --summary or --out file is kept "
+    "unless --force.\n\n"
+    "Example: cryoelig summarize results.jsonl --errors results.errors.jsonl --out summary.html"
+)
+
+
+@app.command(help=SUMMARIZE_HELP)
 def summarize(
     results: Annotated[str, typer.Argument(help="A results file written by cryoelig batch --out *.jsonl.")],
     errors: Annotated[str | None, typer.Option("--errors", help="The run's error file (JSONL).")] = None,
@@ -196,23 +208,17 @@ def summarize(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", dir_okay=False, help="Also write the summary as an HTML page of figures, each with its "
         "numbers (.html; needs the figures extra); an existing page is kept unless --force.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out page.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out page or --summary file.")] = False,
     pack_dir: PackOption = None,
 ) -> None:
-    """Recompute a batch summary from its results (and error) files.
-
-    With --out, also a self-contained HTML page: cases per site, the share of cases raising
-    each factor per site, the missing fields that block the most points, errors by reason and
-    field, and the rule pack with its sources (from --pack when it is the pack the results name).
-
-    Example: cryoelig summarize results.jsonl --errors results.errors.jsonl --out summary.html
-    """
+    """Recompute a batch summary from its results (and error) files (help: SUMMARIZE_HELP)."""
     from ..batch import summary_json, write_atomic
     from ..batch.summarize import read_run
 
     with user_errors():
         if results.lower().endswith(".csv"):
             fail([f"{clean_line(results)}: summarize reads JSONL results (cryoelig batch --out results.jsonl)"])
+        _summary_target(summary, force)
         pack = _page_target(out, force, [Path(results), summary] + ([Path(errors)] if errors else []), pack_dir)
         run = read_run(results, errors)
         data = run.summary
@@ -231,6 +237,18 @@ def summarize(
         _finish(data, False, "")
     if out is not None:
         sys.stderr.write(f"cryoelig: wrote {clean_line(str(out))}\n")
+
+
+def _summary_target(summary: Path | None, force: bool) -> None:
+    """summarize --summary follows the rule of every output: a regular file only, kept unless --force."""
+    if summary is None:
+        return
+    from ..batch import check_replaceable
+    from ..errors import InputError, Problem
+
+    check_replaceable(summary)
+    if summary.exists() and not force:
+        raise InputError([Problem("already exists and is kept; give --force to replace it", file=str(summary))])
 
 
 def _page_target(out: Path | None, force: bool, others: list[Path | None], pack_dir: Path | None):  # noqa: ANN202
