@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from .common import (
+    CASE_PATH_HELP,
     DecidedByOption,
     EngineAliasOption,
     PackOption,
@@ -26,7 +27,7 @@ from .common import (
 
 @app.command()
 def check(
-    path: Annotated[str, typer.Argument(help="Case file (YAML or JSON), or - for standard input.")],
+    path: Annotated[str, typer.Argument(help=CASE_PATH_HELP)],
     fmt: Annotated[str, format_option("report", "rich (terminal), json or markdown.")] = "rich",
     sources: SourcesOption = False,
     why_not: WhyNotOption = False,
@@ -35,6 +36,8 @@ def check(
     pack_dir: PackOption = None,
 ) -> None:
     """Summarize one case: points to discuss, with basis, sources and missing information.
+
+    The case: a YAML or JSON file, a FHIR R4 Bundle as JSON (the fhir extra), or - for standard input.
 
     Example: cryoelig check examples/kidney-small.yaml --format json
     """

@@ -46,6 +46,8 @@ PackOption = Annotated[
     typer.Option("--pack", help="Folder of another rule pack (default: the pack shipped with cryoelig).",
                  file_okay=False),
 ]
+#: The case argument of check, explain and report.
+CASE_PATH_HELP = "Case file (YAML or JSON, or a FHIR R4 Bundle as JSON), or - for standard input."
 SourcesOption = Annotated[bool, typer.Option("--sources", help="Show the source quote behind each point.")]
 WhyNotOption = Annotated[bool, typer.Option("--why-not", help="Show the rules that did not apply, and why.")]
 DecidedByOption = Annotated[str, typer.Option(

@@ -10,6 +10,7 @@ import typer
 
 from .. import render
 from .common import (
+    CASE_PATH_HELP,
     DecidedByOption,
     EngineAliasOption,
     PackOption,
@@ -27,7 +28,7 @@ from .common import (
 
 @app.command()
 def explain(
-    path: Annotated[str, typer.Argument(help="Case file (YAML or JSON), or - for standard input.")],
+    path: Annotated[str, typer.Argument(help=CASE_PATH_HELP)],
     fmt: Annotated[str, format_option("explanation", "rich (a terminal tree), markdown (slides, handouts) or json.")
                    ] = "rich",
     rule: Annotated[list[str] | None, typer.Option(
@@ -58,7 +59,7 @@ def explain(
 
 @app.command()
 def report(
-    path: Annotated[str, typer.Argument(help="Case file (YAML or JSON), or - for standard input.")],
+    path: Annotated[str, typer.Argument(help=CASE_PATH_HELP)],
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", dir_okay=False,
         help="File to write; the format follows the suffix (.html, .md or .pdf). Without it, the page goes to "
