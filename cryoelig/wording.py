@@ -35,3 +35,18 @@ def neutral_message(message: str) -> str:
     """pydantic's 'Input should be ...' in the tool's own voice: no directive word in any output."""
     message = re.sub(r"\bInput should (?:be|have) ", "expected ", message)
     return re.sub(r"\bshould\b", "is expected to", message)
+
+
+#: Advice a published scale's band must never carry (issue 12): a band names a range of a total, and the
+#: team decides what follows. Checked on the published-scales pack only: the source pack quotes its source,
+#: which speaks of surgery and treatment in its own words.
+ADVICE = re.compile(
+    r"\b(refer\w*|fixation|fix|stabili[sz]\w*|transfus\w*|consult\w*|surgery|surgical\w*|operat\w*|"
+    r"withh[oe]ld\w*|correct(ed|ion)?|safe\w*|effective\w*|efficacy|success\w*|reliev\w*|relief)\b",
+    re.IGNORECASE,
+)
+
+
+def advice_words(text: str) -> list[str]:
+    """Directive words plus the advice words a scale band must not carry (empty when clean)."""
+    return directive_words(text) + [m.group(0) for m in ADVICE.finditer(text)]
