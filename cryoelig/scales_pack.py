@@ -149,7 +149,7 @@ class ScaleRule:
         return self.spec.id
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class ScalesPack:
     """The validated published-scales pack."""
 
@@ -165,6 +165,9 @@ class ScalesPack:
     def __post_init__(self) -> None:
         self.source_by_id = {s.id: s for s in self.meta.sources}
         self.scale_by_id = {s.id: s for s in self.scales}
+
+    def __repr__(self) -> str:
+        return f"<ScalesPack {self.name} {self.version} sha256 {self.sha256[:12]}>"
 
     @property
     def name(self) -> str:
