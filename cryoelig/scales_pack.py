@@ -406,6 +406,8 @@ def _check_meta(meta: Meta, file: str, problems: list[Problem]) -> None:
             problems.append(Problem(f"{where}: '{source.doi}' is not a DOI (10.<registrant>/<suffix>)", file=file))
         if source.pages is not None and not PAGES.match(source.pages):
             problems.append(Problem(f"{where}: pages '{source.pages}' are not first-last", file=file))
+        for text in (source.title, source.book or "", source.note or ""):
+            _lint(f"{where} (shown in every report's sources)", text, file, None, problems)
         if not (source.doi or source.isbn or source.note):
             problems.append(Problem(f"{where}: give a DOI or ISBN, or a note saying why there is none", file=file))
     seen = set()
