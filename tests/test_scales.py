@@ -431,3 +431,52 @@ def test_the_advice_check_would_catch_a_band_that_advises():
     for text in ("Mirels 9: requires fixation", "SINS 13 to 18: unstable, refer", "not a candidate",
                  "transfuse below 50", "surgical consultation recommended", "safe to irradiate"):
         assert advice_words(text), text
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**7, 10**7) | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=8)
+SCALE_KEYS = st.sampled_from(["kps", "mirels", "sins", "renal", "labs", "tumor", "symptoms", "other"])
+SUB_KEYS = st.sampled_from(["site", "pain", "lesion", "size", "total", "location", "inr", "platelets",
+                            "platelets_per_ul", "nearness_mm", "hilar", "bone_region", "worst_pain_last_day"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(SCALE_KEYS, JSONISH | st.dictionaries(SUB_KEYS, JSONISH, max_size=4), max_size=4))
+def test_any_input_gives_scale_fields_or_an_input_error(data):
+    """Hostile or sloppy input never escapes as anything but InputError, and every problem names a field."""
+    try:
+        fields = parse_scale_fields(data)
+    except InputError as error:
+        assert error.problems and all(p.field for p in error.problems)
+        return
+    spack = load_scales_pack()
+    for result in spack.score({"site": "bone", **fields.facts()}):
+        assert result.summary
+
+
+def test_summaries_read_as_the_issue_asks(spack):
+    lines = {r.scale.id: r.summary for r in spack.score({
+        "ecog": 2, "mirels.site": "upper_limb", "mirels.pain": "mild", "sins.total": 7,
+        "labs.inr": 1.2, "symptoms.worst_pain_last_day": 4, "tumor.size_cm": 4.5})}
+    assert lines["mirels"] == "incomplete: 2 of 4 components given"
+    assert lines["sins"].startswith("total 7 (total given); SINS 7 to 12: the middle band")
+    assert lines["renal"] == "not given"
+    assert lines["sir_inr"].startswith("1.2 INR; INR 1.5 or less")
+    assert lines["callstrom_pain"].startswith("4/10; 4/10 or more")
+    assert lines["ajcc_kidney_t1a"] == "4.5 cm; over 4 cm: beyond the T1a size limit"
+    assert lines["ecog"].startswith("2: walks about")
+
+
+def test_citations_are_given_in_full(spack):
+    mirels_ref = spack.source_by_id["mirels-1989"]
+    assert mirels_ref.short == "Mirels 1989"
+    assert mirels_ref.text == ("Mirels H. Metastatic disease in long bones. A proposed scoring system for diagnosing "
+                               "impending pathologic fractures. Clin Orthop Relat Res. 1989;(249):256-264. "
+                               "doi:10.1097/00003086-198912000-00027. PMID: 2684463.")
+    assert spack.source_by_id["kutikov-2009"].short == "Kutikov and Uzzo 2009"
+    assert spack.source_by_id["fisher-2010"].short == "Fisher et al. 2010"
+    assert "1949:191-205" in spack.source_by_id["karnofsky-1949"].text
+    for source in spack.meta.sources:
+        assert directive_words(source.text) == [], source.id
