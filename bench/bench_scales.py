@@ -1,11 +1,12 @@
-"""Cost of the published scales per case: the arithmetic alone, and arithmetic plus the pack's rules.
+"""Published scales per case: scoring every scale, and the published-scales section of a report.
 
-Prints microseconds per case (best of --repeat runs over --cases generated fact sets, about half of each
-scale's fields given) for ``score_all`` and for ``ScalesPack.fired`` (which scores, adds the totals, and
-evaluates the 20 rules three-valued in Python). Deterministic inputs (--seed); timing is wall clock, so
-compare variants interleaved on a quiet machine.
+Prints, for N generated cases with the scale fields given or not at random: the time per case to score
+the nine scales with a fresh memo (``scales.score_all``: the arithmetic itself), through the pack's
+memoized ``Scorer`` (what the evaluation and the engine use), and to build the report's section
+(``scales_report.published_scales``, memoized per pack). Run it twice minutes apart on a shared machine;
+the figures are noisy there.
 
-Usage: python bench/bench_scales.py [--cases 20000] [--repeat 5] [--seed 7]
+    python bench/bench_scales.py --cases 20000 --repeat 5 --seed 7
 """
 
 from __future__ import annotations
@@ -18,59 +19,62 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cryoelig.evaluation import evaluate  # noqa: E402
+from cryoelig.rulepack import load_pack  # noqa: E402
 from cryoelig.scales import score_all  # noqa: E402
-from cryoelig.scales_pack import load_scales_pack  # noqa: E402
+from cryoelig.scales_report import published_scales  # noqa: E402
 
 SITES = ["skin", "liver", "prostate", "kidney", "lung", "bone", "other"]
 
 
-def generate(pack, n: int, seed: int) -> list[dict]:
-    rng = random.Random(seed)
-    cases = []
+def cases(n: int, seed: int, pack) -> list[dict]:
+    rnd = random.Random(seed)
+    out = []
     for _ in range(n):
-        facts: dict = {"site": rng.choice(SITES)}
-        if rng.random() < 0.5:
-            facts["tumor.metastatic"] = rng.random() < 0.7
-        if rng.random() < 0.5:
-            facts["tumor.bone_region"] = rng.choice(["long_bone", "spine", "pelvis", "other"])
+        facts: dict = {"site": rnd.choice(SITES)}
         for scale in pack.scales:
-            if scale.kind == "score":
-                for comp in scale.components:
-                    if rng.random() < 0.5:
-                        facts[comp.field] = (rng.choice(comp.choices).value if comp.choices
-                                             else round(rng.uniform(0.5, 12), 1))
-            elif scale.kind == "grade" and rng.random() < 0.5:
-                facts[scale.field] = rng.choice(scale.levels).value
-            elif scale.kind == "measure" and rng.random() < 0.5:
-                facts[scale.field] = round(rng.uniform(0, 10), 2)
-        cases.append(facts)
-    return cases
+            for comp in scale.components:
+                if rnd.random() < 0.5:
+                    facts[comp.field] = (rnd.choice(comp.choices).value if comp.choices
+                                         else round(rnd.uniform(0, 12), 1))
+            if scale.field and rnd.random() < 0.5:
+                facts[scale.field] = rnd.choice([lv.value for lv in scale.levels]) if scale.levels \
+                    else round(rnd.uniform(0, 60), 1)
+        facts.setdefault("tumor.metastatic", rnd.random() < 0.7)
+        facts.setdefault("tumor.bone_region", rnd.choice(["long_bone", "spine", "pelvis"]))
+        out.append(facts)
+    return out
 
 
-def best_of(repeat: int, fn, cases) -> float:
-    best = float("inf")
+def best(repeat: int, work) -> float:
+    times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        for facts in cases:
-            fn(facts)
-        best = min(best, time.perf_counter() - start)
-    return best / len(cases) * 1e6
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    pack = load_scales_pack()
-    cases = generate(pack, args.cases, args.seed)
-    arithmetic = best_of(args.repeat, lambda f: score_all(pack.scales, f), cases)
-    with_rules = best_of(args.repeat, pack.fired, cases)
-    print(f"cases: {args.cases}, best of {args.repeat}, seed {args.seed}")
-    print(f"score_all (9 scales):                {arithmetic:8.1f} us/case")
-    print(f"fired (score + totals + 20 rules):   {with_rules:8.1f} us/case")
-    print(f"reproduce: python bench/bench_scales.py --cases {args.cases} --repeat {args.repeat} --seed {args.seed}")
+    pack = load_pack()
+    data = cases(args.cases, args.seed, pack)
+    n = len(data)
+    plain = best(args.repeat, lambda: [score_all(pack.scales, f) for f in data])
+    memo = best(args.repeat, lambda: [pack.scorer.results(f) for f in data])
+    totals = best(args.repeat, lambda: [pack.scorer.with_totals(f) for f in data])
+    traces = [evaluate(pack, f) for f in data]
+    section = best(args.repeat, lambda: [published_scales(t, []) for t in traces])
+    print(f"{n:,} cases, {len(pack.scales)} scales, best of {args.repeat}; command: "
+          f"python bench/bench_scales.py --cases {args.cases} --repeat {args.repeat} --seed {args.seed}")
+    for label, seconds in (("score_all (arithmetic, no memo)", plain), ("Scorer.results (memoized)", memo),
+                           ("Scorer.with_totals (what both evaluators add)", totals),
+                           ("published_scales section (memoized)", section)):
+        print(f"  {label:<48} {seconds / n * 1e6:8.2f} us/case")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ Fields the case does not give stay None: unknown, never false.
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal, get_args
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -24,12 +24,19 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .casetypes import ANY_CASE, Count, Flag, Number, Part, dedupe
 from .defaultpack import default_site_ids
 from .errors import InputError, Problem
-from .grammar import BOOL_WORDS, GrammarError, parse_bool, parse_choice, parse_number
+from .grammar import parse_choice
 from .identifiers import find_identifier, find_label_identifier
 from .limits import check_structure, safe_loc, suggest_field
+from .scale_fields import TOTAL_FIELDS, BoneRegion, LabsFields, MirelsFields, RenalFields, SinsFields
 from .wording import neutral_message
+
+if TYPE_CHECKING:
+    from .scalemodel import Scale
+
+__all__ = ["ANY_CASE", "Count", "Flag", "Number"]  # the value types, for callers that took them from here
 
 #: An anonymized case label: the one pattern every input path checks.
 CASE_ID_REGEX = r"^[A-Za-z0-9._-]{1,64}$"
@@ -45,61 +52,17 @@ Health = Literal["good", "fair", "poor"]
 Goal = Literal["pain_relief", "quality_of_life", "cure", "stop_spread"]
 
 
-def _grammar(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A grammar function (cryoelig.grammar) as a pydantic validator; its message never holds the value."""
-    def validate(value: Any) -> Any:
-        try:
-            return parse(value)
-        except GrammarError as error:
-            raise PydanticCustomError("grammar", str(error)) from None
-    return validate
-
-
-def _dedupe(value: Any) -> Any:
-    """Lists are sets of answers: items in any letter case, first occurrence kept, repeats dropped
-    (linear: a list of 100,000 items costs one pass, not a quadratic scan)."""
-    if type(value) in (list, tuple):
-        items = [parse_choice(item) for item in value]
-        try:
-            return list(dict.fromkeys(items))
-        except TypeError:  # an unhashable item: the model refuses it with its position
-            return items
-    return value
-
-
-def _flag(value: Any) -> bool:
-    """A yes/no value by the grammar (cryoelig.grammar.parse_bool), the common cases first: one call per field."""
-    if value is True or value is False:
-        return value
-    if type(value) is str:
-        found = BOOL_WORDS.get(value.strip().lower())
-        if found is not None:
-            return found
-    return _grammar(parse_bool)(value)
-
-
-def _float(value: Any) -> Any:
-    if type(value) is float and math.isfinite(value):
-        return value
-    return _grammar(parse_number)(value)
-
-
-Number = Annotated[float, BeforeValidator(_float)]
-Count = Annotated[int, BeforeValidator(_grammar(functools.partial(parse_number, whole=True)))]
-Flag = Annotated[bool, BeforeValidator(_flag)]
-#: Listed values in any letter case ('Kidney', 'Poor'): Annotated[<a Literal>, ANY_CASE].
-ANY_CASE = BeforeValidator(parse_choice)
 #: Smallest tumor size the contract takes: 0.1 mm. Below it a value is a typo, not a tumor, and a
 #: float that small is written with an exponent, which the rule engine's parser cannot read.
 MIN_SIZE_CM = 0.01
 MAX_CASE_ID = 64
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+#: Fields the case gives in another unit and the contract converts: never facts, never rule fields.
+_NOT_FACTS = frozenset({"size_mm", "platelets_per_ul"})
 
 
-class Tumor(_Part):
+class Tumor(Part):
     size_cm: Number | None = Field(None, ge=MIN_SIZE_CM, le=50, description="largest diameter in cm")
     size_mm: Number | None = Field(None, ge=MIN_SIZE_CM * 10, le=500,
                                    description="the same in mm; converted to size_cm")
@@ -111,6 +74,8 @@ class Tumor(_Part):
     metastatic: Flag | None = Field(None, description="bone: spread to bone from elsewhere")
     primary_cancer: Annotated[PrimaryCancer, ANY_CASE] | None = Field(
         None, description="bone metastases: where the cancer started")
+    bone_region: Annotated[BoneRegion, ANY_CASE] | None = Field(
+        None, description="bone: where in the skeleton (Mirels is for long bones, SINS for the spine)")
 
     @model_validator(mode="after")
     def _mm_to_cm(self) -> "Tumor":
@@ -127,24 +92,26 @@ class Tumor(_Part):
         return self
 
 
-class Symptoms(_Part):
+class Symptoms(Part):
     pain_score: Count | None = Field(None, ge=0, le=10, description="worst pain, numeric rating 0-10")
     fracture: Flag | None = None
     bone_weakness: Flag | None = None
     anemia: Flag | None = None
     fatigue: Flag | None = None
+    worst_pain_last_day: Count | None = Field(
+        None, ge=0, le=10, description="worst pain in the last 24 hours, numeric rating 0-10")
 
 
-class History(_Part):
+class History(Part):
     prior_cryoablation: Flag | None = Field(None, description="cryoablation already done at this site")
     regrowth: Flag | None = Field(None, description="the tumor has regrown")
     symptoms_returned: Flag | None = Field(None, description="pain or other symptoms have returned")
-    failed_treatments: Annotated[list[FailedTreatment], BeforeValidator(_dedupe)] | None = Field(
+    failed_treatments: Annotated[list[FailedTreatment], BeforeValidator(dedupe)] | None = Field(
         None, description="treatments that did not work (salvage)"
     )
 
 
-class Concerns(_Part):
+class Concerns(Part):
     near_nerves: Flag | None = None
     bleeding_risk: Flag | None = None
     active_infection: Flag | None = None
@@ -178,13 +145,18 @@ class Case(BaseModel):
     tumor: Tumor | None = None
     symptoms: Symptoms | None = None
     history: History | None = None
-    treatments: Annotated[list[Treatment], BeforeValidator(_dedupe)] | None = None
+    treatments: Annotated[list[Treatment], BeforeValidator(dedupe)] | None = None
     overall_health: Annotated[Health, ANY_CASE] | None = Field(
         None, description="the team's summary of overall health status")
     ecog: Count | None = Field(None, ge=0, le=4, description=(
         "ECOG performance status 0-4; read as poor overall health from 3 (this tool's convention)"))
-    goals: Annotated[list[Goal], BeforeValidator(_dedupe)] | None = None
+    kps: Count | None = Field(None, ge=10, le=100, description="Karnofsky performance status, 10 to 100 by 10")
+    goals: Annotated[list[Goal], BeforeValidator(dedupe)] | None = None
     concerns: Concerns | None = None
+    mirels: MirelsFields | None = Field(None, description="Mirels score components (long-bone metastasis)")
+    sins: SinsFields | None = Field(None, description="SINS components (spinal tumor)")
+    renal: RenalFields | None = Field(None, description="R.E.N.A.L. nephrometry components (kidney tumor)")
+    labs: LabsFields | None = Field(None, description="laboratory values (INR, platelet count)")
     notes: str | None = Field(None, max_length=2000, description="free text; checked for identifiers")
 
     @field_validator("site", mode="before")
@@ -197,6 +169,13 @@ class Case(BaseModel):
         if value not in sites:
             raise PydanticCustomError("literal_error", "Input should be {expected}",
                                       {"expected": _one_of(sites)})
+        return value
+
+    @field_validator("kps")
+    @classmethod
+    def _kps_steps_of_ten(cls, value: int | None) -> int | None:
+        if value is not None and value % 10:
+            raise PydanticCustomError("kps_step", "Karnofsky status goes in steps of 10 (10, 20, ... 100)")
         return value
 
     @model_validator(mode="before")
@@ -233,12 +212,12 @@ class Case(BaseModel):
     def facts(self) -> dict[str, Any]:
         """The known facts as dotted field -> value (lists as tuples); absent fields are unknown."""
         out: dict[str, Any] = {"site": self.site}
-        for part in ("tumor", "symptoms", "history", "concerns"):
+        for part in _GROUPS:
             model = getattr(self, part)
             if model is None:
                 continue
             for name, value in model:
-                if value is not None and name != "size_mm":
+                if value is not None and name not in _NOT_FACTS:
                     out[f"{part}.{name}"] = tuple(value) if isinstance(value, list) else value
         for name in ("treatments", "goals"):
             value = getattr(self, name)
@@ -246,8 +225,10 @@ class Case(BaseModel):
                 out[name] = tuple(value)
         if self.overall_health is not None:
             out["overall_health"] = self.overall_health
-        if self.ecog is not None:
-            out["ecog"] = self.ecog
+        for name in ("ecog", "kps"):  # as given: the source pack's rules read ECOG, the published scales both
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
         return out
 
     def input_notes(self) -> list[str]:
@@ -272,7 +253,13 @@ class Case(BaseModel):
                 f"overall_health is given as {self.overall_health} and ecog as {self.ecog}; they disagree under "
                 f"this tool's convention (not from the source: ECOG {ECOG_POOR_FROM}-4 read as poor overall "
                 "health); both are kept, and either reading of poor health raises the overall-health point")
+        if self.labs is not None and (platelets := self.labs.input_note()):
+            notes.append(platelets)
         return notes
+
+
+#: The groups of the nested case form whose fields become dotted facts (tumor.size_cm, mirels.site, ...).
+_GROUPS = ("tumor", "symptoms", "history", "concerns", "mirels", "sins", "renal", "labs")
 
 
 def _identifier(kind: str) -> PydanticCustomError:
@@ -324,7 +311,7 @@ def case_fields() -> dict[str, dict[str, Any]]:
             fields[name] = {"type": "enum", "values": None}
         elif sub:
             for sub_name, sub_info in sub[0].model_fields.items():
-                if sub_name != "size_mm":
+                if sub_name not in _NOT_FACTS:
                     fields[f"{name}.{sub_name}"] = _describe(sub_info.annotation)
         else:
             fields[name] = _describe(annotation)
@@ -376,11 +363,13 @@ def problems_from_validation(error: ValidationError, file: str | None, row: int 
 
 
 def parse_case(data: Any, file: str | None = None, row: int | None = None, *,
-               sites: Sequence[str] | None = None) -> Case:
+               sites: Sequence[str] | None = None, scales: "Sequence[Scale] | None" = None) -> Case:
     """Validate raw data into a Case or raise InputError naming file, row and field.
 
     The one step from decoded data (the nested case form) to a Case: bounds and identifying field names
-    first (cryoelig.limits), then the model with the input grammar (cryoelig.grammar). ``sites``: the
+    first (cryoelig.limits), then the model with the input grammar (cryoelig.grammar), then every
+    published-scale total given against the components given (``scales``: those of the rule packs
+    the case is for, ``Pack.scales``; without it, the shipped published-scales pack's). ``sites``: the
     sites of the rule pack the case is for (``Pack.site_ids``); without it, the default pack's."""
     if not isinstance(data, dict):
         message = "a case is a mapping of fields (name: value), not a list or a single value"
@@ -390,6 +379,25 @@ def parse_case(data: Any, file: str | None = None, row: int | None = None, *,
         raise InputError(problems)
     context = {"checked": True, "sites": tuple(sites) if sites is not None else None}
     try:
-        return Case.model_validate(data, context=context)
+        case = Case.model_validate(data, context=context)
     except ValidationError as error:
         raise InputError(problems_from_validation(error, file, row, data)) from None
+    if any(getattr(case, group) is not None for group in _TOTAL_GROUPS):
+        _check_totals(case, file, row, scales)
+    return case
+
+
+_TOTAL_GROUPS = tuple(name.partition(".")[0] for name in TOTAL_FIELDS)
+
+
+def _check_totals(case: Case, file: str | None, row: int | None, scales: "Sequence[Scale] | None") -> None:
+    """A total given beside components that cannot add up to it is an error naming the total and the
+    components (the points are the pack's data: cryoelig.scales)."""
+    from .scales import consistency_problems, default_scales
+
+    facts = case.facts()
+    if not any(name in facts for name in TOTAL_FIELDS):
+        return
+    problems = consistency_problems(default_scales() if scales is None else scales, facts, file, row)
+    if problems:
+        raise InputError(problems)

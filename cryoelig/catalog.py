@@ -115,23 +115,30 @@ class ScenarioInfo:
     not_factors: list[str] = field(default_factory=list)
     results: dict[str, str] = field(default_factory=dict)  # rule id -> met / not met / unknown
     error: str | None = None
+    pack: str = ""  # the pack of the set whose scenarios/ holds it
 
 
 def scenario_index(pack: Pack) -> list[ScenarioInfo]:
-    """Every scenario of the pack with its expectations and each rule's result on its case."""
+    """Every scenario of the pack (of each pack of a set, evaluated on the whole set) with its
+    expectations and each rule's result on its case."""
     out = []
-    for path in scenario_files(pack):
-        try:
-            scenario = load_scenario(path)
-            case = parse_case(scenario.case, file=str(path), sites=pack.site_ids)
-        except CryoeligError as error:
-            out.append(ScenarioInfo(path.name, path.stem, error=str(error).splitlines()[0]))
-            continue
-        trace = review(case, pack, use_engine=False).trace
-        out.append(ScenarioInfo(path.name, scenario.name, list(scenario.expect.factors),
-                                list(scenario.expect.not_factors),
-                                {rt.rule.id: RESULT_WORD[rt.result] for rt in trace.rules}))
+    for part in pack.parts:
+        for path in scenario_files(part):
+            info = _scenario_info(pack, path)
+            info.pack = part.name
+            out.append(info)
     return out
+
+
+def _scenario_info(pack: Pack, path: Path) -> ScenarioInfo:
+    try:
+        scenario = load_scenario(path)
+        case = parse_case(scenario.case, file=str(path), sites=pack.site_ids)
+    except CryoeligError as error:
+        return ScenarioInfo(path.name, path.stem, error=str(error).splitlines()[0])
+    trace = review(case, pack, use_engine=False).trace
+    return ScenarioInfo(path.name, scenario.name, list(scenario.expect.factors), list(scenario.expect.not_factors),
+                        {rt.rule.id: RESULT_WORD[rt.result] for rt in trace.rules})
 
 
 # ---------------------------------------------------------------- the graph
@@ -169,5 +176,5 @@ def fact_graph(pack: Pack, rules: list[Rule] | None = None) -> Graph:
         elif rule.spec.factor:
             factors.setdefault(rule.spec.factor, None)
             edges.append((f"rule:{rule.id}", f"factor:{rule.spec.factor}"))
-    order = list(pack.field_specs)
+    order = [*pack.field_specs, *pack.computed_inputs]
     return Graph(sorted(fields, key=order.index), list(derived), list(chosen), list(factors), edges)

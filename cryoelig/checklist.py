@@ -275,6 +275,8 @@ class _Dialogue:
     def rule_questions(self, questions: list[Question]) -> None:
         """Each question while some rule can still use its answer; 'not asked' otherwise."""
         for i, question in enumerate(questions):
+            if question.field in self.answers or question.field in self.unknown:  # asked already
+                continue
             current = live_question(self.pack, self.case().facts(), questions, i)
             if current is None:
                 self.skipped.append(question.field)

@@ -292,7 +292,7 @@ def to_durable(cond: Condition) -> dict[str, Any]:
     if op == "not_in":
         return {"$and": [{"$neq": {key: v}} for v in value]}
     if op in ("exists", "not_exists"):
-        spec = case_fields()[cond.field]
+        spec = case_fields().get(cond.field, {"type": "number"})  # a computed total is a number
         probe = list_key(cond.field, spec["values"][0]) if spec["type"] == "list" else key
         return {"$ex" if op == "exists" else "$nex": {probe: 1}}
     if op == "has":

@@ -21,6 +21,8 @@ Traps handled here (see ../shared/design/engine-notes.md):
 - duplicate activations are collapsed into one fired rule id per case;
 - derived facts (chaining) are asserted back into the same session, tagged with the case
   number, and rules that read them join on that number;
+- a pack with published scales reads their totals as computed facts: they are added to each
+  case's facts here exactly as the Python evaluation adds them (``Pack.scorer``);
 - a float written with an exponent (Python writes ``9e-05`` below 0.0001 and from 1e16 up)
   crashes the engine's C parser (segmentation fault) or silently matches nothing: every number
   in the compiled ruleset and in the facts is written in plain decimals (``plain_json``),
@@ -244,8 +246,9 @@ class Engine:
         sid = f"s{next(_session_ids)}"
         fired: list[set[str]] = [set() for _ in chunk]
         pending: list[dict[str, Any]] = []
+        with_totals = self.pack.scorer.with_totals
         for cid, facts in enumerate(chunk):
-            fact = durable_fact(facts)
+            fact = durable_fact(with_totals(facts))  # the published scales' known totals, as facts
             fact["kind"] = "case"
             fact["cid"] = cid
             fact["sid"] = sid

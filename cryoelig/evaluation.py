@@ -20,6 +20,13 @@ exactly those (``_Memo``, bounded per rule). Over thousands of cases a Trace is 
 dictionary look-ups, and the parts a view needs (deciding clauses, fields waited on, a view's
 own pieces) are computed once per memo entry, when first asked for.
 
+Published scales: a pack with scales (``Pack.scales``) reads their totals as computed facts
+(``scales.mirels_total``, ...): the evaluation adds the known totals to the case's facts before
+any rule runs (``Pack.scorer``; the rule engine adds the same totals the same way), so a band
+rule over a total the case does not allow to compute is unknown, never false. The Trace also
+answers whether each scale applies to the case (its ``applies_when``, three-valued) and gives
+each scale's result (``Trace.scales``).
+
 Threads: the memo is plain dicts whose single operations are atomic under the GIL; two
 threads computing the same entry compute equal values, so a race costs time, never a result.
 """
@@ -33,9 +40,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .conditions import Condition, Leaf, derived_refs
+from .conditions import Condition, Leaf, derived_refs, leaves
 from .errors import EngineMismatchError
 from .packmodel import Pack, Rule
+from .scales import ScaleResult
 
 Tri = bool | None
 
@@ -189,14 +197,26 @@ class DerivedState:
 
 class Trace:
     """Every rule of a pack checked against one case's facts (pack evaluation order), and the
-    state of every derived fact. ``pending``: fields counted as unknown even for ``exists``."""
+    state of every derived fact. ``pending``: fields counted as unknown even for ``exists``.
+    ``facts`` are the case's facts with the known totals of the pack's published scales."""
 
-    __slots__ = ("pack", "facts", "pending", "rules", "derived", "_by_id")
+    __slots__ = ("pack", "facts", "pending", "rules", "derived", "_by_id", "_memo")
 
     def __init__(self, pack: Pack, facts: Mapping[str, Any], pending: frozenset[str], rules: list[RuleTrace],
-                 derived: dict[str, Tri]):
+                 derived: dict[str, Tri], memo: _Memo | None = None):
         self.pack, self.facts, self.pending, self.rules, self.derived = pack, facts, pending, rules, derived
         self._by_id: dict[str, RuleTrace] | None = None
+        self._memo = memo
+
+    @property
+    def scales(self) -> list[ScaleResult]:
+        """Each published scale of the pack on this case: total or value, band, components, missing."""
+        return self.pack.scorer.results(self.facts)
+
+    def applies(self, scale_id: str) -> Tri:
+        """Whether the case is one a scale is published for (its applies_when), three-valued."""
+        memo = self._memo or _memo(self.pack)
+        return memo.applies(scale_id, self.facts, self.pending)
 
     def rule(self, rule_id: str) -> RuleTrace:
         if self._by_id is None:
@@ -242,8 +262,27 @@ class _Memo:
         self.plan = [(rule, tuple(rule.fields), _key_of([index[f] for f in rule.fields]),
                       tuple(dict.fromkeys(derived_refs(rule.condition))), rule.spec.derives, {})
                      for rule in pack.rules]
+        self.scorer = pack.scorer if pack.scales else None
+        self.guards = {sid: (cond, tuple(dict.fromkeys(leaf.field for leaf in leaves(cond))), {})
+                       for sid, cond in pack.guards.items()}
+
+    def applies(self, scale_id: str, facts: Mapping[str, Any], pending: frozenset[str]) -> Tri:
+        cond, fields, cache = self.guards[scale_id]
+        key = tuple([(_PENDING if f in pending else facts.get(f, _UNKNOWN)) for f in fields])
+        hit = cache.get(key, _UNKNOWN)
+        if hit is _UNKNOWN:
+            hit = _check(cond, facts, {}, pending).result
+            if len(cache) >= _MEMO_LIMIT:
+                cache.clear()
+            cache[key] = hit
+        return hit  # type: ignore[return-value]
 
     def trace(self, facts: Mapping[str, Any], pending: frozenset[str]) -> Trace:
+        if self.scorer is not None:  # the known totals of the published scales become facts
+            given = {k: v for k, v in facts.items() if k not in pending} if pending else facts
+            totals = self.scorer.totals(given)
+            if totals:
+                facts = {**facts, **totals}
         get = facts.get
         values = [get(f, _UNKNOWN) for f in self.fields]
         traces: list[RuleTrace] = []
@@ -269,7 +308,7 @@ class _Memo:
                 derived[derives] = or3(derived.get(derives, False), hit.result)
                 derived_keys[derives] = (*derived_keys.get(derives, ()), rule.id, key)
                 deriving.setdefault(derives, []).append(hit)
-        return Trace(self.pack, facts, pending, traces, derived)
+        return Trace(self.pack, facts, pending, traces, derived, self)
 
 
 def _key_of(indices: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:

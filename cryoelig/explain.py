@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .case import Case
 from .evaluation import RESULT_WORD, RuleTrace, Trace, TraceNode
-from .packmodel import Pack
+from .packmodel import Pack, Rule
 from .report import Report, SourceQuote, comparisons_in, fill, format_value, json_value, sources_of
 from .review import review
 
@@ -40,6 +40,14 @@ class Check(_Model):
     items: list[Check] = []
 
 
+class SourcePlace(_Model):
+    """A paper cited in full and the place in it (a rule of a pack that cites papers, not stored texts)."""
+
+    source: str
+    title: str
+    locator: str
+
+
 class RuleExplanation(_Model):
     """One rule checked against the case."""
 
@@ -53,6 +61,7 @@ class RuleExplanation(_Model):
     check: Check
     text: str | None  # the finding text with case values filled in, when the rule is met
     sources: list[SourceQuote]
+    places: list[SourcePlace] = []  # papers cited by place (the published scales), not quoted
     missing_fields: list[str]  # fields whose absence leaves the rule unknown
     file: str
     line: int | None
@@ -115,9 +124,16 @@ def rule_explanation(rt: RuleTrace, pack: Pack, facts: Any) -> RuleExplanation:
         factor_label=factor.label if factor else None, derives=spec.derives,
         result=RESULT_WORD[rt.result], check=check_of(rt.tree, facts),  # type: ignore[arg-type]
         text=fill(rule, facts) if rt.result is True and spec.kind != "derived" else None,
-        sources=sources_of(pack, rule), missing_fields=list(rt.waits_on), file=pack_relative(pack, rule.file),
+        sources=sources_of(pack, rule), places=places_of(pack, rule),
+        missing_fields=pack.asked_fields(rt.waits_on, facts), file=pack_relative(pack, rule.file),
         line=rule.line,
     )
+
+
+def places_of(pack: Pack, rule: Rule) -> list[SourcePlace]:
+    """The papers a rule cites by place (table, section), with each one's title."""
+    return [SourcePlace(source=c.source, title=pack.source_by_id[c.source].title, locator=c.locator)
+            for c in rule.spec.cites if c.locator is not None]
 
 
 def explanation_of(report: Report, trace: Trace) -> CaseExplanation:

@@ -17,9 +17,10 @@ from typing import Any
 
 from .atomic import write_atomic
 
-_LIBRARY = ("rulepack.py", "packfiles.py", "packmodel.py", "defaultpack.py", "conditions.py", "case.py",
+_LIBRARY = ("rulepack.py", "packfiles.py", "packmodel.py", "packyaml.py", "defaultpack.py", "conditions.py",
+            "case.py", "casetypes.py", "scale_fields.py", "citations.py", "scalemodel.py", "scalecheck.py",
             "wording.py", "identifiers.py", "packcache.py")
-FORMAT = 2
+FORMAT = 3
 
 
 def cache_dir() -> Path | None:

@@ -7,13 +7,9 @@ no directive wording. Every problem is reported in one run with file and line.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ValidationError
 
 from .case import case_fields
 from .conditions import ConditionError, check_derived_placement, derived_refs, leaves, parse
@@ -31,92 +27,16 @@ from .packmodel import (
     RuleSpec,
     Statement,
     StatementsFile,
+    computed_specs,
     field_specs,
 )
-from .wording import directive_words
+from .packyaml import canonical_json, line_at, normalise_space, read_yaml, validate
+from .scalecheck import Lint, check_bands_against_rules, check_scales, citation_problems
+from .scalemodel import Scale, ScalesFile
+from .wording import advice_words, directive_words
 
-# ---------------------------------------------------------------- YAML with line numbers
-
-class _LineDict(dict):
-    line: int | None = None
-
-
-@functools.cache
-def _line_loader() -> type:
-    """A safe YAML loader that remembers the line of every mapping (for messages).
-
-    Built on first use: a pack read from the validated cache never imports yaml."""
-    import yaml
-
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class LineLoader(base):  # type: ignore[misc, valid-type]
-        pass
-
-    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _LineDict:
-        keys = [loader.construct_object(k, deep=True) for k, _ in node.value]
-        duplicates = {k for k in keys if keys.count(k) > 1}
-        if duplicates:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key(s) {sorted(map(str, duplicates))}", node.start_mark
-            )
-        data = _LineDict(loader.construct_mapping(node, deep=True))
-        data.line = node.start_mark.line + 1
-        return data
-
-    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    return LineLoader
-
-
-def read_yaml(path: Path) -> Any:
-    """Safe-load a YAML file; errors become PackError with the file and line."""
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise PackError([Problem(f"cannot read: {error}", file=str(path))]) from None
-    try:
-        return yaml.load(text, Loader=_line_loader())  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = mark.line + 1 if mark else None
-        reason = getattr(error, "problem", None) or str(error)
-        raise PackError([Problem(f"invalid YAML: {reason}", file=str(path), line=line)]) from None
-
-
-def _line_at(data: Any, loc: tuple[Any, ...]) -> int | None:
-    """The line of the deepest mapping on a pydantic error location."""
-    line = getattr(data, "line", None)
-    node = data
-    for part in loc:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        line = getattr(node, "line", line)
-    return line
-
-
-def _validate(model: type[BaseModel], data: Any, file: str, problems: list[Problem]) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        for item in error.errors(include_url=False, include_input=False):
-            loc = tuple(item["loc"])
-            where = ".".join(str(p) for p in loc)
-            msg = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-            problems.append(Problem(f"{where}: {msg}", file=file, line=_line_at(data, loc)))
-        return None
-
-
-def normalise_space(text: str) -> str:
-    return " ".join(text.split())
-
-
-def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
+#: Fields a case gives in another unit, converted by the contract: fields.yaml may word their questions.
+ALTERNATE_UNITS = ("tumor.size_mm", "labs.platelets_per_ul")
 
 # ---------------------------------------------------------------- validating
 
@@ -132,34 +52,68 @@ def load_files(directory: Path) -> Pack:
     problems: list[Problem] = []
     pack_file = str(directory / "pack.yaml")
     raw_meta = read_yaml(directory / "pack.yaml")
-    meta = _validate(PackMeta, raw_meta, pack_file, problems)
+    meta = validate(PackMeta, raw_meta, pack_file, problems)
     if meta is None:
         raise PackError(problems)
+    # A pack that cites papers (scales.yaml) is linted for advice words too: its texts are its own words.
+    lint = _linter(advice_words if (directory / "scales.yaml").is_file() else directive_words)
     source_texts, source_hashes = _read_sources(directory, meta, problems)
     normalised_sources = {k: normalise_space(v) for k, v in source_texts.items()}
-    _check_meta(meta, pack_file, problems)
+    _check_meta(meta, pack_file, lint, problems)
     statements, raw_statements = _read_statements(directory, normalised_sources, problems)
-    statement_ids = {s.id for s in statements}
-    for item in meta.not_encoded:
-        if item.statement not in statement_ids:
-            problems.append(Problem(f"not_encoded names unknown statement '{item.statement}'", file=pack_file))
-        _lint_words(f"not_encoded {item.statement} reason", item.reason, pack_file, None, problems)
-    fields, groups, raw_fields = _read_fields(directory, problems)
-    rules, raw_rules = _read_rules(directory, meta, normalised_sources, problems)
+    _check_not_encoded(meta, {s.id for s in statements}, pack_file, lint, problems)
+    scales, guards, raw_scales = _read_scales(directory, meta, lint, problems)
+    specs = {**field_specs([s.id for s in meta.sites] if meta.sites else None), **computed_specs(scales)}
+    fields, groups, raw_fields = _read_fields(directory, lint, problems)
+    rules, raw_rules = _read_rules(directory, meta, (normalised_sources, specs, lint), problems)
     _check_rule_set(rules, meta, pack_file, problems)
+    if scales:
+        check_bands_against_rules(scales, guards, rules, problems)
     ordered = _evaluation_order(rules, problems)
     if problems:
         raise PackError(problems)
     content = {"meta": raw_meta, "sources_sha256": source_hashes, "statements": raw_statements,
                "fields": raw_fields, "rules": raw_rules}
+    if raw_scales is not None:  # a pack without scales keeps the hash it always had
+        content["scales"] = raw_scales
     digest = hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
-    return Pack(directory, meta, ordered, statements, fields, source_texts, digest, groups)
+    return Pack(directory, meta, ordered, statements, fields, source_texts, digest, groups, scales=scales,
+                guards=guards)
+
+
+def _linter(words: Any) -> Lint:
+    """A wording check that adds its problem to the list: ``words`` finds the words a text may not carry."""
+    def lint(what: str, text: str, file: str, line: int | None, problems: list[Problem]) -> None:
+        found = words(text)
+        if found:
+            problems.append(Problem(
+                f"{what}: directive wording {sorted({w.lower() for w in found})}; findings name points "
+                "to discuss, never a course of action", file=file, line=line))
+    return lint
+
+
+def _read_scales(directory: Path, meta: PackMeta, lint: Lint,
+                 problems: list[Problem]) -> tuple[list[Scale], dict[str, Any], Any]:
+    """scales.yaml, when the pack has one: the scales, each one's applies_when parsed, the raw data."""
+    path = directory / "scales.yaml"
+    if not path.is_file():
+        return [], {}, None
+    raw = read_yaml(path)
+    parsed = validate(ScalesFile, raw, str(path), problems)
+    if parsed is None:
+        return [], {}, raw
+    specs = {**field_specs([s.id for s in meta.sites] if meta.sites else None), **computed_specs(parsed.scales)}
+    lines = [line_at(raw, ("scales", i)) for i in range(len(parsed.scales))]
+    guards = check_scales(parsed.scales, meta, specs, str(path), lines, lint, problems)
+    return parsed.scales, guards, raw
 
 
 def _read_sources(directory: Path, meta: PackMeta, problems: list[Problem]) -> tuple[dict[str, str], dict[str, str]]:
     texts: dict[str, str] = {}
     hashes: dict[str, str] = {}
     for source in meta.sources:
+        if source.file is None:  # a paper cited in full: no text is stored
+            continue
         path = directory / source.file
         try:
             raw = path.read_bytes()
@@ -171,23 +125,37 @@ def _read_sources(directory: Path, meta: PackMeta, problems: list[Problem]) -> t
     return texts, hashes
 
 
-def _check_meta(meta: PackMeta, file: str, problems: list[Problem]) -> None:
-    """Factors and sites listed once each, their labels free of directive wording."""
-    seen: set[str] = set()
+def _check_meta(meta: PackMeta, file: str, lint: Lint, problems: list[Problem]) -> None:
+    """Factors, sites and sources listed once each, their texts free of directive wording; sites given,
+    or the pack this one adds to; every source stored as a file or cited in full."""
+    for what, ids in (("factor", [f.id for f in meta.factors]), ("site", [s.id for s in meta.sites]),
+                      ("source", [s.id for s in meta.sources])):
+        for twice in sorted({i for i in ids if ids.count(i) > 1}):
+            problems.append(Problem(f"{what} '{twice}' listed twice", file=file))
     for f in meta.factors:
-        if f.id in seen:
-            problems.append(Problem(f"factor '{f.id}' listed twice", file=file))
-        seen.add(f.id)
-        _lint_words(f"factor '{f.id}' label", f.label, file, None, problems)
-    sites: set[str] = set()
+        lint(f"factor '{f.id}' label", f.label, file, None, problems)
     for site in meta.sites:
-        if site.id in sites:
-            problems.append(Problem(f"site '{site.id}' listed twice", file=file))
-        sites.add(site.id)
-        _lint_words(f"site '{site.id}' label", site.label, file, None, problems)
+        lint(f"site '{site.id}' label", site.label, file, None, problems)
+    if bool(meta.sites) == bool(meta.adds_to):
+        problems.append(Problem("sites: Field required (the sites a case can name); a pack that adds to "
+                                "another pack's sites names that pack in adds_to instead, not both", file=file))
     for source in meta.sources:
         for part in (source.title, source.publisher, source.date, source.description, source.scope):
-            _lint_words(f"source '{source.id}'", part or "", file, None, problems)
+            lint(f"source '{source.id}'", part or "", file, None, problems)
+        if source.file is None:
+            citation_problems(source, file, lint, problems)
+
+
+def _check_not_encoded(meta: PackMeta, statement_ids: set[str], file: str, lint: Lint,
+                       problems: list[Problem]) -> None:
+    """What is deliberately left out: a statement of the stored text by id, or an item of a paper."""
+    for item in meta.not_encoded:
+        name = item.statement or item.item
+        if (item.statement is None) == (item.item is None):
+            problems.append(Problem("not_encoded: give a statement id or an item, not both", file=file))
+        elif item.statement is not None and item.statement not in statement_ids:
+            problems.append(Problem(f"not_encoded names unknown statement '{item.statement}'", file=file))
+        lint(f"not_encoded {name} reason", item.reason, file, None, problems)
 
 
 def _read_statements(directory: Path, normalised_sources: dict[str, str],
@@ -196,35 +164,35 @@ def _read_statements(directory: Path, normalised_sources: dict[str, str],
     if not path.is_file():
         return [], None
     raw = read_yaml(path)
-    parsed = _validate(StatementsFile, raw, str(path), problems)
+    parsed = validate(StatementsFile, raw, str(path), problems)
     if parsed is None:
         return [], raw
     for i, st in enumerate(parsed.statements):
-        line = _line_at(raw, ("statements", i))
+        line = line_at(raw, ("statements", i))
         _check_quote(parsed.source, st.quote, normalised_sources, str(path), line, problems)
     return parsed.statements, raw
 
 
-def _read_fields(directory: Path, problems: list[Problem]
+def _read_fields(directory: Path, lint: Lint, problems: list[Problem]
                  ) -> tuple[dict[str, FieldSpec], dict[str, FieldGroup], Any]:
     path = directory / "fields.yaml"
     if not path.is_file():
         return {}, {}, None
     raw = read_yaml(path)
-    parsed = _validate(FieldsFile, raw, str(path), problems)
+    parsed = validate(FieldsFile, raw, str(path), problems)
     if parsed is None:
         return {}, {}, raw
     known = case_fields()
     for name, spec in parsed.fields.items():
-        line = _line_at(raw, ("fields", name))
-        if name not in known:
+        line = line_at(raw, ("fields", name))
+        if name not in known and name not in ALTERNATE_UNITS:
             problems.append(Problem(f"unknown case field '{name}'", file=str(path), line=line))
         for part in (spec.label, spec.question, spec.help or ""):
-            _lint_words(f"field '{name}'", part, str(path), line, problems)
+            lint(f"field '{name}'", part, str(path), line, problems)
     grouped: set[str] = set()
     for group, spec in parsed.groups.items():
-        line = _line_at(raw, ("groups", group))
-        _lint_words(f"group '{group}' label", spec.label, str(path), line, problems)
+        line = line_at(raw, ("groups", group))
+        lint(f"group '{group}' label", spec.label, str(path), line, problems)
         for name in spec.fields:
             if name not in known:
                 problems.append(Problem(f"group '{group}': unknown case field '{name}'", file=str(path), line=line))
@@ -235,21 +203,24 @@ def _read_fields(directory: Path, problems: list[Problem]
     return parsed.fields, parsed.groups, raw
 
 
-def _read_rules(directory: Path, meta: PackMeta, normalised_sources: dict[str, str],
+def _read_rules(directory: Path, meta: PackMeta, known: tuple[dict[str, str], dict[str, dict[str, Any]], Lint],
                 problems: list[Problem]) -> tuple[list[Rule], dict[str, Any]]:
+    """Every rule file; ``known``: the sources' texts, the field specs the clauses read, the linter."""
+    normalised_sources, specs, lint = known
     factor_kinds = {f.id: f.kind for f in meta.factors}
-    specs = field_specs([s.id for s in meta.sites])
+    sources = {s.id: s.file is not None for s in meta.sources}
     rules: list[Rule] = []
     raw_rules: dict[str, Any] = {}
     for path in rule_files(directory, meta.areas):
         raw = read_yaml(path)
         raw_rules[path.name] = raw
-        parsed = _validate(RuleFile, raw, str(path), problems)
+        parsed = validate(RuleFile, raw, str(path), problems)
         if parsed is None:
             continue
         for i, spec in enumerate(parsed.rules):
-            line = _line_at(raw, ("rules", i))
-            rule = _check_rule(spec, parsed.area, path, line, (factor_kinds, specs, normalised_sources), problems)
+            line = line_at(raw, ("rules", i))
+            rule = _check_rule(spec, parsed.area, path, line,
+                               (factor_kinds, specs, normalised_sources, sources, lint), problems)
             if rule is not None:
                 rules.append(rule)
     return rules, raw_rules
@@ -270,14 +241,6 @@ def _check_rule_set(rules: list[Rule], meta: PackMeta, pack_file: str, problems:
             problems.append(Problem(f"factor '{f.id}' is produced by no rule", file=pack_file))
 
 
-def _lint_words(what: str, text: str, file: str, line: int | None, problems: list[Problem]) -> None:
-    words = directive_words(text)
-    if words:
-        problems.append(Problem(
-            f"{what}: directive wording {sorted(set(w.lower() for w in words))}; findings name points "
-            "to discuss, never a course of action", file=file, line=line))
-
-
 def _check_quote(source: str, quote: str, normalised_sources: dict[str, str], file: str,
                  line: int | None, problems: list[Problem]) -> None:
     if source not in normalised_sources:
@@ -287,12 +250,11 @@ def _check_quote(source: str, quote: str, normalised_sources: dict[str, str], fi
                                 file=file, line=line))
 
 
-def _check_rule(spec: RuleSpec, area: str, path: Path, line: int | None,
-                known: tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, str]],
+def _check_rule(spec: RuleSpec, area: str, path: Path, line: int | None, known: tuple[Any, ...],
                 problems: list[Problem]) -> Rule | None:
-    """A rule with its condition parsed, or None after adding its problems.
-    ``known``: the factor kinds, the field specs (with the pack's sites) and the sources."""
-    factor_kinds, specs, normalised_sources = known
+    """A rule with its condition parsed, or None after adding its problems. ``known``: the factor kinds,
+    the field specs (with the pack's sites), the sources' texts, which sources are stored, the linter."""
+    factor_kinds, specs, normalised_sources, stored, lint = known
     file = str(path)
     before = len(problems)
 
@@ -308,23 +270,41 @@ def _check_rule(spec: RuleSpec, area: str, path: Path, line: int | None,
     for message in _kind_problems(spec, factor_kinds):
         problem(message)
     if spec.kind != "derived" and spec.text:
-        _lint_words(f"rule '{spec.id}' text", spec.text, file, line, problems)
+        lint(f"rule '{spec.id}' text", spec.text, file, line, problems)
         if condition is not None:
             read = {leaf.field for leaf in leaves(condition)}
             for name in PLACEHOLDER.findall(spec.text):
                 if name not in read:
                     problem(f"placeholder '{{{name}}}' names a field the condition does not read")
-    for cite in spec.cites:
-        _check_quote(cite.source, cite.quote, normalised_sources, file, line, problems)
-        _lint_words(f"rule '{spec.id}' quote", cite.quote, file, line, problems)
+    _check_cites(spec, (normalised_sources, stored, lint), file, line, problems)
     clauses = {leaf.text for leaf in leaves(condition)} if condition is not None else set()
     for clause, note in spec.notes.items():
-        _lint_words(f"rule '{spec.id}' note", note, file, line, problems)
+        lint(f"rule '{spec.id}' note", note, file, line, problems)
         if condition is not None and clause not in clauses:
             problem(f"note on '{clause}': no such clause in the condition (clauses: {', '.join(sorted(clauses))})")
     if len(problems) > before or condition is None:
         return None
     return Rule(spec, condition, area, file, line)
+
+
+def _check_cites(spec: RuleSpec, known: tuple[dict[str, str], dict[str, bool], Lint], file: str,
+                 line: int | None, problems: list[Problem]) -> None:
+    """A stored source is quoted verbatim (the quote found in its text); a source cited in full is named
+    by place (a locator), never quoted: there is no text to check a quote against."""
+    normalised_sources, stored, lint = known
+    for cite in spec.cites:
+        if cite.source not in stored:
+            problems.append(Problem(f"unknown source '{cite.source}'", file=file, line=line))
+        elif stored[cite.source] != (cite.quote is not None):
+            problems.append(Problem(
+                f"rule '{spec.id}': cites '{cite.source}' with a {'locator' if cite.quote is None else 'quote'}: "
+                "a stored source is quoted verbatim; a source cited in full is named by place (locator), never "
+                "quoted", file=file, line=line))
+        elif cite.quote is not None:
+            _check_quote(cite.source, cite.quote, normalised_sources, file, line, problems)
+            lint(f"rule '{spec.id}' quote", cite.quote, file, line, problems)
+        else:
+            lint(f"rule '{spec.id}' locator", cite.locator or "", file, line, problems)
 
 
 def _kind_problems(spec: RuleSpec, factor_kinds: dict[str, str]) -> list[str]:
@@ -381,8 +361,8 @@ def _evaluation_order(rules: list[Rule], problems: list[Problem]) -> list[Rule]:
 
 def coverage_problems(pack: Pack) -> list[Problem]:
     """Source statements neither cited by a rule (quote overlap) nor listed as not encoded."""
-    cited = [normalise_space(c.quote) for r in pack.rules for c in r.spec.cites]
-    not_encoded = {n.statement for n in pack.meta.not_encoded}
+    cited = [normalise_space(c.quote) for r in pack.rules for c in r.spec.cites if c.quote]
+    not_encoded = {n.statement for n in pack.meta.not_encoded if n.statement}
     problems = []
     for st in pack.statements:
         quote = normalise_space(st.quote)

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .case import case_fields
+from .citations import CitationFields, Cite
 from .conditions import Condition, leaves
+from .scalemodel import Scale
 
-SPECIAL_FILES = ("pack.yaml", "statements.yaml", "fields.yaml")
+if TYPE_CHECKING:
+    from .scales import Scorer
+
+SPECIAL_FILES = ("pack.yaml", "statements.yaml", "fields.yaml", "scales.yaml")
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
 
 
@@ -29,11 +35,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
-class SourceSpec(_Strict):
-    """A source document, and what every output says about it on its one "Source:" line."""
+class SourceSpec(CitationFields):
+    """A source: a text stored with the pack (``file``, quoted verbatim by the rules), or a paper cited
+    in full (the citation fields, named by place by the rules): exactly one of the two; and what every
+    output says about it on its one "Source:" line."""
 
     id: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]*$")
-    file: str
+    file: str | None = None
     title: str
     #: who published it, as a kind of publisher ("a treatment clinic's website")
     publisher: str | None = None
@@ -60,7 +68,10 @@ class FactorSpec(_Strict):
 
 
 class NotEncoded(_Strict):
-    statement: str
+    """A statement of the source text (by id), or an item of a cited paper, deliberately not encoded."""
+
+    statement: str | None = None
+    item: str | None = None
     reason: str
 
 
@@ -69,16 +80,13 @@ class PackMeta(_Strict):
     version: str
     description: str | None = None
     sources: list[SourceSpec] = Field(..., min_length=1)
-    sites: list[SiteSpec] = Field(..., min_length=1)
+    #: the sites a case can name; a pack that adds to another pack names that pack in adds_to instead
+    sites: list[SiteSpec] = []
+    adds_to: str | None = None
     #: rule files (names without .yaml) in reading order; any other file comes after, by name
     areas: list[str] = []
     factors: list[FactorSpec] = Field(..., min_length=1)
     not_encoded: list[NotEncoded] = []
-
-
-class Cite(_Strict):
-    source: str
-    quote: str = Field(..., min_length=3)
 
 
 class RuleSpec(_Strict):
@@ -130,10 +138,16 @@ class FieldsFile(_Strict):
     groups: dict[str, FieldGroup] = {}
 
 
-def field_specs(site_ids: list[str] | tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """The case fields as clauses read them, with ``site`` taking the pack's sites."""
-    return {name: ({"type": "enum", "values": list(site_ids)} if name == "site" else spec)
-            for name, spec in case_fields().items()}
+def field_specs(site_ids: list[str] | tuple[str, ...] | None) -> dict[str, dict[str, Any]]:
+    """The case fields as clauses read them, with ``site`` taking the pack's sites (any site when None:
+    a pack that adds to another pack's sites, checked against them when the two are loaded together)."""
+    return {name: ({"type": "enum", "values": None if site_ids is None else list(site_ids)} if name == "site"
+                   else spec) for name, spec in case_fields().items()}
+
+
+def computed_specs(scales: list[Scale]) -> dict[str, dict[str, Any]]:
+    """The computed facts a pack's rules may read besides the case fields: the scores' totals."""
+    return {s.fact: {"type": "number", "values": None} for s in scales if s.kind == "score" and s.fact}
 
 
 # ---------------------------------------------------------------- loaded pack
@@ -168,7 +182,9 @@ class Rule:
 
 @dataclass(eq=False)
 class Pack:
-    """A loaded, validated rule pack. Rules are in evaluation order (derivers first)."""
+    """A loaded, validated rule pack, or a set of packs loaded together (``members``: the packs, the
+    first one the base whose sites the others use; rules, factors, sources and fields are theirs
+    joined). Rules are in evaluation order (derivers first)."""
 
     directory: Path
     meta: PackMeta
@@ -179,6 +195,10 @@ class Pack:
     sha256: str
     #: fields.yaml ``groups``: fields shown together as one item of missing information
     groups: dict[str, FieldGroup] = field(default_factory=dict)
+    #: published scales (scales.yaml) and each one's applies_when, parsed
+    scales: list[Scale] = field(default_factory=list)
+    guards: dict[str, Condition] = field(default_factory=dict)
+    members: tuple[Pack, ...] = ()
     rule_by_id: dict[str, Rule] = field(default_factory=dict)
     factor_by_id: dict[str, FactorSpec] = field(default_factory=dict)
     source_by_id: dict[str, SourceSpec] = field(default_factory=dict)
@@ -214,6 +234,54 @@ class Pack:
     def group_of(self) -> dict[str, str]:
         """Field -> the group (fields.yaml ``groups``) it is shown in, if any."""
         return {name: group for group, spec in self.groups.items() for name in spec.fields}
+
+    @property
+    def parts(self) -> tuple[Pack, ...]:
+        """The packs this one is made of: its members, or itself."""
+        return self.members or (self,)
+
+    @functools.cached_property
+    def scale_by_id(self) -> dict[str, Scale]:
+        return {s.id: s for s in self.scales}
+
+    @functools.cached_property
+    def scorer(self) -> Scorer:
+        """The pack's scales scored per case (both evaluators add its totals to the facts)."""
+        from .scales import Scorer
+
+        return Scorer(self.scales)
+
+    @functools.cached_property
+    def computed_inputs(self) -> dict[str, tuple[str, ...]]:
+        """Computed fact -> the components it is computed from (``scales.mirels_total`` -> mirels.site, ...);
+        a total given instead (``mirels.total``) is the other way to know it."""
+        return {s.fact: tuple(c.field for c in s.components) for s in self.scales if s.kind == "score" and s.fact}
+
+    @functools.cached_property
+    def asked_inputs(self) -> dict[str, tuple[str, ...]]:
+        """Computed fact -> the case fields a checklist asks for it: its inputs, then the letters a score
+        notes beside its total (R.E.N.A.L.'s a/p/x and h), which the team records with the components."""
+        return {s.fact: (*s.total_inputs, *(d.field for d in s.descriptors))
+                for s in self.scales if s.kind == "score" and s.fact}
+
+    @functools.cached_property
+    def rule_scale(self) -> dict[str, str]:
+        """Rule id -> the scale whose band (or 'given' factor) the rule raises: these rules' points belong
+        to the published-scales section of a report, never to the source article's points."""
+        by_factor = {factor: s.id for s in self.scales for factor in s.factors}
+        return {r.id: by_factor[r.spec.factor] for r in self.rules if r.spec.factor in by_factor}
+
+    def asked_fields(self, names: Iterable[str], facts: Mapping[str, Any]) -> list[str]:
+        """Fields a case can give, for fields a rule reads: a computed total stands for its components the
+        case does not give (``scales.mirels_total`` -> the Mirels components missing)."""
+        out: dict[str, None] = {}
+        for name in names:
+            inputs = self.computed_inputs.get(name)
+            if inputs is None:
+                out[name] = None
+            else:
+                out.update(dict.fromkeys(f for f in inputs if f not in facts))
+        return list(out)
 
     def derivers(self, name: str) -> list[Rule]:
         return [r for r in self.rules if r.spec.derives == name]

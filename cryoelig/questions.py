@@ -37,6 +37,8 @@ class Reason:
     factor: str
     source: str
     quote: str
+    #: a paper cited by place (the published scales) instead of a quote
+    locator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,10 @@ class Question:
             return ""
         ids = [r.rule for r in self.why]
         shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
-        return f'why asked: {shown} (source: "{shorten(self.why[0].quote)}")'
+        first = self.why[0]
+        if first.locator is not None:
+            return f"why asked: {shown} (source: {first.source}, {shorten(first.locator)})"
+        return f'why asked: {shown} (source: "{shorten(first.quote)}")'
 
     def block(self) -> str:
         """The question as shown: label with field, question, why, allowed answers."""
@@ -211,12 +216,14 @@ def reasons(pack: Pack, facts: Mapping[str, Any], pending: Iterable[str]) -> dic
     """
     pending = frozenset(pending)
     found: dict[str, list[Rule]] = {}
+    computed = pack.asked_inputs  # a published scale's total is asked as its components (and total)
     for rt in evaluate(pack, facts, pending).rules:
         if rt.rule.kind == "derived":
             continue
         for name in dict.fromkeys(rt.open_fields):
-            if name not in facts or name in pending:
-                found.setdefault(name, []).append(rt.rule)
+            for field in computed.get(name, (name,)):
+                if field not in facts or field in pending:
+                    found.setdefault(field, []).append(rt.rule)
     return found
 
 
@@ -227,7 +234,7 @@ def why_of(pack: Pack, rules: Iterable[Rule]) -> tuple[Reason, ...]:
         factor = pack.factor_by_id.get(rule.spec.factor or "")
         cite = rule.spec.cites[0]
         out.append(Reason(rule=rule.id, factor=factor.label if factor else rule.id, source=cite.source,
-                          quote=cite.quote))
+                          quote=cite.quote or "", locator=cite.locator))
     return tuple(out)
 
 

@@ -21,6 +21,7 @@ from .case import Case, case_fields
 from .conditions import leaves
 from .evaluation import RESULT_WORD, RuleTrace, Trace, evaluate
 from .packmodel import PLACEHOLDER, Pack, Rule, SourceSpec
+from .scales_report import PublishedScales, published_scales
 
 REPORT_SCHEMA_VERSION = 1
 DISCLAIMER = (
@@ -131,6 +132,8 @@ class Report(_Model):
     missing: list[Missing]
     not_applicable: list[NotApplicable]
     derived: list[DerivedFact]
+    #: the published scales beside the source article (a pack set with a published-scales pack; else None)
+    published_scales: PublishedScales | None = None
     pack: PackRef
     #: the source documents the points quote (pack order), each named once by every view
     sources: list[SourceInfo]
@@ -195,9 +198,10 @@ def fill(rule: Rule, facts: Any) -> str:
 
 
 def sources_of(pack: Pack, rule: Rule) -> list[SourceQuote]:
-    """The quotes a rule cites, with the title of each source."""
+    """The quotes a rule cites, with the title of each source (a paper cited by place has no quote:
+    ``explain.places_of``)."""
     return [SourceQuote(source=c.source, title=pack.source_by_id[c.source].title, quote=c.quote)
-            for c in rule.spec.cites]
+            for c in rule.spec.cites if c.quote is not None]
 
 
 def source_info(spec: SourceSpec) -> SourceInfo:
@@ -269,7 +273,10 @@ def report_of(case: Case, trace: Trace) -> Report:
     derived: list[DerivedFact] = []
     not_applicable: list[NotApplicable] = []
     waiting: dict[str, list[str]] = {}
+    scale_rules = pack.rule_scale  # their points go to the published-scales section (scales_report)
     for rt in trace.rules:
+        if rt.rule.id in scale_rules:
+            continue
         if rt.result is None:
             if rt.rule.spec.kind != "derived":
                 for name in rt.waits_on:
@@ -291,7 +298,8 @@ def report_of(case: Case, trace: Trace) -> Report:
         facts={name: json_value(facts[name]) for name in case_fields() if name in facts},
         input_notes=case.input_notes(), findings=findings, missing=missing,
         not_applicable=not_applicable, derived=derived,
-        pack=PackRef(name=pack.name, version=pack.version, sha256=pack.sha256),
+        published_scales=published_scales(trace, [f.rule for f in findings]),
+        pack=PackRef(name=pack.parts[0].name, version=pack.parts[0].version, sha256=pack.parts[0].sha256),
         sources=sources_used(pack, findings),
     )
 

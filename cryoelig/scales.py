@@ -1,203 +1,23 @@
-"""Published scales as data, and their arithmetic: total, band, components with points, citation.
+"""The arithmetic of the published scales: total, band, components with points, on one case's facts.
 
-Why here and pure: a published scale is a small table (component values -> points; total -> band) that
-the team can check against the paper line by line. The table lives in the published-scales pack
-(``scales.yaml``); this module only adds up what the case gives. A component the case does not give stays
+Why here and pure: the tables are data (``cryoelig.scalemodel``, filled from the published-scales
+pack); this module only adds up what the case gives. A component the case does not give stays
 unknown, never 0: with any component unknown and no total given, the scale is "incomplete: N of M
-components given" and has no band. No typer, no rich, no I/O.
-
-Three kinds of entry:
-- ``score``: components -> points -> total -> band (Mirels, SINS, R.E.N.A.L.);
-- ``grade``: a value given as such, with the paper's description paraphrased (ECOG, Karnofsky);
-- ``measure``: a value compared with published thresholds -> band (INR, platelets, worst pain, T1a size).
+components given" and has no band. The totals it computes (``scales.mirels_total``, ...) are the
+computed facts the pack's band rules read, in the Python evaluation and in the rule engine alike
+(``Scorer.totals``). No typer, no rich, no I/O except reading the shipped scales once
+(``default_scales``, for checking a case's totals when no pack is given).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from .errors import InputError, Problem
-
-Kind = Literal["score", "grade", "measure"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Interval(_Strict):
-    """Bounds of a range; each of gt / ge / lt / le may be left out (open on that side)."""
-
-    gt: float | None = None
-    ge: float | None = None
-    lt: float | None = None
-    le: float | None = None
-
-    @model_validator(mode="after")
-    def _one_bound_per_side(self) -> Interval:
-        if self.gt is not None and self.ge is not None:
-            raise ValueError("give gt or ge, not both")
-        if self.lt is not None and self.le is not None:
-            raise ValueError("give lt or le, not both")
-        if all(v is None for v in (self.gt, self.ge, self.lt, self.le)):
-            raise ValueError("a range needs at least one bound (gt, ge, lt or le)")
-        return self
-
-    def contains(self, x: float) -> bool:
-        return ((self.gt is None or x > self.gt) and (self.ge is None or x >= self.ge)
-                and (self.lt is None or x < self.lt) and (self.le is None or x <= self.le))
-
-    @property
-    def bounds(self) -> list[float]:
-        return [v for v in (self.gt, self.ge, self.lt, self.le) if v is not None]
-
-    @property
-    def text(self) -> str:
-        """The range as a reader sees it, e.g. '> 4 and < 7', '<= 4'."""
-        parts = [f"{sym} {_num(v)}" for sym, v in ((">", self.gt), (">=", self.ge), ("<", self.lt), ("<=", self.le))
-                 if v is not None]
-        return " and ".join(parts)
-
-
-class Cite(_Strict):
-    """A paper and a place in it. No quote: the paper's text is not stored (see docs/published-scales.md)."""
-
-    source: str
-    locator: str = Field(..., min_length=3)
-
-
-class Choice(_Strict):
-    value: str | bool
-    points: int
-    label: str
-
-
-class PointRange(Interval):
-    points: int
-    label: str
-
-
-class Component(_Strict):
-    """One component: a case field and either named choices or numeric ranges, each worth some points."""
-
-    id: str = Field(..., pattern=r"^[a-z][a-z0-9_]*$")
-    field: str
-    label: str
-    choices: list[Choice] | None = None
-    ranges: list[PointRange] | None = None
-    #: The field is one the case gives for other reasons too (R.E.N.A.L.'s R reads tumor.size_cm): given
-    #: alone, it does not count as the team having started this scale.
-    shared: bool = False
-
-    @model_validator(mode="after")
-    def _choices_or_ranges(self) -> Component:
-        if (self.choices is None) == (self.ranges is None):
-            raise ValueError(f"component '{self.id}' needs either choices or ranges")
-        return self
-
-    @property
-    def options(self) -> list[Choice] | list[PointRange]:
-        return self.choices if self.choices is not None else self.ranges  # type: ignore[return-value]
-
-    @property
-    def min_points(self) -> int:
-        return min(o.points for o in self.options)
-
-    @property
-    def max_points(self) -> int:
-        return max(o.points for o in self.options)
-
-    def option_for(self, value: Any) -> Choice | PointRange | None:
-        """The choice or range a given value falls in (None when it falls in none: a data problem)."""
-        if self.choices is not None:
-            return next((c for c in self.choices if c.value == value and type(c.value) is type(value)), None)
-        return next((r for r in self.ranges or () if r.contains(value)), None)
-
-
-class DescriptorCode(_Strict):
-    value: str | bool
-    code: str
-
-
-class Descriptor(_Strict):
-    """A letter the paper adds to the total without points (R.E.N.A.L.: a/p/x, h)."""
-
-    id: str
-    field: str
-    label: str
-    codes: list[DescriptorCode]
-
-    def code_for(self, value: Any) -> str:
-        return next((c.code for c in self.codes if c.value == value and type(c.value) is type(value)), "")
-
-
-class Level(_Strict):
-    value: int
-    description: str
-
-
-class Band(Interval):
-    id: str = Field(..., pattern=r"^[a-z0-9_]+$")
-    label: str
-    factor: str
-
-
-class Scale(_Strict):
-    """One published scale or threshold, as the pack's scales.yaml describes it."""
-
-    id: str = Field(..., pattern=r"^[a-z][a-z0-9_]*$")
-    kind: Kind
-    name: str
-    short: str
-    applies_to: str
-    applies_when: Any
-    cites: list[Cite] = Field(..., min_length=1)
-    note: str | None = None
-    # score
-    total_field: str | None = None
-    fact: str | None = None
-    minimum: int | None = None
-    maximum: int | None = None
-    components: list[Component] = []
-    descriptors: list[Descriptor] = []
-    # grade and measure
-    field: str | None = None
-    unit: str | None = None
-    levels: list[Level] = []
-    given_factor: str | None = None
-    # score and measure
-    bands: list[Band] = []
-
-    @model_validator(mode="after")
-    def _keys_for_kind(self) -> Scale:
-        need = {"score": ("total_field", "fact", "minimum", "maximum", "components", "bands"),
-                "grade": ("field", "levels", "given_factor"),
-                "measure": ("field", "bands")}[self.kind]
-        missing = [k for k in need if getattr(self, k) in (None, [])]
-        if missing:
-            raise ValueError(f"a {self.kind} scale needs {', '.join(missing)}")
-        foreign = {"score": ("field", "levels", "given_factor"),
-                   "grade": ("total_field", "fact", "components", "descriptors", "bands"),
-                   "measure": ("total_field", "fact", "components", "descriptors", "levels", "given_factor")}
-        extra = [k for k in foreign[self.kind] if getattr(self, k) not in (None, [])]
-        if extra:
-            raise ValueError(f"a {self.kind} scale has no {', '.join(extra)}")
-        return self
-
-    def band_for(self, value: float) -> Band | None:
-        return next((b for b in self.bands if b.contains(value)), None)
-
-    @property
-    def input_fields(self) -> list[str]:
-        """Every case field the scale reads, in order (components, total, descriptors; or the one field)."""
-        if self.kind != "score":
-            return [self.field]  # type: ignore[list-item]
-        return [c.field for c in self.components] + [self.total_field] + [d.field for d in self.descriptors]  # type: ignore[list-item]
-
+from .scalemodel import Band, Level, Scale, ScalesFile, _num
 
 # ---------------------------------------------------------------- results
 
@@ -264,12 +84,6 @@ class ScaleResult:
         if self.total_from == "given":
             head += " (total given)"
         return f"{head}; {self.band.label}" if self.band else head
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -365,3 +179,66 @@ def computed_facts(results: Iterable[ScaleResult]) -> dict[str, float]:
     """The totals the pack's rules read (e.g. ``scales.mirels_total``), for the scores whose total is known."""
     return {r.scale.fact: r.total for r in results  # type: ignore[misc]
             if r.scale.kind == "score" and r.total is not None}
+
+
+_MEMO_LIMIT = 20_000  # results kept per scale; a full table is emptied (bounded memory)
+
+
+class Scorer:
+    """The scales of a pack (set), scored per case with each result kept per scale for the values of
+    the fields it reads: over thousands of cases scoring is mostly dictionary look-ups.
+
+    ``totals(facts)`` is what both evaluators add to a case's facts before the rules run; a total is a
+    fact only when it is known (every component given, or the total given), so a band rule over an
+    incomplete scale stays unknown, never false."""
+
+    def __init__(self, scales: Sequence[Scale]):
+        self.scales = list(scales)
+        self._reads = [(s, tuple(s.input_fields)) for s in self.scales]
+        self._scores = [(s, tuple(s.input_fields)) for s in self.scales if s.kind == "score"]
+        self._memo: dict[str, dict[tuple[Any, ...], ScaleResult]] = {s.id: {} for s in self.scales}
+
+    def result(self, scale: Scale, fields: tuple[str, ...], facts: Mapping[str, Any]) -> ScaleResult:
+        key = tuple([facts.get(f) for f in fields])
+        memo = self._memo[scale.id]
+        hit = memo.get(key)
+        if hit is None:
+            hit = score(scale, facts)
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = hit
+        return hit
+
+    def results(self, facts: Mapping[str, Any]) -> list[ScaleResult]:
+        """Every scale on one case, in the pack's order."""
+        return [self.result(scale, fields, facts) for scale, fields in self._reads]
+
+    def totals(self, facts: Mapping[str, Any]) -> dict[str, float]:
+        """The known totals as facts (``scales.<id>_total``): only scores whose total can be known are scored."""
+        out: dict[str, float] = {}
+        for scale, fields in self._scores:
+            if scale.total_field in facts or all(c.field in facts for c in scale.components):
+                total = self.result(scale, fields, facts).total
+                if total is not None:
+                    out[scale.fact] = total  # type: ignore[index]
+        return out
+
+    def with_totals(self, facts: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The case's facts and its known totals (the same mapping when no total is known)."""
+        totals = self.totals(facts) if self._scores else None
+        return {**facts, **totals} if totals else facts
+
+
+@functools.cache
+def default_scales() -> tuple[Scale, ...]:
+    """The scales of the shipped published-scales pack, read once (for checking a case's totals when
+    no pack is given, as ``default_site_ids`` does for sites)."""
+    import yaml
+
+    from .defaultpack import default_pack_dir
+
+    path = default_pack_dir() / "published-scales" / "scales.yaml"
+    if not path.is_file():
+        return ()
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    return tuple(ScalesFile.model_validate(data).scales)

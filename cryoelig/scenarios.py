@@ -25,6 +25,10 @@ class Expect(BaseModel):
     not_factors: list[str] = []
     missing: list[str] = []
     not_missing: list[str] = []
+    #: published scales, by scale id: the total (or value), the status, the fields missing for that scale
+    totals: dict[str, float] = {}
+    status: dict[str, str] = {}
+    scale_missing: dict[str, list[str]] = {}
 
 
 class Scenario(BaseModel):
@@ -47,7 +51,8 @@ class ScenarioResult:
 
 
 def scenario_files(pack: Pack) -> list[Path]:
-    return sorted((pack.directory / "scenarios").glob("*.yaml"))
+    """The scenarios of every pack of a set, pack by pack."""
+    return [path for part in pack.parts for path in sorted((part.directory / "scenarios").glob("*.yaml"))]
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -71,7 +76,8 @@ def run_scenarios(pack: Pack, use_engine: bool = True) -> list[ScenarioResult]:
             results.append(ScenarioResult(str(path), path.stem, [str(error)]))
             continue
         report = review(case, pack, use_engine=use_engine).report
-        produced = [f.factor for f in report.findings]
+        lines = {line.scale: line for line in report.published_scales.lines} if report.published_scales else {}
+        produced = [f.factor for f in report.findings] + [p.factor for line in lines.values() for p in line.points]
         missing = [m.field for m in report.missing]
         result = ScenarioResult(str(path), scenario.name, factors=produced)
         known = set(pack.factor_by_id)
@@ -83,5 +89,25 @@ def run_scenarios(pack: Pack, use_engine: bool = True) -> list[ScenarioResult]:
         result.failures += [f"factor {f} was produced but is expected absent" for f in exp.not_factors if f in produced]
         result.failures += [f"{m} not listed as missing information" for m in exp.missing if m not in missing]
         result.failures += [f"{m} listed as missing but is expected not to be" for m in exp.not_missing if m in missing]
+        result.failures += _scale_failures(exp, lines)
         results.append(result)
     return results
+
+
+def _scale_failures(exp: Expect, lines: dict[str, Any]) -> list[str]:
+    """What a scenario expects of the published scales and the report does not show."""
+    out = []
+    for scale_id in {*exp.totals, *exp.status, *exp.scale_missing}:
+        if scale_id not in lines:
+            out.append(f"published scale {scale_id} is not in the report")
+    for scale_id, total in exp.totals.items():
+        if scale_id in lines and lines[scale_id].total != total:
+            out.append(f"{scale_id}: total {lines[scale_id].total}, expected {total:g}")
+    for scale_id, status in exp.status.items():
+        if scale_id in lines and lines[scale_id].status != status:
+            out.append(f"{scale_id}: status {lines[scale_id].status}, expected {status}")
+    for scale_id, fields in exp.scale_missing.items():
+        got = [m.field for m in lines[scale_id].missing] if scale_id in lines else None
+        if got is not None and got != fields:
+            out.append(f"{scale_id}: missing {got}, expected {fields}")
+    return out

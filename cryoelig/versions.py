@@ -28,14 +28,14 @@ class Versions:
 
 
 def pack_version(pack_dir: str | None = None) -> str:
-    """'<name> <version> sha256 <hash>' of the default pack (or of pack_dir)."""
+    """'<name> <version> sha256 <hash>' of each pack of the default set (or of pack_dir), joined by '; '."""
     from .rulepack import load_pack
 
     try:
         pack = load_pack(pack_dir)
     except CryoeligError as error:
         return "cannot be loaded: " + str(error).splitlines()[0]
-    return f"{pack.name} {pack.version} sha256 {pack.sha256}"
+    return "; ".join(f"{p.name} {p.version} sha256 {p.sha256}" for p in pack.parts)
 
 
 def engine_version() -> str:

@@ -11,6 +11,14 @@ from cryoelig.case import case_fields
 from cryoelig.defaultpack import default_site_ids
 
 BOOLEAN = ("true", "false")
+#: The fields the published scales added to the contract (issue 12) stay out (ecog is the source pack's: issue 9): the mix is the source
+#: article's fields, as it always was.
+SCALE_GROUPS = ("mirels.", "sins.", "renal.", "labs.")
+SCALE_FIELDS = {"kps", "tumor.bone_region", "symptoms.worst_pain_last_day"}
+
+
+def source_columns() -> list[str]:
+    return [c for c in case_fields() if c != "site" and c not in SCALE_FIELDS and not c.startswith(SCALE_GROUPS)]
 
 
 def mixed_row(rng: random.Random, i: int, columns: list[str]) -> list[str]:
@@ -42,7 +50,7 @@ def mixed_row(rng: random.Random, i: int, columns: list[str]) -> list[str]:
 
 
 def write_mixed_csv(path: Path, rows: int, seed: int) -> None:
-    columns = ["case_id", "site", *[c for c in case_fields() if c != "site"], "notes"]
+    columns = ["case_id", "site", *source_columns(), "notes"]
     rng = random.Random(seed)
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")

@@ -53,6 +53,18 @@ SITE_FIELDS = {
 }
 EVERY_SITE = {"overall_health", "concerns.near_nerves", "concerns.bleeding_risk", "concerns.active_infection",
               "concerns.near_critical_structures"}
+# With the published-scales pack (the default set): each scale's fields, asked only where the scale applies
+# (its applies_when in rules/published-scales/scales.yaml), ECOG and Karnofsky everywhere.
+LABS = {"labs.inr", "labs.platelets"}
+SCALE_FIELDS = {
+    "skin": set(), "prostate": set(), "other": set(), "liver": LABS, "lung": LABS,
+    "kidney": LABS | {"renal.exophytic", "renal.nearness_mm", "renal.polar_location", "renal.anterior_posterior",
+                      "renal.hilar", "renal.total"},
+    "bone": LABS | {"tumor.bone_region", "symptoms.worst_pain_last_day", "mirels.site", "mirels.pain",
+                    "mirels.lesion", "mirels.size", "mirels.total", "sins.location", "sins.pain", "sins.lesion",
+                    "sins.alignment", "sins.collapse", "sins.posterolateral", "sins.total"},
+}
+SCALE_EVERY_SITE = {"ecog", "kps"}
 
 
 def fields_for(pack, site):
@@ -62,15 +74,46 @@ def fields_for(pack, site):
 # ---------------------------------------------------------------- questions from the pack
 
 @pytest.mark.parametrize("site", SITES)
-def test_only_the_fields_the_site_reads_are_asked(pack, site):
-    asked = fields_for(pack, site)
+def test_only_the_fields_the_site_reads_are_asked(source_pack, site):
+    asked = fields_for(source_pack, site)
     assert set(asked) == SITE_FIELDS[site] | EVERY_SITE
     order = list(case_fields())
     assert asked == sorted(asked, key=order.index), "questions follow the case schema order"
     assert "tumor.count" not in asked, "no rule reads tumor.count"
 
 
-def test_every_question_says_why_with_rules_that_read_it_and_a_verbatim_quote(pack):
+@pytest.mark.parametrize("site", SITES)
+def test_a_scale_is_asked_only_where_it_applies(pack, source_pack, site):
+    """The default set asks the source article's questions and, after them in case-schema order, the
+    published scales' fields for the scales whose applies_when the site does not rule out."""
+    asked = fields_for(pack, site)
+    assert set(asked) == SITE_FIELDS[site] | EVERY_SITE | SCALE_FIELDS[site] | SCALE_EVERY_SITE
+    order = list(case_fields())
+    assert asked == sorted(asked, key=order.index)
+    assert [f for f in asked if f in set(fields_for(source_pack, site))] == fields_for(source_pack, site)
+
+
+def test_a_scale_question_names_the_paper_and_place_never_a_quote(pack):
+    [question] = [q for q in questions_for(pack, "bone") if q.field == "mirels.lesion"]
+    assert [r.rule for r in question.why] == ["scales.mirels-4-to-7", "scales.mirels-8", "scales.mirels-9-to-12"]
+    assert question.why_line.startswith("why asked: scales.mirels-4-to-7")
+    assert "(source: mirels-1989, scoring table" in question.why_line and '"' not in question.why_line
+    assert question.values == ("blastic", "mixed", "lytic")
+
+
+def test_a_scale_is_not_asked_once_the_answers_rule_it_out(pack):
+    """Spine: SINS is asked, Mirels is not; a total is asked only when a component is not known."""
+    answers = {"site": "bone", "tumor.metastatic": True, "tumor.bone_region": "spine"}
+    live = reasons(pack, answers, ["mirels.site", "sins.location", "sins.total"])
+    assert "mirels.site" not in live and "sins.location" in live and "sins.total" in live
+    complete = {**answers, "sins.location": "mobile", "sins.pain": "none", "sins.lesion": "blastic",
+                "sins.alignment": "normal", "sins.collapse": "none", "sins.posterolateral": "none"}
+    assert "sins.total" not in reasons(pack, complete, ["sins.total"])
+    assert "sins.total" in reasons(pack, {k: v for k, v in complete.items() if k != "sins.pain"}, ["sins.total"])
+
+
+def test_every_question_says_why_with_rules_that_read_it_and_a_verbatim_quote(source_pack):
+    pack = source_pack
     source = normalise_space(pack.source_texts["cryosurgery-metastatic-bone-tumors"])
     for site in SITES:
         for q in questions_for(pack, site):
@@ -336,7 +379,8 @@ def scripted(lines):
     return ask, shown.append, shown
 
 
-def test_dialogue_reasks_and_skips_what_no_rule_can_use(pack):
+def test_dialogue_reasks_and_skips_what_no_rule_can_use(source_pack):
+    pack = source_pack
     ask, say, shown = scripted(["2024-03-05", "b-7", "moon", "6", "no", "3", "unknown", "1", "8", "yes",
                                 "", "", ""])
     result = run(pack, ask, say)
@@ -467,8 +511,10 @@ def test_kidney_questions_in_order_with_followups(tmp_path):
     output = child.before
     child.close()
     assert child.exitstatus == 0
-    assert asked == ["case_id", "site", "tumor.size_cm", "overall_health", "ecog", "concerns.near_nerves",
-                     "concerns.bleeding_risk", "concerns.active_infection", "concerns.near_critical_structures"]
+    assert asked == ["case_id", "site", "tumor.size_cm", "overall_health", "ecog", "kps", "concerns.near_nerves",
+                     "concerns.bleeding_risk", "concerns.active_infection", "concerns.near_critical_structures",
+                     "renal.exophytic", "renal.nearness_mm", "renal.polar_location", "renal.anterior_posterior",
+                     "renal.hilar", "renal.total", "labs.inr", "labs.platelets"]
     assert "Kidney tumor of 3.9 cm" in output
 
 
@@ -535,7 +581,7 @@ def test_errors_are_one_line_and_exit_2(tmp_path):
 def test_scripted_answers_from_a_pipe_and_force_overwrite(tmp_path):
     existing = tmp_path / "case.yaml"
     existing.write_text("old")
-    answers = "p-1\nprostate\nlocalized\n\n\n\n\n\n\n\n\n\n\n\n"
+    answers = "p-1\nprostate\nlocalized\n" + "\n" * 16
     result = CliRunner().invoke(app, ["checklist", "--save", str(existing), "--force", "-f", "json"], input=answers)
     assert result.exit_code == 0, result.output
     saved = yaml.safe_load(existing.read_text())

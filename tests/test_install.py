@@ -138,7 +138,7 @@ def test_version_names_package_pack_engine_and_python(pack: Any) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
         f"cryoelig {__version__}",
-        f"rule pack {pack.name} {pack.version} sha256 {pack.sha256}",
+        "rule pack " + "; ".join(f"{p.name} {p.version} sha256 {p.sha256}" for p in pack.parts),
         f"engine durable-rules {importlib.metadata.version('durable-rules')}",
         f"python {platform.python_implementation()} {platform.python_version()}",
     ]

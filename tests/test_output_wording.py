@@ -38,3 +38,45 @@ def test_the_property_would_catch_a_directive_text(pack):
     finding = report.findings[0].model_copy(update={"text": "The patient is a good candidate."})
     bad = report.model_copy(update={"findings": [finding]})
     assert all(directive_words(readable(t)) for t in all_renderings(bad).values())
+
+
+def scales_renderings(report) -> dict[str, str]:
+    """The published-scales section alone, in each view (the section the advice check applies to)."""
+    from cryoelig.render.scales import html_section, markdown_section
+
+    def strings(value) -> list[str]:  # the JSON's values (its keys are the schema's names)
+        if isinstance(value, dict):
+            return [s for v in value.values() for s in strings(v)]
+        if isinstance(value, list):
+            return [s for v in value for s in strings(v)]
+        return [value] if isinstance(value, str) else []
+
+    section = report.published_scales
+    return {"json": "\n".join(strings(section.model_dump(mode="json"))) if section else "",
+            "markdown": "\n".join(markdown_section(report)), "html": "\n".join(html_section(report))}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case_data(case_id="case-2"))
+def test_no_advice_in_the_published_scales_section(pack, data):
+    """The section's own words (bands, components, points, citations) carry neither directive nor advice
+    wording: no 'requires fixation', 'unstable, refer', 'not a candidate'."""
+    from cryoelig.wording import advice_words
+
+    report = build_reports([parse_case(data)], pack)[0]
+    assert report.published_scales is not None
+    for name, text in scales_renderings(report).items():
+        assert advice_words(text) == [], (name, advice_words(text))
+
+
+def test_the_advice_property_would_catch_a_band_that_advises(pack):
+    from cryoelig.wording import advice_words
+
+    data = {"case_id": "c", "site": "bone", "tumor": {"metastatic": True, "bone_region": "long_bone"},
+            "mirels": {"total": 10}}
+    report = build_reports([parse_case(data)], pack)[0]
+    section = report.published_scales
+    lines = [line.model_copy(update={"band_label": "9 to 12: requires fixation; unstable, refer"})
+             if line.scale == "mirels" else line for line in section.lines]
+    bad = report.model_copy(update={"published_scales": section.model_copy(update={"lines": lines})})
+    assert any(advice_words(t) for t in scales_renderings(bad).values())

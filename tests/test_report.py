@@ -10,6 +10,7 @@ from strategies import case_data
 
 from cryoelig import evaluation
 from cryoelig.case import parse_case
+from cryoelig.packset import combine
 from cryoelig.render.data import report_json as to_json
 from cryoelig.report import Report, build_report, build_reports, evaluate_rules, python_fired
 from cryoelig.rulepack import _load
@@ -37,7 +38,7 @@ def test_engine_and_python_reports_are_byte_identical(pack, batch):
 def test_memo_gives_the_same_report_as_a_fresh_evaluation(pack, data):
     case = parse_case(data)
     warm = to_json(build_report(case, pack))
-    fresh_pack = _load(pack.directory)  # a new Pack object: an empty memo
+    fresh_pack = combine([_load(part.directory) for part in pack.parts])  # new Pack objects: empty memos
     assert fresh_pack not in evaluation._memos
     assert to_json(build_report(case, fresh_pack)) == warm
     evaluation.forget(fresh_pack)
@@ -61,7 +62,8 @@ def test_every_finding_shows_its_basis(pack):
     assert "3.9 cm" in small.text
     text = pack.source_texts[small.sources[0].source]
     assert " ".join(small.sources[0].quote.split()) in " ".join(text.split())
-    assert report.pack.sha256 == pack.sha256 and report.pack.version == pack.version
+    source = pack.parts[0]  # the report names the source article's pack; the scales section names its own
+    assert report.pack.sha256 == source.sha256 and report.pack.version == source.version
     assert report.input_notes == ["tumor.size_cm 3.9 from size_mm 39"]
 
 

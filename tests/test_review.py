@@ -59,6 +59,8 @@ def test_review_gives_report_trace_and_timings(pack):
     case = read_case(str(ROOT / "examples" / "kidney-small.yaml"))
     reviewed = review(case, pack)
     met = {f.rule for f in reviewed.report.findings} | {d.rule for d in reviewed.report.derived}
+    scales = reviewed.report.published_scales
+    met |= {p.rule for line in scales.lines for p in line.points}
     assert reviewed.trace.fired == met
     assert set(reviewed.timings) == {"engine", "evaluate", "report"}
     assert reviewed.trace.rule("kidney.size-under-4cm").result is True

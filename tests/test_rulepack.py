@@ -90,7 +90,8 @@ def test_not_a_pack_folder(tmp_path):
 
 
 def test_shipped_texts_use_no_directive_wording(pack):
-    texts = [r.spec.text or "" for r in pack.rules] + [c.quote for r in pack.rules for c in r.spec.cites]
+    texts = [r.spec.text or "" for r in pack.rules] + [c.quote or c.locator or "" for r in pack.rules
+                                                       for c in r.spec.cites]
     texts += [f.label for f in pack.meta.factors] + [f.question for f in pack.fields.values()]
     texts += [f.help or "" for f in pack.fields.values()] + [g.label for g in pack.groups.values()]
     texts += [note for r in pack.rules for note in r.spec.notes.values()]

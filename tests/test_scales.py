@@ -13,16 +13,34 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cryoelig.case import Case, parse_case
+from cryoelig.citations import full_reference, short_reference
 from cryoelig.errors import InputError
-from cryoelig.scales import computed_facts, consistency_problems, score
-from cryoelig.scales_case import PER_UL_PER_10E9_L, ScaleFields, parse_scale_fields, split_case_data
-from cryoelig.scales_pack import load_scales_pack
+from cryoelig.evaluation import evaluate
+from cryoelig.scale_fields import PER_UL_PER_10E9_L
+from cryoelig.scales import computed_facts, consistency_problems, default_scales, score
 from cryoelig.wording import advice_words, directive_words
 
 
 @pytest.fixture(scope="module")
-def spack():
-    return load_scales_pack()
+def spack(pack):
+    """The default set (the source pack and the published-scales pack): its scales, rules and scorer."""
+    return pack
+
+
+def fired(spack, facts):
+    """The factors the scales' rules raise on these facts (both packs' rules run; only the scales' count)."""
+    trace = evaluate(spack, facts)
+    return [rt.rule for rt in trace.rules if rt.result is True and rt.rule.id in spack.rule_scale]
+
+
+def results(spack, facts):
+    return spack.scorer.results(facts)
+
+
+def parse_fields(data, file=None, scales=None):
+    """The scale part of a case through the one entry, parse_case (a bone case unless the data says else)."""
+    return parse_case({"case_id": "t", "site": "bone", **data}, file=file, scales=scales)
 
 
 def scale(spack, scale_id):
@@ -207,17 +225,22 @@ def test_every_band_boundary_has_exactly_one_band_on_each_side(spack):
 ])
 def test_band_rules_fire_on_the_total_given(spack, scale_id, guard, value, factor):
     s = scale(spack, scale_id)
-    fired = {r.spec.factor for r in spack.fired({**guard, s.total_field: value})}
-    assert factor in fired
-    assert len([f for f in fired if f.startswith(f"scales.{scale_id}.")]) == 1
+    fired_factors = {r.spec.factor for r in fired(spack, {**guard, s.total_field: value})}
+    assert factor in fired_factors
+    assert len([f for f in fired_factors if f.startswith(f"scales.{scale_id}.")]) == 1
 
 
 def test_a_band_rule_needs_its_site(spack):
     """Mirels is for long bones, SINS for the spine: a total on another site, or with the region unknown,
     raises no band finding (unknown is not false, and not true either)."""
-    assert spack.fired({"site": "kidney", "mirels.total": 10}) == []
-    assert spack.fired({"site": "bone", "tumor.metastatic": True, "mirels.total": 10}) == []
-    assert spack.fired({"site": "bone", "tumor.bone_region": "long_bone", "sins.total": 14}) == []
+    def bands(facts):
+        return [r for r in fired(spack, facts) if spack.rule_scale[r.id] in ("mirels", "sins")]
+
+    assert bands({"site": "kidney", "mirels.total": 10}) == []
+    assert bands({"site": "bone", "tumor.metastatic": True, "mirels.total": 10}) == []
+    assert bands({"site": "bone", "tumor.bone_region": "long_bone", "sins.total": 14}) == []
+    assert evaluate(spack, {"site": "bone", "tumor.metastatic": True, "mirels.total": 10}).rule(
+        "scales.mirels-9-to-12").result is None
 
 
 # ---------------------------------------------------------------- incomplete, totals given, conflicts
@@ -260,7 +283,7 @@ def test_total_and_components_that_disagree_are_an_error_naming_the_fields(spack
     data = {"mirels": {"site": "upper_limb", "pain": "mild", "lesion": "blastic", "size": "under_one_third",
                        "total": 9}}
     with pytest.raises(InputError) as info:
-        parse_scale_fields(data, file="case.yaml", scales=spack.scales)
+        parse_fields(data, file="case.yaml", scales=spack.scales)
     [problem] = info.value.problems
     text = str(problem)
     assert problem.field == "mirels.total" and "case.yaml" in text
@@ -272,15 +295,24 @@ def test_total_and_components_that_disagree_are_an_error_naming_the_fields(spack
 
 def test_a_total_out_of_reach_of_the_partial_components_is_an_error(spack):
     with pytest.raises(InputError) as info:
-        parse_scale_fields({"sins": {"location": "rigid", "pain": "none", "total": 18}}, scales=spack.scales)
+        parse_fields({"sins": {"location": "rigid", "pain": "none", "total": 18}}, scales=spack.scales)
     [problem] = info.value.problems
     assert problem.field == "sins.total"
     assert "possible totals 0 to 12" in problem.message
 
 
 def test_a_total_within_reach_of_the_partial_components_is_accepted(spack):
-    fields = parse_scale_fields({"sins": {"location": "rigid", "pain": "none", "total": 12}}, scales=spack.scales)
-    assert consistency_problems(spack.scales, fields.facts()) == []
+    case = parse_fields({"sins": {"location": "rigid", "pain": "none", "total": 12}}, scales=spack.scales)
+    assert consistency_problems(spack.scales, case.facts()) == []
+    assert parse_fields({"sins": {"location": "rigid", "pain": "none", "total": 12}}).sins.total == 12
+
+
+def test_the_default_scales_check_a_case_given_no_pack(spack):
+    """parse_case without a pack checks totals against the shipped published-scales pack's points."""
+    assert [s.id for s in default_scales()] == [s.id for s in spack.scales]
+    with pytest.raises(InputError, match="mirels.total"):
+        parse_fields({"mirels": {"site": "upper_limb", "pain": "mild", "lesion": "blastic",
+                                 "size": "under_one_third", "total": 5}})
 
 
 def test_score_itself_refuses_a_conflict(spack):
@@ -293,21 +325,21 @@ def test_score_itself_refuses_a_conflict(spack):
 # ---------------------------------------------------------------- grades: given as such
 
 def test_ecog_and_karnofsky_are_shown_as_given_without_conversion(spack):
-    results = {r.scale.id: r for r in spack.score({"ecog": 1, "kps": 60})}
-    assert results["ecog"].total == 1 and results["ecog"].level.value == 1
-    assert results["kps"].total == 60 and results["kps"].level.value == 60
-    assert results["kps"].summary.startswith("60%: ")
-    only_ecog = {r.scale.id: r for r in spack.score({"ecog": 3})}
+    given = {r.scale.id: r for r in results(spack, {"ecog": 1, "kps": 60})}
+    assert given["ecog"].total == 1 and given["ecog"].level.value == 1
+    assert given["kps"].total == 60 and given["kps"].level.value == 60
+    assert given["kps"].summary.startswith("60%: ")
+    only_ecog = {r.scale.id: r for r in results(spack, {"ecog": 3})}
     assert only_ecog["kps"].status == "not_given" and only_ecog["kps"].total is None
 
 
 def test_karnofsky_goes_in_steps_of_ten():
     with pytest.raises(InputError) as info:
-        parse_scale_fields({"kps": 75})
+        parse_fields({"kps": 75})
     assert info.value.problems[0].field == "kps"
     with pytest.raises(InputError):
-        parse_scale_fields({"kps": 0})
-    assert parse_scale_fields({"kps": 100}).kps == 100
+        parse_fields({"kps": 0})
+    assert parse_fields({"kps": 100}).kps == 100
 
 
 # ---------------------------------------------------------------- platelets and units
@@ -315,16 +347,16 @@ def test_karnofsky_goes_in_steps_of_ten():
 def test_platelets_per_microliter_become_10e9_per_litre():
     """1 x10^9/L = 10^9 per 1,000,000 uL = 1,000 per uL, the same number as x10^3/uL."""
     assert PER_UL_PER_10E9_L == 1000
-    fields = parse_scale_fields({"labs": {"platelets_per_ul": 45000}})
-    assert fields.facts()["labs.platelets"] == 45
-    assert "labs.platelets_per_ul" not in fields.facts()
-    assert fields.input_notes() == ["labs.platelets 45 x10^9/L from platelets_per_ul 45000"]
-    assert parse_scale_fields({"labs": {"platelets_per_ul": 150_500, "platelets": 150.5}}).labs.platelets == 150.5
+    case = parse_fields({"labs": {"platelets_per_ul": 45000}})
+    assert case.facts()["labs.platelets"] == 45
+    assert "labs.platelets_per_ul" not in case.facts()
+    assert case.input_notes() == ["labs.platelets 45 x10^9/L from platelets_per_ul 45000"]
+    assert parse_fields({"labs": {"platelets_per_ul": 150_500, "platelets": 150.5}}).labs.platelets == 150.5
 
 
 def test_platelets_given_twice_and_disagreeing_is_an_error():
     with pytest.raises(InputError) as info:
-        parse_scale_fields({"labs": {"platelets_per_ul": 45000, "platelets": 50}}, file="c.yaml")
+        parse_fields({"labs": {"platelets_per_ul": 45000, "platelets": 50}}, file="c.yaml")
     text = str(info.value)
     assert "platelets" in text and "disagree" in text and "c.yaml" in text
     assert directive_words(text) == []
@@ -334,30 +366,34 @@ def test_platelets_given_twice_and_disagreeing_is_an_error():
                                   {"inr": "high"}, {"hemoglobin": 9}])
 def test_lab_values_out_of_bounds_are_refused(labs):
     with pytest.raises(InputError):
-        parse_scale_fields({"labs": labs})
+        parse_fields({"labs": labs})
 
 
 # ---------------------------------------------------------------- the case form
 
-def test_split_takes_the_scale_fields_out_of_a_nested_case():
-    data = {"case_id": "c1", "site": "bone", "tumor": {"metastatic": True, "bone_region": "spine"},
-            "symptoms": {"worst_pain_last_day": 6}, "ecog": 2, "kps": 70, "sins": {"total": 9}}
-    base, scale_part = split_case_data(data)
-    assert base == {"case_id": "c1", "site": "bone", "tumor": {"metastatic": True}, "ecog": 2}
-    assert scale_part == {"tumor": {"bone_region": "spine"}, "symptoms": {"worst_pain_last_day": 6},
-                          "kps": 70, "sins": {"total": 9}}
-    assert data["tumor"] == {"metastatic": True, "bone_region": "spine"}  # the input is not changed
+def test_a_nested_case_carries_the_scale_fields_as_facts():
+    data = {"case_id": "c1", "site": "bone", "tumor": {"metastatic": True, "bone_region": "Spine"},
+            "symptoms": {"worst_pain_last_day": 6}, "ecog": 2, "kps": 70, "sins": {"total": 9, "pain": "NONE"}}
+    facts = parse_case(data).facts()
+    assert {k: facts[k] for k in ("tumor.bone_region", "symptoms.worst_pain_last_day", "ecog", "kps",
+                                  "sins.total", "sins.pain")} == {
+        "tumor.bone_region": "spine", "symptoms.worst_pain_last_day": 6, "ecog": 2, "kps": 70, "sins.total": 9,
+        "sins.pain": "none"}
+    assert facts["overall_health"] == "fair"  # ECOG keeps its reading by the source pack
 
 
 def test_unknown_scale_fields_are_refused_with_the_field_named():
     with pytest.raises(InputError) as info:
-        parse_scale_fields({"mirels": {"sight": "upper_limb"}})
-    assert info.value.problems[0].field == "mirels.sight"
+        parse_fields({"mirels": {"sight": "upper_limb"}})
+    assert info.value.problems[0].field == "mirels.#1"  # by position: an unknown name is never echoed
 
 
-def test_the_scale_fields_publish_a_json_schema():
-    schema = ScaleFields.model_json_schema()
-    assert set(schema["properties"]) == {"tumor", "symptoms", "kps", "mirels", "sins", "renal", "labs"}
+def test_the_scale_fields_are_in_the_published_json_schema():
+    schema = Case.model_json_schema()
+    assert {"kps", "mirels", "sins", "renal", "labs"} <= set(schema["properties"])
+    assert "bone_region" in schema["$defs"]["Tumor"]["properties"]
+    assert "worst_pain_last_day" in schema["$defs"]["Symptoms"]["properties"]
+    assert set(schema["$defs"]["LabsFields"]["properties"]) == {"inr", "platelets", "platelets_per_ul"}
 
 
 # ---------------------------------------------------------------- properties
@@ -410,12 +446,13 @@ def test_band_is_monotone_in_the_total(spack, scale_id, data):
 
 
 def test_no_text_of_the_pack_or_of_a_result_carries_advice(spack):
-    texts = [f.label for f in spack.meta.factors] + [r.spec.text for r in spack.rules]
+    part = next(p for p in spack.parts if p.scales)
+    texts = [f.label for f in part.meta.factors] + [r.spec.text for r in part.rules]
     for s in spack.scales:
         texts += [s.name, s.applies_to, s.note or ""] + [b.label for b in s.bands]
         texts += [lv.description for lv in s.levels]
         texts += [o.label for c in s.components for o in c.options]
-    for spec in spack.fields.values():
+    for spec in part.fields.values():
         texts += [spec.label, spec.question]
     examples = [{"ecog": e, "kps": 10 * (e + 1)} for e in range(5)]
     for s in spack.scales:
@@ -423,7 +460,7 @@ def test_no_text_of_the_pack_or_of_a_result_carries_advice(spack):
             examples += [{s.total_field: t} for t in range(s.minimum, s.maximum + 1)]
         elif s.kind == "measure":
             examples += [{s.field: v} for b in s.bands for v in b.bounds]
-    texts += [r.summary for facts in examples for r in spack.score(facts)]
+    texts += [r.summary for facts in examples for r in results(spack, facts)]
     assert [t for t in texts if advice_words(t)] == []
 
 
@@ -437,27 +474,26 @@ JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers(-10**7, 10**7) | st.floats(allow_nan=True) | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
     max_leaves=8)
-SCALE_KEYS = st.sampled_from(["kps", "mirels", "sins", "renal", "labs", "tumor", "symptoms", "other"])
+SCALE_KEYS = st.sampled_from(["kps", "mirels", "sins", "renal", "labs", "tumor", "symptoms", "other", "ecog"])
 SUB_KEYS = st.sampled_from(["site", "pain", "lesion", "size", "total", "location", "inr", "platelets",
                             "platelets_per_ul", "nearness_mm", "hilar", "bone_region", "worst_pain_last_day"])
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(SCALE_KEYS, JSONISH | st.dictionaries(SUB_KEYS, JSONISH, max_size=4), max_size=4))
-def test_any_input_gives_scale_fields_or_an_input_error(data):
+def test_any_input_gives_scale_fields_or_an_input_error(pack, data):
     """Hostile or sloppy input never escapes as anything but InputError, and every problem names a field."""
     try:
-        fields = parse_scale_fields(data)
+        case = parse_fields(data)
     except InputError as error:
         assert error.problems and all(p.field for p in error.problems)
         return
-    spack = load_scales_pack()
-    for result in spack.score({"site": "bone", **fields.facts()}):
+    for result in results(pack, case.facts()):
         assert result.summary
 
 
 def test_summaries_read_as_the_issue_asks(spack):
-    lines = {r.scale.id: r.summary for r in spack.score({
+    lines = {r.scale.id: r.summary for r in results(spack, {
         "ecog": 2, "mirels.site": "upper_limb", "mirels.pain": "mild", "sins.total": 7,
         "labs.inr": 1.2, "symptoms.worst_pain_last_day": 4, "tumor.size_cm": 4.5})}
     assert lines["mirels"] == "incomplete: 2 of 4 components given"
@@ -471,12 +507,15 @@ def test_summaries_read_as_the_issue_asks(spack):
 
 def test_citations_are_given_in_full(spack):
     mirels_ref = spack.source_by_id["mirels-1989"]
-    assert mirels_ref.short == "Mirels 1989"
-    assert mirels_ref.text == ("Mirels H. Metastatic disease in long bones. A proposed scoring system for diagnosing "
+    assert short_reference(mirels_ref) == "Mirels 1989"
+    assert full_reference(mirels_ref, mirels_ref.title, mirels_ref.publisher) == (
+        "Mirels H. Metastatic disease in long bones. A proposed scoring system for diagnosing "
                                "impending pathologic fractures. Clin Orthop Relat Res. 1989;(249):256-264. "
                                "doi:10.1097/00003086-198912000-00027. PMID: 2684463.")
-    assert spack.source_by_id["kutikov-2009"].short == "Kutikov and Uzzo 2009"
-    assert spack.source_by_id["fisher-2010"].short == "Fisher et al. 2010"
-    assert "1949:191-205" in spack.source_by_id["karnofsky-1949"].text
+    assert short_reference(spack.source_by_id["kutikov-2009"]) == "Kutikov and Uzzo 2009"
+    assert short_reference(spack.source_by_id["fisher-2010"]) == "Fisher et al. 2010"
+    karnofsky = spack.source_by_id["karnofsky-1949"]
+    assert "1949:191-205" in full_reference(karnofsky, karnofsky.title, karnofsky.publisher)
     for source in spack.meta.sources:
-        assert directive_words(source.text) == [], source.id
+        if source.file is None:
+            assert directive_words(full_reference(source, source.title, source.publisher)) == [], source.id

@@ -1,5 +1,6 @@
-"""The published-scales pack loader is the gate for a pack without source texts: cites name a source cited
-in full and a locator; the numbers are checked against each other; the wording carries no advice."""
+"""The gate for a pack that cites papers instead of quoting stored texts (the published-scales pack), and
+loading several packs together: cites name a source cited in full and a place in it; the numbers are checked
+against each other; the wording carries no advice; a pack that adds to another is checked against its sites."""
 
 from __future__ import annotations
 
@@ -7,21 +8,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from cryoelig.case import case_fields, parse_case
-from cryoelig.conditions import parse
+from cryoelig.case import parse_case
 from cryoelig.errors import InputError, PackError
+from cryoelig.packset import default_pack_dirs
 from cryoelig.report import build_reports
-from cryoelig.scales_pack import (
-    case_facts,
-    default_scales_pack_dir,
-    field_registry,
-    load_scales_pack,
-    parse_condition,
-    scenario_failures,
-)
+from cryoelig.review import review
+from cryoelig.rulepack import load_pack, load_pack_set
+from cryoelig.scenarios import run_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / "rules" / "published-scales"
@@ -29,7 +23,8 @@ PACK = ROOT / "rules" / "published-scales"
 
 @pytest.fixture(scope="module")
 def spack():
-    return load_scales_pack()
+    """The published-scales pack on its own (it loads alone; it reviews cases only with its base)."""
+    return load_pack(PACK)
 
 
 def copy_pack(tmp_path: Path, edits: dict[str, tuple[str, str]] | None = None) -> Path:
@@ -46,32 +41,43 @@ def copy_pack(tmp_path: Path, edits: dict[str, tuple[str, str]] | None = None) -
 
 def problems_of(tmp_path, edits):
     with pytest.raises(PackError) as info:
-        load_scales_pack(copy_pack(tmp_path, edits))
+        load_pack(copy_pack(tmp_path, edits))
     return "\n".join(str(p) for p in info.value.problems)
 
 
 def test_the_shipped_pack_loads(spack):
     assert spack.name == "published-scales" and len(spack.sha256) == 64
-    assert default_scales_pack_dir() == PACK
+    assert spack.meta.adds_to == "cryoelig-default" and spack.site_ids == ()
     assert {s.id for s in spack.scales} == {"ecog", "kps", "mirels", "sins", "renal", "ajcc_kidney_t1a",
                                             "sir_inr", "sir_platelets", "callstrom_pain"}
+    assert default_pack_dirs() == (ROOT / "rules", PACK)
 
 
 def test_the_hash_is_stable_and_changes_with_a_number(tmp_path):
-    first = load_scales_pack(copy_pack(tmp_path / "a")).sha256
-    assert load_scales_pack(copy_pack(tmp_path / "b")).sha256 == first
+    first = load_pack(copy_pack(tmp_path / "a")).sha256
+    assert load_pack(copy_pack(tmp_path / "b")).sha256 == first
     changed = copy_pack(tmp_path / "c", {"scales.yaml": ("- {value: lytic, points: 3, label: lytic}",
                                                          "- {value: lytic, points: 3, label: lytic lesion}")})
-    assert load_scales_pack(changed).sha256 != first
+    assert load_pack(changed).sha256 != first
+
+
+def test_the_source_pack_keeps_its_hash(pack):
+    """Adding scales.yaml support changed nothing the source pack hashes (golden outputs pin this hash)."""
+    assert pack.parts[0].sha256 == (ROOT / "tests" / "golden" / "pack-sha256.txt").read_text().strip()
 
 
 @pytest.mark.parametrize(("edits", "message"), [
     ({"general.yaml": ("{source: oken-1982,", "{source: oken-1983,")}, "unknown source 'oken-1983'"),
     ({"bone.yaml": ("locator: 'abstract, methods: entry level", "locator: '  ', x: 'abstract")},
      "locator"),
+    ({"general.yaml": ("{source: oken-1982, locator: ECOG performance status table (grades 0 to 5)}",
+                       "{source: oken-1982, quote: ECOG performance status table (grades 0 to 5)}")},
+     "a source cited in full is named by place (locator), never quoted"),
     ({"pack.yaml": ("doi: 10.1002/cncr.27793", "doi: cncr.27793")}, "is not a DOI"),
     ({"pack.yaml": ("    journal: Cancer\n", "")}, "cited with its journal"),
     ({"pack.yaml": ("    pages: 191-205\n", "")}, "cited with its pages"),
+    ({"pack.yaml": ("    doi: 10.1097/BRS.0b013e3181e16ae2\n", "")}, "give a DOI or ISBN"),
+    ({"pack.yaml": ("adds_to: cryoelig-default\n", "")}, "sites: Field required"),
     ({"scales.yaml": ("{id: total_8, ge: 8, le: 8,", "{id: total_8, ge: 7, le: 8,")}, "total 7 falls in 2 bands"),
     ({"scales.yaml": ("{id: total_8, ge: 8, le: 8,", "{id: total_8, ge: 9, le: 9,")}, "total 8 falls in 0 bands"),
     ({"scales.yaml": ("{id: inr_over_1_8, gt: 1.8,", "{id: inr_over_1_8, gt: 1.9,")}, "falls in 0 ranges"),
@@ -81,10 +87,14 @@ def test_the_hash_is_stable_and_changes_with_a_number(tmp_path):
      "differ from the components' 4-13"),
     ({"scales.yaml": ("- {value: peritrochanteric, points: 3,", "- {value: trochanteric, points: 3,")},
      "differ from the values of 'mirels.site' in the case contract"),
+    ({"scales.yaml": ("field: renal.nearness_mm", "field: renal.distance_mm")},
+     "unknown case field 'renal.distance_mm'"),
     ({"scales.yaml": ("label: 'Mirels 8: the middle band, a single score the paper treats as borderline'",
-                      "label: 'Mirels 8: prophylactic fixation to consider'")}, "advice wording ['fixation']"),
+                      "label: 'Mirels 8: prophylactic fixation to consider'")}, "['fixation']"),
     ({"scales.yaml": ("label: 'SINS 13 to 18: the highest band (the authors'' unstable category)'",
                       "label: 'SINS 13 to 18: unstable, refer'")}, "['refer']"),
+    ({"scales.yaml": ("- {source: callstrom-2013, locator: 'abstract, methods: entry level",
+                      "- {source: oken-1982, locator: 'abstract, methods: entry level")}, None),
     ({"bone.yaml": ("- scales.mirels_total >= 9", "- scales.mirels_total >= 10")},
      "at scales.mirels_total = 9 its clauses say False, band 'total_9_to_12' says True"),
     ({"bone.yaml": ("        - tumor.bone_region == spine\n        - scales.sins_total <= 6",
@@ -99,13 +109,16 @@ def test_the_hash_is_stable_and_changes_with_a_number(tmp_path):
     ({"kidney.yaml": ("which the authors call high complexity", "which the authors call a candidate for surgery")},
      "['candidate', 'surgery']"),
     ({"pack.yaml": ("- id: scales.kps.given\n    kind: context", "- id: scales.kps.given\n    kind: caution")},
-     "factors.1.kind"),
+     "a published scale is context"),
     ({"general.yaml": ("- kps exists", "- kps >= 10")}, "a 'given' rule reads 'kps exists'"),
-    ({"fields.yaml": ("  labs.inr:\n", "  labs.inrr:\n")}, "'labs.inrr' is not a scale field"),
-    ({"general.yaml": ("      all:\n        - site exists\n        - ecog exists",
-                       "      not: ecog exists")}, "'not' is not available in this pack"),
+    ({"general.yaml": ("      all:\n        - site exists\n        - ecog exists", "      not: ecog exists")},
+     "differ from scale 'ecog' applies_when"),
+    ({"fields.yaml": ("  labs.inr:\n", "  labs.inrr:\n")}, "unknown case field 'labs.inrr'"),
 ])
 def test_each_kind_of_problem_has_a_clear_message(tmp_path, edits, message):
+    if message is None:  # a scale may cite any paper the pack cites in full: not a problem
+        load_pack(copy_pack(tmp_path, edits))
+        return
     assert message in problems_of(tmp_path, edits)
 
 
@@ -125,86 +138,130 @@ def test_a_factor_no_rule_produces_is_refused(tmp_path):
     assert "factor 'scales.extra.unused' is produced by no rule" in text
 
 
-# ---------------------------------------------------------------- the condition language, restricted
-
-LEAVES = st.one_of(
-    st.sampled_from(["site == bone", "site != kidney", "site in [liver, kidney, lung, bone]", "site exists",
-                     "tumor.metastatic == true", "tumor.size_cm <= 4", "tumor.size_cm > 4", "tumor.size_cm >= 7",
-                     "symptoms.pain_score < 4", "tumor.count exists", "overall_health not in [poor, fair]"]),
-    st.builds(lambda op, n: f"tumor.size_cm {op} {n}", st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
-              st.integers(0, 20)),
-)
-CONDITIONS = st.recursive(LEAVES, lambda inner: st.builds(
-    lambda key, items: {key: items}, st.sampled_from(["all", "any"]), st.lists(inner, min_size=1, max_size=3)),
-    max_leaves=6)
+def test_a_rule_of_a_scales_pack_belongs_to_a_scale(tmp_path):
+    text = problems_of(tmp_path, {"pack.yaml": (
+        "factors:\n", "factors:\n  - id: scales.extra\n    kind: context\n    label: extra\n"),
+        "general.yaml": ("rules:\n", "rules:\n  - id: scales.extra\n    factor: scales.extra\n    kind: context\n"
+                         "    when: site exists\n    text: Extra context. Point to discuss with the team.\n"
+                         "    cites:\n      - {source: oken-1982, locator: table 1}\n")})
+    assert "every rule raises a band or 'given' factor of one of them" in text
 
 
-@settings(max_examples=300, deadline=None)
-@given(CONDITIONS)
-def test_the_restricted_parser_agrees_with_the_condition_language(raw):
-    """Phase 1 parses this pack's conditions against a wider field registry; on the shared grammar and the
-    existing fields it builds exactly what conditions.parse builds (phase 2 replaces it by that)."""
-    assert parse_condition(raw, dict(case_fields())) == parse(raw)
+def test_a_quote_of_a_stored_source_stays_a_quote(tmp_path):
+    """The source pack's gate is unchanged: a stored source is quoted verbatim, never named by place."""
+    copy = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", copy, ignore=shutil.ignore_patterns("published-scales"))
+    kidney = copy / "kidney.yaml"
+    text = kidney.read_text()
+    start = text.index("quote:")
+    kidney.write_text(text[:start] + "locator: the kidney paragraph" + text[text.index("\n", start):])
+    with pytest.raises(PackError, match="a stored source is quoted verbatim"):
+        load_pack(copy)
 
 
-def test_the_registry_adds_the_scale_fields_and_ecog():
-    registry = field_registry()
-    assert {"mirels.site", "sins.total", "renal.nearness_mm", "labs.inr", "labs.platelets", "kps", "ecog",
-            "tumor.bone_region", "symptoms.worst_pain_last_day"} <= set(registry)
-    assert "labs.platelets_per_ul" not in registry  # converted on input; rules read labs.platelets
+# ---------------------------------------------------------------- packs loaded together
+
+def test_the_default_set_is_the_source_pack_and_the_scales_pack(pack):
+    assert [p.name for p in load_pack_set().parts] == ["cryoelig-default", "published-scales"]
+    assert load_pack() is load_pack_set() and load_pack_set().sha256 == pack.sha256
+    assert [p.name for p in pack.parts] == ["cryoelig-default", "published-scales"]
+    assert pack.site_ids == pack.parts[0].site_ids and pack.name == "cryoelig-default"
+    assert len(pack.rules) == sum(len(p.rules) for p in pack.parts)
+    assert pack.sha256 not in {p.sha256 for p in pack.parts}
+
+
+def test_one_folder_is_that_pack_alone(source_pack):
+    assert load_pack_set([ROOT / "rules"]) is source_pack and not source_pack.scales
+    assert [p.name for p in load_pack_set([PACK, ROOT / "rules"]).parts] == ["cryoelig-default",
+                                                                               "published-scales"]
+
+
+def test_an_add_on_alone_names_the_pack_it_needs():
+    with pytest.raises(PackError) as info:
+        load_pack_set([PACK])
+    assert "adds to the pack cryoelig-default, which is not loaded with it" in str(info.value)
+
+
+def test_an_add_on_naming_a_site_its_base_lacks_is_refused(tmp_path):
+    copy = copy_pack(tmp_path)
+    for name in ("scales.yaml", "general.yaml"):
+        path = copy / name
+        path.write_text(path.read_text().replace("site in [liver, kidney, lung, bone]",
+                                                 "site in [liver, kidney, lung, bone, pancreas]"))
+    load_pack(copy)  # alone it loads: an add-on's sites are checked against the pack it adds to
+    with pytest.raises(PackError) as info:
+        load_pack_set([ROOT / "rules", copy])
+    text = str(info.value)
+    assert "rule 'scales.inr-1-5-or-less': site 'pancreas' is not a site of pack cryoelig-default" in text
+    assert "scale 'sir_inr' applies_when: site 'pancreas'" in text
+
+
+def test_ids_are_unique_across_the_set(tmp_path):
+    copy = copy_pack(tmp_path, {"general.yaml": ("- id: scales.kps-given", "- id: general.site-documented")})
+    with pytest.raises(PackError, match="rule 'general.site-documented' is in pack cryoelig-default and in pack"):
+        load_pack_set([ROOT / "rules", copy])
+
+
+def test_a_bad_pack_folder_is_one_line():
+    with pytest.raises(PackError, match="not a rule pack folder"):
+        load_pack_set([ROOT / "rules", ROOT / "examples"])
 
 
 # ---------------------------------------------------------------- scenarios and whole cases
 
-def test_the_scenarios_hold(spack):
-    assert scenario_failures(spack) == []
-    assert len(list((spack.directory / "scenarios").glob("*.yaml"))) >= 10
+def test_the_scenarios_of_both_packs_hold(pack):
+    results = run_scenarios(pack)
+    assert [r.failures for r in results if r.failures] == []
+    assert len([r for r in results if "published-scales" in r.file]) >= 15
 
 
 def test_a_wrong_scenario_is_reported(tmp_path):
-    pack = load_scales_pack(copy_pack(tmp_path, {"scenarios/bone-long-mirels-10.yaml": ("totals: {mirels: 10}",
-                                                                                        "totals: {mirels: 11}")}))
-    assert scenario_failures(pack) == ["bone-long-mirels-10.yaml (lytic lesion of the femoral shaft, half the "
-                                       "bone's width, functional pain (Mirels 10)): mirels total 10, expected 11"]
+    copy = copy_pack(tmp_path, {"scenarios/bone-long-mirels-10.yaml": ("totals: {mirels: 10}",
+                                                                       "totals: {mirels: 11}")})
+    results = run_scenarios(load_pack_set([ROOT / "rules", copy]))
+    assert [r.failures for r in results if r.failures] == [["mirels: total 10, expected 11"]]
 
 
-def test_a_whole_case_gives_facts_for_both_packs(spack):
+def test_a_whole_case_gives_facts_for_both_packs(pack):
     data = {"case_id": "c1", "site": "kidney", "tumor": {"size_mm": 40}, "ecog": 1,
             "renal": {"exophytic": "under_half", "nearness_mm": 5, "polar_location": "crosses_polar_line"},
             "labs": {"platelets_per_ul": 120000}}
-    facts = case_facts(data, pack=spack)
+    facts = parse_case(data).facts()
     assert facts["tumor.size_cm"] == 4.0 and facts["ecog"] == 1 and facts["labs.platelets"] == 120
     assert facts["overall_health"] == "good"  # the source pack's own reading of ECOG, unchanged
-    assert spack.facts_with_totals(facts)["scales.renal_total"] == 1 + 2 + 2 + 2
+    assert pack.scorer.with_totals(facts)["scales.renal_total"] == 1 + 2 + 2 + 2
 
 
-def test_a_scale_conflict_in_a_whole_case_is_an_input_error(spack):
+def test_a_scale_conflict_in_a_whole_case_is_an_input_error(pack):
     data = {"case_id": "c1", "site": "bone", "mirels": {"site": "upper_limb", "pain": "mild", "lesion": "blastic",
                                                         "size": "under_one_third", "total": 12}}
     with pytest.raises(InputError) as info:
-        case_facts(data, file="case.yaml", pack=spack)
+        parse_case(data, file="case.yaml", scales=pack.scales)
     assert info.value.problems[0].field == "mirels.total"
 
 
-def test_the_t1a_limit_is_shown_beside_the_source_and_not_reconciled(spack, pack):
+def test_the_t1a_limit_is_shown_beside_the_source_and_not_reconciled(pack):
     """At exactly 4 cm the source article's 'less than 4 cm' is not met (kidney.size_4cm_or_more) while the
     AJCC 8th edition T1a size limit (4 cm or less) is: both are shown, neither changes the other."""
-    data = {"case_id": "c1", "site": "kidney", "tumor": {"size_cm": 4.0}}
-    source_factors = {f.factor for f in build_reports([parse_case(data)], pack)[0].findings}
-    assert "kidney.size_4cm_or_more" in source_factors and "kidney.size_under_4cm" not in source_factors
-    scale_factors = {r.spec.factor for r in spack.fired(case_facts(data, pack=spack))}
-    assert scale_factors == {"scales.ajcc_kidney.size_within_t1a_limit"}
+    report = review(parse_case({"case_id": "c1", "site": "kidney", "tumor": {"size_cm": 4.0}}), pack).report
+    assert {f.factor for f in report.findings} >= {"kidney.size_4cm_or_more"}
+    assert "kidney.size_under_4cm" not in {f.factor for f in report.findings}
+    lines = {line.scale: line for line in report.published_scales.lines}
+    assert [p.factor for p in lines["ajcc_kidney_t1a"].points] == ["scales.ajcc_kidney.size_within_t1a_limit"]
+    assert lines["ajcc_kidney_t1a"].beside == ["kidney.size-4cm-or-more: Kidney tumor of 4 cm or more"]
+    assert lines["renal"].beside == ["kidney.size-4cm-or-more: Kidney tumor of 4 cm or more"]
+    assert "not reconciled" in lines["ajcc_kidney_t1a"].note
 
 
-def test_the_source_pack_is_unchanged_by_the_scale_fields(spack, pack):
-    """The same case with and without scale fields gives the same source-pack findings."""
+def test_the_source_pack_is_unchanged_by_the_scale_fields(pack, source_pack):
+    """The same case with and without scale fields gives the same source-article points, with the set or
+    with the source pack alone; the scale points are only in the published-scales section."""
     base = {"case_id": "c1", "site": "bone", "tumor": {"metastatic": True}, "symptoms": {"pain_score": 6}}
     with_scales = {**base, "tumor": {"metastatic": True, "bone_region": "long_bone"}, "kps": 60,
                    "mirels": {"total": 9}, "symptoms": {"pain_score": 6, "worst_pain_last_day": 6}}
-    from cryoelig.scales_case import split_case_data
-
-    stripped, _ = split_case_data(with_scales)
-    assert stripped == base
-    first = build_reports([parse_case(base)], pack)[0]
-    second = build_reports([parse_case(stripped)], pack)[0]
-    assert [f.factor for f in first.findings] == [f.factor for f in second.findings]
+    reports = [build_reports([parse_case(d)], p)[0] for d in (base, with_scales) for p in (pack, source_pack)]
+    assert len({tuple(f.model_dump_json() for f in r.findings) for r in reports}) == 1
+    assert reports[0].missing == reports[1].missing == reports[2].missing == reports[3].missing
+    assert reports[1].published_scales is None and reports[3].published_scales is None
+    assert [p.factor for line in reports[2].published_scales.lines for p in line.points] == [
+        "scales.kps.given", "scales.mirels.total_9_to_12", "scales.pain.worst_24h_4_or_more"]

@@ -60,7 +60,7 @@ def _group_result(check: Check) -> str:
 
 def test_explanation_covers_every_clause_and_agrees_with_the_evaluator(pack):
     for case in all_cases(pack):
-        facts = case.facts()
+        facts = pack.scorer.with_totals(case.facts())  # a published scale's known total is a fact too
         outcomes = evaluate_rules(pack, facts)
         rules = explain_case(case, pack, use_engine=False).rules
         assert [r.rule for r in rules] == [r.id for r in pack.rules]
@@ -84,8 +84,9 @@ def test_explanation_matches_the_report(pack):
         ex = explain_case(case, pack, use_engine=False)
         report = build_report(case, pack)
         texts = {r.rule: r.text for r in ex.rules if r.text}
-        assert texts == {f.rule: f.text for f in report.findings}
-        missing = {m.field for m in report.missing}
+        scales = report.published_scales.lines
+        assert texts == {f.rule: f.text for f in report.findings} | {p.rule: p.text for s in scales for p in s.points}
+        missing = {m.field for m in report.missing} | {m.field for s in scales for m in s.missing}
         for r in ex.by_result("unknown", derived=False):
             assert r.missing_fields and set(r.missing_fields) <= missing, r.rule
 
@@ -132,7 +133,7 @@ def test_explain_json_lists_every_rule(pack):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [r["rule"] for r in data["rules"]] == [r.id for r in pack.rules]
-    assert data["report"]["pack"]["sha256"] == pack.sha256
+    assert data["report"]["pack"]["sha256"] == pack.parts[0].sha256
 
 
 def test_explain_unknown_rule_is_one_line_exit_2():

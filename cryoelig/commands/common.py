@@ -42,9 +42,9 @@ rules_app = typer.Typer(help="Inspect, validate and test a rule pack. Example: c
 app.add_typer(rules_app, name="rules")
 
 PackOption = Annotated[
-    Path | None,
-    typer.Option("--pack", help="Folder of another rule pack (default: the pack shipped with cryoelig).",
-                 file_okay=False),
+    list[Path] | None,
+    typer.Option("--pack", help="Folder of a rule pack; repeat it to load several packs together (default: the "
+                 "pack shipped with cryoelig and the published-scales pack beside it).", file_okay=False),
 ]
 #: The case argument of check, explain and report.
 CASE_PATH_HELP = "Case file (YAML or JSON, or a FHIR R4 Bundle as JSON), or - for standard input."
@@ -88,10 +88,11 @@ def user_errors() -> Iterator[None]:
         fail([str(p) for p in problems] if problems else [str(error)])
 
 
-def load(pack_dir: Path | None) -> Pack:
-    from ..rulepack import load_pack
+def load(pack_dirs: list[Path] | None) -> Pack:
+    """The packs of the --pack folders loaded together, or the default set."""
+    from ..rulepack import load_pack_set
 
-    return load_pack(pack_dir)
+    return load_pack_set(pack_dirs or None)
 
 
 def load_case(path: str, pack: Pack) -> Case:

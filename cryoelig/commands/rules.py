@@ -20,11 +20,13 @@ def rules_check(pack_dir: PackOption = None) -> None:
 
     with user_errors():
         pack = load(pack_dir)
-        problems = coverage_problems(pack)
+        problems = [p for part in pack.parts for p in coverage_problems(part)]
         if problems:
             raise PackError(problems)
-    typer.echo(f"pack {pack.name} {pack.version}: {len(pack.rules)} rules, {len(pack.statements)} source "
-               f"statements covered or listed as not encoded; sha256 {pack.sha256}")
+    for part in pack.parts:
+        what = (f"{len(part.statements)} source statements covered or listed as not encoded" if part.statements
+                else f"{len(part.scales)} published scales, {len(part.meta.sources)} sources cited in full")
+        typer.echo(f"pack {part.name} {part.version}: {len(part.rules)} rules, {what}; sha256 {part.sha256}")
 
 
 @rules_app.command("test")

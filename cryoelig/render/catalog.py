@@ -6,13 +6,12 @@ when the committed catalog is stale.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-from ..catalog import ScenarioInfo, area_key, condition_outline, scenario_index
+from ..catalog import ScenarioInfo, area_key, scenario_index
 from ..conditions import leaves
-from ..packmodel import Pack, Rule
+from ..packmodel import Pack
 from ..report import source_info
+from .catalog_rule import anchor, rule_section
+from .catalog_scales import scales_part
 from .common import md as _md
 from .common import source_line
 
@@ -20,14 +19,21 @@ CATALOG_COMMAND = "cryoelig rules catalog --out docs/rule-catalog.md"
 
 
 def catalog_markdown(pack: Pack, **_: object) -> str:
-    """The rule catalog of a pack as Markdown (deterministic; independent of where the pack lives)."""
-    meta = pack.meta
+    """The rule catalog of a pack, or of each pack of a set in turn, as Markdown (deterministic;
+    independent of where the packs live)."""
     scenarios = scenario_index(pack)
-    out = [
-        f"<!-- Generated from the rule pack by `{CATALOG_COMMAND}`. Do not edit by hand:",
-        "     change the pack, then regenerate. A test fails when this file is stale. -->", "",
-        f"# Rule catalog: {meta.name} {meta.version}", "",
-    ]
+    out = [f"<!-- Generated from the rule pack by `{CATALOG_COMMAND}`. Do not edit by hand:",
+           "     change the pack, then regenerate. A test fails when this file is stale. -->", ""]
+    for part in pack.parts:
+        mine = [s for s in scenarios if s.pack == part.name]
+        out += scales_part(part, mine) if part.scales else _source_part(part, mine)
+    return "\n".join(out)
+
+
+def _source_part(pack: Pack, scenarios: list[ScenarioInfo]) -> list[str]:
+    """The catalog of a pack that quotes a stored source text."""
+    meta = pack.meta
+    out = [f"# Rule catalog: {meta.name} {meta.version}", ""]
     if meta.description:
         out += [_md(meta.description), ""]
     out += [f"- Pack sha256: `{pack.sha256}`",
@@ -42,7 +48,7 @@ def catalog_markdown(pack: Pack, **_: object) -> str:
         out.append(f"| `{s.id}` | {_md(named)} | {_md(s.provenance or '')} |")
     out += ["", "## Factors", "", "| factor | kind | label | rules |", "|---|---|---|---|"]
     for f in meta.factors:
-        rules = ", ".join(f"[`{r.id}`](#{_anchor(r.id)})" for r in pack.rules if r.spec.factor == f.id)
+        rules = ", ".join(f"[`{r.id}`](#{anchor(r.id)})" for r in pack.rules if r.spec.factor == f.id)
         out.append(f"| `{f.id}` | {f.kind} | {_md(f.label)} | {rules} |")
     derived = [r for r in pack.rules if r.kind == "derived"]
     if derived:
@@ -59,7 +65,7 @@ def catalog_markdown(pack: Pack, **_: object) -> str:
     for area in areas:
         out += [f"### {area}", ""]
         for rule in sorted((r for r in pack.rules if r.area == area), key=lambda r: area_key(pack, r)):
-            out += _rule_section(pack, rule, scenarios)
+            out += rule_section(pack, rule, scenarios)
     if meta.not_encoded:
         out += ["## Statements deliberately not encoded", ""]
         by_id = {s.id: s for s in pack.statements}
@@ -77,42 +83,5 @@ def catalog_markdown(pack: Pack, **_: object) -> str:
             continue
         out.append(f"| `{s.file}` | {_md(s.name)} | {', '.join(f'`{f}`' for f in s.factors)} | "
                    f"{', '.join(f'`{f}`' for f in s.not_factors)} |")
-    out.append("")
-    return "\n".join(out)
-
-
-def _anchor(rule_id: str) -> str:
-    """The GitHub-style anchor of a `#### rule.id` heading."""
-    return re.sub(r"[^a-z0-9_ -]", "", rule_id.lower()).replace(" ", "-")
-
-
-def _rule_section(pack: Pack, rule: Rule, scenarios: list[ScenarioInfo]) -> list[str]:
-    spec = rule.spec
-    out = [f"#### {rule.id}", ""]
-    if spec.kind == "derived":
-        out.append(f"- Kind: derived \u00b7 establishes `{spec.derives}`")
-    else:
-        label = pack.factor_by_id[spec.factor].label if spec.factor in pack.factor_by_id else ""
-        out.append(f"- Kind: {spec.kind} \u00b7 factor `{spec.factor}` ({_md(label)})")
-    out.append(f"- Written in `{Path(rule.file).name}`" + (f", line {rule.line}" if rule.line else ""))
-    out.append("- Condition:")
-    out += [f"{'  ' * (depth + 1)}- {_md(text)}" for depth, text in condition_outline(rule.condition)]
-    out += [f"- Note on `{clause}`: {_md(note)}" for clause, note in spec.notes.items()]
-    if spec.text:
-        out += ["- Text:", "", f"  > {_md(' '.join(spec.text.split()))}", ""]
-    out.append("- Sources:")
-    for c in spec.cites:
-        out.append(f"  - `{c.source}`: \u201c{_md(' '.join(c.quote.split()))}\u201d")
-    if spec.factor:
-        expect = [s.file for s in scenarios if spec.factor in s.factors]
-        absent = [s.file for s in scenarios if spec.factor in s.not_factors]
-        if expect:
-            out.append("- Scenarios expecting it: " + ", ".join(f"`{f}`" for f in expect))
-        if absent:
-            out.append("- Scenarios expecting it absent: " + ", ".join(f"`{f}`" for f in absent))
-    else:
-        met = [s.file for s in scenarios if s.results.get(rule.id) == "met"]
-        if met:
-            out.append("- Scenarios where it is met: " + ", ".join(f"`{f}`" for f in met))
     out.append("")
     return out

@@ -104,6 +104,8 @@ def _add_rule(section, r: RuleExplanation) -> None:  # noqa: ANN001 - rich Tree
         node.add(Text("Point: " + r.text))
         for s in r.sources:
             node.add(Text(f"Source {s.source}: \u201c{s.quote}\u201d", style="italic"))
+        for p in r.places:
+            node.add(Text(f"Source {p.source}: {p.locator}", style="italic"))
     if r.missing_fields:
         node.add(Text("Not given: " + ", ".join(r.missing_fields), style="yellow"))
 
@@ -175,6 +177,7 @@ def to_markdown(ex: CaseExplanation, rules: list[str] | None = None, **_: object
             if r.text:
                 out.append(f"  - Point: {_md(r.text)}")
                 out += [f"  - Source `{s.source}`: \u201c{_md(s.quote)}\u201d" for s in r.sources]
+                out += [f"  - Source `{p.source}`: {_md(p.locator)}" for p in r.places]
             if r.missing_fields:
                 out.append("  - Not given: " + ", ".join(f"`{f}`" for f in r.missing_fields))
         out.append("")

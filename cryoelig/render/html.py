@@ -27,6 +27,7 @@ from .common import (
     source_lines,
 )
 from .markdown import to_markdown
+from .scales import html_section
 
 CSS = """
 :root { --ink: #1b1f23; --muted: #57606a; --line: #d0d7de;
@@ -53,6 +54,7 @@ ol.points { margin: 0; padding-left: 1.4rem; }
 ol.points li { margin: 0 0 .55rem; padding-left: .5rem; border-left: 3px solid var(--kind); break-inside: avoid; }
 section.supporting { --kind: var(--supporting); } section.caution { --kind: var(--caution); }
 section.context { --kind: var(--context); } section.missing { --kind: var(--missing); }
+section.scales { --kind: var(--muted); }
 section h2 .count { color: var(--kind); }
 .point { margin: 0; }
 .basis, .rule { margin: .1rem 0 0; color: var(--muted); font-size: .88em; }
@@ -182,6 +184,7 @@ def to_html(report: Report, labels: dict[str, str] | None = None, why_not: bool 
         else:
             out.append(f'<p class="none">{_e(NONE_RAISED)}</p>')
         out.append("</section>")
+    out += html_section(report)
     out += _missing_html(report)
     if why_not:
         out.append('<section id="why-not"><h2>Rules that did not apply</h2><table><thead><tr><th>rule</th>'

@@ -87,7 +87,10 @@ def show_rule(rule: Rule, pack: Pack, scenarios: list[ScenarioInfo], **_: object
     for c in spec.cites:
         title = pack.source_by_id[c.source].title if c.source in pack.source_by_id else c.source
         out.append(f"  - {c.source} ({title}):")
-        out.append(f"    \u201c{' '.join(c.quote.split())}\u201d")
+        if c.quote is not None:
+            out.append(f"    \u201c{' '.join(c.quote.split())}\u201d")
+        else:  # a paper cited in full, named by place (its text is not stored)
+            out += textwrap.wrap(c.locator or "", width=96, initial_indent="    ", subsequent_indent="    ")
     readers = [r.id for r in pack.rules if spec.derives and spec.derives in derived_read(r)]
     if readers:
         out += ["", f"Rules reading derived {spec.derives}: " + ", ".join(readers)]

@@ -27,6 +27,7 @@ from .common import (
     pack_line,
     source_lines,
 )
+from .scales import terminal_section
 
 _STYLE = {"supporting": "green", "caution": "yellow", "context": "cyan"}
 
@@ -100,6 +101,7 @@ def build(report: Report, sources: bool = False, why_not: bool = False) -> Group
     for kind, title in GROUPS:
         parts.append(Panel(Group(*_points(report, kind, sources)), title=Text(title), title_align="left",
                            border_style=_STYLE[kind]))
+    parts += terminal_section(report)
     parts.append(_missing(report))
     if why_not:
         parts.append(_why_not(report))

@@ -1,0 +1,264 @@
+"""The report's section "Published scales (not from the source article)": a projection of the Trace.
+
+Why a section of its own: the published scales are context a team reads beside the source article,
+never one of its points. Each line names the scale, its total (or "incomplete: N of M components
+given"), its band, the components with their values and points, and the paper with the place in it;
+the points the scale's band rules raise are listed under the scale with their basis, and the
+components missing are missing information for that scale only (never added to the source article's
+missing list). A line for a case value the source article also reads (the kidney tumor's size) names
+the source article's point beside it, without reconciling the two.
+
+Speed: a section is fixed by the values of the fields the scales read and by which source points
+read them, so it is built once per distinct combination per pack and shared (bounded memo).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .citations import full_reference, short_reference
+from .conditions import leaves
+from .evaluation import RESULT_WORD, RuleTrace, Trace
+from .packmodel import PLACEHOLDER, Pack
+from .scales import ScaleResult
+
+TITLE = "Published scales (not from the source article)"
+NOTICE = ("Published scales and thresholds shown as context beside the source article, each with its paper "
+          "and the place in it. A band names a range of a total; it is not a point of the source article and "
+          "it decides nothing.")
+_MEMO_LIMIT = 20_000
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScaleComponent(_Model):
+    """One component: the case field, its value (None when not given), what it counts as, its points."""
+
+    field: str
+    label: str
+    value: Any = None
+    value_label: str | None = None
+    points: int | None = None
+
+
+class ScaleClause(_Model):
+    """A clause of a band rule with the case value it was checked against (as a Finding's basis)."""
+
+    clause: str
+    field: str | None
+    value: Any = None
+    result: Literal["met", "not met", "unknown"]
+
+
+class ScalePoint(_Model):
+    """A point a scale's rule raises: its rule, factor, text and basis (the cites are the line's)."""
+
+    rule: str
+    factor: str
+    text: str
+    basis: list[ScaleClause]
+
+
+class ScaleCite(_Model):
+    source: str
+    short: str
+    locator: str
+
+
+class ScaleMissing(_Model):
+    field: str
+    label: str
+
+
+class ScaleLine(_Model):
+    """One published scale on the case."""
+
+    scale: str
+    name: str
+    short: str
+    kind: Literal["score", "grade", "measure"]
+    status: Literal["not_given", "incomplete", "complete", "total_given", "given"]
+    summary: str
+    total: int | float | None = None
+    total_from: Literal["components", "given"] | None = None
+    band: str | None = None
+    band_label: str | None = None
+    components: list[ScaleComponent]
+    descriptors: str = ""
+    applies_to: str
+    applies: Literal["yes", "no", "unknown"]
+    missing: list[ScaleMissing]
+    points: list[ScalePoint]
+    beside: list[str]
+    note: str | None = None
+    cites: list[ScaleCite]
+
+
+class ScaleSource(_Model):
+    id: str
+    short: str
+    reference: str
+
+
+class ScalePackRef(_Model):
+    name: str
+    version: str
+    sha256: str
+
+
+class PublishedScales(_Model):
+    """The section: one line per scale that the case gives or that applies to it, the full references of
+    the papers cited, and the pack they come from."""
+
+    title: str = TITLE
+    notice: str = NOTICE
+    lines: list[ScaleLine]
+    sources: list[ScaleSource]
+    packs: list[ScalePackRef]
+
+
+_APPLIES = {True: "yes", False: "no", None: "unknown"}
+
+
+def published_scales(trace: Trace, source_rules: list[str]) -> PublishedScales | None:
+    """The section for one case (None when no pack of the set has published scales). ``source_rules``:
+    the rules of the source article's points in the report, to name those read from the same value."""
+    pack = trace.pack
+    if not pack.scales:
+        return None
+    memo = _memo(pack)
+    facts = trace.facts
+    beside = tuple(r for r in source_rules if r in memo.readers)
+    key = (tuple([facts.get(f) for f in memo.fields]), beside)
+    hit = memo.sections.get(key)
+    if hit is None:
+        hit = _section(trace, beside, memo)
+        if len(memo.sections) >= _MEMO_LIMIT:
+            memo.sections.clear()
+        memo.sections[key] = hit
+    return hit
+
+
+class _Memo:
+    """Per pack: the fields the section depends on, the source rules that read a scale's field, the
+    rules of each scale, and the sections built so far."""
+
+    def __init__(self, pack: Pack):
+        scale_rules: dict[str, list[str]] = {}
+        for rule_id, scale_id in pack.rule_scale.items():
+            scale_rules.setdefault(scale_id, []).append(rule_id)
+        self.scale_rules = scale_rules
+        fields: dict[str, None] = {}
+        for scale in pack.scales:
+            fields.update(dict.fromkeys(scale.input_fields))
+            fields.update(dict.fromkeys(leaf.field for leaf in leaves(pack.guards[scale.id])))
+        for rule_id in pack.rule_scale:
+            fields.update(dict.fromkeys(f for f in pack.rule_by_id[rule_id].fields if f not in pack.computed_inputs))
+        self.fields = tuple(fields)
+        read = {s.id: set(s.input_fields) for s in pack.scales}
+        self.readers: dict[str, list[str]] = {}
+        for rule in pack.rules:
+            if rule.id not in pack.rule_scale:
+                hits = [sid for sid, names in read.items() if names & set(rule.fields)]
+                if hits:
+                    self.readers[rule.id] = hits
+        self.sections: dict[Any, PublishedScales] = {}
+
+
+_memos: weakref.WeakKeyDictionary[Pack, _Memo] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _memo(pack: Pack) -> _Memo:
+    memo = _memos.get(pack)
+    if memo is None:
+        with _lock:
+            memo = _memos.get(pack) or _Memo(pack)
+            _memos[pack] = memo
+    return memo
+
+
+def _section(trace: Trace, beside: tuple[str, ...], memo: _Memo) -> PublishedScales:
+    pack = trace.pack
+    lines = []
+    for result in trace.scales:
+        applies = trace.applies(result.scale.id)
+        if result.status == "not_given" and applies is False:
+            continue
+        near = [r for r in beside if result.scale.id in memo.readers[r]]
+        lines.append(_line(trace, result, applies, memo.scale_rules.get(result.scale.id, []), near))
+    cited = dict.fromkeys(c.source for line in lines for c in line.cites)
+    sources = [ScaleSource(id=s, short=short_reference(pack.source_by_id[s]),
+                           reference=full_reference(pack.source_by_id[s], pack.source_by_id[s].title,
+                                                    pack.source_by_id[s].publisher)) for s in cited]
+    packs = [ScalePackRef(name=p.name, version=p.version, sha256=p.sha256) for p in pack.parts if p.scales]
+    return PublishedScales(lines=lines, sources=sources, packs=packs)
+
+
+def _line(trace: Trace, result: ScaleResult, applies: bool | None, rule_ids: list[str],
+          beside: list[str]) -> ScaleLine:
+    pack, facts, scale = trace.pack, trace.facts, result.scale
+    traces = [trace.rule(r) for r in rule_ids]
+    missing: dict[str, None] = {}
+    if applies is not False:
+        missing.update(dict.fromkeys(result.missing))
+        for rt in traces:
+            missing.update(dict.fromkeys(f for f in rt.waits_on if f not in pack.computed_inputs))
+    components = [ScaleComponent(field=c.field, label=c.label, value=c.value, value_label=c.value_label,
+                                 points=c.points) for c in result.components]
+    summary = result.summary
+    if applies is False:
+        summary += f"; given, and the paper describes the scale for {scale.applies_to}"
+    return ScaleLine(
+        scale=scale.id, name=scale.name, short=scale.short, kind=scale.kind, status=result.status,
+        summary=summary, total=result.total, total_from=result.total_from,
+        band=result.band.id if result.band else None, band_label=result.band.label if result.band else None,
+        components=components, descriptors=result.descriptors, applies_to=scale.applies_to,
+        applies=_APPLIES[applies],  # type: ignore[arg-type]
+        missing=[ScaleMissing(field=f, label=_label(pack, result, f)) for f in missing],
+        points=[_point(rt, facts) for rt in traces if rt.result is True],
+        beside=[f"{r}: {pack.factor_by_id[pack.rule_by_id[r].spec.factor or ''].label}" for r in beside],
+        note=" ".join(scale.note.split()) if scale.note else None,
+        cites=[ScaleCite(source=c.source, short=short_reference(pack.source_by_id[c.source]),
+                         locator=c.locator or "") for c in scale.cites],
+    )
+
+
+def _label(pack: Pack, result: ScaleResult, name: str) -> str:
+    """A missing field's label: the component's (the line names the scale), else the pack's wording of the
+    field, else the scale's name."""
+    component = next((c for c in result.components if c.field == name), None)
+    if component is not None:
+        return component.label
+    if name in pack.fields:
+        return pack.fields[name].label
+    return result.scale.name if name == result.scale.field else name
+
+
+def _point(rt: RuleTrace, facts: Any) -> ScalePoint:
+    spec = rt.rule.spec
+    basis = [ScaleClause(clause=leaf.text, field=leaf.field, value=_json(facts.get(leaf.field)),
+                         result=RESULT_WORD[result]) for leaf, result in rt.deciders]  # type: ignore[arg-type]
+    text = " ".join(PLACEHOLDER.sub(lambda m: value_text(facts.get(m.group(1))), spec.text or "").split())
+    return ScalePoint(rule=rt.rule.id, factor=spec.factor or "", text=text, basis=basis)
+
+
+def _json(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def value_text(value: Any) -> str:
+    """A value as a line shows it: whole numbers without a decimal point, words without underscores."""
+    if value is None:
+        return "not given"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:g}"
+    return str(value).replace("_", " ")

@@ -1,0 +1,117 @@
+"""The section "Published scales (not from the source article)" in every view of `check` and `report`:
+Mirels for a long-bone metastasis, SINS for a spine case, R.E.N.A.L. and the AJCC T1a size limit beside the
+source article's size point for a kidney case; each with its total, band, components and citation."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cryoelig.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+TITLE = "Published scales (not from the source article)"
+runner = CliRunner()
+
+# example -> (scale, total, band label start, a component text, the short citation)
+EXPECT = {
+    "bone-femur-mirels.yaml": ("Mirels", "total 10", "Mirels 9 to 12", "lower limb (2 points)", "Mirels 1989"),
+    "bone-spine-sins.yaml": ("SINS", "total 13", "SINS 13 to 18", "junctional", "Fisher et al. 2010"),
+    "kidney-renal.yaml": ("R.E.N.A.L.", "total 7p", "R.E.N.A.L. 7 to 9", "less than half exophytic (2 points)",
+                          "Kutikov and Uzzo 2009"),
+}
+VIEWS = [("check", "--format", "rich"), ("check", "--format", "markdown"), ("check", "--format", "json"),
+         ("report", "--format", "html"), ("report", "--format", "markdown")]
+
+
+def plain(text: str) -> str:
+    """A terminal view as one line of words: no panel borders, no line breaks."""
+    return " ".join(text.translate({ord(c): " " for c in "\u2502\u256d\u256e\u2570\u256f\u2500"}).split())
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, [*args, "--no-engine"] if args[0] != "report" else list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def view(command: str, fmt: str, example: str) -> str:
+    text = run(command, str(ROOT / "examples" / example), "--format", fmt)
+    if fmt == "html":
+        return html.unescape(text)
+    return plain(text) if fmt == "rich" else text
+
+
+@pytest.mark.parametrize("example", sorted(EXPECT))
+@pytest.mark.parametrize(("command", "_flag", "fmt"), VIEWS)
+def test_every_view_shows_the_scale_with_total_band_components_and_citation(example, command, _flag, fmt):
+    short, total, band, component, citation = EXPECT[example]
+    out = view(command, fmt, example)
+    if fmt == "json":
+        section = json.loads(out)["published_scales"]
+        assert section["title"] == TITLE
+        line = next(x for x in section["lines"] if x["short"] == short)
+        assert line["summary"].startswith(total) and line["band_label"].startswith(band)
+        assert any(component.split(" (")[0] in c["value_label"] for c in line["components"])
+        assert citation in {c["short"] for c in line["cites"]} and line["points"][0]["basis"]
+        return
+    head = out.index(TITLE)
+    section = out[head:out.index("Missing information", head)]
+    assert short in section and total in section and band in section
+    assert component in section and citation in section
+    assert "sha256" in section and "Papers cited" in section
+
+
+@pytest.mark.parametrize(("command", "_flag", "fmt"), VIEWS[:2] + VIEWS[3:])
+def test_the_section_sits_after_the_source_points_and_before_missing_information(command, _flag, fmt):
+    out = view(command, fmt, "bone-femur-mirels.yaml")
+    assert out.index("Context") < out.index(TITLE) < out.index("Missing information")
+
+
+@pytest.mark.parametrize(("command", "_flag", "fmt"), VIEWS)
+def test_the_kidney_size_point_and_the_t1a_line_stand_side_by_side_unreconciled(command, _flag, fmt):
+    out = view(command, fmt, "kidney-renal.yaml")
+    if fmt == "json":
+        data = json.loads(out)
+        assert "kidney.size_under_4cm" in {f["factor"] for f in data["findings"]}
+        lines = {x["scale"]: x for x in data["published_scales"]["lines"]}
+        assert lines["ajcc_kidney_t1a"]["beside"] == ["kidney.size-under-4cm: Kidney tumor under 4 cm"]
+        assert lines["renal"]["beside"] == lines["ajcc_kidney_t1a"]["beside"]
+        return
+    assert "Kidney tumor of 3.5 cm" in out  # the source article's point, as it always was
+    section = out[out.index(TITLE):]
+    assert "4 cm or less: within the T1a size limit" in section
+    assert "beside the source article's point kidney.size-under-4cm: Kidney tumor under 4 cm (not reconciled)" \
+        in section.replace("\\", "")
+
+
+def test_a_scale_missing_a_component_says_so_for_that_scale_only(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text("case_id: c-1\nsite: bone\ntumor: {metastatic: true, bone_region: long_bone}\n"
+                    "mirels: {site: upper_limb, lesion: blastic}\n")
+    data = json.loads(run("check", str(case), "--format", "json"))
+    mirels = next(x for x in data["published_scales"]["lines"] if x["scale"] == "mirels")
+    assert mirels["summary"] == "incomplete: 2 of 4 components given" and mirels["band"] is None
+    assert [m["field"] for m in mirels["missing"]] == ["mirels.pain", "mirels.size"]
+    assert not {m["field"] for m in data["missing"]} & {"mirels.pain", "mirels.size"}
+    text = plain(run("check", str(case)))
+    assert "Mirels: incomplete: 2 of 4 components given" in text
+    assert "missing for Mirels: pain [mirels.pain], size of the lesion as a fraction of the bone on plain " \
+           "radiographs [mirels.size]" in text
+
+
+def test_the_source_pack_alone_shows_no_scales_section():
+    out = run("check", str(ROOT / "examples" / "kidney-renal.yaml"), "--pack", str(ROOT / "rules"))
+    assert TITLE not in out and "Kidney tumor of 3.5 cm" in " ".join(out.split())
+
+
+def test_the_html_section_escapes_and_loads_nothing():
+    out = run("report", str(ROOT / "examples" / "bone-spine-sins.yaml"), "--format", "html")
+    section = out[out.index('<section class="scales"'):]
+    section = section[:section.index("</section>")]
+    assert "<script" not in section and "http" not in section.replace("https://", "")
+    assert "the authors&#x27; unstable category" in section
