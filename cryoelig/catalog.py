@@ -98,10 +98,13 @@ class RuleListing:
     pack_version: str
     site: str | None
     rules: list[Rule]
+    #: the other packs loaded with it ('published-scales 0.1.0')
+    with_packs: tuple[str, ...] = ()
 
 
 def rule_listing(pack: Pack, site: str | None = None) -> RuleListing:
-    return RuleListing(pack.name, pack.version, site, rules_for_site(pack, site))
+    return RuleListing(pack.name, pack.version, site, rules_for_site(pack, site),
+                       tuple(f"{p.name} {p.version}" for p in pack.parts[1:]))
 
 
 # ---------------------------------------------------------------- scenarios

@@ -255,13 +255,18 @@ class _Memo:
 
     def __init__(self, pack: Pack):
         self.pack = pack
+        groups = _groups(pack)
+        grouped = {rule.id for rules in groups for rule in rules}
+        single = [rule for rule in pack.rules if rule.id not in grouped]
         #: every field some rule reads, once: a case's values are looked up once, then each rule's key is
         #: one C call (``itemgetter``) over them instead of a comprehension per rule
-        self.fields = tuple(dict.fromkeys(f for rule in pack.rules for f in rule.fields))
+        self.fields = tuple(dict.fromkeys(f for rule in single for f in rule.fields))
         index = {f: i for i, f in enumerate(self.fields)}
         self.plan = [(rule, tuple(rule.fields), _key_of([index[f] for f in rule.fields]),
                       tuple(dict.fromkeys(derived_refs(rule.condition))), rule.spec.derives, {})
-                     for rule in pack.rules]
+                     for rule in single]
+        #: the rules of a pack added to another (no derived facts), memoized together on the fields they read
+        self.groups = [(rules, tuple(dict.fromkeys(f for r in rules for f in r.fields)), {}) for rules in groups]
         self.scorer = pack.scorer if pack.scales else None
         self.guards = {sid: (cond, tuple(dict.fromkeys(leaf.field for leaf in leaves(cond))), {})
                        for sid, cond in pack.guards.items()}
@@ -277,12 +282,17 @@ class _Memo:
             cache[key] = hit
         return hit  # type: ignore[return-value]
 
+    def with_totals(self, facts: Mapping[str, Any], pending: frozenset[str]) -> Mapping[str, Any]:
+        """The facts with the known totals of the published scales (a field still to be asked counts
+        as not given)."""
+        if self.scorer is None:
+            return facts
+        given = {k: v for k, v in facts.items() if k not in pending} if pending else facts
+        totals = self.scorer.totals(given)
+        return {**facts, **totals} if totals else facts
+
     def trace(self, facts: Mapping[str, Any], pending: frozenset[str]) -> Trace:
-        if self.scorer is not None:  # the known totals of the published scales become facts
-            given = {k: v for k, v in facts.items() if k not in pending} if pending else facts
-            totals = self.scorer.totals(given)
-            if totals:
-                facts = {**facts, **totals}
+        facts = self.with_totals(facts, pending)
         get = facts.get
         values = [get(f, _UNKNOWN) for f in self.fields]
         traces: list[RuleTrace] = []
@@ -308,7 +318,37 @@ class _Memo:
                 derived[derives] = or3(derived.get(derives, False), hit.result)
                 derived_keys[derives] = (*derived_keys.get(derives, ()), rule.id, key)
                 deriving.setdefault(derives, []).append(hit)
+        for rules, fields, cache in self.groups:
+            traces.extend(self._group(rules, fields, cache, facts, pending))
         return Trace(self.pack, facts, pending, traces, derived, self)
+
+    @staticmethod
+    def _group(rules: list[Rule], fields: tuple[str, ...], cache: dict[tuple[Any, ...], tuple[RuleTrace, ...]],
+               facts: Mapping[str, Any], pending: frozenset[str]) -> tuple[RuleTrace, ...]:
+        get = facts.get
+        if pending:
+            key = tuple([(_PENDING, get(f, _UNKNOWN)) if f in pending else get(f, _UNKNOWN) for f in fields])
+        else:
+            key = tuple([get(f, _UNKNOWN) for f in fields])
+        group = cache.get(key)
+        if group is None:
+            group = tuple(RuleTrace(rule, _check(rule.condition, facts, {}, pending), {}) for rule in rules)
+            if len(cache) >= _MEMO_LIMIT:
+                cache.clear()
+            cache[key] = group
+        return group
+
+
+def _groups(pack: Pack) -> list[list[Rule]]:
+    """The rules evaluated as groups: those of the last packs of a set that neither derive a fact nor
+    read one (the published scales), one group per pack. What each of their rules gives is fixed by the
+    values of the fields the group reads, so one memo look-up stands for all of them."""
+    out: list[list[Rule]] = []
+    for part in reversed(pack.parts[1:]):
+        if not part.rules or any(r.spec.derives or derived_refs(r.condition) for r in part.rules):
+            break
+        out.insert(0, [pack.rule_by_id[r.id] for r in part.rules])
+    return out
 
 
 def _key_of(indices: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:

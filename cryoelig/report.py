@@ -273,9 +273,8 @@ def report_of(case: Case, trace: Trace) -> Report:
     derived: list[DerivedFact] = []
     not_applicable: list[NotApplicable] = []
     waiting: dict[str, list[str]] = {}
-    scale_rules = pack.rule_scale  # their points go to the published-scales section (scales_report)
-    for rt in trace.rules:
-        if rt.rule.id in scale_rules:
+    for rt, of_a_scale in zip(trace.rules, _of_a_scale(pack), strict=True):
+        if of_a_scale:  # its point goes to the published-scales section (cryoelig.scales_report)
             continue
         if rt.result is None:
             if rt.rule.spec.kind != "derived":
@@ -302,6 +301,12 @@ def report_of(case: Case, trace: Trace) -> Report:
         pack=PackRef(name=pack.parts[0].name, version=pack.parts[0].version, sha256=pack.parts[0].sha256),
         sources=sources_used(pack, findings),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _of_a_scale(pack: Pack) -> tuple[bool, ...]:
+    """Per rule, in evaluation order: whether it raises a published scale's band (``Pack.rule_scale``)."""
+    return tuple(rule.id in pack.rule_scale for rule in pack.rules)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -24,6 +24,7 @@ from .citations import full_reference, short_reference
 from .conditions import leaves
 from .evaluation import RESULT_WORD, RuleTrace, Trace
 from .packmodel import PLACEHOLDER, Pack
+from .scalemodel import Scale
 from .scales import ScaleResult
 
 TITLE = "Published scales (not from the source article)"
@@ -100,6 +101,16 @@ class ScaleLine(_Model):
     cites: list[ScaleCite]
 
 
+class ScaleNotGiven(_Model):
+    """A scale published for such a case that the case does not give: its fields, and the paper."""
+
+    scale: str
+    short: str
+    applies: Literal["yes", "unknown"]
+    fields: list[str]
+    cite: str
+
+
 class ScaleSource(_Model):
     id: str
     short: str
@@ -113,12 +124,13 @@ class ScalePackRef(_Model):
 
 
 class PublishedScales(_Model):
-    """The section: one line per scale that the case gives or that applies to it, the full references of
-    the papers cited, and the pack they come from."""
+    """The section: one line per scale the case gives (wholly or in part), the scales published for such a
+    case that it does not give, the full references of the papers the lines cite, and the packs."""
 
     title: str = TITLE
     notice: str = NOTICE
     lines: list[ScaleLine]
+    not_given: list[ScaleNotGiven]
     sources: list[ScaleSource]
     packs: list[ScalePackRef]
 
@@ -186,19 +198,33 @@ def _memo(pack: Pack) -> _Memo:
 
 def _section(trace: Trace, beside: tuple[str, ...], memo: _Memo) -> PublishedScales:
     pack = trace.pack
-    lines = []
+    lines: list[ScaleLine] = []
+    not_given: list[ScaleNotGiven] = []
     for result in trace.scales:
-        applies = trace.applies(result.scale.id)
-        if result.status == "not_given" and applies is False:
+        scale = result.scale
+        applies = trace.applies(scale.id)
+        if result.status == "not_given":
+            if applies is not False:
+                not_given.append(_not_given(trace, scale, applies, memo.scale_rules.get(scale.id, [])))
             continue
-        near = [r for r in beside if result.scale.id in memo.readers[r]]
-        lines.append(_line(trace, result, applies, memo.scale_rules.get(result.scale.id, []), near))
+        near = [r for r in beside if scale.id in memo.readers[r]]
+        lines.append(_line(trace, result, applies, memo.scale_rules.get(scale.id, []), near))
     cited = dict.fromkeys(c.source for line in lines for c in line.cites)
     sources = [ScaleSource(id=s, short=short_reference(pack.source_by_id[s]),
                            reference=full_reference(pack.source_by_id[s], pack.source_by_id[s].title,
                                                     pack.source_by_id[s].publisher)) for s in cited]
     packs = [ScalePackRef(name=p.name, version=p.version, sha256=p.sha256) for p in pack.parts if p.scales]
-    return PublishedScales(lines=lines, sources=sources, packs=packs)
+    return PublishedScales(lines=lines, not_given=not_given, sources=sources, packs=packs)
+
+
+def _not_given(trace: Trace, scale: Scale, applies: bool | None, rule_ids: list[str]) -> ScaleNotGiven:
+    """What the case would give for the scale: what decides whether it applies, then its components."""
+    pack = trace.pack
+    fields = dict.fromkeys(f for r in rule_ids for f in trace.rule(r).waits_on if f not in pack.computed_inputs)
+    fields.update(dict.fromkeys(f for f in pack.asked_fields([scale.value_field], trace.facts)
+                                if f != scale.total_field))
+    return ScaleNotGiven(scale=scale.id, short=scale.short, applies=_APPLIES[applies],  # type: ignore[arg-type]
+                         fields=list(fields), cite=short_reference(pack.source_by_id[scale.cites[0].source]))
 
 
 def _line(trace: Trace, result: ScaleResult, applies: bool | None, rule_ids: list[str],

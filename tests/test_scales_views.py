@@ -63,7 +63,7 @@ def test_every_view_shows_the_scale_with_total_band_components_and_citation(exam
     section = out[head:out.index("Missing information", head)]
     assert short in section and total in section and band in section
     assert component in section and citation in section
-    assert "sha256" in section and "Papers cited" in section
+    assert "sha256" in section and ("Papers cited" in section) == (command == "report")
 
 
 @pytest.mark.parametrize(("command", "_flag", "fmt"), VIEWS[:2] + VIEWS[3:])
@@ -115,3 +115,11 @@ def test_the_html_section_escapes_and_loads_nothing():
     section = section[:section.index("</section>")]
     assert "<script" not in section and "http" not in section.replace("https://", "")
     assert "the authors&#x27; unstable category" in section
+
+
+@pytest.mark.parametrize("fmt", ["rich", "markdown"])
+def test_sources_adds_the_full_references_of_the_papers(fmt):
+    out = run("check", str(ROOT / "examples" / "bone-femur-mirels.yaml"), "--format", fmt, "--sources")
+    text = plain(out) if fmt == "rich" else out
+    assert "Papers cited" in text
+    assert "Clin Orthop Relat Res. 1989;(249):256-264. doi:10.1097/00003086-198912000-00027." in text

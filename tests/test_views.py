@@ -87,6 +87,7 @@ def test_explanation_matches_the_report(pack):
         scales = report.published_scales.lines
         assert texts == {f.rule: f.text for f in report.findings} | {p.rule: p.text for s in scales for p in s.points}
         missing = {m.field for m in report.missing} | {m.field for s in scales for m in s.missing}
+        missing |= {f for item in report.published_scales.not_given for f in item.fields}
         for r in ex.by_result("unknown", derived=False):
             assert r.missing_fields and set(r.missing_fields) <= missing, r.rule
 

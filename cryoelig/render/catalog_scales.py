@@ -27,10 +27,10 @@ def scales_part(pack: Pack, scenarios: list[ScenarioInfo]) -> list[str]:
     out += ["", "## Published scales", ""]
     for scale in pack.scales:
         out += _scale(pack, scale)
-    out += ["## Factors", "", "| factor | label | rules |", "|---|---|---|"]
+    out += ["## Factors", "", "| factor | kind | label | rules |", "|---|---|---|---|"]
     for f in meta.factors:
         rules = ", ".join(f"[`{r.id}`](#{anchor(r.id)})" for r in pack.rules if r.spec.factor == f.id)
-        out.append(f"| `{f.id}` | {_md(f.label)} | {rules} |")
+        out.append(f"| `{f.id}` | {f.kind} | {_md(f.label)} | {rules} |")
     out += ["", "## Rules by area", ""]
     for area in dict.fromkeys(r.area for r in sorted(pack.rules, key=lambda r: area_key(pack, r))):
         out += [f"### {area}", ""]

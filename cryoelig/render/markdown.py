@@ -88,7 +88,7 @@ def to_markdown(report: Report, sources: bool = False, why_not: bool = False, fa
                 out += [f"   - Source `{s.source}`: \u201c{_md(s.quote)}\u201d" for s in f.sources]
         if items:
             out.append("")
-    out += markdown_section(report)
+    out += markdown_section(report, sources)
     out += _md_missing(report)
     if why_not:
         out += ["## Rules that did not apply", "", "| rule | clause not met, with the case value |", "|---|---|"]

@@ -16,7 +16,8 @@ def _reads(rule: Rule) -> list[str]:
 
 def _title(listing: RuleListing) -> str:
     site = f" that can apply at site {listing.site}" if listing.site else ""
-    return f"{listing.pack_name} {listing.pack_version}: {len(listing.rules)} rules{site}"
+    also = "".join(f" with {name}" for name in listing.with_packs)
+    return f"{listing.pack_name} {listing.pack_version}{also}: {len(listing.rules)} rules{site}"
 
 
 def _factor(rule: Rule) -> str:

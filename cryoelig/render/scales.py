@@ -38,13 +38,12 @@ def _cites(line: ScaleLine) -> str:
 
 
 def _not_given(section: PublishedScales) -> str:
-    items = [f"{line.short} ({', '.join(m.field for m in line.missing) or 'not given'}; "
-             f"{line.cites[0].short})" for line in section.lines if line.status == "not_given"]
+    items = [f"{item.short} ({', '.join(item.fields)}; {item.cite})" for item in section.not_given]
     return f"Not given: {'; '.join(items)}." if items else ""
 
 
 def _given(section: PublishedScales) -> list[ScaleLine]:
-    return [line for line in section.lines if line.status != "not_given"]
+    return section.lines
 
 
 def _pack_line(section: PublishedScales) -> str:
@@ -72,8 +71,9 @@ def _details(line: ScaleLine) -> list[str]:
 # ---------------------------------------------------------------- terminal (rich)
 
 
-def terminal_section(report: Any) -> list[Any]:
-    """The section as rich renderables (an empty list when the report has no published scales)."""
+def terminal_section(report: Any, sources: bool = False) -> list[Any]:
+    """The section as rich renderables (an empty list when the report has no published scales); the
+    papers' full references with ``sources`` (each line names its paper and the place in it anyway)."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
@@ -87,7 +87,7 @@ def terminal_section(report: Any) -> list[Any]:
         body += [Text(f"  {text}", style="dim") for text in _details(line)]
     if not_given := _not_given(section):
         body.append(Text(not_given, style="dim"))
-    if section.sources:
+    if sources and section.sources:
         body.append(Text("Papers cited:", style="italic dim"))
         body += [Text(f"  {s.reference}", style="italic dim") for s in section.sources]
     body.append(Text(_pack_line(section), style="dim"))
@@ -97,8 +97,9 @@ def terminal_section(report: Any) -> list[Any]:
 # ---------------------------------------------------------------- Markdown
 
 
-def markdown_section(report: Any) -> list[str]:
-    """The section as Markdown lines (empty when the report has no published scales)."""
+def markdown_section(report: Any, sources: bool = False) -> list[str]:
+    """The section as Markdown lines (empty when the report has no published scales); the papers' full
+    references with ``sources`` (the printable page always has them)."""
     section: PublishedScales | None = report.published_scales
     if section is None:
         return []
@@ -110,7 +111,7 @@ def markdown_section(report: Any) -> list[str]:
         out.append("")
     if not_given := _not_given(section):
         out += [md(not_given), ""]
-    if section.sources:
+    if sources and section.sources:
         out += ["Papers cited:", ""] + [f"- {md(s.reference)}" for s in section.sources] + [""]
     out += [md(_pack_line(section)), ""]
     return out

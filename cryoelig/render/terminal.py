@@ -101,7 +101,7 @@ def build(report: Report, sources: bool = False, why_not: bool = False) -> Group
     for kind, title in GROUPS:
         parts.append(Panel(Group(*_points(report, kind, sources)), title=Text(title), title_align="left",
                            border_style=_STYLE[kind]))
-    parts += terminal_section(report)
+    parts += terminal_section(report, sources)
     parts.append(_missing(report))
     if why_not:
         parts.append(_why_not(report))

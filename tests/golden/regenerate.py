@@ -18,10 +18,11 @@ What is stored (``tests/golden/outputs/``):
   sha256 of each ``check --format json`` report (and of ``explain --format json`` for the first
   2,000), stored one line per block of 100 cases (the sha256 of the block's per-case digests).
 
-The pack's sha256 is the one byte-level exception: it covers pack.yaml, which gained its
-``sites`` and ``areas`` in issue 8 (the site list became data), so every output names a new hash
-for the same rules. ``pack-sha256.txt`` keeps the hash the outputs were stored with, and the
-current pack's hash is written as that one before comparing; every other byte is compared.
+The packs' sha256 are the one byte-level exception: a pack's hash covers its pack.yaml (which
+gained its ``sites`` and ``areas`` in issue 8), so every output names a new hash for the same
+rules. ``pack-sha256.txt`` keeps the hashes the outputs were stored with, one line per pack of
+the default set (the source pack, then the published-scales pack of issue 12), and each current
+hash is written as the stored one before comparing; every other byte is compared.
 
 Regenerate ONLY when a change to the pack or to an output is intended, then review the diff
 (``git diff --stat tests/golden``; every changed file is a changed output)::
@@ -84,18 +85,45 @@ FIELDS: tuple[tuple[str, str, tuple[Any, ...]], ...] = (
     ("concerns.near_critical_structures", "bool", ()),
 )
 SIZES = (0.5, 1.0, 2.8, 3.9, 3.99, 4.0, 4.01, 5.0, 12.0)
+# The fields the published scales added (issue 12), frozen the same way; drawn by a second generator so that
+# each case's source-article fields stay what they were. A total is drawn only for a group without components.
+SCALE_FIELDS: tuple[tuple[str, tuple[Any, ...]], ...] = (
+    ("tumor.bone_region", ("long_bone", "spine", "pelvis", "other")),
+    ("symptoms.worst_pain_last_day", (0, 3, 4, 8)),
+    ("kps", (30, 60, 70, 90)),
+    ("mirels.site", ("upper_limb", "lower_limb", "peritrochanteric")),
+    ("mirels.pain", ("mild", "moderate", "functional")),
+    ("mirels.lesion", ("blastic", "mixed", "lytic")),
+    ("mirels.size", ("under_one_third", "one_third_to_two_thirds", "over_two_thirds")),
+    ("sins.location", ("junctional", "mobile", "semirigid", "rigid")),
+    ("sins.pain", ("mechanical", "occasional", "none")),
+    ("sins.lesion", ("lytic", "mixed", "blastic")),
+    ("sins.alignment", ("subluxation", "deformity", "normal")),
+    ("sins.collapse", ("over_half", "under_half", "body_involved", "none")),
+    ("sins.posterolateral", ("bilateral", "unilateral", "none")),
+    ("renal.exophytic", ("half_or_more", "under_half", "entirely_endophytic")),
+    ("renal.nearness_mm", (2, 4, 5.5, 7, 9)),
+    ("renal.polar_location", ("outside_polar_lines", "crosses_polar_line", "between_or_midline")),
+    ("renal.anterior_posterior", ("anterior", "posterior", "neither")),
+    ("renal.hilar", (True, False)),
+    ("labs.inr", (1.1, 1.5, 1.6, 1.8, 2.2)),
+    ("labs.platelets", (30, 49.5, 50, 180)),
+)
+SCALE_TOTALS = {"mirels": (4, 7, 8, 9, 12), "sins": (0, 6, 7, 12, 13, 18), "renal": (4, 6, 7, 9, 10, 12)}
 
 
 # ---------------------------------------------------------------- the pack hash
 
-def stored_pack_sha256() -> str:
-    return PACK_SHA256.read_text(encoding="utf-8").strip() if PACK_SHA256.exists() else ""
+def stored_pack_sha256() -> list[str]:
+    """The hashes the outputs were stored with: one line per pack of the default set, in its order."""
+    return PACK_SHA256.read_text(encoding="utf-8").split() if PACK_SHA256.exists() else []
 
 
 def as_stored(text: str, pack: Any) -> str:
-    """The text with the current pack's sha256 written as the one the outputs were stored with."""
-    stored = stored_pack_sha256()
-    return text.replace(pack.sha256, stored) if stored else text
+    """The text with each current pack's sha256 written as the one the outputs were stored with."""
+    for part, stored in zip(pack.parts, stored_pack_sha256(), strict=False):
+        text = text.replace(part.sha256, stored)
+    return text
 
 
 # ---------------------------------------------------------------- the cases
@@ -123,6 +151,7 @@ def all_cases() -> list[tuple[str, dict[str, Any]]]:
 def generated_case_data(n: int = GENERATED, seed: int = SEED) -> Iterator[dict[str, Any]]:
     """Valid nested case data; how many fields a case gives varies from case to case."""
     rnd = random.Random(seed)
+    scales = random.Random(seed + 1)
     for i in range(n):
         given = rnd.choice((0.15, 0.4, 0.7, 0.95))
         data: dict[str, Any] = {"case_id": f"g{i}", "site": rnd.choice(SITES)}
@@ -149,7 +178,22 @@ def generated_case_data(n: int = GENERATED, seed: int = SEED) -> Iterator[dict[s
             (data.setdefault(part, {}) if part else data)[leaf] = value
         if "overall_health" not in data and rnd.random() < 0.3:
             data["ecog"] = rnd.randint(0, 4)
+        _scale_fields(scales, data)
         yield data
+
+
+def _scale_fields(rnd: random.Random, data: dict[str, Any]) -> None:
+    """The published scales' fields, from their own generator (each given with a probability of its own)."""
+    given = rnd.choice((0.0, 0.2, 0.5, 0.9))
+    for name, values in SCALE_FIELDS:
+        if rnd.random() < given:
+            part, _, leaf = name.rpartition(".")
+            (data.setdefault(part, {}) if part else data)[leaf] = rnd.choice(values)
+    for group, totals in SCALE_TOTALS.items():
+        if group not in data and rnd.random() < given / 3:
+            data[group] = {"total": rnd.choice(totals)}
+    if "labs" in data and "platelets" in data["labs"] and rnd.random() < 0.2:
+        data["labs"]["platelets_per_ul"] = data["labs"].pop("platelets") * 1000
 
 
 # ---------------------------------------------------------------- the command line, in process
@@ -348,7 +392,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from cryoelig.rulepack import load_pack
 
-    PACK_SHA256.write_text(load_pack().sha256 + "\n", encoding="utf-8")
+    PACK_SHA256.write_text("".join(f"{p.sha256}\n" for p in load_pack().parts), encoding="utf-8")
     if OUTPUTS.exists():
         for old in sorted(OUTPUTS.rglob("*"), reverse=True):
             old.unlink() if old.is_file() else old.rmdir()
