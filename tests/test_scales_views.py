@@ -123,3 +123,23 @@ def test_sources_adds_the_full_references_of_the_papers(fmt):
     text = plain(out) if fmt == "rich" else out
     assert "Papers cited" in text
     assert "Clin Orthop Relat Res. 1989;(249):256-264. doi:10.1097/00003086-198912000-00027." in text
+
+
+def test_a_csv_batch_reads_the_scale_columns_and_refuses_a_total_that_does_not_add_up(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.csv").write_text(
+        "case_id,site,tumor.metastatic,tumor.bone_region,mirels.site,mirels.pain,mirels.lesion,mirels.size,"
+        "mirels.total,labs.platelets_per_ul,kps\n"
+        "csv-1,bone,true,long_bone,lower_limb,functional,lytic,one_third_to_two_thirds,,45000,70\n"
+        "csv-2,bone,true,long_bone,upper_limb,mild,blastic,under_one_third,9,,\n")
+    result = runner.invoke(app, ["batch", "in.csv", "--out", "out.jsonl", "--quiet", "--jobs", "1"])
+    assert result.exit_code == 1, result.output  # one row is an error, nothing lost
+    [line] = (tmp_path / "out.jsonl").read_text().splitlines()
+    report = json.loads(line)
+    lines = {x["scale"]: x for x in report["published_scales"]["lines"]}
+    assert lines["mirels"]["total"] == 10 and lines["sir_platelets"]["total"] == 45
+    assert report["input_notes"] == ["labs.platelets 45 x10^9/L from platelets_per_ul 45000"]
+    [error] = (tmp_path / "out.errors.jsonl").read_text().splitlines()
+    error = json.loads(error)
+    assert (error["row"], error["field"]) == (2, "mirels.total")
+    assert "differs from the sum of the components given" in error["message"]

@@ -33,7 +33,7 @@ from .files import file_fingerprint, open_regular
 from .lines import physical_lines
 
 #: Dotted CSV columns that are not rule fields but still part of the case contract.
-EXTRA_COLUMNS = ("case_id", "tumor.size_mm", "ecog", "notes")
+EXTRA_COLUMNS = ("case_id", "tumor.size_mm", "labs.platelets_per_ul", "ecog", "notes")
 DELIMITERS = {",": "',' (comma)", ";": "';' (semicolon)", "\t": "tab"}
 #: A list cell that means "known to be none".
 NONE_CELLS = frozenset({"none", "-"})
