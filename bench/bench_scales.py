@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryoelig.evaluation import evaluate  # noqa: E402
+from cryoelig.report import fill  # noqa: E402
 from cryoelig.rulepack import load_pack  # noqa: E402
 from cryoelig.scales import score_all  # noqa: E402
 from cryoelig.scales_report import published_scales  # noqa: E402
@@ -68,7 +69,7 @@ def main() -> None:
     memo = best(args.repeat, lambda: [pack.scorer.results(f) for f in data])
     totals = best(args.repeat, lambda: [pack.scorer.with_totals(f) for f in data])
     traces = [evaluate(pack, f) for f in data]
-    section = best(args.repeat, lambda: [published_scales(t, []) for t in traces])
+    section = best(args.repeat, lambda: [published_scales(t, [], fill) for t in traces])
     print(f"{n:,} cases, {len(pack.scales)} scales, best of {args.repeat}; command: "
           f"python bench/bench_scales.py --cases {args.cases} --repeat {args.repeat} --seed {args.seed}")
     for label, seconds in (("score_all (arithmetic, no memo)", plain), ("Scorer.results (memoized)", memo),

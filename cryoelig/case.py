@@ -30,7 +30,7 @@ from .errors import InputError, Problem
 from .grammar import parse_choice
 from .identifiers import find_identifier, find_label_identifier
 from .limits import check_structure, safe_loc, suggest_field
-from .scale_fields import TOTAL_FIELDS, BoneRegion, LabsFields, MirelsFields, RenalFields, SinsFields
+from .scale_fields import TOTAL_GROUPS, BoneRegion, LabsFields, MirelsFields, RenalFields, SinsFields, check_totals
 from .wording import neutral_message
 
 if TYPE_CHECKING:
@@ -382,22 +382,6 @@ def parse_case(data: Any, file: str | None = None, row: int | None = None, *,
         case = Case.model_validate(data, context=context)
     except ValidationError as error:
         raise InputError(problems_from_validation(error, file, row, data)) from None
-    if any(getattr(case, group) is not None for group in _TOTAL_GROUPS):
-        _check_totals(case, file, row, scales)
+    if any(getattr(case, group) is not None for group in TOTAL_GROUPS):
+        check_totals(case.facts(), file, row, scales)
     return case
-
-
-_TOTAL_GROUPS = tuple(name.partition(".")[0] for name in TOTAL_FIELDS)
-
-
-def _check_totals(case: Case, file: str | None, row: int | None, scales: "Sequence[Scale] | None") -> None:
-    """A total given beside components that cannot add up to it is an error naming the total and the
-    components (the points are the pack's data: cryoelig.scales)."""
-    from .scales import consistency_problems, default_scales
-
-    facts = case.facts()
-    if not any(name in facts for name in TOTAL_FIELDS):
-        return
-    problems = consistency_problems(default_scales() if scales is None else scales, facts, file, row)
-    if problems:
-        raise InputError(problems)

@@ -297,7 +297,7 @@ def report_of(case: Case, trace: Trace) -> Report:
         facts={name: json_value(facts[name]) for name in case_fields() if name in facts},
         input_notes=case.input_notes(), findings=findings, missing=missing,
         not_applicable=not_applicable, derived=derived,
-        published_scales=published_scales(trace, [f.rule for f in findings]),
+        published_scales=published_scales(trace, [f.rule for f in findings], fill),
         pack=PackRef(name=pack.parts[0].name, version=pack.parts[0].version, sha256=pack.parts[0].sha256),
         sources=sources_used(pack, findings),
     )

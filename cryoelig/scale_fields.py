@@ -11,12 +11,17 @@ with the components given is refused by ``cryoelig.case.parse_case``.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .casetypes import ANY_CASE, Count, Flag, Number, Part
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .scalemodel import Scale
 
 BoneRegion = Literal["long_bone", "spine", "pelvis", "other"]
 
@@ -99,3 +104,20 @@ class LabsFields(Part):
         if self.platelets_per_ul is None or self.platelets is None:
             return None
         return f"labs.platelets {self.platelets:g} x10^9/L from platelets_per_ul {self.platelets_per_ul:g}"
+
+
+#: The groups of the case form that may give a total (mirels, sins, renal).
+TOTAL_GROUPS = tuple(name.partition(".")[0] for name in TOTAL_FIELDS)
+
+
+def check_totals(facts: Mapping[str, Any], file: str | None, row: int | None,
+                 scales: Sequence[Scale] | None) -> None:
+    """A total given beside components that cannot add up to it is an error naming the total and the
+    components (the points are the pack's data: cryoelig.scales; without ``scales``, the shipped pack's)."""
+    from .scales import consistency_problems, default_scales
+
+    if not any(name in facts for name in TOTAL_FIELDS):
+        return
+    problems = consistency_problems(default_scales() if scales is None else scales, facts, file, row)
+    if problems:
+        raise InputError(problems)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, Literal
 
 from .errors import InputError, Problem
@@ -68,6 +69,16 @@ class ScaleResult:
             return () if self.total is not None else tuple(c.field for c in self.components if not c.given)
         return () if self.total is not None else (self.scale.field,)  # type: ignore[return-value]
 
+    def _shown(self, value: Any) -> str:
+        """A measured value as the report shows every decimal (``report.shown_number``): cut, not rounded, to 2
+        decimals, so 3.999999 cm never reads 4; the exact value when the cut one would fall in another band."""
+        if not isinstance(value, float) or value.is_integer():
+            return _num(value)
+        cut = float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_DOWN))
+        if self.scale.band_for(cut) != self.scale.band_for(value):
+            return f"{value:.6f}".rstrip("0").rstrip(".")
+        return _num(cut)
+
     @property
     def summary(self) -> str:
         """One line: 'total 10 (band ...)' / 'incomplete: 2 of 4 components given' / 'not given'."""
@@ -75,7 +86,7 @@ class ScaleResult:
             return "not given"
         if self.status == "incomplete":
             return f"incomplete: {self.given_count} of {self.component_count} components given"
-        value = _num(self.total)
+        value = self._shown(self.total)
         if self.scale.kind == "grade":
             return f"{value}{self.scale.unit or ''}: {self.level.description}" if self.level else value
         unit = self.scale.unit or ""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from .citations import full_reference, short_reference
 from .conditions import leaves
 from .evaluation import RESULT_WORD, RuleTrace, Trace
-from .packmodel import PLACEHOLDER, Pack
+from .packmodel import Pack, Rule
 from .scalemodel import Scale
 from .scales import ScaleResult
 
@@ -138,19 +139,26 @@ class PublishedScales(_Model):
 _APPLIES = {True: "yes", False: "no", None: "unknown"}
 
 
-def published_scales(trace: Trace, source_rules: list[str]) -> PublishedScales | None:
+#: How a rule's text is filled with the case values (``report.fill``: the source article's points and
+#: these show a value alike, e.g. a size cut to 2 decimals that never crosses a threshold).
+Fill = Callable[[Rule, Mapping[str, Any]], str]
+
+
+def published_scales(trace: Trace, source_rules: list[str], fill: Fill) -> PublishedScales | None:
     """The section for one case (None when no pack of the set has published scales). ``source_rules``:
-    the rules of the source article's points in the report, to name those read from the same value."""
+    the rules of the source article's points in the report, to name those read from the same value;
+    ``fill``: the report's own filling of a rule's text."""
     pack = trace.pack
     if not pack.scales:
         return None
     memo = _memo(pack)
     facts = trace.facts
     beside = tuple(r for r in source_rules if r in memo.readers)
-    key = (tuple([facts.get(f) for f in memo.fields]), beside)
+    # typed: 4 == 4.0 must not hand a section built for one to the other (its basis shows the value as given)
+    key = (tuple([(type(v := facts.get(f)), v) for f in memo.fields]), beside)
     hit = memo.sections.get(key)
     if hit is None:
-        hit = _section(trace, beside, memo)
+        hit = _section(trace, beside, memo, fill)
         if len(memo.sections) >= _MEMO_LIMIT:
             memo.sections.clear()
         memo.sections[key] = hit
@@ -196,7 +204,7 @@ def _memo(pack: Pack) -> _Memo:
     return memo
 
 
-def _section(trace: Trace, beside: tuple[str, ...], memo: _Memo) -> PublishedScales:
+def _section(trace: Trace, beside: tuple[str, ...], memo: _Memo, fill: Fill) -> PublishedScales:
     pack = trace.pack
     lines: list[ScaleLine] = []
     not_given: list[ScaleNotGiven] = []
@@ -208,7 +216,7 @@ def _section(trace: Trace, beside: tuple[str, ...], memo: _Memo) -> PublishedSca
                 not_given.append(_not_given(trace, scale, applies, memo.scale_rules.get(scale.id, [])))
             continue
         near = [r for r in beside if scale.id in memo.readers[r]]
-        lines.append(_line(trace, result, applies, memo.scale_rules.get(scale.id, []), near))
+        lines.append(_line(trace, result, applies, memo.scale_rules.get(scale.id, []), near, fill))
     cited = dict.fromkeys(c.source for line in lines for c in line.cites)
     sources = [ScaleSource(id=s, short=short_reference(pack.source_by_id[s]),
                            reference=full_reference(pack.source_by_id[s], pack.source_by_id[s].title,
@@ -228,7 +236,7 @@ def _not_given(trace: Trace, scale: Scale, applies: bool | None, rule_ids: list[
 
 
 def _line(trace: Trace, result: ScaleResult, applies: bool | None, rule_ids: list[str],
-          beside: list[str]) -> ScaleLine:
+          beside: list[str], fill: Fill) -> ScaleLine:
     pack, facts, scale = trace.pack, trace.facts, result.scale
     traces = [trace.rule(r) for r in rule_ids]
     missing: dict[str, None] = {}
@@ -248,7 +256,7 @@ def _line(trace: Trace, result: ScaleResult, applies: bool | None, rule_ids: lis
         components=components, descriptors=result.descriptors, applies_to=scale.applies_to,
         applies=_APPLIES[applies],  # type: ignore[arg-type]
         missing=[ScaleMissing(field=f, label=_label(pack, result, f)) for f in missing],
-        points=[_point(rt, facts) for rt in traces if rt.result is True],
+        points=[_point(rt, facts, fill) for rt in traces if rt.result is True],
         beside=[f"{r}: {pack.factor_by_id[pack.rule_by_id[r].spec.factor or ''].label}" for r in beside],
         note=" ".join(scale.note.split()) if scale.note else None,
         cites=[ScaleCite(source=c.source, short=short_reference(pack.source_by_id[c.source]),
@@ -267,24 +275,13 @@ def _label(pack: Pack, result: ScaleResult, name: str) -> str:
     return result.scale.name if name == result.scale.field else name
 
 
-def _point(rt: RuleTrace, facts: Any) -> ScalePoint:
+def _point(rt: RuleTrace, facts: Any, fill: Fill) -> ScalePoint:
     spec = rt.rule.spec
     basis = [ScaleClause(clause=leaf.text, field=leaf.field, value=_json(facts.get(leaf.field)),
                          result=RESULT_WORD[result]) for leaf, result in rt.deciders]  # type: ignore[arg-type]
-    text = " ".join(PLACEHOLDER.sub(lambda m: value_text(facts.get(m.group(1))), spec.text or "").split())
-    return ScalePoint(rule=rt.rule.id, factor=spec.factor or "", text=text, basis=basis)
+    return ScalePoint(rule=rt.rule.id, factor=spec.factor or "", text=fill(rt.rule, facts), basis=basis)
 
 
 def _json(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
-
-def value_text(value: Any) -> str:
-    """A value as a line shows it: whole numbers without a decimal point, words without underscores."""
-    if value is None:
-        return "not given"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:g}"
-    return str(value).replace("_", " ")

@@ -23,8 +23,9 @@ class Versions:
     python: str
 
     def lines(self) -> list[str]:
-        return [f"cryoelig {self.package}", f"rule pack {self.pack}", f"engine {self.engine}",
-                f"python {self.python}"]
+        # one line per pack of the set, each as a single-pack run prints it
+        return [f"cryoelig {self.package}", *(f"rule pack {p}" for p in self.pack.split("; ")),
+                f"engine {self.engine}", f"python {self.python}"]
 
 
 def pack_version(pack_dir: str | None = None) -> str:

@@ -11,8 +11,8 @@ from cryoelig.case import case_fields
 from cryoelig.defaultpack import default_site_ids
 
 BOOLEAN = ("true", "false")
-#: The fields the published scales added to the contract (issue 12) stay out (ecog is the source pack's: issue 9): the mix is the source
-#: article's fields, as it always was.
+#: The fields the published scales added to the contract (issue 12) stay out: the mix is the source
+#: article's fields, as it always was (ecog among them: the source pack's rules read it since issue 9).
 SCALE_GROUPS = ("mirels.", "sins.", "renal.", "labs.")
 SCALE_FIELDS = {"kps", "tumor.bone_region", "symptoms.worst_pain_last_day"}
 

@@ -54,7 +54,7 @@ SITE_FIELDS = {
 EVERY_SITE = {"overall_health", "concerns.near_nerves", "concerns.bleeding_risk", "concerns.active_infection",
               "concerns.near_critical_structures"}
 # With the published-scales pack (the default set): each scale's fields, asked only where the scale applies
-# (its applies_when in rules/published-scales/scales.yaml), ECOG and Karnofsky everywhere.
+# (its applies_when in rules/published-scales/scales.yaml), Karnofsky everywhere.
 LABS = {"labs.inr", "labs.platelets"}
 SCALE_FIELDS = {
     "skin": set(), "prostate": set(), "other": set(), "liver": LABS, "lung": LABS,
@@ -64,7 +64,9 @@ SCALE_FIELDS = {
                     "mirels.lesion", "mirels.size", "mirels.total", "sins.location", "sins.pain", "sins.lesion",
                     "sins.alignment", "sins.collapse", "sins.posterolateral", "sins.total"},
 }
-SCALE_EVERY_SITE = {"ecog", "kps"}
+# ECOG is no question of its own (issue 9): the overall-health question takes it ("ecog 2"), and it is asked
+# as a follow-up when overall health is not known; the scales read the same fact.
+SCALE_EVERY_SITE = {"kps"}
 
 
 def fields_for(pack, site):

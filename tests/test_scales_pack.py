@@ -228,7 +228,7 @@ def test_a_whole_case_gives_facts_for_both_packs(pack):
             "labs": {"platelets_per_ul": 120000}}
     facts = parse_case(data).facts()
     assert facts["tumor.size_cm"] == 4.0 and facts["ecog"] == 1 and facts["labs.platelets"] == 120
-    assert facts["overall_health"] == "good"  # the source pack's own reading of ECOG, unchanged
+    assert "overall_health" not in facts  # ECOG is read as given by both packs, never rewritten (issue 9)
     assert pack.scorer.with_totals(facts)["scales.renal_total"] == 1 + 2 + 2 + 2
 
 

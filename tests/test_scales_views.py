@@ -12,6 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cryoelig.cli import app
+from cryoelig.render.common import MISSING_TITLE
+from cryoelig.render.kinds import kind_heading
 
 ROOT = Path(__file__).resolve().parent.parent
 TITLE = "Published scales (not from the source article)"
@@ -60,7 +62,7 @@ def test_every_view_shows_the_scale_with_total_band_components_and_citation(exam
         assert citation in {c["short"] for c in line["cites"]} and line["points"][0]["basis"]
         return
     head = out.index(TITLE)
-    section = out[head:out.index("Missing information", head)]
+    section = out[head:out.index(MISSING_TITLE, head)]
     assert short in section and total in section and band in section
     assert component in section and citation in section
     assert "sha256" in section and ("Papers cited" in section) == (command == "report")
@@ -69,7 +71,7 @@ def test_every_view_shows_the_scale_with_total_band_components_and_citation(exam
 @pytest.mark.parametrize(("command", "_flag", "fmt"), VIEWS[:2] + VIEWS[3:])
 def test_the_section_sits_after_the_source_points_and_before_missing_information(command, _flag, fmt):
     out = view(command, fmt, "bone-femur-mirels.yaml")
-    assert out.index("Context") < out.index(TITLE) < out.index("Missing information")
+    assert out.index(kind_heading("context")) < out.index(TITLE) < out.index(MISSING_TITLE)
 
 
 @pytest.mark.parametrize(("command", "_flag", "fmt"), VIEWS)
@@ -143,3 +145,22 @@ def test_a_csv_batch_reads_the_scale_columns_and_refuses_a_total_that_does_not_a
     error = json.loads(error)
     assert (error["row"], error["field"]) == (2, "mirels.total")
     assert "differs from the sum of the components given" in error["message"]
+
+
+def test_a_cds_hooks_card_carries_the_section_apart_from_the_source_points(pack):
+    """The service's cards: one information card for the published scales (total, band, paper), no
+    suggestion or action, and no card of a source point for a scale's rule."""
+    pytest.importorskip("fastapi")
+    from cryoelig.inputs import read_case
+    from cryoelig.report import build_reports
+    from cryoelig.server.cards import cards_for
+    from cryoelig.wording import advice_words
+
+    report = build_reports([read_case(str(ROOT / "examples" / "bone-femur-mirels.yaml"))], pack)[0]
+    cards = cards_for(report, pack)
+    [card] = [c for c in cards if c["detail"].startswith(f"**{TITLE}**")]
+    assert card["summary"].startswith(TITLE) and "Mirels" in card["summary"] and "total 10" in card["detail"]
+    assert "Mirels 1989" in card["detail"] and "doi:10.1097/00003086-198912000-00027" in card["detail"]
+    assert card["indicator"] == "info" and not {"suggestions", "actions", "selectionBehavior"} & set(card)
+    assert advice_words(card["detail"]) == []
+    assert not [c for c in cards if "rule `scales." in c["detail"] and c is not card]

@@ -14,20 +14,21 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ..scales_report import PublishedScales, ScaleClause, ScaleLine, value_text
+from ..report import comparisons_in, format_value
+from ..scales_report import PublishedScales, ScaleClause, ScaleLine
 from .common import md
 
 # ---------------------------------------------------------------- plain lines (shared)
 
 
 def _clause(clause: ScaleClause) -> str:
-    return f"{clause.clause} [case: {value_text(clause.value)}]: {clause.result}"
+    return f"{clause.clause} [case: {format_value(clause.value, comparisons_in(clause.clause))}]: {clause.result}"
 
 
 def _components(line: ScaleLine) -> str:
     parts = []
     for c in line.components:
-        value = c.value_label or value_text(c.value)
+        value = c.value_label or format_value(c.value)
         points = f" ({c.points} point{'s' if c.points != 1 else ''})" if c.points is not None else ""
         parts.append(f"{c.label}: {value}{points}")
     return "; ".join(parts)
@@ -75,8 +76,12 @@ def terminal_section(report: Any, sources: bool = False) -> list[Any]:
     """The section as rich renderables (an empty list when the report has no published scales); the
     papers' full references with ``sources`` (each line names its paper and the place in it anyway)."""
     from rich.console import Group
+    from rich.padding import Padding
     from rich.panel import Panel
     from rich.text import Text
+
+    def indented(text: str, style: str = "dim") -> Padding:  # continuation lines indented too, as the points
+        return Padding(Text(text, style=style), (0, 0, 0, 2))
 
     section: PublishedScales | None = report.published_scales
     if section is None:
@@ -84,14 +89,14 @@ def terminal_section(report: Any, sources: bool = False) -> list[Any]:
     body: list[Any] = [Text(section.notice, style="italic dim")]
     for line in _given(section):
         body.append(Text(f"\u2022 {line.short}: {line.summary}"))
-        body += [Text(f"  {text}", style="dim") for text in _details(line)]
+        body += [indented(text) for text in _details(line)]
     if not_given := _not_given(section):
         body.append(Text(not_given, style="dim"))
     if sources and section.sources:
         body.append(Text("Papers cited:", style="italic dim"))
-        body += [Text(f"  {s.reference}", style="italic dim") for s in section.sources]
+        body += [indented(s.reference, "italic dim") for s in section.sources]
     body.append(Text(_pack_line(section), style="dim"))
-    return [Panel(Group(*body), title=section.title, title_align="left", border_style="blue")]
+    return [Panel(Group(*body), title=Text(section.title), title_align="left", border_style="blue")]
 
 
 # ---------------------------------------------------------------- Markdown

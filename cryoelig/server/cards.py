@@ -22,6 +22,7 @@ from typing import Any
 
 from ..render.common import clause_text
 from ..render.kinds import KIND_HEADINGS
+from ..render.scales import markdown_section
 from ..report import Finding, Report, format_value
 from ..rulepack import Pack
 
@@ -117,10 +118,25 @@ def _input_card(report: Report, pack: Pack, provenance: dict[str, Any]) -> dict[
             "detail": "\n".join(lines), "source": _source(pack, [])}
 
 
+def _scales_card(report: Report, pack: Pack) -> dict[str, Any] | None:
+    """The published scales the record gives, as one card (the report's section, never a source point)."""
+    section = report.published_scales
+    if section is None or not section.lines:
+        return None
+    text = f"{section.title}: " + ", ".join(line.short for line in section.lines)
+    lines = markdown_section(report, sources=True)
+    lines[0] = f"**{section.title}** \u00b7 site {md(format_value(report.site))}"
+    return {"uuid": card_uuid(report, "published-scales"), "summary": summary(text), "indicator": "info",
+            "detail": "\n".join(lines + _footer(report)), "source": _source(pack, [s.id for s in section.sources])}
+
+
 def cards_for(report: Report, pack: Pack, provenance: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Cards for one report: one per point to discuss, one for missing information, one for the data read."""
+    """Cards for one report: one per point to discuss, one for the published scales the record gives, one
+    for missing information, one for the data read."""
     key = case_key(report)
     cards = [_finding_card(report, pack, f, key) for f in report.findings]
+    if (scales := _scales_card(report, pack)) is not None:
+        cards.append(scales)
     if report.missing:
         cards.append(_missing_card(report, pack))
     if provenance is not None:

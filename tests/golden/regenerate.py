@@ -190,7 +190,9 @@ def _scale_fields(rnd: random.Random, data: dict[str, Any]) -> None:
             part, _, leaf = name.rpartition(".")
             (data.setdefault(part, {}) if part else data)[leaf] = rnd.choice(values)
     for group, totals in SCALE_TOTALS.items():
-        if group not in data and rnd.random() < given / 3:
+        drawn = rnd.random() < given / 3
+        # R.E.N.A.L.'s R is the tumor size: a renal total beside a size must add up, so none is drawn then
+        if drawn and group not in data and not (group == "renal" and "size_cm" in data.get("tumor", {})):
             data[group] = {"total": rnd.choice(totals)}
     if "labs" in data and "platelets" in data["labs"] and rnd.random() < 0.2:
         data["labs"]["platelets_per_ul"] = data["labs"].pop("platelets") * 1000
