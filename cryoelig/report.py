@@ -299,7 +299,7 @@ def report_of(case: Case, trace: Trace) -> Report:
         not_applicable=not_applicable, derived=derived,
         published_scales=published_scales(trace, [f.rule for f in findings], fill),
         pack=PackRef(name=pack.parts[0].name, version=pack.parts[0].version, sha256=pack.parts[0].sha256),
-        sources=sources_used(pack, findings),
+        sources=sources_used(pack.parts[0], findings),  # the source article's; the papers: published_scales
     )
 
 

@@ -149,5 +149,7 @@ def html_section(report: Any) -> list[str]:
     if section.sources:
         out.append('<p class="basis">Papers cited:</p><ul class="basis">'
                    + "".join(f"<li>{_e(s.reference)}</li>" for s in section.sources) + "</ul>")
-    out += [f'<p class="basis">{_e(_pack_line(section))}</p>', "</section>"]
+    packs = "; ".join(f"Rule pack {_e(p.name)} {_e(p.version)}, sha256 <code>{_e(p.sha256)}</code>"
+                      for p in section.packs)  # code: the hash may break anywhere on a narrow screen
+    out += [f'<p class="basis">{packs}</p>', "</section>"]
     return out

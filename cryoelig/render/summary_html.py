@@ -246,7 +246,8 @@ def source_lines(pack: Any) -> list[str]:
     Why one function: the pack metadata is gaining a fuller description of its source (title,
     kind of publisher, date, "a clinic's web article, not a clinical guideline", scope); when it
     lands, this is the one place that reads it instead of title and publisher."""
-    return [source.title + (f" \u2014 {source.publisher}" if source.publisher else "") for source in pack.meta.sources]
+    sources = pack.parts[0].meta.sources  # the source article's; a set's papers belong to the published scales
+    return [source.title + (f" \u2014 {source.publisher}" if source.publisher else "") for source in sources]
 
 
 def _pack_lines(run: RunData, pack: Any) -> list[str]:
@@ -260,7 +261,7 @@ def _pack_lines(run: RunData, pack: Any) -> list[str]:
         lines.append("<p>These results come from more than one rule pack: the counts mix them.</p>")
     if not run.packs and not run.other_packs:
         lines.append("<p>No result names a rule pack (there are no results).</p>")
-    if pack is not None and PackRef(pack.name, pack.version, pack.sha256) in run.packs:
+    if pack is not None and _ref(pack) in run.packs:
         lines += [f'<p class="source">Source: {_e(line)}</p>' for line in source_lines(pack)]
     elif run.packs:
         lines.append("<p>Sources not shown: the rule pack at hand is not the one these results name "
@@ -272,7 +273,7 @@ def summary_page(run: RunData, pack: Any = None) -> str:
     """The page for a run (deterministic). ``pack``: the loaded rule pack; when it is the one the
     results name, its sources, factor labels and field labels are shown."""
     labels: dict[str, str] = {}
-    if pack is not None and PackRef(pack.name, pack.version, pack.sha256) in run.packs:
+    if pack is not None and _ref(pack) in run.packs:
         labels = {f.id: f.label for f in pack.meta.factors}
         labels.update({name: spec.label for name, spec in pack.fields.items()})
     c = run.summary["counts"]
@@ -304,9 +305,15 @@ def summary_page(run: RunData, pack: Any = None) -> str:
     return "\n".join([*head, *page.parts, "</body>", "</html>", ""])
 
 
+def _ref(pack: Any) -> PackRef:
+    """The pack a report names (``Report.pack``): a set's first pack, the source article's."""
+    first = pack.parts[0]
+    return PackRef(first.name, first.version, first.sha256)
+
+
 def batch_run(summary: dict[str, Any], pack: Any) -> RunData:
     """The RunData of a batch that just finished with ``pack`` (every result is from it)."""
-    return RunData(summary, {PackRef(pack.name, pack.version, pack.sha256): summary["counts"]["results"]})
+    return RunData(summary, {_ref(pack): summary["counts"]["results"]})
 
 
 def batch_page(summary: dict[str, Any], pack: Any) -> bytes:

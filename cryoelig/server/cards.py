@@ -69,7 +69,7 @@ def uuid_for(pack_sha256: str, rule: str, key: str) -> str:
 
 def _source(pack: Pack, source_ids: list[str]) -> dict[str, Any]:
     titles = [pack.source_by_id[s].title for s in source_ids if s in pack.source_by_id] or [
-        s.title for s in pack.meta.sources]
+        s.title for s in pack.parts[0].meta.sources]  # the source article's (a set's papers are the scales')
     return {"label": f"cryoelig rule pack {pack.name} {pack.version} \u00b7 source: {'; '.join(titles)}"}
 
 
@@ -127,18 +127,25 @@ def _scales_card(report: Report, pack: Pack) -> dict[str, Any] | None:
     lines = markdown_section(report, sources=True)
     lines[0] = f"**{section.title}** \u00b7 site {md(format_value(report.site))}"
     return {"uuid": card_uuid(report, "published-scales"), "summary": summary(text), "indicator": "info",
-            "detail": "\n".join(lines + _footer(report)), "source": _source(pack, [s.id for s in section.sources])}
+            "detail": "\n".join(lines + _footer(report)), "source": _scales_source(pack, section)}
+
+
+def _scales_source(pack: Pack, section: Any) -> dict[str, Any]:
+    """The tool, the pack and the source article as on every card, then the papers the scales cite."""
+    label = _source(pack, [])["label"]
+    papers = ", ".join(s.short for s in section.sources)
+    return {"label": f"{label} \u00b7 published scales: {papers}" if papers else label}
 
 
 def cards_for(report: Report, pack: Pack, provenance: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Cards for one report: one per point to discuss, one for the published scales the record gives, one
-    for missing information, one for the data read."""
+    """Cards for one report: one per point to discuss, one for missing information, one for the published
+    scales the record gives, one for the data read."""
     key = case_key(report)
     cards = [_finding_card(report, pack, f, key) for f in report.findings]
-    if (scales := _scales_card(report, pack)) is not None:
-        cards.append(scales)
     if report.missing:
         cards.append(_missing_card(report, pack))
+    if (scales := _scales_card(report, pack)) is not None:  # after the source article's cards
+        cards.append(scales)
     if provenance is not None:
         cards.append(_input_card(report, pack, provenance))
     return cards
