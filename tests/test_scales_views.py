@@ -164,3 +164,18 @@ def test_a_cds_hooks_card_carries_the_section_apart_from_the_source_points(pack)
     assert card["indicator"] == "info" and not {"suggestions", "actions", "selectionBehavior"} & set(card)
     assert advice_words(card["detail"]) == []
     assert not [c for c in cards if "rule `scales." in c["detail"] and c is not card]
+
+
+def test_the_batch_serializer_writes_the_section_as_the_model_does(pack):
+    """batch/serialize.py composes a result line from cached pieces: the published_scales field (a shared
+    section object, or null) comes out byte for byte as Report.model_dump_json, and the safety net stays off."""
+    from cryoelig.batch.serialize import ReportLines
+    from cryoelig.inputs import read_case
+    from cryoelig.review import review_many
+
+    names = ("bone-femur-mirels", "bone-spine-sins", "kidney-renal", "kidney-small", "skin-bcc")
+    cases = [read_case(str(ROOT / "examples" / f"{name}.yaml")) for name in names] * 2
+    lines = ReportLines()
+    for item in review_many(cases, pack):
+        assert lines.line(item, check=True) == item.report.model_dump_json().encode()
+    assert lines.exact and b'"published_scales":{"title"' in lines.line(item)
