@@ -202,3 +202,23 @@ def test_cluster_options_refuse_without_touching_anything(data: dict[str, Any], 
                                   "tcp://127.0.0.1:9"], capture_output=True, timeout=120)
     assert unreachable.returncode == 2 and b"cannot reach the Dask scheduler" in unreachable.stderr
     assert b"Traceback" not in unreachable.stderr
+
+
+def test_a_worker_loads_the_set_the_client_reviews_with(tmp_path: Path) -> None:
+    """The default set (the source pack and the published scales inside its folder) and a set whose packs
+    live apart are shipped so that the worker loads the same set, with the same combined sha256."""
+    import shutil
+
+    from cryoelig.batch.partitions import PackPlugin, _packs, pack_set_files
+    from cryoelig.defaultpack import default_pack_dir
+    from cryoelig.rulepack import load_pack
+
+    default = load_pack()
+    apart = tmp_path / "scales"
+    shutil.copytree(Path(default_pack_dir()) / "published-scales", apart)
+    for pack in (default, load_pack([Path(default_pack_dir()), apart])):
+        files, parts = pack_set_files(pack)
+        plugin = PackPlugin(files, pack.sha256, parts)
+        plugin.setup()
+        assert [p.name for p in _packs[pack.sha256].parts] == ["cryoelig-default", "published-scales"]
+        plugin.teardown()

@@ -182,14 +182,15 @@ def _review_on_cluster(copts: ClusterOptions, pack: Any, fingerprint: dict[str, 
     from distributed import as_completed
 
     from . import partitions
-    from .partitions import Job, pack_files, review_partition
+    from .partitions import Job, pack_set_files, review_partition
 
     opts = copts.batch
     job = Job(str(Path(opts.input).resolve()), opts.max_bytes, fingerprint, pack.sha256,
               str(opts.out.resolve()), cross.every)
     client, cluster = _client(copts, note)
     try:
-        plugin = partitions.DaskPackPlugin(pack_files(Path(pack.directory)), pack.sha256)
+        files, parts = pack_set_files(pack)
+        plugin = partitions.DaskPackPlugin(files, pack.sha256, parts)
         client.register_plugin(plugin, name="cryoelig-pack")
         futures = [client.submit(review_partition, job, p, key=f"cryoelig-{pack.sha256[:12]}-{p.index:05d}",
                                  retries=copts.retries, pure=False) for p in todo]

@@ -99,6 +99,7 @@ def _take(records: Iterator[tuple[Record | None, Position]], rows: int) -> Itera
 # ---------------------------------------------------------------- on a worker
 
 _packs: dict[str, Any] = {}
+_folders: dict[str, Path] = {}  # the folder each shipped pack (or set) was written to
 
 class PackPlugin:
     """What the Dask worker plugin does (``DaskPackPlugin``): the pack's files, written to a folder of the
@@ -107,8 +108,9 @@ class PackPlugin:
 
     name = "cryoelig-pack"
 
-    def __init__(self, files: dict[str, bytes], sha256: str):
-        self.files, self.sha256 = files, sha256
+    def __init__(self, files: dict[str, bytes], sha256: str, parts: tuple[str, ...] = ("",)):
+        # parts: each pack of a set loaded together, as its folder among the files ("" the top folder)
+        self.files, self.sha256, self.parts = files, sha256, parts
 
     def setup(self, worker: Any = None) -> None:
         from ..engine import engine_for
@@ -119,7 +121,9 @@ class PackPlugin:
             target = folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        pack = load_pack(folder)
+        folders = [folder / part if part else folder for part in self.parts]
+        pack = load_pack(folders if len(folders) > 1 else folders[0])
+        _folders[self.sha256] = folder
         if pack.sha256 != self.sha256:
             raise RuntimeError(f"the pack shipped to this worker has sha256 {pack.sha256}, not {self.sha256}")
         engine_for(pack)
@@ -127,9 +131,10 @@ class PackPlugin:
         _packs[self.sha256] = pack
 
     def teardown(self, worker: Any = None) -> None:
-        pack = _packs.pop(self.sha256, None)
-        if pack is not None:
-            shutil.rmtree(pack.directory, ignore_errors=True)
+        _packs.pop(self.sha256, None)
+        folder = _folders.pop(self.sha256, None)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def __getattr__(name: str) -> Any:
@@ -149,6 +154,21 @@ def pack_files(directory: Path) -> dict[str, bytes]:
     """Every file of a pack folder by relative path (what a worker needs to load the same pack)."""
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*"))
             if p.is_file() and "__pycache__" not in p.parts}
+
+
+def pack_set_files(pack: Any) -> tuple[dict[str, bytes], tuple[str, ...]]:
+    """The files of a pack or of a set of packs loaded together (the source pack and the published scales),
+    and each pack's folder among them: packs inside the first one's folder (the default set) keep their
+    places; others are shipped each in a folder of its own."""
+    base = Path(pack.directory).resolve()
+    try:
+        relative = [Path(p.directory).resolve().relative_to(base) for p in pack.parts]
+        return pack_files(base), tuple("" if r == Path(".") else r.as_posix() for r in relative)
+    except ValueError:  # a pack outside the first one's folder
+        files: dict[str, bytes] = {}
+        for i, part in enumerate(pack.parts):
+            files.update({f"pack-{i}/{name}": data for name, data in pack_files(Path(part.directory)).items()})
+        return files, tuple(f"pack-{i}" for i in range(len(pack.parts)))
 
 
 def part_names(index: int) -> tuple[str, str]:
