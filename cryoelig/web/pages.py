@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from .. import render
 from ..case import Case, parse_case
@@ -46,13 +47,16 @@ def _environment() -> jinja2.Environment:
     from ..render.common import TITLE, clause_text, pack_line
     from ..render.explain import MARK, SECTIONS, clause_line, clause_value, rule_title
     from ..render.kinds import kind_word
+    from ..render.scales import html_section
 
     env = jinja2.Environment(loader=jinja2.PackageLoader(__package__, "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(TITLE=TITLE, DISCLAIMER=DISCLAIMER, clause_text=clause_text, pack_line=pack_line,
                        format_value=format_value, kind_word=kind_word, MARK=MARK, SECTIONS=SECTIONS,
                        clause_line=clause_line, clause_value=clause_value, rule_title=rule_title,
-                       MISSING_TITLE=views.MISSING_TITLE, UNKNOWN_NAME=UNKNOWN_NAME)
+                       MISSING_TITLE=views.MISSING_TITLE, UNKNOWN_NAME=UNKNOWN_NAME,
+                       # the published scales beside the source article's points (escaped by html_section)
+                       scales_section=lambda report: markupsafe.Markup("\n".join(html_section(report))))
     return env
 
 

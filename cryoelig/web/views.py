@@ -122,7 +122,7 @@ def passages(pack: Pack, source_id: str) -> list[Passage]:
     spans: list[tuple[int, int, str]] = []
     for rule in pack.rules:
         for cite in rule.spec.cites:
-            if cite.source == source_id and (found := _span(text, cite.quote)):
+            if cite.source == source_id and cite.quote is not None and (found := _span(text, cite.quote)):
                 spans.append((*found, rule.id))
     spans.sort()
     merged: list[tuple[int, int, list[str]]] = []
@@ -161,7 +161,7 @@ def statement_rows(pack: Pack) -> list[StatementRow]:
     for st in pack.statements:
         quote = normalise_space(st.quote)
         rules = [r.id for r in pack.rules if any(normalise_space(c.quote) in quote or quote in normalise_space(c.quote)
-                                                 for c in r.spec.cites)]
+                                                 for c in r.spec.cites if c.quote is not None)]  # papers: a place
         rows.append(StatementRow(st.id, st.topic, st.quote, rules, reasons.get(st.id)))
     return rows
 
@@ -188,7 +188,7 @@ def source_line(pack: Pack) -> str:
     except ImportError:  # pragma: no cover - before the renderers have one "Source:" line
         return " ".join(f"Source: \u201c{s.title}\u201d ({s.publisher})." if s.publisher else f"Source: {s.title}."
                         for s in pack.meta.sources)
-    return " ".join(line(source_info(s)) for s in pack.meta.sources)
+    return " ".join(line(source_info(s)) for s in pack.parts[0].meta.sources)  # the source article's
 
 
 def field_label(pack: Pack, name: str) -> str:

@@ -1,5 +1,6 @@
-"""The report as a PDF (WeasyPrint, the [pdf] extra): A4, one page for each bundled example, the
-source line and the non-diagnostic notice on every page; rendered to PNG with pdftoppm and kept in
+"""The report as a PDF (WeasyPrint, the [pdf] extra): A4, one page for each bundled example (the source
+article's pack; two at most with the published scales beside it), the source line and the non-diagnostic
+notice on every page; rendered to PNG with pdftoppm and kept in
 tests/artifacts/ to be looked at."""
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ def weasyprint_or_skip() -> None:
     pytest.importorskip("weasyprint", exc_type=ImportError)
 
 
-def pdf_of(path: Path, why_not: bool = False) -> bytes:
+def pdf_of(path: Path, why_not: bool = False, pack_dirs: list[Path] | None = None) -> bytes:
     from cryoelig.inputs import read_case
     from cryoelig.review import review
 
-    pack = load_pack(None)
+    pack = load_pack(pack_dirs)
     report = review(read_case(str(path), sites=pack.site_ids), pack).report
     labels = {name: spec.label for name, spec in pack.fields.items()}
     return render.get("printable", "pdf").render(report, labels=labels, why_not=why_not)
@@ -51,15 +52,25 @@ def page_text(pdf: Path, page: int) -> str:
 @needs_poppler
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_each_example_is_one_a4_page_with_the_notice_and_the_source(example, tmp_path):
+    """One A4 page with the source article's pack (--pack rules); with the published scales beside it (the
+    default set) a bone example takes two, each with the running header and footer."""
     weasyprint_or_skip()
     pdf = tmp_path / f"{example.stem}.pdf"
-    pdf.write_bytes(pdf_of(example))
+    pdf.write_bytes(pdf_of(example, pack_dirs=[ROOT / "rules"]))
     details = info(pdf)
     assert details["Pages"].strip() == "1"
     assert "(A4)" in details["Page size"]
     text = page_text(pdf, 1)
     assert NOTICE in text and "Source:" in text and "Cryosurgery in Metastatic Bone Tumors" in text
     assert not directive_words(text), directive_words(text)  # hard line 1 on the printed words too
+    both = tmp_path / f"{example.stem}-with-scales.pdf"
+    both.write_bytes(pdf_of(example))
+    pages = int(info(both)["Pages"])
+    assert pages <= 2
+    for page in range(1, pages + 1):
+        text = page_text(both, page)
+        assert text.startswith("Source:") and NOTICE in text and f"page {page} of {pages}" in text, page
+        assert not directive_words(text), directive_words(text)
 
 
 @needs_poppler
