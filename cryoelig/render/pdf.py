@@ -62,6 +62,7 @@ def page_css(report: Report) -> str:
 }}
 footer {{ margin-top: .5rem; padding-top: .2rem; }}  /* the pack line stays on the page it ends */
 header .source {{ display: none; }}  /* the running header carries the source line */
+html {{ font-size: 7.2pt !important; }}  /* the print size (7.6pt) a little smaller: each example on one A4 page */
 """
 
 
