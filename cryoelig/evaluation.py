@@ -341,13 +341,21 @@ class _Memo:
 
 def _groups(pack: Pack) -> list[list[Rule]]:
     """The rules evaluated as groups: those of the last packs of a set that neither derive a fact nor
-    read one (the published scales), one group per pack. What each of their rules gives is fixed by the
-    values of the fields the group reads, so one memo look-up stands for all of them."""
+    read one (the published scales), one group per run of rules of the same scale (in pack order). What
+    each of their rules gives is fixed by the values of the fields the group reads, so one memo look-up
+    stands for all of them; a group per scale, not per pack, keeps one scale's fields (a kidney scale's
+    tumor size) out of the other scales' keys."""
     out: list[list[Rule]] = []
     for part in reversed(pack.parts[1:]):
         if not part.rules or any(r.spec.derives or derived_refs(r.condition) for r in part.rules):
             break
-        out.insert(0, [pack.rule_by_id[r.id] for r in part.rules])
+        runs: list[list[Rule]] = []
+        for rule in part.rules:
+            if runs and pack.rule_scale.get(runs[-1][-1].id) == pack.rule_scale.get(rule.id):
+                runs[-1].append(pack.rule_by_id[rule.id])
+            else:
+                runs.append([pack.rule_by_id[rule.id]])
+        out[:0] = runs
     return out
 
 

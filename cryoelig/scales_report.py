@@ -154,8 +154,13 @@ def published_scales(trace: Trace, source_rules: list[str], fill: Fill) -> Publi
     memo = _memo(pack)
     facts = trace.facts
     beside = tuple(r for r in source_rules if r in memo.readers)
-    # typed: 4 == 4.0 must not hand a section built for one to the other (its basis shows the value as given)
-    key = (tuple([(type(v := facts.get(f)), v) for f in memo.fields]), beside)
+    # A scale that is not given and not published for this case adds nothing to the section, so its
+    # fields do not enter the key (a kidney scale's tumor size would otherwise make every lung case with a
+    # size a new section). Typed: 4 == 4.0 must not hand a section built for one to the other (its basis
+    # shows the value as given).
+    key = (tuple([None if _adds_nothing(result, trace.applies(result.scale.id), memo)
+                  else tuple([(type(v := facts.get(f)), v) for f in memo.scale_fields[result.scale.id]])
+                  for result in trace.scales]), beside)
     hit = memo.sections.get(key)
     if hit is None:
         hit = _section(trace, beside, memo, fill)
@@ -174,13 +179,21 @@ class _Memo:
         for rule_id, scale_id in pack.rule_scale.items():
             scale_rules.setdefault(scale_id, []).append(rule_id)
         self.scale_rules = scale_rules
-        fields: dict[str, None] = {}
+        #: Per scale, every case field its part of the section reads: its inputs, what decides whether it
+        #: applies, and the fields of its rules (a computed total stands for its inputs).
+        self.scale_fields: dict[str, tuple[str, ...]] = {}
         for scale in pack.scales:
-            fields.update(dict.fromkeys(scale.input_fields))
+            fields = dict.fromkeys(scale.input_fields)
             fields.update(dict.fromkeys(leaf.field for leaf in leaves(pack.guards[scale.id])))
-        for rule_id in pack.rule_scale:
-            fields.update(dict.fromkeys(f for f in pack.rule_by_id[rule_id].fields if f not in pack.computed_inputs))
-        self.fields = tuple(fields)
+            for rule_id in scale_rules.get(scale.id, []):
+                fields.update(dict.fromkeys(f for f in pack.rule_by_id[rule_id].fields
+                                            if f not in pack.computed_inputs))
+            self.scale_fields[scale.id] = tuple(fields)
+        #: Scales read only from fields the source article's rules read too (the AJCC T1a limit from the
+        #: tumor size): a case gives those for the source's points, not for the scale, so such a scale is
+        #: shown only where the paper describes it (no kidney staging line in a lung case).
+        source_fields = {f for part in pack.parts if not part.scales for r in part.rules for f in r.fields}
+        self.source_read = frozenset(s.id for s in pack.scales if set(s.input_fields) <= source_fields)
         read = {s.id: set(s.input_fields) for s in pack.scales}
         self.readers: dict[str, list[str]] = {}
         for rule in pack.rules:
@@ -204,6 +217,12 @@ def _memo(pack: Pack) -> _Memo:
     return memo
 
 
+def _adds_nothing(result: ScaleResult, applies: bool | None, memo: _Memo) -> bool:
+    """A scale the case does not start, or gives only through the source article's fields, where the
+    paper does not describe it: no line and no 'not given' item."""
+    return applies is False and (result.status == "not_given" or result.scale.id in memo.source_read)
+
+
 def _section(trace: Trace, beside: tuple[str, ...], memo: _Memo, fill: Fill) -> PublishedScales:
     pack = trace.pack
     lines: list[ScaleLine] = []
@@ -211,6 +230,8 @@ def _section(trace: Trace, beside: tuple[str, ...], memo: _Memo, fill: Fill) -> 
     for result in trace.scales:
         scale = result.scale
         applies = trace.applies(scale.id)
+        if _adds_nothing(result, applies, memo):
+            continue
         if result.status == "not_given":
             if applies is not False:
                 not_given.append(_not_given(trace, scale, applies, memo.scale_rules.get(scale.id, [])))

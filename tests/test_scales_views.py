@@ -179,3 +179,20 @@ def test_the_batch_serializer_writes_the_section_as_the_model_does(pack):
     for item in review_many(cases, pack):
         assert lines.line(item, check=True) == item.report.model_dump_json().encode()
     assert lines.exact and b'"published_scales":{"title"' in lines.line(item)
+
+
+def test_a_scale_that_neither_applies_nor_is_given_does_not_split_the_section_memo(pack):
+    """Found by the batch bench after the scales landed: the section's memo key held every scale's fields, so
+    every lung case with its own tumor size (read only by the kidney scales) built a new section (+18%
+    instructions per batch row). Two lung cases that differ only in size now share one section object,
+    while two kidney cases that differ in size (the T1a line shows it) do not."""
+    from cryoelig.case import parse_case
+    from cryoelig.review import review
+
+    def section(site: str, size: float):
+        case = parse_case({"case_id": f"m-{site}-{size}", "site": site, "tumor": {"size_cm": size}})
+        return review(case, pack, use_engine=False).report.published_scales
+
+    assert section("lung", 2.31) is section("lung", 2.87)
+    assert section("kidney", 2.31) is not section("kidney", 2.87)
+    assert section("kidney", 2.31) == section("kidney", 2.31)
