@@ -34,14 +34,13 @@ threads computing the same entry compute equal values, so a race costs time, nev
 from __future__ import annotations
 
 import operator
-import threading
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .conditions import Condition, Leaf, derived_refs, leaves
 from .errors import EngineMismatchError
+from .packmemo import PackMemos
 from .packmodel import Pack, Rule
 from .scales import ScaleResult
 
@@ -369,18 +368,8 @@ def _key_of(indices: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
     return lambda values: ()
 
 
-_memos: weakref.WeakKeyDictionary[Pack, _Memo] = weakref.WeakKeyDictionary()
-_memos_lock = threading.Lock()
-
-
-def _memo(pack: Pack) -> _Memo:
-    memo = _memos.get(pack)
-    if memo is None:
-        with _memos_lock:
-            memo = _memos.get(pack)
-            if memo is None:
-                memo = _memos[pack] = _Memo(pack)
-    return memo
+_memos: PackMemos[Pack, _Memo] = PackMemos(_Memo)
+_memo = _memos.get
 
 
 def evaluate(pack: Pack, facts: Mapping[str, Any], pending: Iterable[str] = ()) -> Trace:
@@ -391,5 +380,4 @@ def evaluate(pack: Pack, facts: Mapping[str, Any], pending: Iterable[str] = ()) 
 
 def forget(pack: Pack) -> None:
     """Drop the memo of a pack (tests; a long-lived process that is done with a pack)."""
-    with _memos_lock:
-        _memos.pop(pack, None)
+    _memos.forget(pack)

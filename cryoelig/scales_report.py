@@ -14,8 +14,6 @@ read them, so it is built once per distinct combination per pack and shared (bou
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -24,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from .citations import full_reference, short_reference
 from .conditions import leaves
 from .evaluation import RESULT_WORD, RuleTrace, Trace
+from .packmemo import PackMemos
 from .packmodel import Pack, Rule
 from .scalemodel import Scale
 from .scales import ScaleResult
@@ -204,17 +203,7 @@ class _Memo:
         self.sections: dict[Any, PublishedScales] = {}
 
 
-_memos: weakref.WeakKeyDictionary[Pack, _Memo] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
-def _memo(pack: Pack) -> _Memo:
-    memo = _memos.get(pack)
-    if memo is None:
-        with _lock:
-            memo = _memos.get(pack) or _Memo(pack)
-            _memos[pack] = memo
-    return memo
+_memo = PackMemos(_Memo).get
 
 
 def _adds_nothing(result: ScaleResult, applies: bool | None, memo: _Memo) -> bool:
