@@ -307,7 +307,8 @@ def to_durable(cond: Condition) -> dict[str, Any]:
 
 
 def durable_fact(facts: Mapping[str, Any]) -> dict[str, Any]:
-    """A case's facts in the flat form the compiled rules read (lists as one flag per value)."""
+    """A case's facts in the flat form the compiled rules read (lists as one flag per value), every key:
+    the reference ``enginefacts.FactWriter`` (the keys rules read, as JSON text) is tested against."""
     fields = case_fields()
     out: dict[str, Any] = {}
     for name, value in facts.items():
@@ -317,3 +318,4 @@ def durable_fact(facts: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[fact_key(name)] = value
     return out
+

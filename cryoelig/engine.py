@@ -25,8 +25,11 @@ Traps handled here (see ../shared/design/engine-notes.md):
   case's facts here exactly as the Python evaluation adds them (``Pack.scorer``);
 - a float written with an exponent (Python writes ``9e-05`` below 0.0001 and from 1e16 up)
   crashes the engine's C parser (segmentation fault) or silently matches nothing: every number
-  in the compiled ruleset and in the facts is written in plain decimals (``plain_json``),
-  whatever the case contract lets through; a number that is not finite is refused here.
+  in the compiled ruleset and in the facts is written in plain decimals (``enginefacts``),
+  whatever the case contract lets through; a number that is not finite is refused there.
+- each case is sent with only the keys some compiled rule reads, written straight to JSON text
+  (``enginefacts.FactWriter``): keys no rule reads cannot change a match, but the engine parses
+  them and echoes them in every match.
 
 Threads: durable_rules is not thread-safe (a ruleset shared by threads gave ERR_NODE_DELETED
 on 4 of 40,000 cases). Each Engine therefore runs its sessions under its own lock: one thread
@@ -41,17 +44,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import os
 import re
 import shlex
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
-from .conditions import Leaf, derived_refs, durable_fact, to_durable
+from .conditions import Leaf, derived_refs, to_durable
+from .enginefacts import EngineError, FactWriter, keys_read, plain_json
 from .errors import CryoeligError
 from .packmodel import Pack, Rule
 
@@ -98,72 +100,6 @@ _ruleset_names = itertools.count()
 _session_ids = itertools.count()
 
 
-class EngineError(RuntimeError):
-    """durable_rules answered in a way this module does not expect: a bug, never the user's."""
-
-
-def _plain_float(value: float) -> str:
-    if not math.isfinite(value):
-        raise EngineError("a number that is not finite cannot be given to the rule engine")
-    text = repr(value)
-    if "e" in text or "E" in text:
-        text = format(Decimal(text), "f")
-    return text
-
-
-#: A digit, e or E, a digit: how every exponent in JSON text looks (a name like "r1e2" only costs the slow path).
-_EXPONENT = re.compile(r"[0-9][eE][-+]?[0-9]")
-
-
-def _needs_plain(value: Any) -> bool:
-    """A float whose repr has an exponent (or is not finite): json.dumps would write it as such."""
-    return type(value) is float and not (value == 0.0 or 1e-4 <= abs(value) < 1e16)
-
-
-def _encode(value: Any, out: list[str]) -> None:
-    if isinstance(value, dict):
-        out.append("{")
-        for i, (key, item) in enumerate(value.items()):
-            if i:
-                out.append(",")
-            out.append(json.dumps(str(key)))
-            out.append(":")
-            _encode(item, out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
-    elif isinstance(value, float):
-        out.append(_plain_float(value))
-    else:
-        out.append(json.dumps(value))
-
-
-def plain_json(value: Any) -> str:
-    """JSON text for durable_rules: like ``json.dumps``, but every float in plain decimals (``0.00009``,
-    never ``9e-05``). Fast path: ``json.dumps``, kept when its text shows no exponent (nearly always)."""
-    try:
-        text = json.dumps(value, allow_nan=False)
-    except ValueError:  # NaN or infinity: _plain_float says so
-        text = "e1"
-    if not _EXPONENT.search(text):
-        return text
-    out: list[str] = []
-    _encode(value, out)
-    return "".join(out)
-
-
-def _facts_json(facts: list[dict[str, Any]]) -> str:
-    """The facts of a session (flat mappings): a scan of their values is cheaper than searching the text."""
-    if any(_needs_plain(v) for fact in facts for v in fact.values()):
-        return plain_json(facts)
-    return json.dumps(facts)
-
-
 def _case_part(rule: Rule) -> dict[str, Any]:
     """The rule's condition without its derived leaves, behind the case discriminator."""
     cond = rule.condition
@@ -187,22 +123,19 @@ def compile_rule(rule: Rule) -> dict[str, Any]:
     return {"all": parts}
 
 
+#: The start of a match as the engine writes it, the matched fact's ``cid`` being its first key:
+#: ``{"r12":{"m":{"cid": 3, ...`` (or ``"c"``, ``"d0"``: a join's facts all carry the same cid).
+_MATCH_HEAD = re.compile(r'\{"(r[0-9]+)":\{"[a-z0-9]+":\{"cid": ?([0-9]+)[,}]')
+
+
 def _match_of(message: str) -> tuple[str, int]:
-    """The rule name and case number of one match (``{"r12":{"m":{..., "cid": 3, ...}}}``), read without
-    decoding the message: a match echoes the whole case fact, and ``json.loads`` of it was 38% of the
-    engine's time (perf-notes.md). The first ``"cid":`` is the matched fact's own: every key before it
-    is a fact key made of schema field names (``conditions.fact_key``) and every value a validated
-    token, number or yes/no, never user text (a quote inside a JSON string is escaped). Anything
-    unexpected is decoded in full."""
-    end = message.find('"', 2)
-    at = message.find('"cid":', end)
-    if message.startswith('{"r') and end > 0 and at > 0:
-        digits = message[at + 6:at + 20].lstrip(" ")
-        n = 0
-        while n < len(digits) and digits[n].isdigit():
-            n += 1
-        if n and digits[n:n + 1] in (",", "}"):
-            return message[2:end], int(digits[:n])
+    """The rule name and case number of one match, read from its first characters without decoding it:
+    a match echoes the whole fact, and ``json.loads`` of it was 38% of the engine's time
+    (perf-notes.md). Every fact this module asserts has ``cid`` as its first key. Anything else is
+    decoded in full."""
+    head = _MATCH_HEAD.match(message)
+    if head:
+        return head[1], int(head[2])
     (name, match), = json.loads(message).items()
     return name, (match.get("m") or match["c"])["cid"]
 
@@ -215,8 +148,11 @@ class Engine:
         self.cases_per_session = cases_per_session
         self._names = [f"r{i}" for i in range(len(pack.rules))]
         self._rule_of = {name: rule for name, rule in zip(self._names, pack.rules, strict=True)}
+        self._id_of = {name: rule.id for name, rule in self._rule_of.items()}
         self._derives = {name: rule.spec.derives for name, rule in self._rule_of.items() if rule.spec.derives}
         self.definition = {name: compile_rule(rule) for name, rule in self._rule_of.items()}
+        self._writer = FactWriter(keys_read([e for d in self.definition.values() for p in d["all"]
+                                             for e in p.values()]))
         self._lock = threading.Lock()
         self._handle = self._create()
 
@@ -244,19 +180,13 @@ class Engine:
 
     def _session(self, chunk: Sequence[Mapping[str, Any]]) -> list[frozenset[str]]:
         sid = f"s{next(_session_ids)}"
+        pending = self._case_facts(chunk, sid)
         fired: list[set[str]] = [set() for _ in chunk]
-        pending: list[dict[str, Any]] = []
-        with_totals = self.pack.scorer.with_totals
-        for cid, facts in enumerate(chunk):
-            fact = durable_fact(with_totals(facts))  # the published scales' known totals, as facts
-            fact["kind"] = "case"
-            fact["cid"] = cid
-            fact["sid"] = sid
-            pending.append(fact)
+        id_of = self._id_of
         asserted_derived: set[tuple[int, str]] = set()
         try:
             while pending:
-                code, state = _dre.assert_facts(self._handle, _facts_json(pending))
+                code, state = _dre.assert_facts(self._handle, "[" + ",".join(pending) + "]")
                 if code not in (0, _NOT_HANDLED):
                     raise EngineError(f"assert_facts returned code {code}")
                 pending = []
@@ -264,17 +194,25 @@ class Engine:
                 message = result[1] if result else None
                 while message:
                     name, cid = _match_of(message)
-                    rule_id = self._rule_of[name].id
+                    rule_id = id_of[name]
                     if rule_id not in fired[cid]:
                         fired[cid].add(rule_id)
                         derived = self._derives.get(name)
                         if derived and (cid, derived) not in asserted_derived:
                             asserted_derived.add((cid, derived))
-                            pending.append({"kind": "derived", "name": derived, "cid": cid, "sid": sid})
+                            pending.append(json.dumps({"cid": cid, "kind": "derived", "name": derived, "sid": sid}))
                     message = _dre.complete_and_start_action(self._handle, state)
         finally:
             _dre.delete_state(self._handle, sid)
         return [frozenset(f) for f in fired]
+
+    def _case_facts(self, chunk: Sequence[Mapping[str, Any]], sid: str) -> list[str]:
+        """One engine fact per case as JSON text, ``cid`` first (``_match_of`` reads it there), with the
+        published scales' known totals added as the Python evaluation adds them (``Scorer.with_totals``)."""
+        with_totals = self.pack.scorer.with_totals
+        write = self._writer.write
+        return [write(with_totals(case), f'{{"cid": {cid}, "kind": "case", "sid": "{sid}"')
+                for cid, case in enumerate(chunk)]
 
 
 _engines: dict[tuple[str, str], Engine] = {}
@@ -302,4 +240,4 @@ def _fresh_locks_after_fork() -> None:
 
 os.register_at_fork(after_in_child=_fresh_locks_after_fork)
 
-__all__ = ["Engine", "EngineError", "EngineUnavailableError", "compile_rule", "engine_for", "plain_json"]
+__all__ = ["Engine", "EngineError", "EngineUnavailableError", "compile_rule", "engine_for", "keys_read", "plain_json"]

@@ -206,7 +206,9 @@ class Scorer:
     def __init__(self, scales: Sequence[Scale]):
         self.scales = list(scales)
         self._reads = [(s, tuple(s.input_fields)) for s in self.scales]
-        self._scores = [(s, tuple(s.input_fields)) for s in self.scales if s.kind == "score"]
+        # per score: its fields, and the components that must all be given for a total (a set: one C-level test)
+        self._scores = [(s, tuple(s.input_fields), frozenset(c.field for c in s.components))
+                        for s in self.scales if s.kind == "score"]
         self._memo: dict[str, dict[tuple[Any, ...], ScaleResult]] = {s.id: {} for s in self.scales}
 
     def result(self, scale: Scale, fields: tuple[str, ...], facts: Mapping[str, Any]) -> ScaleResult:
@@ -227,8 +229,8 @@ class Scorer:
     def totals(self, facts: Mapping[str, Any]) -> dict[str, float]:
         """The known totals as facts (``scales.<id>_total``): only scores whose total can be known are scored."""
         out: dict[str, float] = {}
-        for scale, fields in self._scores:
-            if scale.total_field in facts or all(c.field in facts for c in scale.components):
+        for scale, fields, components in self._scores:
+            if scale.total_field in facts or components <= facts.keys():
                 total = self.result(scale, fields, facts).total
                 if total is not None:
                     out[scale.fact] = total  # type: ignore[index]
