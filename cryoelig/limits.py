@@ -71,6 +71,8 @@ def check_structure(data: Any, file: str | None = None, row: int | None = None, 
     names and positions only (``tumor.#2``). Written for speed: it runs once for every batch row."""
     problems: list[Problem] = []
     kind = type(data)
+    if kind is dict and max_depth >= 2 and _plain(data, levels):
+        return problems
     if kind is dict:
         _walk_dict(data, [], (), 0, max_depth, problems, levels)
     elif kind is list:
@@ -80,6 +82,51 @@ def check_structure(data: Any, file: str | None = None, row: int | None = None, 
     if problems and (file is not None or row is not None):
         problems = [replace(p, file=file, row=row) for p in problems]
     return problems
+
+
+def _plain(data: dict[Any, Any], levels: Levels) -> bool:
+    """True only when the walk below would find nothing: every field name is the schema's at its level, a
+    group holds no mapping, every value is a short text, a list of short texts, a yes/no, a bounded number
+    or null. One flat pass that builds no paths: a batch row (CSV, JSONL, Parquet, xlsx) is almost always
+    like this, and the walk cost a third of validating it. Anything else (an unknown or identifying name, a
+    deeper mapping, a value near a bound, another type) goes through the full walk, which alone writes
+    problems, so a refusal and its message are the walk's whatever the path. Needs max_depth >= 2."""
+    top = levels.get(())
+    if top is None or len(data) > MAX_KEYS:
+        return False
+    for key, value in data.items():
+        if key not in top:
+            return False
+        kind = type(value)
+        if kind is str:
+            if len(value) > MAX_STRING_CHARS:
+                return False
+        elif kind is dict:
+            names = levels.get((key,))
+            if names is None or len(value) > MAX_KEYS:
+                return False
+            for name, item in value.items():
+                if name not in names or not (type(item) is str and len(item) <= MAX_STRING_CHARS
+                                             or _plain_leaf(item)):
+                    return False
+        elif not _plain_leaf(value):
+            return False
+    return True
+
+
+def _plain_leaf(value: Any) -> bool:
+    """A value under a schema field, other than a short text (tested by the caller), that the walk passes
+    without a problem and without going deeper."""
+    kind = type(value)
+    if kind is list:
+        if len(value) > MAX_LIST_ITEMS:
+            return False
+        return all(type(item) is str and len(item) <= MAX_STRING_CHARS for item in value)
+    if kind is bool or value is None:
+        return True
+    if kind is int:
+        return not _int_too_long(value)
+    return kind is float and math.isfinite(value)
 
 
 def _add(problems: list[Problem], message: str, path: list[str], reason: str = "invalid") -> None:

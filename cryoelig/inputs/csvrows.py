@@ -35,6 +35,8 @@ from .lines import physical_lines
 #: Dotted CSV columns that are not rule fields but still part of the case contract.
 EXTRA_COLUMNS = ("case_id", "tumor.size_mm", "labs.platelets_per_ul", "ecog", "notes")
 DELIMITERS = {",": "',' (comma)", ";": "';' (semicolon)", "\t": "tab"}
+#: Where a list cell is split into items.
+_ITEM_SPLIT = re.compile(r"[;,]")
 #: A list cell that means "known to be none".
 NONE_CELLS = frozenset({"none", "-"})
 
@@ -44,18 +46,47 @@ def known_columns() -> set[str]:
 
 
 @functools.cache
+def _cell_pattern(delimiter: str) -> str:
+    d = re.escape(delimiter)
+    return rf'"((?:[^"]|"")*+)"|[^"{d}]*+'
+
+
+@functools.cache
 def _line_pattern(delimiter: str) -> re.Pattern[str]:
     """A whole CSV line: cells separated by the delimiter, each quoted ("" inside) or free of quotes."""
-    d = re.escape(delimiter)
-    cell = rf'(?:"(?:[^"]|"")*+"|[^"{d}]*+)'
-    return re.compile(rf"{cell}(?:{d}{cell})*+")
+    cell = _cell_pattern(delimiter)
+    return re.compile(rf"(?:{cell})(?:{re.escape(delimiter)}(?:{cell}))*+")
 
 
 def split_line(text: str, delimiter: str) -> list[str] | None:
-    """The cells of one line, or None when its quotes are misplaced or not closed."""
+    """The cells of one line, or None when its quotes are misplaced or not closed.
+
+    A line without a quote (most rows) is split as the csv module splits it, without its reader and
+    the quote check: nothing else in such a line is special to the csv module (it holds no line break;
+    a NUL goes the long way). A line the csv module refuses for a field over its size limit (131,072
+    characters, under the 1 MiB row limit) is split by the same pattern that checked its quotes, so that
+    the row gets its error record ("a cell is longer than ...") instead of stopping the run."""
+    if text and '"' not in text and "\0" not in text and "\r" not in text and "\n" not in text:
+        return text.split(delimiter)
     if not _line_pattern(delimiter).fullmatch(text):
         return None
-    return next(csv.reader((text,), delimiter=delimiter, strict=True), [])
+    try:
+        return next(csv.reader((text,), delimiter=delimiter, strict=True), [])
+    except csv.Error:
+        return _split_by_pattern(text, delimiter)
+
+
+def _split_by_pattern(text: str, delimiter: str) -> list[str]:
+    """The cells of a line whose quotes are known to be right, by the cell pattern: quoted cells unquoted."""
+    cell = re.compile(_cell_pattern(delimiter))
+    cells, pos = [], 0
+    while True:
+        match = cell.match(text, pos)
+        assert match is not None  # the pattern matches the empty cell
+        cells.append(match[0] if match[1] is None else match[1].replace('""', '"'))
+        pos = match.end() + 1  # past the delimiter
+        if pos > len(text):
+            return cells
 
 
 def detect_delimiter(header: str) -> str:
@@ -156,19 +187,32 @@ class CsvDecoder:
         return self.to_data(cells)
 
     def to_data(self, cells: list[str]) -> dict[str, Any]:
-        """Cells as the nested case form; an empty cell is unknown; list items split at ';' or ','."""
+        """Cells as the nested case form; an empty cell is unknown; list items split at ';' or ','.
+        Written for speed (it runs for every cell of every row): the common column, a field or a field of
+        a group (``tumor.size_cm``), is placed without walking its path."""
         data: dict[str, Any] = {}
         for path, is_list, cell in zip(self.paths, self.lists, cells, strict=False):
+            if not cell:
+                continue
             cell = cell.strip()
             if not cell:
                 continue
             value: Any = cell
             if is_list:
-                value = [] if cell.lower() in NONE_CELLS else [v.strip() for v in re.split(r"[;,]", cell)
+                value = [] if cell.lower() in NONE_CELLS else [v.strip() for v in _ITEM_SPLIT.split(cell)
                                                                if v.strip()]
-            target = data
-            for part in path[:-1]:
-                target = target.setdefault(part, {})
+            depth = len(path)
+            if depth == 1:
+                data[path[0]] = value
+                continue
+            if depth == 2:
+                target = data.get(path[0])
+                if target is None:
+                    target = data[path[0]] = {}
+            else:
+                target = data
+                for part in path[:-1]:
+                    target = target.setdefault(part, {})
             target[path[-1]] = value
         return data
 

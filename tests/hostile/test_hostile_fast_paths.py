@@ -1,0 +1,258 @@
+"""The input side's fast paths (issue 13, faster per core) decide exactly what the long paths decide.
+
+Each fast path is compared, on generated input, with the code it shortcuts, written out here as it was:
+the bounds walk without its flat pre-check, the identifier search without its one-search hint, the CSV
+line split by the csv module, the CSV row placed cell by cell, the facts read by iterating the models.
+A fast path that refused less, or named a problem differently, fails here; so does one that never runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import case_data
+from strategies_hostile import PLANTED_KEYS, SCHEMA_KEYS, hostile_cases, identifier_labels, nested
+
+from cryoelig import limits
+from cryoelig.case import _GROUPS, _NOT_FACTS, Case, parse_case, schema_levels
+from cryoelig.errors import InputError
+from cryoelig.identifiers import _DATE, _M, _MONTH, _VALUE_PATTERNS, find_identifier, find_label_identifier
+from cryoelig.inputs import RecordError, open_source
+from cryoelig.inputs.base import Record
+from cryoelig.inputs.csvrows import CsvDecoder, _line_pattern, split_line
+from cryoelig.limits import MAX_LIST_ITEMS, MAX_STRING_CHARS, check_structure
+
+LEVELS = schema_levels()
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# ---------------------------------------------------------------- the bounds walk
+
+
+def _walked(data: Any) -> list[Any]:
+    """The problems of the full walk alone (check_structure as it was before its flat pre-check)."""
+    problems: list[Any] = []
+    if type(data) is dict:
+        limits._walk_dict(data, [], (), 0, limits.MAX_DEPTH, problems, LEVELS)
+    return problems
+
+
+#: Values at and just over each bound the walk enforces, and types it passes or walks into.
+_EDGES = [
+    "x" * MAX_STRING_CHARS, "x" * (MAX_STRING_CHARS + 1), ["a"] * MAX_LIST_ITEMS, ["a"] * (MAX_LIST_ITEMS + 1),
+    ["a", "x" * (MAX_STRING_CHARS + 1)], ["a", 3], [["a"]], [{"name": "x"}], 2**100 - 1, 2**100, -(2**100),
+    float("inf"), float("nan"), 1.5, True, None, b"bytes", {"name": "x"}, {"size_cm": "2"}, {}, [],
+]
+_EDGE_VALUES = st.sampled_from(_EDGES)
+_FIELD_VALUES = _EDGE_VALUES | nested(8) | st.text(max_size=12)
+_NEAR_KEYS = st.sampled_from(SCHEMA_KEYS) | st.sampled_from(PLANTED_KEYS) | st.sampled_from(["name", "MRN", 3, None])
+
+
+@st.composite
+def near_plain_cases(draw: st.DrawFn) -> dict[Any, Any]:
+    """Case-shaped data that is mostly plain (schema names, common values) with an edge here and there."""
+    data: dict[Any, Any] = draw(case_data())
+    for _ in range(draw(st.integers(0, 3))):
+        where = draw(st.sampled_from([(), *[(g,) for g in _GROUPS]]))
+        target = data
+        for part in where:
+            target = target.setdefault(part, {})
+            if type(target) is not dict:
+                break
+        else:
+            key = draw(st.sampled_from(sorted(LEVELS[where])) | _NEAR_KEYS)
+            target[key] = draw(_EDGE_VALUES | _FIELD_VALUES)
+    return data
+
+
+@SETTINGS
+@given(near_plain_cases() | hostile_cases())
+def test_check_structure_finds_what_the_full_walk_finds(data: dict[Any, Any]) -> None:
+    expected = [dataclasses.replace(p, file="f.csv", row=3) for p in _walked(data)]
+    assert check_structure(data, "f.csv", 3, levels=LEVELS) == expected
+
+
+@pytest.mark.parametrize("where", [("goals",), ("notes",), ("tumor", "size_cm"), ("history", "failed_treatments"),
+                                   ("tumor", "name"), ("name",)])
+@pytest.mark.parametrize("value", _EDGES)
+def test_each_bound_is_found_by_either_path(where: tuple[str, ...], value: Any) -> None:
+    data: dict[str, Any] = {"case_id": "c-1", "site": "kidney", "tumor": {"count": 1}}
+    target = data
+    for part in where[:-1]:
+        target = target.setdefault(part, {})
+    target[where[-1]] = value
+    assert check_structure(data, levels=LEVELS) == _walked(data)
+
+
+@SETTINGS
+@given(near_plain_cases())
+def test_the_flat_check_passes_only_what_the_walk_passes(data: dict[Any, Any]) -> None:
+    if limits._plain(data, LEVELS):
+        assert _walked(data) == []
+
+
+@given(case_data())
+def test_a_valid_case_takes_the_flat_check(data: dict[str, Any]) -> None:
+    """Else the fast path is dead code and the batch pays for the walk again."""
+    assert limits._plain(data, LEVELS)
+
+
+@SETTINGS
+@given(near_plain_cases() | hostile_cases())
+def test_parse_case_decides_the_same_with_and_without_the_flat_check(data: dict[Any, Any]) -> None:
+    fast = _outcome(data)
+    original = limits._plain
+    limits._plain = lambda *_: False
+    try:
+        slow = _outcome(data)
+    finally:
+        limits._plain = original
+    assert fast == slow
+
+
+def _outcome(data: Any) -> Any:
+    try:
+        return parse_case(data, file="f", row=1).model_dump()
+    except InputError as error:
+        return [str(p) for p in error.problems]
+
+
+# ---------------------------------------------------------------- the identifier search
+
+
+def _find_identifier_by_every_pattern(value: str) -> str | None:
+    """find_identifier as it was: every pattern searched, in order."""
+    for kind, pattern in _VALUE_PATTERNS:
+        if pattern.search(value):
+            return kind
+    if _MONTH.search(value) and _DATE.search(_MONTH.sub(_M, value.replace(_M, ""))):
+        return "a full date"
+    return None
+
+
+_PIECES = st.sampled_from(["0", "12", "345", "2025", "1234567", "-", "_", ".", "/", " ", ",", "@", "://", "www.",
+                           "WwW.", "\x01", "mar", "March", "x", "case", "Jane", "Doe", "(", ")", "+", "e", "١٢"])
+_TEXTS = (st.lists(_PIECES, max_size=12).map("".join) | st.text(alphabet="09-_./ @:wW\x01ab,", max_size=24)
+          | identifier_labels().map(lambda kl: kl[1]) | st.text(max_size=30))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_TEXTS)
+def test_find_identifier_is_the_search_by_every_pattern(value: str) -> None:
+    assert find_identifier(value) == _find_identifier_by_every_pattern(value)
+
+
+def test_the_hint_skips_plain_labels_and_keeps_identifiers() -> None:
+    from cryoelig.identifiers import _VALUE_HINT
+
+    assert not _VALUE_HINT.search("case-000123")
+    for label, kind in [("C_2025-03-14", "a full date"), ("jane@example.org", "an e-mail address"),
+                        ("id-1234567", "a long digit run (record number)"), ("10.0.0.1", "an IP address")]:
+        assert find_label_identifier(label) == kind
+
+
+# ---------------------------------------------------------------- the CSV line and row
+
+
+def _split_by_csv_module(text: str, delimiter: str) -> list[str] | None:
+    """split_line as it was: the quote check, then the csv module's reader."""
+    if not _line_pattern(delimiter).fullmatch(text):
+        return None
+    return next(csv.reader((text,), delimiter=delimiter, strict=True), [])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet='ab ,;\t"\0\\\'\x0b\x85\u2028', max_size=30), st.sampled_from([",", ";", "\t"]))
+def test_split_line_splits_as_the_csv_module(text: str, delimiter: str) -> None:
+    """(A line holds no '\r' or '\n': lines are split at them, cryoelig.inputs.lines.)"""
+    assert split_line(text, delimiter) == _split_by_csv_module(text, delimiter)
+
+
+@pytest.mark.parametrize("cell", ["1" * 200_000, '"' + "1" * 200_000 + '"', '"a""' + "1" * 200_000 + '"'])
+def test_a_cell_over_the_csv_module_limit_is_an_error_record(tmp_path: Path, cell: str) -> None:
+    """It stopped the whole run with a traceback (csv.Error: field larger than field limit)."""
+    path = tmp_path / "big.csv"
+    path.write_text(f"case_id,site,notes\nc1,kidney,\nc2,kidney,{cell}\nc3,kidney,{cell},x\n")
+    source = open_source(str(path))
+    decoder = source.decoder()
+    records = [r for r, _ in source.records(source.start) if r is not None]
+    assert decoder(records[0]) == {"case_id": "c1", "site": "kidney"}
+    for rec, message in [(records[1], "a cell is longer than"), (records[2], "the row has 4 cells")]:
+        with pytest.raises(RecordError) as error:
+            decoder(rec)
+        assert message in error.value.problems[0].message
+
+
+def _placed_cell_by_cell(decoder: CsvDecoder, cells: list[str]) -> dict[str, Any]:
+    """CsvDecoder.to_data as it was: every path walked with setdefault."""
+    data: dict[str, Any] = {}
+    for path, is_list, cell in zip(decoder.paths, decoder.lists, cells, strict=False):
+        cell = cell.strip()
+        if not cell:
+            continue
+        value: Any = cell
+        if is_list:
+            value = [] if cell.lower() in ("none", "-") else [v.strip() for v in re.split(r"[;,]", cell) if v.strip()]
+        target = data
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+        target[path[-1]] = value
+    return data
+
+
+_COLUMNS = ["case_id", "site", "tumor.size_cm", "tumor.histology", "goals", "history.failed_treatments",
+            "symptoms.fracture", "notes", "ecog", "concerns.near_nerves", "a.b.c"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.permutations(_COLUMNS), st.data())
+def test_csv_rows_are_placed_as_cell_by_cell(columns: list[str], data: st.DataObject) -> None:
+    decoder = CsvDecoder("f.csv", tuple(columns), ",", 1 << 20)
+    cells = data.draw(st.lists(st.sampled_from(["", " ", "x", " 2,5 ", "none", "-", "a;b, c", ";", "Y"]),
+                               min_size=len(columns), max_size=len(columns)))
+    assert decoder.to_data(cells) == _placed_cell_by_cell(decoder, cells)
+    assert list(decoder.to_data(cells)) == list(_placed_cell_by_cell(decoder, cells))
+
+
+def test_a_csv_row_decodes_as_before() -> None:
+    decoder = CsvDecoder("f.csv", ("case_id", "site", "tumor.size_cm", "goals"), ",", 1 << 20)
+    rec = Record(1, 2, b'c-1,Kidney, 3.8 ,"pain_relief; cure"', 30)
+    assert decoder(rec) == {"case_id": "c-1", "site": "Kidney", "tumor": {"size_cm": "3.8"},
+                            "goals": ["pain_relief", "cure"]}
+
+
+# ---------------------------------------------------------------- facts and notes
+
+
+def _facts_by_iteration(case: Case) -> dict[str, Any]:
+    """Case.facts as it was: each group model iterated."""
+    out: dict[str, Any] = {"site": case.site}
+    for part in _GROUPS:
+        model = getattr(case, part)
+        if model is None:
+            continue
+        for name, value in model:
+            if value is not None and name not in _NOT_FACTS:
+                out[f"{part}.{name}"] = tuple(value) if isinstance(value, list) else value
+    for name in ("treatments", "goals"):
+        if getattr(case, name) is not None:
+            out[name] = tuple(getattr(case, name))
+    if case.overall_health is not None:
+        out["overall_health"] = case.overall_health
+    for name in ("ecog", "kps"):
+        if getattr(case, name) is not None:
+            out[name] = getattr(case, name)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(case_data())
+def test_facts_are_the_models_iterated_in_order(data: dict[str, Any]) -> None:
+    case = parse_case(data)
+    assert list(case.facts().items()) == list(_facts_by_iteration(case).items())
