@@ -30,6 +30,7 @@ from .errors import InputError, Problem
 from .grammar import parse_choice
 from .identifiers import find_identifier, find_label_identifier
 from .limits import check_structure, safe_loc, suggest_field
+from .partmemo import keep, known_parts
 from .scale_fields import TOTAL_GROUPS, BoneRegion, LabsFields, MirelsFields, RenalFields, SinsFields, check_totals
 from .wording import neutral_message
 
@@ -376,13 +377,11 @@ def problems_from_validation(error: ValidationError, file: str | None, row: int 
 
 def parse_case(data: Any, file: str | None = None, row: int | None = None, *,
                sites: Sequence[str] | None = None, scales: "Sequence[Scale] | None" = None) -> Case:
-    """Validate raw data into a Case or raise InputError naming file, row and field.
-
-    The one step from decoded data (the nested case form) to a Case: bounds and identifying field names
-    first (cryoelig.limits), then the model with the input grammar (cryoelig.grammar), then every
-    published-scale total given against the components given (``scales``: those of the rule packs
-    the case is for, ``Pack.scales``; without it, the shipped published-scales pack's). ``sites``: the
-    sites of the rule pack the case is for (``Pack.site_ids``); without it, the default pack's."""
+    """Validate raw data into a Case or raise InputError naming file, row and field: the one step from
+    decoded data (the nested case form) to a Case: bounds and identifying field names first (cryoelig.limits),
+    then the model with the input grammar (cryoelig.grammar), then every published-scale total given against
+    the components given (``scales``: the rule packs' ``Pack.scales``; without it, the shipped published-scales
+    pack's). ``sites``: the rule pack's sites (``Pack.site_ids``); without it, the default pack's."""
     if not isinstance(data, dict):
         message = "a case is a mapping of fields (name: value), not a list or a single value"
         raise InputError([Problem(message, file=file, row=row)])
@@ -390,10 +389,12 @@ def parse_case(data: Any, file: str | None = None, row: int | None = None, *,
     if problems:
         raise InputError(problems)
     context = {"checked": True, "sites": tuple(sites) if sites is not None else None}
+    given, new = known_parts(data)  # groups validated before, as their models (cryoelig.partmemo)
     try:
-        case = Case.model_validate(data, context=context)
+        case = Case.model_validate(given, context=context)
     except ValidationError as error:
         raise InputError(problems_from_validation(error, file, row, data)) from None
+    keep(case, new)
     if any(getattr(case, group) is not None for group in TOTAL_GROUPS):
         check_totals(case.facts(), file, row, scales)
     return case

@@ -33,13 +33,13 @@ threads computing the same entry compute equal values, so a race costs time, nev
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .conditions import Condition, Leaf, derived_refs, leaves
 from .errors import EngineMismatchError
+from .memoplan import key_of, remember, rule_groups
 from .packmemo import PackMemos
 from .packmodel import Pack, Rule
 from .scales import ScaleResult
@@ -254,18 +254,20 @@ class _Memo:
 
     def __init__(self, pack: Pack):
         self.pack = pack
-        groups = _groups(pack)
+        groups = rule_groups(pack)
         grouped = {rule.id for rules in groups for rule in rules}
         single = [rule for rule in pack.rules if rule.id not in grouped]
-        #: every field some rule reads, once: a case's values are looked up once, then each rule's key is
-        #: one C call (``itemgetter``) over them instead of a comprehension per rule
-        self.fields = tuple(dict.fromkeys(f for rule in single for f in rule.fields))
+        #: every field some rule reads, once: a case's values are looked up once, then each rule's key (and
+        #: each group's) is one C call (``itemgetter``) over them instead of a comprehension per rule
+        self.fields = tuple(dict.fromkeys([*(f for rule in single for f in rule.fields),
+                                           *(f for rules in groups for r in rules for f in r.fields)]))
         index = {f: i for i, f in enumerate(self.fields)}
-        self.plan = [(rule, tuple(rule.fields), _key_of([index[f] for f in rule.fields]),
+        self.plan = [(rule, key_of([index[f] for f in rule.fields]),
                       tuple(dict.fromkeys(derived_refs(rule.condition))), rule.spec.derives, {})
                      for rule in single]
         #: the rules of a pack added to another (no derived facts), memoized together on the fields they read
-        self.groups = [(rules, tuple(dict.fromkeys(f for r in rules for f in r.fields)), {}) for rules in groups]
+        self.groups = [(rules, key_of([index[f] for f in dict.fromkeys(f for r in rules for f in r.fields)]), {})
+                       for rules in groups]
         self.scorer = pack.scorer if pack.scales else None
         self.guards = {sid: (cond, tuple(dict.fromkeys(leaf.field for leaf in leaves(cond))), {})
                        for sid, cond in pack.guards.items()}
@@ -293,79 +295,34 @@ class _Memo:
     def trace(self, facts: Mapping[str, Any], pending: frozenset[str]) -> Trace:
         facts = self.with_totals(facts, pending)
         get = facts.get
-        values = [get(f, _UNKNOWN) for f in self.fields]
+        if pending:  # a field still to be asked has a key part of its own (the checklist)
+            values = [(_PENDING, get(f, _UNKNOWN)) if f in pending else get(f, _UNKNOWN) for f in self.fields]
+        else:
+            values = [get(f, _UNKNOWN) for f in self.fields]
         traces: list[RuleTrace] = []
         derived: dict[str, Tri] = {}
         derived_keys: dict[str, tuple[Any, ...]] = {}
         deriving: dict[str, list[RuleTrace]] = {}
-        for rule, fields, key_of, refs, derives, cache in self.plan:
-            if pending:
-                key = tuple([(_PENDING, get(f, _UNKNOWN)) if f in pending else get(f, _UNKNOWN) for f in fields])
-            else:
-                key = key_of(values)
+        for rule, make_key, refs, derives, cache in self.plan:
+            key = make_key(values)
             if refs:
                 key += tuple([derived_keys.get(name) for name in refs])
             hit = cache.get(key)
             if hit is None:
-                tree = _check(rule.condition, facts, derived, pending)
-                hit = RuleTrace(rule, tree, {name: tuple(deriving.get(name, ())) for name in refs})
-                if len(cache) >= _MEMO_LIMIT:
-                    cache.clear()
-                cache[key] = hit
+                hit = remember(cache, key, RuleTrace(rule, _check(rule.condition, facts, derived, pending),
+                                                     {name: tuple(deriving.get(name, ())) for name in refs}))
             traces.append(hit)
             if derives:
                 derived[derives] = or3(derived.get(derives, False), hit.result)
                 derived_keys[derives] = (*derived_keys.get(derives, ()), rule.id, key)
                 deriving.setdefault(derives, []).append(hit)
-        for rules, fields, cache in self.groups:
-            traces.extend(self._group(rules, fields, cache, facts, pending))
+        for rules, make_key, cache in self.groups:
+            group = cache.get(key := make_key(values))
+            if group is None:
+                group = remember(cache, key, tuple(RuleTrace(rule, _check(rule.condition, facts, {}, pending), {})
+                                                   for rule in rules))
+            traces.extend(group)
         return Trace(self.pack, facts, pending, traces, derived, self)
-
-    @staticmethod
-    def _group(rules: list[Rule], fields: tuple[str, ...], cache: dict[tuple[Any, ...], tuple[RuleTrace, ...]],
-               facts: Mapping[str, Any], pending: frozenset[str]) -> tuple[RuleTrace, ...]:
-        get = facts.get
-        if pending:
-            key = tuple([(_PENDING, get(f, _UNKNOWN)) if f in pending else get(f, _UNKNOWN) for f in fields])
-        else:
-            key = tuple([get(f, _UNKNOWN) for f in fields])
-        group = cache.get(key)
-        if group is None:
-            group = tuple(RuleTrace(rule, _check(rule.condition, facts, {}, pending), {}) for rule in rules)
-            if len(cache) >= _MEMO_LIMIT:
-                cache.clear()
-            cache[key] = group
-        return group
-
-
-def _groups(pack: Pack) -> list[list[Rule]]:
-    """The rules evaluated as groups: those of the last packs of a set that neither derive a fact nor
-    read one (the published scales), one group per run of rules of the same scale (in pack order). What
-    each of their rules gives is fixed by the values of the fields the group reads, so one memo look-up
-    stands for all of them; a group per scale, not per pack, keeps one scale's fields (a kidney scale's
-    tumor size) out of the other scales' keys."""
-    out: list[list[Rule]] = []
-    for part in reversed(pack.parts[1:]):
-        if not part.rules or any(r.spec.derives or derived_refs(r.condition) for r in part.rules):
-            break
-        runs: list[list[Rule]] = []
-        for rule in part.rules:
-            if runs and pack.rule_scale.get(runs[-1][-1].id) == pack.rule_scale.get(rule.id):
-                runs[-1].append(pack.rule_by_id[rule.id])
-            else:
-                runs.append([pack.rule_by_id[rule.id]])
-        out[:0] = runs
-    return out
-
-
-def _key_of(indices: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
-    """A rule's memo key from a case's values: the tuple of the values of the fields it reads."""
-    if len(indices) >= 2:
-        return operator.itemgetter(*indices)  # type: ignore[return-value]
-    if indices:
-        only = indices[0]
-        return lambda values: (values[only],)
-    return lambda values: ()
 
 
 _memos: PackMemos[Pack, _Memo] = PackMemos(_Memo)

@@ -84,20 +84,27 @@ class Aggregate:
         (the Report's ``sources``: models, or their dicts read back from a results file)."""
         self.rows += 1
         self.results += 1
-        _inc(self.sites, site)
+        sites, kinds, factors, counted = self.sites, self.kinds, self.factors, self.missing
+        sites[site] = sites.get(site, 0) + 1
         for source in sources:
-            read = source.get if isinstance(source, dict) else lambda name, s=source: getattr(s, name, None)
-            key = _source_key(read("id"))
+            is_dict = isinstance(source, dict)
+            key = _source_key(source.get("id") if is_dict else getattr(source, "id", None))
             if key not in self.sources:
-                self.sources[key] = {name: safe_text(read(name)) for name in SOURCE_KEYS}
+                self.sources[key] = {name: safe_text(source.get(name) if is_dict else getattr(source, name, None))
+                                     for name in SOURCE_KEYS}
         for factor, kind in findings:
-            _inc(self.kinds, kind)
-            _inc(self.factors.setdefault(factor, {}), kind)
-        at_site = self.site_factors.setdefault(site, {})
-        for factor in dict.fromkeys(factor for factor, _ in findings):  # once per case
-            _inc(at_site, factor)
+            kinds[kind] = kinds.get(kind, 0) + 1
+            by_kind = factors.get(factor)
+            if by_kind is None:
+                by_kind = factors[factor] = {}
+            by_kind[kind] = by_kind.get(kind, 0) + 1
+        at_site = self.site_factors.get(site)
+        if at_site is None:
+            at_site = self.site_factors[site] = {}
+        for factor in dict.fromkeys([factor for factor, _ in findings]):  # once per case
+            at_site[factor] = at_site.get(factor, 0) + 1
         for name in missing:
-            _inc(self.missing, name)
+            counted[name] = counted.get(name, 0) + 1
 
     def add_error(self, reason: str, field_name: str | None) -> None:
         self.rows += 1

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic_core import to_json
@@ -79,8 +79,7 @@ class ReportLines:
     """``Report.model_dump_json()`` of reviewed cases, built from cached pieces (one per process)."""
 
     def __init__(self) -> None:
-        self._keys: list[tuple[str, bytes]] | None = None
-        self._defaults: dict[str, tuple[Any, bytes]] = {}  # default values (the disclaimer), serialized once
+        self._plan: list[tuple[str, Any, bytes]] | None = None
         self._cache: dict[int, tuple[Any, bytes]] = {}  # model objects and their JSON, by identity
         self.checked = 0
         self.exact = True
@@ -100,24 +99,27 @@ class ReportLines:
         return text
 
     def _compose(self, report: Any) -> bytes:
-        if self._keys is None:
-            fields = type(report).model_fields
-            self._keys = [(name, b'"%s":' % name.encode()) for name in fields]
-            self._defaults = {name: (f.default, b'"%s":' % name.encode() + to_json(f.default))
-                              for name, f in fields.items() if isinstance(f.default, str | int)}
+        plan = self._plan
+        if plan is None:
+            plan = self._plan = _plan_of(type(report))
+        values = report.__dict__
+        piece = self._piece
+        get = self._cache.get
         parts = []
-        defaults = self._defaults
-        for name, key in self._keys:
-            value = getattr(report, name)
-            kind = type(value)
-            if kind is list and value and _is_model(type(value[0])):
-                parts.append(key + b"[" + b",".join([self._piece(v) for v in value]) + b"]")
-            elif _is_model(kind):
-                parts.append(key + self._piece(value))
-            elif name in defaults and defaults[name][0] is value:
-                parts.append(defaults[name][1])
+        for how, what, key in plan:
+            if how is _PLAIN:  # a run of plain fields: one dict serialized, without its braces
+                parts.append(to_json({name: values[name] for name in what})[1:-1])
+                continue
+            value = values[what]
+            if how is _DEFAULT and value is key[0]:
+                parts.append(key[1])
+            elif how is _MODELS and type(value) is list and value and _is_model(type(value[0])):
+                parts.append(key + b"[" + b",".join(
+                    [h[1] if (h := get(id(v))) is not None and h[0] is v else piece(v) for v in value]) + b"]")
+            elif how is not _DEFAULT and _is_model(type(value)):
+                parts.append(key + piece(value))
             else:
-                parts.append(key + to_json(value))
+                parts.append((key[2] if how is _DEFAULT else key) + to_json(value))
         return b"{" + b",".join(parts) + b"}"
 
     def _piece(self, value: Any) -> bytes:
@@ -133,3 +135,33 @@ class ReportLines:
             self._cache.clear()
         self._cache[id(value)] = (value, data)
         return data
+
+
+_PLAIN, _MODELS, _MODEL, _DEFAULT = "plain", "models", "model", "default"
+
+
+def _plan_of(model: type[BaseModel]) -> list[tuple[str, Any, Any]]:
+    """How each top-level field of the model is written, in the model's order: runs of plain fields
+    (numbers, texts, dicts of plain values) as one dictionary serialized by pydantic, a field whose default
+    is a text or number as its serialized default when it holds that default, any other field as its
+    model pieces (a list of models, or a model) or, when it holds something else, serialized by pydantic."""
+    plan: list[tuple[str, Any, Any]] = []
+    for name, info in model.model_fields.items():
+        key = b'"%s":' % name.encode()
+        if isinstance(info.default, str | int) and not isinstance(info.default, bool):
+            plan.append((_DEFAULT, name, (info.default, key + to_json(info.default), key)))
+        elif _holds_models(info.annotation):
+            plan.append((_MODELS if get_origin(info.annotation) is list else _MODEL, name, key))
+        elif plan and plan[-1][0] is _PLAIN:
+            plan[-1] = (_PLAIN, (*plan[-1][1], name), None)
+        else:
+            plan.append((_PLAIN, (name,), None))
+    return plan
+
+
+def _holds_models(annotation: Any) -> bool:
+    """Whether a field's type is a model, an optional model or a list of models."""
+    args = get_args(annotation)
+    if get_origin(annotation) is list:
+        return bool(args) and _is_model(args[0])
+    return _is_model(annotation) or any(_is_model(a) for a in args)

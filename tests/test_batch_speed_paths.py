@@ -1,0 +1,127 @@
+"""The per-row speed paths of a batch (issue 13) give what the plain paths give.
+
+Each path here exists only because it is cheaper per batch row; each is compared with the path it
+stands for, on generated cases (tests/strategies.py) that give any field or leave it unknown.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cryoelig import evaluation, scales_report
+from cryoelig.batch.serialize import ReportLines
+from cryoelig.case import case_fields, parse_case
+from cryoelig.review import review
+from cryoelig.rulepack import load_pack_set
+from tests.strategies import case_data
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def pack():
+    return load_pack_set()
+
+
+def _case(data):
+    return parse_case(data)
+
+
+@SETTINGS
+@given(case_data(), st.sets(st.sampled_from(sorted(case_fields())), max_size=4))
+def test_a_trace_from_the_memo_is_the_trace_computed_afresh(pack, data, pending):
+    """The evaluation's memo keys (every batch row; with fields still to be asked, the checklist's) hand
+    each case the rule traces a fresh evaluation gives: a field still to be asked never takes the trace
+    kept for the same value given, nor the reverse."""
+    facts = _case(data).facts()
+    evaluation.evaluate(pack, facts)  # the memo holds this case's values as given
+    kept = evaluation.evaluate(pack, facts, pending)
+    evaluation.forget(pack)
+    fresh = evaluation.evaluate(pack, facts, pending)
+    assert [(rt.rule.id, rt.result, rt.deciders, rt.waits_on) for rt in kept.rules] == \
+        [(rt.rule.id, rt.result, rt.deciders, rt.waits_on) for rt in fresh.rules]
+    assert kept.derived == fresh.derived and kept.facts == fresh.facts
+
+
+@SETTINGS
+@given(case_data())
+def test_the_published_scales_key_is_the_full_computation(pack, data):
+    """The section's key made per scale from the memo (``scale_parts``) equals the one computed in full
+    from every scale's result and whether it applies, typed (4 and 4.0 apart)."""
+    trace = evaluation.evaluate(pack, _case(data).facts())
+    memo = scales_report._memo(pack)
+    assert memo.scale_parts(trace) == scales_report._scale_parts(trace, memo)
+    again = memo.scale_parts(trace)  # from the memo this time
+    assert again == scales_report._scale_parts(trace, memo)
+    assert [type(v) for part in again if part for _, v in part] == \
+        [type(v) for part in scales_report._scale_parts(trace, memo) if part for _, v in part]
+
+
+def test_a_scale_value_of_another_type_keeps_its_own_type_in_the_key(pack):
+    """Whether a scale adds something is memoized on values (4 == 4.0 alike), the key part on types too."""
+    memo = scales_report._memo(pack)
+    as_int = evaluation.evaluate(pack, {"site": "kidney", "tumor.size_cm": 4})
+    as_float = evaluation.evaluate(pack, {"site": "kidney", "tumor.size_cm": 4.0})
+    assert memo.scale_parts(as_int) != memo.scale_parts(as_float)
+    assert memo.scale_parts(as_float) == scales_report._scale_parts(as_float, memo)
+
+
+@SETTINGS
+@given(case_data())
+def test_a_result_line_is_the_models_json(pack, data):
+    """The line composed from cached pieces and runs of plain fields is ``Report.model_dump_json``."""
+    lines = ReportLines()
+    lines.checked = 10**9  # no comparison inside: this test makes it
+    item = review(_case(data), pack)
+    assert lines.line(item) == item.report.model_dump_json().encode()
+    assert lines.line(item) == item.report.model_dump_json().encode()  # pieces from the cache
+
+
+def _outcome(data):
+    """What parse_case gives: the case's facts, or the problems (message, field, reason)."""
+    from cryoelig.errors import InputError
+
+    try:
+        return ("case", parse_case(data).facts())
+    except InputError as error:
+        return ("refused", [(p.message, p.field, p.reason) for p in error.problems])
+
+
+_ODD = [True, False, 1, 0, 1.0, 0.0, -0.0, "yes", "No", "TRUE", "maybe", "", None, 3, 3.0, 3.5, "3", 11, -1,
+        [], ["radiation"], ["Radiation", "radiation"], ["x"], [1], [True], {"a": 1}, "x" * 50]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["symptoms", "history", "concerns"]),
+                          st.sampled_from(["fracture", "pain_score", "regrowth", "failed_treatments", "near_nerves",
+                                           "anemia", "bleeding_risk", "unknown_name"]),
+                          st.sampled_from(_ODD)), min_size=1, max_size=6))
+def test_a_kept_group_is_what_validating_it_again_gives(entries):
+    """Groups validated before are handed to pydantic as their models (cryoelig.partmemo): each case
+    gives exactly what a first validation gives, refusals and messages included, whatever was kept
+    before (True and 1, 4 and 4.0, -0.0 and 0.0 apart)."""
+    from cryoelig import partmemo
+
+    cases = []
+    for i, (group, name, value) in enumerate(entries):
+        cases.append({"case_id": f"p{i}", "site": "bone", group: {name: value}})
+    cases += cases  # the second time, the kept groups are used
+    partmemo.forget()
+    kept = [_outcome(data) for data in cases]  # each group kept from its first valid row on
+    for data, outcome in zip(cases, kept, strict=True):
+        partmemo.forget()
+        assert outcome == _outcome(data)
+
+
+def test_a_whole_number_kept_does_not_let_a_yes_through():
+    """True == 1 in Python: a pain score of 1 kept must not stand for a pain score given as true, which the
+    grammar refuses (and a yes/no of true kept must not stand for 1)."""
+    from cryoelig import partmemo
+
+    partmemo.forget()
+    assert _outcome({"case_id": "a", "site": "bone", "symptoms": {"pain_score": 1}})[0] == "case"
+    assert _outcome({"case_id": "b", "site": "bone", "symptoms": {"pain_score": True}})[0] == "refused"
+    assert _outcome({"case_id": "c", "site": "bone", "concerns": {"near_nerves": True}})[0] == "case"
+    assert _outcome({"case_id": "d", "site": "bone", "concerns": {"near_nerves": 1}})[0] == "refused"
