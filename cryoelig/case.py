@@ -30,7 +30,6 @@ from .errors import InputError, Problem
 from .grammar import parse_choice
 from .identifiers import find_identifier, find_label_identifier
 from .limits import check_structure, safe_loc, suggest_field
-from .partmemo import keep, known_parts
 from .scale_fields import TOTAL_GROUPS, BoneRegion, LabsFields, MirelsFields, RenalFields, SinsFields, check_totals
 from .wording import neutral_message
 
@@ -389,12 +388,10 @@ def parse_case(data: Any, file: str | None = None, row: int | None = None, *,
     if problems:
         raise InputError(problems)
     context = {"checked": True, "sites": tuple(sites) if sites is not None else None}
-    given, new = known_parts(data)  # groups validated before, as their models (cryoelig.partmemo)
     try:
-        case = Case.model_validate(given, context=context)
+        case = Case.model_validate(data, context=context)
     except ValidationError as error:
         raise InputError(problems_from_validation(error, file, row, data)) from None
-    keep(case, new)
     if any(getattr(case, group) is not None for group in TOTAL_GROUPS):
         check_totals(case.facts(), file, row, scales)
     return case
