@@ -51,7 +51,6 @@ RESULT_WORD: dict[Tri, str] = {True: "met", False: "not met", None: "unknown"}
 
 _UNKNOWN = "\x00unknown"  # memo key part for a field the case does not give (never a real value)
 _PENDING = "\x00pending"  # ... and for a field still to be asked
-_MEMO_LIMIT = 20_000  # entries per rule; a full table is emptied (bounded memory, no LRU bookkeeping)
 
 
 def or3(a: Tri, b: Tri) -> Tri:
@@ -277,10 +276,7 @@ class _Memo:
         key = tuple([(_PENDING if f in pending else facts.get(f, _UNKNOWN)) for f in fields])
         hit = cache.get(key, _UNKNOWN)
         if hit is _UNKNOWN:
-            hit = _check(cond, facts, {}, pending).result
-            if len(cache) >= _MEMO_LIMIT:
-                cache.clear()
-            cache[key] = hit
+            hit = remember(cache, key, _check(cond, facts, {}, pending).result)
         return hit  # type: ignore[return-value]
 
     def with_totals(self, facts: Mapping[str, Any], pending: frozenset[str]) -> Mapping[str, Any]:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from .citations import full_reference, short_reference
 from .conditions import leaves
 from .evaluation import RESULT_WORD, RuleTrace, Trace
-from .memoplan import key_of
+from .memoplan import key_of, remember
 from .packmemo import PackMemos
 from .packmodel import Pack, Rule
 from .scalemodel import Scale
@@ -32,7 +32,6 @@ TITLE = "Published scales (not from the source article)"
 NOTICE = ("Published scales and thresholds shown as context beside the source article, each with its paper "
           "and the place in it. A band names a range of a total; it is not a point of the source article and "
           "it decides nothing.")
-_MEMO_LIMIT = 20_000
 
 
 class _Model(BaseModel):
@@ -160,10 +159,7 @@ def published_scales(trace: Trace, source_rules: list[str], fill: Fill) -> Publi
     key = (memo.scale_parts(trace) if not trace.pending else _scale_parts(trace, memo), beside)
     hit = memo.sections.get(key)
     if hit is None:
-        hit = _section(trace, beside, memo, fill)
-        if len(memo.sections) >= _MEMO_LIMIT:
-            memo.sections.clear()
-        memo.sections[key] = hit
+        hit = remember(memo.sections, key, _section(trace, beside, memo, fill))
     return hit
 
 
@@ -217,10 +213,7 @@ class _Memo:
             nothing = cache.get(key)
             if nothing is None:
                 result = trace.pack.scorer.result(scale, tuple(scale.input_fields), trace.facts)
-                nothing = _adds_nothing(result, trace.applies(scale.id), self)
-                if len(cache) >= _MEMO_LIMIT:
-                    cache.clear()
-                cache[key] = nothing
+                nothing = remember(cache, key, _adds_nothing(result, trace.applies(scale.id), self))
             out.append(None if nothing else tuple([(type(v), v) for v in key]))
         return tuple(out)
 
