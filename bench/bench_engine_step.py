@@ -8,6 +8,10 @@ ratio printed. The fired rule ids of the two must be identical (checked).
 
     python bench/bench_engine_step.py -n 20000 --against /tmp/before
     python bench/bench_engine_step.py -n 3000 --callgrind --against /tmp/before
+    python bench/bench_engine_step.py -n 10000 --sessions 250 128 64 32
+
+``--sessions`` times this tree's engine with each number of cases per session (``Engine.cases_per_session``),
+the sizes interleaved in one process over --rounds rounds, best kept; the fired rule ids must not change.
 """
 
 from __future__ import annotations
@@ -70,6 +74,24 @@ def measure(code: str, n: int, runs: int, mode: str) -> None:
     print(f"{len(facts)} {best * 1e6 / len(facts):.2f} {digest}")
 
 
+def sweep(n: int, sizes: list[int], rounds: int) -> None:
+    """Best µs per case for each session size, interleaved (see --sessions)."""
+    engine, facts = facts_of(str(HERE), n)
+    expected = engine.fire_many(facts)
+    best = dict.fromkeys(sizes, float("inf"))
+    for _ in range(rounds):
+        for size in sizes:
+            engine.cases_per_session = size
+            gc.collect()
+            start = time.process_time()
+            fired = engine.fire_many(facts)
+            best[size] = min(best[size], time.process_time() - start)
+            if fired != expected:
+                sys.exit(f"{size} cases per session: the fired rule ids differ")
+    for size, seconds in best.items():
+        print(f"{size:5d} cases per session: best {seconds * 1e6 / len(facts):.2f} µs per case ({len(facts)} cases)")
+
+
 def child(code: Path, n: int, runs: int, mode: str, callgrind: bool = False) -> tuple[int, float, str, int]:
     """(cases, µs per case, digest of the fired sets, instructions) from a fresh process."""
     cmd = [sys.executable, __file__, "--work", str(code), str(n), str(runs), mode]
@@ -93,10 +115,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds with --against")
     parser.add_argument("--against", type=Path, help="another checkout to compare with")
     parser.add_argument("--callgrind", action="store_true", help="count instructions per case instead of timing")
+    parser.add_argument("--sessions", type=int, nargs="+", help="cases per engine session to compare (this tree)")
     parser.add_argument("--work", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.work:
         measure(args.work[0], int(args.work[1]), int(args.work[2]), args.work[3])
+        return
+    if args.sessions:
+        print(f"$ python bench/bench_engine_step.py {' '.join(sys.argv[1:])}")
+        sweep(args.n, args.sessions, args.rounds)
         return
     codes = [HERE] + ([args.against.resolve()] if args.against else [])
     print(f"$ python bench/bench_engine_step.py {' '.join(sys.argv[1:])}")

@@ -120,11 +120,11 @@ class RuleTrace:
     computed on first use, the deciding clauses and the fields it waits on.
 
     Shared by every case with the same values for the fields the rule reads (see ``_Memo``);
-    ``views`` is where a projection keeps what it built from this trace (e.g. the report's
-    finding), so it too is built once per memo entry.
+    ``view`` is where the report keeps what it built from this trace (its finding, or the rule as
+    one that did not apply), so that too is built once per memo entry.
     """
 
-    __slots__ = ("rule", "result", "tree", "derivers", "views", "_deciders", "_waits_on", "_open")
+    __slots__ = ("rule", "result", "tree", "derivers", "view", "_deciders", "_waits_on", "_open")
 
     def __init__(self, rule: Rule, tree: TraceNode, derivers: Mapping[str, tuple[RuleTrace, ...]]):
         self.rule = rule
@@ -132,7 +132,7 @@ class RuleTrace:
         self.result: Tri = tree.result
         #: per derived fact the rule reads: the traces of the rules deriving it, in pack order
         self.derivers = derivers
-        self.views: dict[str, Any] = {}
+        self.view: Any = None
         self._deciders: tuple[tuple[Leaf, Tri], ...] | None = None
         self._waits_on: tuple[str, ...] | None = None
         self._open: tuple[str, ...] | None = None
@@ -248,8 +248,8 @@ class Trace:
 
 class _Memo:
     """Rule traces of one pack, memoized per rule on the values of the fields the rule reads
-    (placeholders in texts are among them: the pack linter checks it) and on the memo keys of
-    the rules deriving the facts it reads."""
+    (placeholders in texts are among them: the pack linter checks it) and on the traces of the
+    rules deriving the facts it reads (by identity: a memoized trace stands for its own key)."""
 
     def __init__(self, pack: Pack):
         self.pack = pack
@@ -297,21 +297,19 @@ class _Memo:
             values = [get(f, _UNKNOWN) for f in self.fields]
         traces: list[RuleTrace] = []
         derived: dict[str, Tri] = {}
-        derived_keys: dict[str, tuple[Any, ...]] = {}
-        deriving: dict[str, list[RuleTrace]] = {}
+        deriving: dict[str, tuple[RuleTrace, ...]] = {}
         for rule, make_key, refs, derives, cache in self.plan:
             key = make_key(values)
-            if refs:
-                key += tuple([derived_keys.get(name) for name in refs])
+            if refs:  # the traces deriving what the rule reads, by identity: a trace stands for its own key
+                key += tuple([deriving.get(name) for name in refs])
             hit = cache.get(key)
             if hit is None:
                 hit = remember(cache, key, RuleTrace(rule, _check(rule.condition, facts, derived, pending),
-                                                     {name: tuple(deriving.get(name, ())) for name in refs}))
+                                                     {name: deriving.get(name, ()) for name in refs}))
             traces.append(hit)
             if derives:
                 derived[derives] = or3(derived.get(derives, False), hit.result)
-                derived_keys[derives] = (*derived_keys.get(derives, ()), rule.id, key)
-                deriving.setdefault(derives, []).append(hit)
+                deriving[derives] = (*deriving.get(derives, ()), hit)
         for rules, make_key, cache in self.groups:
             group = cache.get(key := make_key(values))
             if group is None:

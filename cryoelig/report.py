@@ -4,7 +4,7 @@ A projection of the case's Trace (``cryoelig.evaluation``): the met rules become
 (with the deciding clauses and case values as their basis, and the cited quotes), the rules
 that did not apply keep the clauses that failed, and the fields the unknown rules wait on
 become missing information. Each rule's piece is built once per memo entry of its trace
-(``RuleTrace.views``), so across thousands of cases a report is mostly look-ups.
+(``RuleTrace.view``), so across thousands of cases a report is mostly look-ups.
 """
 
 
@@ -178,8 +178,6 @@ def json_value(value: Any) -> Any:
 
 # ---------------------------------------------------------------- the projection
 
-_VIEW = "report"  # the key of this projection's pieces in RuleTrace.views
-
 
 def _clauses(rt: RuleTrace, facts: Any) -> list[Clause]:
     """The deciding clauses with the case values; a derived fact shows the clauses of the rules
@@ -220,17 +218,21 @@ def report_of(case: Case, trace: Trace) -> Report:
     derived: list[DerivedFact] = []
     not_applicable: list[NotApplicable] = []
     waiting: dict[str, list[str]] = {}
-    lists = {_FINDING: findings, _NOT_APPLICABLE: not_applicable, _DERIVED: derived}
     rules = trace.rules
     for rt in (rules[:plan.source_rules] if plan.source_rules is not None else _source_traces(rules, pack)):
-        view = rt.views.get(_VIEW)
+        view = rt.view
         if view is None:
-            view = rt.views[_VIEW] = _view(rt, pack, facts)
-        if view[0] is _WAITING:
+            view = rt.view = _view(rt, pack, facts)
+        kind = view[0]  # the commonest first: most rules of a case did not apply
+        if kind is _NOT_APPLICABLE:
+            not_applicable.append(view[1])
+        elif kind is _FINDING:
+            findings.append(view[1])
+        elif kind is _WAITING:
             for name in view[1]:
                 waiting.setdefault(name, []).append(rt.rule.id)
-        elif view[0] is not None:
-            lists[view[0]].append(view[1])
+        elif kind is _DERIVED:
+            derived.append(view[1])
     return Report(
         case_id=case.case_id, site=case.site, facts=plan.shown_facts(facts), input_notes=case.input_notes(),
         findings=findings, missing=plan.missing(pack, waiting), not_applicable=not_applicable, derived=derived,
@@ -244,7 +246,7 @@ _FINDING, _NOT_APPLICABLE, _DERIVED, _WAITING = "finding", "not_applicable", "de
 
 def _view(rt: RuleTrace, pack: Pack, facts: Any) -> tuple[str | None, Any]:
     """Where a rule's trace goes in the report and what it puts there, built once per memo entry (kept in
-    ``RuleTrace.views``): its piece (a finding, a rule that did not apply, a derived fact), the fields an
+    ``RuleTrace.view``): its piece (a finding, a rule that did not apply, a derived fact), the fields an
     unknown point waits on, or nothing (an unknown derived fact)."""
     if rt.result is None:
         return (_WAITING, rt.waits_on) if rt.rule.spec.kind != "derived" else (None, None)

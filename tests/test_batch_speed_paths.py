@@ -78,3 +78,25 @@ def test_a_result_line_is_the_models_json(pack, data):
     assert lines.line(item) == item.report.model_dump_json().encode()
     assert lines.line(item) == item.report.model_dump_json().encode()  # pieces from the cache
 
+
+
+
+@pytest.fixture(scope="module")
+def engines(pack):
+    """One engine per number of cases per session (a ruleset each, built once)."""
+    from cryoelig.engine import Engine
+
+    return {size: Engine(pack, cases_per_session=size) for size in (1, 7, 64, 250)}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(case_data(), min_size=1, max_size=12), st.integers(1, 300), st.sampled_from([7, 64, 250]))
+def test_the_engine_fires_the_same_rules_whatever_the_cases_per_session(pack, engines, cases, count, size):
+    """Cases per engine session is a speed setting only (``engine.CASES_PER_SESSION``): each case's fired
+    rules are those of the case alone in its own session, and the Python evaluation's (``count`` cases,
+    the generated ones in turn, so that runs cross the sessions' boundaries)."""
+    kinds = [_case(data).facts() for data in cases]
+    facts = [kinds[i % len(kinds)] for i in range(count)]
+    alone = engines[1].fire_many(facts)
+    assert engines[size].fire_many(facts) == alone
+    assert alone == [evaluation.evaluate(pack, f).fired for f in facts]

@@ -2,7 +2,7 @@
 
 Why: a report is ~9 kB of JSON, and most of it (each finding, not-applicable rule and derived
 fact) is a piece shared by every case with equal values for the fields its rule reads: the
-evaluation memo keeps it with the rule's trace (``RuleTrace.views``). Serializing each piece once,
+evaluation memo keeps it with the rule's trace (``RuleTrace.view``). Serializing each piece once,
 next to it, and joining bytes is what removed a fifth of a batch's time (perf-notes.md), while
 ``Report.model_dump_json`` re-serialized every piece of every case.
 
@@ -80,7 +80,8 @@ class ReportLines:
 
     def __init__(self) -> None:
         self._plan: list[tuple[str, Any, bytes]] | None = None
-        self._cache: dict[int, tuple[Any, bytes]] = {}  # model objects and their JSON, by identity
+        self._json: dict[int, bytes] = {}  # the JSON of model objects, by identity ...
+        self._kept: list[Any] = []  # ... of these objects, held so that no id is reused while its entry stands
         self.checked = 0
         self.exact = True
 
@@ -103,37 +104,45 @@ class ReportLines:
         if plan is None:
             plan = self._plan = _plan_of(type(report))
         values = report.__dict__
-        piece = self._piece
-        get = self._cache.get
-        parts = []
-        for how, what, key in plan:
+        pieces = self._pieces
+        out = [b"{"]  # joined once at the end: each piece's bytes are copied once
+        for how, what, key in plan:  # every key holds its separator (',' but for the first field)
             if how is _PLAIN:  # a run of plain fields: one dict serialized, without its braces
-                parts.append(to_json({name: values[name] for name in what})[1:-1])
+                out += (key, to_json({name: values[name] for name in what})[1:-1])
                 continue
             value = values[what]
             if how is _DEFAULT and value is key[0]:
-                parts.append(key[1])
+                out.append(key[1])
             elif how is _MODELS and type(value) is list and value and _is_model(type(value[0])):
-                parts.append(key + b"[" + b",".join(
-                    [h[1] if (h := get(id(v))) is not None and h[0] is v else piece(v) for v in value]) + b"]")
+                out += (key, b"[", b",".join(pieces(value)), b"]")
             elif how is not _DEFAULT and _is_model(type(value)):
-                parts.append(key + piece(value))
+                out += (key, self._json.get(id(value)) or self._piece(value))
             else:
-                parts.append((key[2] if how is _DEFAULT else key) + to_json(value))
-        return b"{" + b",".join(parts) + b"}"
+                out += ((key[2] if how is _DEFAULT else key), to_json(value))
+        out.append(b"}")
+        return b"".join(out)
+
+    def _pieces(self, values: list[Any]) -> list[bytes]:
+        """The JSON of each model of a list: looked up in C (``map``), the misses serialized."""
+        found = list(map(self._json.get, map(id, values)))
+        if not all(found):  # a piece's JSON is never empty: a miss is None
+            found = [data if data is not None else self._piece(v) for data, v in zip(found, values, strict=True)]
+        return found
 
     def _piece(self, value: Any) -> bytes:
         """A model's JSON, cached by identity: the report's pieces are shared by every case with equal
         values for their rule's fields (kept in the evaluation memo), the missing-information items and
-        the pack reference by many more. The cache holds the object, so its id cannot be reused by
-        another object while the entry exists; it is emptied when full (bounded memory)."""
-        hit = self._cache.get(id(value))
-        if hit is not None and hit[0] is value:
-            return hit[1]
+        the pack reference by many more. The cache holds the object (``_kept``), so its id cannot be
+        reused by another object while the entry exists; it is emptied when full (bounded memory)."""
+        data = self._json.get(id(value))
+        if data is not None:
+            return data
         data = value.__pydantic_serializer__.to_json(value)
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[id(value)] = (value, data)
+        if len(self._json) >= _CACHE_LIMIT:
+            self._json.clear()
+            self._kept.clear()
+        self._json[id(value)] = data
+        self._kept.append(value)
         return data
 
 
@@ -144,18 +153,19 @@ def _plan_of(model: type[BaseModel]) -> list[tuple[str, Any, Any]]:
     """How each top-level field of the model is written, in the model's order: runs of plain fields
     (numbers, texts, dicts of plain values) as one dictionary serialized by pydantic, a field whose default
     is a text or number as its serialized default when it holds that default, any other field as its
-    model pieces (a list of models, or a model) or, when it holds something else, serialized by pydantic."""
+    model pieces (a list of models, or a model) or, when it holds something else, serialized by pydantic.
+    Each entry's key starts with its separator (a comma, but for the first field)."""
     plan: list[tuple[str, Any, Any]] = []
     for name, info in model.model_fields.items():
-        key = b'"%s":' % name.encode()
+        key = (b"," if plan else b"") + b'"%s":' % name.encode()
         if isinstance(info.default, str | int) and not isinstance(info.default, bool):
             plan.append((_DEFAULT, name, (info.default, key + to_json(info.default), key)))
         elif _holds_models(info.annotation):
             plan.append((_MODELS if get_origin(info.annotation) is list else _MODEL, name, key))
         elif plan and plan[-1][0] is _PLAIN:
-            plan[-1] = (_PLAIN, (*plan[-1][1], name), None)
+            plan[-1] = (_PLAIN, (*plan[-1][1], name), plan[-1][2])
         else:
-            plan.append((_PLAIN, (name,), None))
+            plan.append((_PLAIN, (name,), b"," if plan else b""))
     return plan
 
 
