@@ -318,4 +318,3 @@ def durable_fact(facts: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[fact_key(name)] = value
     return out
-

@@ -246,4 +246,4 @@ def _fresh_locks_after_fork() -> None:
 
 os.register_at_fork(after_in_child=_fresh_locks_after_fork)
 
-__all__ = ["Engine", "EngineError", "EngineUnavailableError", "compile_rule", "engine_for", "keys_read", "plain_json"]
+__all__ = ["Engine", "EngineError", "EngineUnavailableError", "compile_rule", "engine_for", "plain_json"]

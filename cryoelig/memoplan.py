@@ -1,8 +1,8 @@
 """How the memos of the evaluation and the published-scales section are keyed and bounded.
 
-Why a module: both memoize per pack on tuples of a case's values, looked up by C calls
-(``itemgetter`` over the values a case gives, ``map`` over many keys), and both empty a full
-table instead of keeping LRU order; the helpers are written once here.
+Why a module: both memoize per pack on tuples of a case's values, each key one C call
+(``itemgetter`` over the values a case gives), and both empty a full table instead of keeping
+LRU order; the helpers are written once here.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ from typing import Any
 
 from .conditions import derived_refs
 from .packmodel import Pack, Rule
-
-#: f(x) as a C function, for ``map(call, functions, repeat(x))``
-call = operator.call
 
 
 def key_of(indices: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
