@@ -212,7 +212,8 @@ class Scorer:
         self._memo: dict[str, dict[tuple[Any, ...], ScaleResult]] = {s.id: {} for s in self.scales}
 
     def result(self, scale: Scale, fields: tuple[str, ...], facts: Mapping[str, Any]) -> ScaleResult:
-        key = tuple([facts.get(f) for f in fields])
+        # Typed: a result shows its values as given, so 4 and 4.0 (equal as keys) must not share one.
+        key = tuple([(type(v := facts.get(f)), v) for f in fields])
         memo = self._memo[scale.id]
         hit = memo.get(key)
         if hit is None:

@@ -519,3 +519,18 @@ def test_citations_are_given_in_full(spack):
     for source in spack.meta.sources:
         if source.file is None:
             assert directive_words(full_reference(source, source.title, source.publisher)) == [], source.id
+
+
+def test_a_kept_result_is_not_handed_to_an_equal_value_of_another_type(spack):
+    """The scorer keeps each result for the values it read, typed: a result shows its value as given, so
+    the one kept for 4.0 is not handed to a case giving 4 (equal as dictionary keys). Seen: the golden
+    reports changed ("total": 4.0 instead of 4) when this file's boundary tests ran first."""
+    from cryoelig.scales import Scorer
+
+    scorer = Scorer(spack.scales)
+    scale = spack.scale_by_id["callstrom_pain"]
+    fields = tuple(scale.input_fields)
+    as_float = scorer.result(scale, fields, {"symptoms.worst_pain_last_day": 4.0})
+    as_int = scorer.result(scale, fields, {"symptoms.worst_pain_last_day": 4})
+    assert type(as_float.total) is float and type(as_int.total) is int
+    assert as_int == score(scale, {"symptoms.worst_pain_last_day": 4})
