@@ -2,4 +2,5 @@
 
 from cryoelig.cli import main
 
-main()
+if __name__ == "__main__":  # a spawned batch worker imports this module again: it must not run the CLI
+    main()

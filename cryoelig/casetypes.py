@@ -49,15 +49,18 @@ def _flag(value: Any) -> bool:
         found = BOOL_WORDS.get(value.strip().lower())
         if found is not None:
             return found
-    return _grammar(parse_bool)(value)
+    return _bool(value)
 
 
 def _float(value: Any) -> Any:
     if type(value) is float and math.isfinite(value):
         return value
-    return _grammar(parse_number)(value)
+    return _number(value)
 
 
+#: The grammar's validators, made once (a closure made per value cost a function object per field).
+_bool = _grammar(parse_bool)
+_number = _grammar(parse_number)
 Number = Annotated[float, BeforeValidator(_float)]
 Count = Annotated[int, BeforeValidator(_grammar(functools.partial(parse_number, whole=True)))]
 Flag = Annotated[bool, BeforeValidator(_flag)]

@@ -4,7 +4,8 @@ Why it is shaped this way:
 - Streamed: the parent reads the input record by record and hands chunks of a few hundred raw
   records to the workers; at most ``2 * jobs`` chunks are in flight, so memory does not grow with
   the number of rows.
-- Parallel by processes (durable_rules is not thread-safe), ``fork``ed, each with its own engine.
+- Parallel by processes (durable_rules is not thread-safe), each with its own engine: ``fork``ed, or
+  ``spawn``ed when this process runs other threads (workers.start_method).
 - Nothing lost: ``rows_read == results + errors`` is checked at each chunk and at the end.
 - Safe outputs (files.py): an exclusive lock on the output set, existing results kept unless
   ``--force`` or ``--resume``, only regular files replaced, final names by rename at the end.
@@ -33,7 +34,7 @@ from .checkpoint import State, fingerprint, resume_state
 from .files import OutputLock, append_file, check_replaceable, fsync_dir, open_partial, write_all, write_atomic
 from .options import BatchInterrupted, BatchOptions, capped_jobs, partial_paths
 from .outputs import finish_output, output_format, output_kind
-from .workers import ChunkResult, CrossCheck, batch_gc, init_worker, process_chunk, work
+from .workers import ChunkResult, CrossCheck, batch_gc, init_worker, process_chunk, start_method, work
 
 Progress = Callable[[int, int, "int | None"], None]
 #: Draws the summary page (``--summary-html``) from the summary and the pack: presentation, so the
@@ -251,7 +252,7 @@ class _Run:
                     import multiprocessing
                     from concurrent.futures import ProcessPoolExecutor
 
-                    executor = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"),
+                    executor = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context(start_method()),
                                                    initializer=init_worker, initargs=(self.opts.pack_dir, os.getpid()))
                     self.spill_dir.mkdir()
                 inflight: deque[tuple[Any, Position, int]] = deque()

@@ -196,6 +196,22 @@ def batch_gc() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
+def start_method() -> str:
+    """How the worker processes start: ``fork`` (fast, nothing to import again), unless this process
+    runs other threads. Forking then copies locks another thread may hold, and a child can hang on
+    one (Python 3.12 warns). pyarrow starts threads when it is imported (a Parquet input), and a
+    progress display runs one. Then the workers are spawned: fresh interpreters, ~1 s each to start."""
+    return "fork" if _threads() <= 1 else "spawn"
+
+
+def _threads() -> int:
+    """This process's threads as the system counts them (pyarrow's own are not in ``threading``)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # not Linux: the threads Python knows of
+        return threading.active_count()
+
+
 def init_worker(pack_dir: Path | None, parent: int) -> None:
     """Each worker: Ctrl-C is the parent's business; the pack and engine are built once."""
     global _worker_pack
