@@ -6,9 +6,11 @@ given by --before and from this tree, alternately (A, B, A, B, ...), and prints 
 for two input sizes and prints the difference per row: deterministic, unaffected by load.
 
 Usage: python bench/bench_ab.py --before /path/to/old/tree [--rows 50000] [--rounds 5] [--jobs 1 2]
+           [--out-suffix csv] [--after-args "--cross-check sample:100"]
        python bench/bench_ab.py --before /path/to/old/tree --callgrind [--small 500] [--large 2500]
 (--before: a checkout of the code before the change, e.g. `git worktree add /tmp/before 817fa05`
-or `git archive 817fa05 | tar -x -C /tmp/before`; both trees run with this interpreter.)
+or `git archive 817fa05 | tar -x -C /tmp/before`; both trees run with this interpreter. --out-suffix: the
+output format of both runs; --after-args: options of this tree's runs only, e.g. one the older tree lacks.)
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import importlib.util
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -39,10 +42,11 @@ def _env(tree: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(tree)}
 
 
-def _batch(tree: Path, src: Path, out: Path, jobs: int, prefix: list[str] | None = None) -> tuple[float, float]:
+def _batch(tree: Path, src: Path, out: Path, jobs: int, prefix: list[str] | None = None,
+           extra: list[str] | None = None) -> tuple[float, float]:
     """Wall seconds and CPU seconds (process tree) of one run; outputs removed afterwards."""
     cmd = [*(prefix or []), sys.executable, "-m", "cryoelig", "batch", str(src), "--out", str(out), "--jobs",
-           str(jobs), "--quiet"]
+           str(jobs), "--quiet", *(extra or [])]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=tree, env=_env(tree), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -76,7 +80,10 @@ def main() -> None:
     parser.add_argument("--callgrind", action="store_true")
     parser.add_argument("--small", type=int, default=500)
     parser.add_argument("--large", type=int, default=2500)
+    parser.add_argument("--out-suffix", choices=["jsonl", "csv"], default="jsonl")
+    parser.add_argument("--after-args", default="", help="batch options for this tree's runs only")
     args = parser.parse_args()
+    extra = {"before": [], "after": shlex.split(args.after_args)}
     trees = {"before": args.before.resolve(), "after": TREE}
     work = Path(tempfile.mkdtemp(prefix="cryoelig-ab-"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load before {os.getloadavg()[0]:.2f}")
@@ -103,7 +110,7 @@ def main() -> None:
     for round_ in range(1, args.rounds + 1):
         for jobs in args.jobs:
             for name, tree in trees.items():
-                wall, cpu = _batch(tree, src, work / "r.jsonl", jobs)
+                wall, cpu = _batch(tree, src, work / f"r.{args.out_suffix}", jobs, extra=extra[name])
                 key = (name, jobs)
                 old = best.get(key, (float("inf"), float("inf")))
                 best[key] = (min(old[0], wall), min(old[1], cpu))
