@@ -87,7 +87,7 @@ def main() -> None:
     trees = {"before": args.before.resolve(), "after": TREE}
     work = Path(tempfile.mkdtemp(prefix="cryoelig-ab-"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load before {os.getloadavg()[0]:.2f}")
-    print(f"command: python bench/bench_ab.py --before {args.before} " + " ".join(sys.argv[3:]))
+    print(f"command: python bench/bench_ab.py --before {args.before} " + shlex.join(sys.argv[3:]))
     if args.callgrind:
         counts: dict[str, dict[int, int]] = {name: {} for name in trees}
         for rows in (args.small, args.large):
