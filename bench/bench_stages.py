@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.util
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+from bench_batch import write_csv  # noqa: E402 - the generated rows of every batch bench
 
 from cryoelig.batch.aggregate import Aggregate  # noqa: E402
 from cryoelig.batch.outputs import output_format  # noqa: E402
@@ -44,14 +45,6 @@ from cryoelig.rulepack import load_pack_set  # noqa: E402
 CHUNK = 500
 STAGES = ("decode and validate", "facts", "engine", "evaluation", "cross-check", "report", "result line",
           "summary and aggregate", "chunk bytes")
-
-
-def _write_csv(path: Path, rows: int, seed: int) -> None:
-    spec = importlib.util.spec_from_file_location("bench_batch", HERE / "bench_batch.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.write_csv(path, rows, seed)
 
 
 def _timed_chunk(records: list, decoder, pack, lines: ReportLines, spent: dict[str, float]) -> None:  # noqa: ANN001
@@ -100,7 +93,7 @@ def main() -> None:
     gc.set_threshold(*GC_THRESHOLD)
     with tempfile.TemporaryDirectory(prefix="cryoelig-stages-") as work:
         src = Path(work) / "cases.csv"
-        _write_csv(src, args.warm + args.rows, args.seed)
+        write_csv(src, args.warm + args.rows, args.seed)
         pack = load_pack_set()
         source = open_source(str(src))
         decoder = source.decoder()
