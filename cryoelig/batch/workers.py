@@ -200,7 +200,8 @@ def start_method() -> str:
     """How the worker processes start: ``fork`` (fast, nothing to import again), unless this process
     runs other threads. Forking then copies locks another thread may hold, and a child can hang on
     one (Python 3.12 warns). pyarrow starts threads when it is imported (a Parquet input), and a
-    progress display runs one. Then the workers are spawned: fresh interpreters, ~1 s each to start."""
+    progress display runs one. Then the workers are spawned: fresh interpreters, which import cryoelig
+    and load the pack again (about 0.5 s more per run, docs/scaling.md)."""
     return "fork" if _threads() <= 1 else "spawn"
 
 
