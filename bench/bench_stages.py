@@ -12,9 +12,10 @@ the engine cross-check, the report, the result line, the summary and aggregate, 
 (bench_ab.py and bench_batch.py time whole runs).
 
 ``--whole all|sample:N`` times ``process_chunk`` itself over the same rows instead, with that engine
-cross-check (``batch --cross-check``): what the engine weighs in a row, the rest of the row included.
+cross-check (``batch --cross-check``): what the engine weighs in a row, the rest of the row included;
+with ``--every N``, also the rate of each block of N rows (whether a long run stays flat: the memos are bounded).
 
-Usage: python bench/bench_stages.py [--warm 30000] [--rows 30000] [--seed 7] [--whole sample:100]
+Usage: python bench/bench_stages.py [--warm 30000] [--rows 30000] [--seed 7] [--whole all [--every 50000]]
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=30_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--whole", metavar="CROSS_CHECK", help="time process_chunk with this cross-check instead")
+    parser.add_argument("--every", type=int, default=0, help="with --whole: print each block of this many rows")
     args = parser.parse_args()
     gc.set_threshold(*GC_THRESHOLD)
     with tempfile.TemporaryDirectory(prefix="cryoelig-stages-") as work:
@@ -102,9 +104,14 @@ def main() -> None:
         process_chunk(decoder, source.label, "jsonl", records[start:min(start + CHUNK, args.warm)], pack)
     if args.whole:
         cross = CrossCheck.parse(args.whole)
-        begin = time.process_time()
+        begin = block = time.process_time()
         for start in range(args.warm, args.warm + args.rows, CHUNK):
             process_chunk(decoder, source.label, "jsonl", records[start:start + CHUNK], pack, cross)
+            done = start + CHUNK - args.warm
+            if args.every and done % args.every == 0:
+                now = time.process_time()
+                print(f"rows {done - args.every + 1:,}-{done:,}: {(now - block) * 1e6 / args.every:.1f} us/row")
+                block = now
         total = time.process_time() - begin
         print(f"process_chunk, --cross-check {args.whole}: {total * 1e6 / args.rows:.1f} us/row "
               f"({args.rows:,} rows after {args.warm:,} warm rows)")
