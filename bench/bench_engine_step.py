@@ -36,11 +36,11 @@ def facts_of(code: str, n: int) -> tuple[object, list]:
     spec = importlib.util.spec_from_file_location("bench_batch", f"{code}/bench/bench_batch.py")
     bench = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(bench)  # type: ignore[union-attr]
-    from cryoelig.case import parse_case
-    from cryoelig.engine import engine_for
+    from cryoelig.case.contract import parse_case
     from cryoelig.errors import InputError
     from cryoelig.inputs import RecordError, open_source
-    from cryoelig.rulepack import load_pack_set
+    from cryoelig.reasoning.engine import engine_for
+    from cryoelig.rulepack.load import load_pack_set
 
     pack = load_pack_set()
     with tempfile.TemporaryDirectory() as tmp:

@@ -25,10 +25,10 @@ STAGES = ("decode", "parse", "facts", "notes")
 
 def _stage(stage: str, csv_path: str) -> None:
     """In the child: prepare the stage's input (not counted), then run the stage inside reduce (counted)."""
-    from cryoelig.case import parse_case
+    from cryoelig.case.contract import parse_case
     from cryoelig.errors import InputError
     from cryoelig.inputs import RecordError, open_source
-    from cryoelig.rulepack import load_pack_set
+    from cryoelig.rulepack.load import load_pack_set
 
     sites = load_pack_set().site_ids
     source = open_source(csv_path)

@@ -30,7 +30,7 @@ def work(code: str, n: int, mode: str) -> None:
     spec = importlib.util.spec_from_file_location("bench_engine", f"{code}/bench/bench_engine.py")
     bench = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(bench)  # type: ignore[union-attr]
-    from cryoelig.rulepack import load_pack
+    from cryoelig.rulepack.load import load_pack
 
     pack = load_pack()
     generate = bench.generate
@@ -47,11 +47,11 @@ def work(code: str, n: int, mode: str) -> None:
 
 
 def _work_before(cases: list, pack: object, use_engine: bool) -> None:
-    from cryoelig.report import build_report
+    from cryoelig.report.projection import build_report
 
     fired = [None] * len(cases)
     if use_engine:
-        from cryoelig.engine import engine_for
+        from cryoelig.reasoning.engine import engine_for
 
         fired = engine_for(pack).fire_many([c.facts() for c in cases])
     for case, f in zip(cases, fired, strict=True):

@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cryoelig.evaluation import evaluate  # noqa: E402
-from cryoelig.report import fill  # noqa: E402
-from cryoelig.rulepack import load_pack  # noqa: E402
-from cryoelig.scales import score_all  # noqa: E402
-from cryoelig.scales_report import published_scales  # noqa: E402
+from cryoelig.reasoning.evaluation import evaluate  # noqa: E402
+from cryoelig.report.projection import fill  # noqa: E402
+from cryoelig.report.scalesection import published_scales  # noqa: E402
+from cryoelig.rulepack.load import load_pack  # noqa: E402
+from cryoelig.scales.scoring import score_all  # noqa: E402
 
 SITES = ["skin", "liver", "prostate", "kidney", "lung", "bone", "other"]
 

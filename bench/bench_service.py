@@ -139,10 +139,10 @@ def run_wrk(url: str, body: bytes, seconds: int, concurrency: int, folder: Path)
 
 def in_process(body: dict, seconds: float = 3.0) -> tuple[float, float]:
     """Calls/s of the CDS call without HTTP, and of the bare evaluation, in this process."""
-    from cryoelig.case import parse_case
-    from cryoelig.fhir.mapping import Record, case_data, flatten
+    from cryoelig.case.contract import parse_case
+    from cryoelig.inputs.fhir.mapping import Record, case_data, flatten
     from cryoelig.review import review
-    from cryoelig.rulepack import load_pack
+    from cryoelig.rulepack.load import load_pack
     from cryoelig.server import cds
     from cryoelig.server.app import State
     from cryoelig.server.config import ServerConfig
@@ -170,7 +170,7 @@ CPU_PER_CALL = r"""
 import asyncio, json, sys, time
 sys.path.insert(0, "bench"); sys.path.insert(0, "tests")
 import bench_service as b
-from cryoelig.rulepack import load_pack
+from cryoelig.rulepack.load import load_pack
 from cryoelig.server import cds
 from cryoelig.server.app import State
 from cryoelig.server.config import ServerConfig

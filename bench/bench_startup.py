@@ -49,8 +49,8 @@ def median_seconds(cmd: list[str], runs: int) -> tuple[float, float]:
 def in_process_costs() -> str:
     code = (
         "import time; t=time.perf_counter();"
-        "from cryoelig.rulepack import load_pack; p=load_pack(); t1=time.perf_counter();"
-        "from cryoelig.engine import Engine; e=Engine(p); t2=time.perf_counter();"
+        "from cryoelig.rulepack.load import load_pack; p=load_pack(); t1=time.perf_counter();"
+        "from cryoelig.reasoning.engine import Engine; e=Engine(p); t2=time.perf_counter();"
         "print(f'in process: pack load {1000*(t1-t):.1f} ms (imports included; validated-pack cache on), "
         "engine compile {1000*(t2-t1):.1f} ms')"
     )

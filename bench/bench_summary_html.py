@@ -32,7 +32,7 @@ FRESH = """
 import json, sys, time
 t = time.perf_counter()
 from cryoelig.render.summary_html import batch_run, summary_page
-from cryoelig.rulepack import load_pack
+from cryoelig.rulepack.load import load_pack
 pack = load_pack(None)
 summary_page(batch_run(json.load(open(sys.argv[1])), pack), pack)
 print(time.perf_counter() - t)
@@ -41,7 +41,7 @@ print(time.perf_counter() - t)
 
 def draw_time(summary: dict, repeat: int) -> tuple[float, str]:
     from cryoelig.render.summary_html import batch_run, summary_page
-    from cryoelig.rulepack import load_pack
+    from cryoelig.rulepack.load import load_pack
 
     pack = load_pack(None)
     best, page = float("inf"), ""

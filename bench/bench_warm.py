@@ -35,9 +35,9 @@ DRIVER = """
 import gc, sys
 sys.path.insert(0, {tree!r})
 try:
-    from cryoelig.rulepack import load_pack_set as load
+    from cryoelig.rulepack.load import load_pack_set as load
 except ImportError:  # 817fa05: one pack
-    from cryoelig.rulepack import load_pack as load
+    from cryoelig.rulepack.load import load_pack as load
 try:
     from cryoelig.inputs import open_source
     from cryoelig.batch.workers import process_chunk, GC_THRESHOLD
@@ -62,13 +62,13 @@ PHASES = ["decode and validate", "Case.facts", "evaluation", "report", "result l
 PHASE_DRIVER = """
 import gc, sys
 sys.path.insert(0, {tree!r})
-from cryoelig.rulepack import load_pack_set
+from cryoelig.rulepack.load import load_pack_set
 from cryoelig.inputs import open_source, RecordError
-from cryoelig.case import parse_case
+from cryoelig.case.contract import parse_case
 from cryoelig.errors import InputError
-from cryoelig.engine import engine_for
-from cryoelig.evaluation import evaluate
-from cryoelig.report import report_of
+from cryoelig.reasoning.engine import engine_for
+from cryoelig.reasoning.evaluation import evaluate
+from cryoelig.report.projection import report_of
 from cryoelig.review import Review
 from cryoelig.batch.serialize import ReportLines, summary_of
 from cryoelig.batch.aggregate import Aggregate

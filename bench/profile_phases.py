@@ -29,11 +29,11 @@ HERE = Path(__file__).resolve().parent
 RULES: list[tuple[str, re.Pattern[str]]] = [(phase, re.compile(p)) for phase, p in [
     ("serialization", r"model_dump_json"),
     ("validation", r"model_validate"),
-    ("identifier checks", r"cryoelig/identifiers\.py"),
-    ("engine", r"cryoelig/engine\.py|cryoelig/conditions\.py|\bfacts \(cryoelig/case\.py"),
-    ("explanation", r"cryoelig/evaluation\.py|cryoelig/report\.py|cryoelig/review\.py"),
+    ("identifier checks", r"cryoelig/case/identifiers\.py"),
+    ("engine", r"cryoelig/reasoning/engine\.py|cryoelig/rulepack/conditions\.py|\bfacts \(cryoelig/case/contract\.py"),
+    ("explanation", r"cryoelig/reasoning/evaluation\.py|cryoelig/report/projection\.py|cryoelig/review\.py"),
     ("serialization", r"cryoelig/batch/(serialize|lines|outputs|writers)\.py|_csv_result_line|error_line"),
-    ("validation", r"cryoelig/case\.py|cryoelig/grammar\.py|cryoelig/limits\.py"),
+    ("validation", r"cryoelig/case/contract\.py|cryoelig/case/grammar\.py|cryoelig/case/limits\.py"),
     ("parsing", r"cryoelig/inputs/(csvrows|jsonlines|jsondoc|documents|parquet|xlsx|cells)\.py|"
                 r"_decode \(cryoelig/batch/workers\.py"),
     ("aggregation", r"cryoelig/batch/aggregate\.py"),
@@ -41,7 +41,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [(phase, re.compile(p)) for phase, p 
             r"\bcommit \(cryoelig/batch/run\.py|\bchunks \(cryoelig/batch/run\.py"),
     ("serialization", r"process_chunk \(cryoelig/batch/workers\.py"),
 ]]
-STARTUP = re.compile(r"<frozen importlib|load_pack|Engine\.__init__|_create \(cryoelig/engine")
+STARTUP = re.compile(r"<frozen importlib|load_pack|Engine\.__init__|_create \(cryoelig/reasoning/engine")
 
 
 def classify(stack: str) -> str:

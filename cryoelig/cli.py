@@ -1,7 +1,7 @@
 """The `cryoelig` command line: the app assembled from the command modules, and `main`.
 
 Why so little here: the shared options, error handling and the app itself live in
-``cryoelig.commands.common``; each command module registers its commands on that app and
+``cryoelig.commands.cmd_common``; each command module registers its commands on that app and
 imports nothing from this module, so there is no import cycle. Commands import what they
 use inside the command (rich only for the terminal view, durable_rules only when the engine
 runs), so `cryoelig check` starts fast.
@@ -16,15 +16,15 @@ import typer
 
 # The order of these imports is the order `cryoelig --help` lists the commands.
 # isort: off
-from .commands import check as _check  # noqa: F401 - registers check, schema
-from .commands import rules as _rules  # noqa: F401 - registers rules check, rules test
-from .commands import batch as _batch  # noqa: F401 - registers batch, summarize
-from .commands import checklist as _checklist  # noqa: F401 - registers checklist
-from .commands import rules_views as _rules_views  # noqa: F401 - registers rules list, show, graph, catalog
-from .commands import views as _views  # noqa: F401 - registers explain, report
-from .commands import serve as _serve  # noqa: F401 - registers serve
+from .commands import cmd_check as _check  # noqa: F401 - registers check, schema
+from .commands import cmd_rules as _rules  # noqa: F401 - registers rules check, rules test
+from .commands import cmd_batch as _batch  # noqa: F401 - registers batch, summarize
+from .commands import cmd_checklist as _checklist  # noqa: F401 - registers checklist
+from .commands import cmd_rule_views as _rules_views  # noqa: F401 - registers rules list, show, graph, catalog
+from .commands import cmd_views as _views  # noqa: F401 - registers explain, report
+from .commands import cmd_serve as _serve  # noqa: F401 - registers serve
 # isort: on
-from .commands.common import app, discard_stdout
+from .commands.cmd_common import app, discard_stdout
 
 
 def _show_versions(value: bool) -> None:

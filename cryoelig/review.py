@@ -9,7 +9,7 @@ verified quotes.
 
 Threads: ``review`` and ``review_many`` may be called from several threads at once; the
 evaluation memo tolerates races and the engine runs one session at a time under its lock
-(see ``cryoelig.engine``).
+(see ``cryoelig.reasoning.engine``).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .case import Case, parse_case
+from .case.contract import Case, parse_case
 from .errors import InputError, Problem
-from .evaluation import Trace, evaluate
-from .packmodel import Pack
-from .report import Report, report_of
+from .reasoning.evaluation import Trace, evaluate
+from .report.projection import Report, report_of
+from .rulepack.packmodel import Pack
 
 #: Cases per engine session when the engine is not used (the grouping of the input only).
 _CHUNK = 250
@@ -62,7 +62,7 @@ def review_many(items: Iterable[Case | Mapping[str, Any]], pack: Pack, *,
     form) validated here against the pack's sites. The engine runs on batched sessions."""
     engine = None
     if use_engine:
-        from .engine import engine_for  # durable_rules: imported only when the engine runs
+        from .reasoning.engine import engine_for  # durable_rules: imported only when the engine runs
 
         engine = engine_for(pack)
     size = engine.cases_per_session if engine is not None else _CHUNK

@@ -30,7 +30,7 @@ class Versions:
 
 def pack_version(pack_dir: str | None = None) -> str:
     """'<name> <version> sha256 <hash>' of each pack of the default set (or of pack_dir), joined by '; '."""
-    from .rulepack import load_pack
+    from .rulepack.load import load_pack
 
     try:
         pack = load_pack(pack_dir)
@@ -42,7 +42,7 @@ def pack_version(pack_dir: str | None = None) -> str:
 def engine_version() -> str:
     """'durable-rules <version>' when the engine imports here, else 'not importable: <why, and the fix>'."""
     try:
-        from . import engine
+        from .reasoning import engine
     except CryoeligError as error:
         return f"not importable: {error}"
     try:

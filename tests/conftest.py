@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 @pytest.fixture(scope="session")
 def pack():
     """The default set: the source pack and the published-scales pack, as the command line loads them."""
-    from cryoelig.rulepack import load_pack_set
+    from cryoelig.rulepack.load import load_pack_set
 
     return load_pack_set([ROOT / "rules", ROOT / "rules" / "published-scales"])
 
@@ -20,7 +20,7 @@ def pack():
 @pytest.fixture(scope="session")
 def source_pack():
     """The source article's pack alone (``--pack rules``)."""
-    from cryoelig.rulepack import load_pack
+    from cryoelig.rulepack.load import load_pack
 
     return load_pack(ROOT / "rules")
 

@@ -7,8 +7,8 @@ import csv
 import random
 from pathlib import Path
 
-from cryoelig.case import case_fields
-from cryoelig.defaultpack import default_site_ids
+from cryoelig.case.contract import case_fields
+from cryoelig.rulepack.defaultpack import default_site_ids
 
 BOOLEAN = ("true", "false")
 #: The fields the published scales added to the contract (issue 12) stay out: the mix is the source

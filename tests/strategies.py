@@ -6,8 +6,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from cryoelig.case import case_fields
-from cryoelig.defaultpack import default_site_ids
+from cryoelig.case.contract import case_fields
+from cryoelig.rulepack.defaultpack import default_site_ids
 
 _SIZES = st.one_of(
     st.sampled_from([0.5, 1.0, 2.5, 3.9, 3.99, 4.0, 4.01, 5.0, 12.0]),

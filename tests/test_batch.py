@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from strategies import case_data
 
 from cryoelig.batch import STATE_VERSION, BatchOptions, run_batch, summarize_files, summary_json
-from cryoelig.case import case_fields
+from cryoelig.case.contract import case_fields
 from cryoelig.wording import directive_words
 
 ROOT = Path(__file__).resolve().parent.parent

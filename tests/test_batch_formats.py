@@ -21,8 +21,8 @@ pq = pytest.importorskip("pyarrow.parquet")
 openpyxl = pytest.importorskip("openpyxl")
 
 from cryoelig.batch import BatchOptions, run_batch  # noqa: E402
-from cryoelig.case import case_fields  # noqa: E402
-from cryoelig.rulepack import load_pack  # noqa: E402
+from cryoelig.case.contract import case_fields  # noqa: E402
+from cryoelig.rulepack.load import load_pack  # noqa: E402
 
 CLI = [sys.executable, "-c", "from cryoelig.cli import main; main()"]
 LISTS = {name for name, spec in case_fields().items() if spec["type"] == "list"}

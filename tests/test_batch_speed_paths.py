@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cryoelig import evaluation, scales_report
 from cryoelig.batch.serialize import ReportLines
-from cryoelig.case import case_fields, parse_case
+from cryoelig.case.contract import case_fields, parse_case
+from cryoelig.reasoning import evaluation
+from cryoelig.report import scalesection as scales_report
 from cryoelig.review import review
-from cryoelig.rulepack import load_pack_set
+from cryoelig.rulepack.load import load_pack_set
 from tests.strategies import case_data
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -84,7 +85,7 @@ def test_a_result_line_is_the_models_json(pack, data):
 @pytest.fixture(scope="module")
 def engines(pack):
     """One engine per number of cases per session (a ruleset each, built once)."""
-    from cryoelig.engine import Engine
+    from cryoelig.reasoning.engine import Engine
 
     return {size: Engine(pack, cases_per_session=size) for size in (1, 7, 64, 250)}
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from strategies import case_data
 
-from cryoelig.case import Case, parse_case
+from cryoelig.case.contract import Case, parse_case
 from cryoelig.errors import InputError
 
 

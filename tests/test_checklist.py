@@ -16,8 +16,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cryoelig.case import case_fields, parse_case
-from cryoelig.checklist import (
+from cryoelig.case.contract import case_fields, parse_case
+from cryoelig.cli import app
+from cryoelig.errors import InputError
+from cryoelig.render.data import report_json
+from cryoelig.review import review
+from cryoelig.rulepack.load import load_pack, normalise_space
+from cryoelig.views.checklist import (
     Answer,
     AnswerError,
     answer_problem,
@@ -25,12 +30,14 @@ from cryoelig.checklist import (
     parse_answer,
     run,
 )
-from cryoelig.cli import app
-from cryoelig.errors import InputError
-from cryoelig.questions import case_id_question, ecog_question, make_question, questions_for, reasons, site_question
-from cryoelig.render.data import report_json
-from cryoelig.review import review
-from cryoelig.rulepack import load_pack, normalise_space
+from cryoelig.views.questions import (
+    case_id_question,
+    ecog_question,
+    make_question,
+    questions_for,
+    reasons,
+    site_question,
+)
 from cryoelig.wording import directive_words
 
 SITES = ("skin", "liver", "prostate", "kidney", "lung", "bone", "other")
@@ -499,7 +506,7 @@ def test_checklist_in_a_terminal_gives_the_same_report_as_a_case_file(pack, tmp_
     # a case file with the same answers, written by the test
     case_file = tmp_path / "expected.yaml"
     case_file.write_text(yaml.safe_dump({"case_id": f"e2e-{site}", "site": site, **expected}))
-    from cryoelig.readers import read_case
+    from cryoelig.inputs import read_case
 
     report = review(read_case(str(case_file)), pack).report
     assert report_json(report) == printed

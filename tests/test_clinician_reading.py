@@ -12,13 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from cryoelig import render
-from cryoelig.case import parse_case
+from cryoelig.case.contract import parse_case
 from cryoelig.cli import app
-from cryoelig.explain import explain_case
-from cryoelig.readers import read_case
+from cryoelig.inputs import read_case
 from cryoelig.render.common import GROUPS, MISSING_TITLE, source_line
 from cryoelig.render.kinds import KIND_HEADINGS, KIND_WORDS
-from cryoelig.report import build_report, format_value, shown_number
+from cryoelig.report.projection import build_report, format_value, shown_number
+from cryoelig.views.explanation import explain_case
 from cryoelig.wording import directive_words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,7 +195,7 @@ def test_every_view_names_the_source_once(pack, example):
 
 
 def test_a_second_source_shows_its_own_line(pack):
-    from cryoelig.report import SourceInfo
+    from cryoelig.report.projection import SourceInfo
 
     report = build_report(read_case(str(ROOT / "examples" / "kidney-small.yaml")), pack)
     second = SourceInfo(id="published-scales", title="Published scales", publisher="journals", date="2020",
@@ -222,7 +222,7 @@ def test_a_hand_edited_results_file_cannot_bring_text_into_the_summary(tmp_path)
     from cryoelig.batch import summarize_files
 
     report = json.loads(render.get("report", "json").render(
-        build_report(read_case(str(ROOT / "examples" / "kidney-small.yaml")), __import__("cryoelig.rulepack",
+        build_report(read_case(str(ROOT / "examples" / "kidney-small.yaml")), __import__("cryoelig.rulepack.load",
                      fromlist=["load_pack"]).load_pack())))
     report["sources"][0]["title"] = "call 555-123-4567"
     report["sources"][0]["id"] = "Jane_Doe"

@@ -172,14 +172,14 @@ def test_resume_after_the_client_is_killed(data: dict[str, Any], tmp_path: Path)
 
 def test_a_worker_refuses_a_pack_whose_sha256_is_not_the_clients(tmp_path: Path) -> None:
     from cryoelig.batch.partitions import PackPlugin, pack_files
-    from cryoelig.defaultpack import default_pack_dir
+    from cryoelig.rulepack.defaultpack import default_pack_dir
 
     files = pack_files(Path(default_pack_dir()))
     with pytest.raises(RuntimeError, match="not " + "0" * 64):
         PackPlugin(files, "0" * 64).setup()
     changed = dict(files)
     changed["pack.yaml"] = changed["pack.yaml"].replace(b"version:", b"version: '9.9'\nold_version:", 1)
-    from cryoelig.rulepack import load_pack
+    from cryoelig.rulepack.load import load_pack
 
     with pytest.raises(Exception):  # noqa: B017 - a changed pack either fails to load or has another hash
         PackPlugin(changed, load_pack().sha256).setup()
@@ -210,8 +210,8 @@ def test_a_worker_loads_the_set_the_client_reviews_with(tmp_path: Path) -> None:
     import shutil
 
     from cryoelig.batch.partitions import PackPlugin, _packs, pack_set_files
-    from cryoelig.defaultpack import default_pack_dir
-    from cryoelig.rulepack import load_pack
+    from cryoelig.rulepack.defaultpack import default_pack_dir
+    from cryoelig.rulepack.load import load_pack
 
     default = load_pack()
     apart = tmp_path / "scales"

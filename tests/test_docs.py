@@ -9,7 +9,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from cryoelig.cli import app
-from cryoelig.render.catalog import CATALOG_COMMAND, catalog_markdown
+from cryoelig.render.catalog_markdown import CATALOG_COMMAND, catalog_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

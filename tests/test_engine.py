@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 from packs import make_pack
 from strategies import case_data
 
-from cryoelig.case import parse_case
-from cryoelig.engine import Engine, engine_for
-from cryoelig.report import evaluate_rules, python_fired
-from cryoelig.rulepack import load_pack
+from cryoelig.case.contract import parse_case
+from cryoelig.reasoning.engine import Engine, engine_for
+from cryoelig.report.projection import evaluate_rules, python_fired
+from cryoelig.rulepack.load import load_pack
 
 
 def facts_of(data):
@@ -81,7 +81,7 @@ def test_firing_is_deterministic(pack):
 
 def _thresholds(pack):
     """Every number a rule compares against, with the values just around it."""
-    from cryoelig.conditions import leaves
+    from cryoelig.rulepack.conditions import leaves
 
     values: dict[str, set] = {}
     for rule in pack.rules:

@@ -1,4 +1,4 @@
-"""The facts as the engine reads them (cryoelig.enginefacts): the same facts as ``durable_fact`` on the keys
+"""The facts as the engine reads them (cryoelig.reasoning.enginefacts): the same facts as ``durable_fact`` on the keys
 rules read, never an exponent, and the engine's fast reading of a match."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import case_data
 
-from cryoelig.case import parse_case
-from cryoelig.conditions import durable_fact
-from cryoelig.engine import _match_of, engine_for
-from cryoelig.enginefacts import _EXPONENT, EngineError, FactWriter, keys_read, plain_float
+from cryoelig.case.contract import parse_case
+from cryoelig.reasoning.engine import _match_of, engine_for
+from cryoelig.reasoning.enginefacts import _EXPONENT, EngineError, FactWriter, keys_read, plain_float
+from cryoelig.rulepack.conditions import durable_fact
 
 HEAD = '{"cid": 7, "kind": "case", "sid": "s1"'
 

@@ -15,9 +15,9 @@ from csvmix import source_columns
 from hypothesis import HealthCheck, given, settings
 from strategies import case_data
 
-from cryoelig.case import parse_case
-from cryoelig.report import build_reports
-from cryoelig.scenarios import run_scenarios
+from cryoelig.case.contract import parse_case
+from cryoelig.report.projection import build_reports
+from cryoelig.views.scenarios import run_scenarios
 
 DOCUMENTED = ("skin", "liver", "prostate", "kidney", "lung", "bone")
 #: ids the pack adds to the table (factors.md: "a rule pack may add ids"); docs/rule-authoring.md lists them
@@ -152,9 +152,9 @@ def test_every_pair_of_field_values_at_every_threshold(pack):
     with every pair of field values, numbers at and around each threshold the pack compares."""
     import itertools
 
-    from cryoelig.case import case_fields
-    from cryoelig.conditions import leaves
-    from cryoelig.report import build_report
+    from cryoelig.case.contract import case_fields
+    from cryoelig.report.projection import build_report
+    from cryoelig.rulepack.conditions import leaves
 
     thresholds: dict[str, set] = {}
     for rule in pack.rules:

@@ -16,12 +16,12 @@ pytest.importorskip("fhir.resources")
 
 from fhirdata import BONE, LUNG, bundle, load  # noqa: E402
 
-from cryoelig.case import parse_case  # noqa: E402
+from cryoelig.case.contract import parse_case  # noqa: E402
+from cryoelig.case.identifiers import find_identifier  # noqa: E402
 from cryoelig.errors import InputError  # noqa: E402
-from cryoelig.fhir import bundle_to_case_data, is_fhir  # noqa: E402
-from cryoelig.fhir.codes import CODES  # noqa: E402
-from cryoelig.fhir.mapping import case_label  # noqa: E402
-from cryoelig.identifiers import find_identifier  # noqa: E402
+from cryoelig.inputs.fhir import bundle_to_case_data, is_fhir  # noqa: E402
+from cryoelig.inputs.fhir.codes import CODES  # noqa: E402
+from cryoelig.inputs.fhir.mapping import case_label  # noqa: E402
 from cryoelig.review import review  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,7 +200,7 @@ def test_without_the_extra_one_line_names_it(tmp_path, mods, args, extra):
 def test_the_input_layer_reads_a_bundle_through_the_plug_in(tmp_path):
     """cryoelig.inputs.read_case detects FHIR by resourceType (inputs/fhir.py) and collects the provenance."""
     from cryoelig.inputs import read_case
-    from cryoelig.inputs.fhir import collect_provenance
+    from cryoelig.inputs.fhirdoc import collect_provenance
 
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(bundle(*LUNG)))

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from cryoelig.readers import read_case
+from cryoelig.inputs import read_case
 from cryoelig.render.html import to_html
-from cryoelig.report import build_report
+from cryoelig.report.projection import build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from cryoelig.batch import OutputLock, write_atomic
-from cryoelig.case import parse_case
+from cryoelig.case.contract import parse_case
+from cryoelig.case.grammar import GrammarError, parse_bool, parse_number
 from cryoelig.errors import InputError, Problem
-from cryoelig.grammar import GrammarError, parse_bool, parse_number
 from cryoelig.inputs import Interpreter, read_case, read_case_data, register_interpreter
 from cryoelig.inputs.csvrows import CsvSource, detect_delimiter, split_line
 from cryoelig.inputs.documents import _INTERPRETERS

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from strategies import case_data
 
 from cryoelig import render
-from cryoelig.case import parse_case
-from cryoelig.report import build_reports
+from cryoelig.case.contract import parse_case
+from cryoelig.report.projection import build_reports
 from cryoelig.wording import directive_words, readable
 
 
@@ -42,7 +42,7 @@ def test_the_property_would_catch_a_directive_text(pack):
 
 def scales_renderings(report) -> dict[str, str]:
     """The published-scales section alone, in each view (the section the advice check applies to)."""
-    from cryoelig.render.scales import html_section, markdown_section
+    from cryoelig.render.scale_lines import html_section, markdown_section
 
     def strings(value) -> list[str]:  # the JSON's values (its keys are the schema's names)
         if isinstance(value, dict):

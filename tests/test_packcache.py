@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from packs import make_pack
 
-from cryoelig import packcache
-from cryoelig.packfiles import load_files
-from cryoelig.rulepack import _load
+from cryoelig.rulepack import packcache
+from cryoelig.rulepack.load import _load
+from cryoelig.rulepack.validate import load_files
 
 
 def snapshot(pack):

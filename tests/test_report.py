@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import case_data
 
-from cryoelig import evaluation
-from cryoelig.case import parse_case
-from cryoelig.packset import combine
+from cryoelig.case.contract import parse_case
+from cryoelig.reasoning import evaluation
 from cryoelig.render.data import report_json as to_json
-from cryoelig.report import Report, build_report, build_reports, evaluate_rules, python_fired
-from cryoelig.rulepack import _load
+from cryoelig.report.projection import Report, build_report, build_reports, evaluate_rules, python_fired
+from cryoelig.rulepack.load import _load
+from cryoelig.rulepack.packset import combine
 
 
 def report_of(pack, data, engine=True):

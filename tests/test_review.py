@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from cryoelig import evaluation
-from cryoelig.case import parse_case
+from cryoelig.case.contract import parse_case
 from cryoelig.errors import EngineMismatchError
-from cryoelig.explain import explain_case
-from cryoelig.readers import read_case
+from cryoelig.inputs import read_case
+from cryoelig.reasoning import evaluation
 from cryoelig.render.data import explanation_json, report_json
 from cryoelig.review import Review, ReviewError, review, review_many
+from cryoelig.views.explanation import explain_case
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +91,7 @@ def test_review_many_batches_like_single_reviews(pack):
 
 
 def test_an_engine_disagreement_is_raised(pack, monkeypatch):
-    from cryoelig.engine import engine_for
+    from cryoelig.reasoning.engine import engine_for
 
     engine = engine_for(pack)
     monkeypatch.setattr(engine, "fire_many", lambda facts: [frozenset({"bone.pain"}) for _ in facts])

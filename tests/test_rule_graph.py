@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from cryoelig import render
-from cryoelig.catalog import fact_graph, rules_for_site
 from cryoelig.render.graph import to_dot, to_mermaid
 from cryoelig.render.kinds import KIND_COLOURS, KIND_TINTS, kind_word
 from cryoelig.render.rule_graph import FIELD, rule_graph_svg, styled_dot
+from cryoelig.views.catalog import fact_graph, rules_for_site
 
 DOT = shutil.which("dot")
 needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed (.ci/run installs it)")

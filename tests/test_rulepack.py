@@ -6,7 +6,7 @@ import pytest
 from packs import BONE_RULES, KIDNEY_RULE, PACK_YAML, make_pack
 
 from cryoelig.errors import PackError
-from cryoelig.rulepack import coverage_problems, load_pack
+from cryoelig.rulepack.load import coverage_problems, load_pack
 from cryoelig.wording import directive_words
 
 

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cryoelig.case import Case, parse_case
-from cryoelig.citations import full_reference, short_reference
+from cryoelig.case.contract import Case, parse_case
+from cryoelig.case.scalefields import PER_UL_PER_10E9_L
 from cryoelig.errors import InputError
-from cryoelig.evaluation import evaluate
-from cryoelig.scale_fields import PER_UL_PER_10E9_L
-from cryoelig.scales import computed_facts, consistency_problems, default_scales, score
+from cryoelig.reasoning.evaluation import evaluate
+from cryoelig.rulepack.citations import full_reference, short_reference
+from cryoelig.scales.scoring import computed_facts, consistency_problems, default_scales, score
 from cryoelig.wording import advice_words, directive_words
 
 
@@ -525,7 +525,7 @@ def test_a_kept_result_is_not_handed_to_an_equal_value_of_another_type(spack):
     """The scorer keeps each result for the values it read, typed: a result shows its value as given, so
     the one kept for 4.0 is not handed to a case giving 4 (equal as dictionary keys). Seen: the golden
     reports changed ("total": 4.0 instead of 4) when this file's boundary tests ran first."""
-    from cryoelig.scales import Scorer
+    from cryoelig.scales.scoring import Scorer
 
     scorer = Scorer(spack.scales)
     scale = spack.scale_by_id["callstrom_pain"]

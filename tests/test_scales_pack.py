@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from cryoelig.case import parse_case
+from cryoelig.case.contract import parse_case
 from cryoelig.errors import InputError, PackError
-from cryoelig.packset import default_pack_dirs
-from cryoelig.report import build_reports
+from cryoelig.report.projection import build_reports
 from cryoelig.review import review
-from cryoelig.rulepack import load_pack, load_pack_set
-from cryoelig.scenarios import run_scenarios
+from cryoelig.rulepack.load import load_pack, load_pack_set
+from cryoelig.rulepack.packset import default_pack_dirs
+from cryoelig.views.scenarios import run_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / "rules" / "published-scales"

@@ -152,8 +152,8 @@ def test_a_cds_hooks_card_carries_the_section_apart_from_the_source_points(pack)
     suggestion or action, and no card of a source point for a scale's rule."""
     pytest.importorskip("fastapi")
     from cryoelig.inputs import read_case
-    from cryoelig.report import build_reports
-    from cryoelig.server.cards import cards_for
+    from cryoelig.render.cds_cards import cards_for
+    from cryoelig.report.projection import build_reports
     from cryoelig.wording import advice_words
 
     report = build_reports([read_case(str(ROOT / "examples" / "bone-femur-mirels.yaml"))], pack)[0]
@@ -186,7 +186,7 @@ def test_a_scale_that_neither_applies_nor_is_given_does_not_split_the_section_me
     every lung case with its own tumor size (read only by the kidney scales) built a new section (+18%
     instructions per batch row). Two lung cases that differ only in size now share one section object,
     while two kidney cases that differ in size (the T1a line shows it) do not."""
-    from cryoelig.case import parse_case
+    from cryoelig.case.contract import parse_case
     from cryoelig.review import review
 
     def section(site: str, size: float):

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cryoelig.case import parse_case
+from cryoelig.case.contract import parse_case
 from cryoelig.cli import app
 from cryoelig.errors import InputError, PackError
-from cryoelig.rulepack import load_pack
+from cryoelig.rulepack.load import load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "cryosurgery-metastatic-bone-tumors"
@@ -65,7 +65,7 @@ def run(*args: str, input: str | None = None):
 def test_a_new_site_needs_no_python(pancreas_pack: Path, tmp_path: Path):
     pack = load_pack(pancreas_pack)
     assert pack.site_ids[-1] == "pancreas" and "pancreas.not-listed" in pack.rule_by_id
-    from cryoelig.packfiles import rule_files
+    from cryoelig.rulepack.validate import rule_files
 
     assert rule_files(pancreas_pack, pack.meta.areas)[-1].name == "pancreas.yaml", "a file not in areas comes last"
 
@@ -120,7 +120,7 @@ def test_a_site_listed_twice_is_refused(pancreas_pack: Path):
 
 
 def test_the_case_schema_lists_the_pack_sites():
-    from cryoelig.schemas import json_schema
+    from cryoelig.views.schemas import json_schema
 
     assert json_schema("case")["properties"]["site"]["enum"] == list(load_pack().site_ids)
     assert json_schema("case", sites=["a", "b"])["properties"]["site"]["enum"] == ["a", "b"]

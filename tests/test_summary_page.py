@@ -151,7 +151,7 @@ def test_kind_words_come_from_one_mapping(run: dict[str, Any], monkeypatch: pyte
 def test_same_run_same_bytes_in_process_and_in_two_processes(run: dict[str, Any], tmp_path: Path) -> None:
     tmp = run["tmp"]
     run_data = read_run(str(tmp / "r.jsonl"), str(tmp / "r.errors.jsonl"))
-    from cryoelig.rulepack import load_pack
+    from cryoelig.rulepack.load import load_pack
 
     first = summary_page(run_data, load_pack(None))
     assert summary_page(run_data, load_pack(None)) == first
@@ -427,7 +427,7 @@ def test_page_suffix_is_checked_before_the_run(tmp_path: Path) -> None:
 def test_a_different_pack_hides_the_sources_and_says_why(run: dict[str, Any]) -> None:
     run_data = read_run(str(run["tmp"] / "r.jsonl"), str(run["tmp"] / "r.errors.jsonl"))
     other = RunData(run_data.summary, {PackRef("someone-else", "9", "0" * 64): 1})
-    from cryoelig.rulepack import load_pack
+    from cryoelig.rulepack.load import load_pack
 
     text = visible_text(summary_page(other, load_pack(None)))
     assert "Sources not shown: the rule pack at hand is not the one these results name" in text

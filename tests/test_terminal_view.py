@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cryoelig.case import parse_case
+from cryoelig.case.contract import parse_case
 from cryoelig.cli import app
-from cryoelig.readers import read_case
+from cryoelig.inputs import read_case
 from cryoelig.render.common import clause_text
 from cryoelig.render.summary import print_summary
 from cryoelig.render.terminal import render_report
-from cryoelig.report import build_report
-from cryoelig.scenarios import load_scenario, scenario_files
+from cryoelig.report.projection import build_report
+from cryoelig.views.scenarios import load_scenario, scenario_files
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -68,7 +68,7 @@ def _all_cases():
 
 
 def scenario_files_default():
-    from cryoelig.rulepack import load_pack
+    from cryoelig.rulepack.load import load_pack
 
     return scenario_files(load_pack())
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cryoelig.case import parse_case
+from cryoelig.case.contract import parse_case
 from cryoelig.cli import app
-from cryoelig.conditions import leaves
-from cryoelig.explain import Check, explain_case
-from cryoelig.readers import read_case
-from cryoelig.report import build_report, evaluate_rules
-from cryoelig.scenarios import load_scenario, scenario_files
+from cryoelig.inputs import read_case
+from cryoelig.report.projection import build_report, evaluate_rules
+from cryoelig.rulepack.conditions import leaves
+from cryoelig.views.explanation import Check, explain_case
+from cryoelig.views.scenarios import load_scenario, scenario_files
 from cryoelig.wording import directive_words, readable
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,9 +14,9 @@ import pytest
 from test_output_wording import all_renderings
 from typer.testing import CliRunner
 
-from cryoelig.case import parse_case
+from cryoelig.case.contract import parse_case
 from cryoelig.cli import app
-from cryoelig.report import build_reports
+from cryoelig.report.projection import build_reports
 from cryoelig.wording import directive_words, readable
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,6 @@ from __future__ import annotations
 from ..inputs import Position, Record, Source, open_source
 from .aggregate import Aggregate, safe_key, summary_json
 from .checkpoint import STATE_VERSION, State
-from .files import OutputLock, check_replaceable, write_atomic, write_text_atomic
 from .options import (
     DEFAULT_CHUNK_ROWS,
     BatchInterrupted,
@@ -21,6 +20,7 @@ from .options import (
     default_jobs,
     partial_paths,
 )
+from .outfiles import OutputLock, check_replaceable, write_atomic, write_text_atomic
 from .outputs import CSV_RESULT_COLUMNS, FORMATS, OutputFormat, csv_result_header, output_kind
 from .run import BatchResult, chunks, run_batch
 from .summarize import summarize_files

@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from ..identifiers import find_identifier, find_label_identifier
+from ..case.identifiers import find_identifier, find_label_identifier
 from ..safetext import clean_line
 
 #: A key the tool writes: lower-case words, dots, '#<n>' positions, list indices.

@@ -40,7 +40,7 @@ _packs: dict[str, Any] = {}
 def _pack(pack_dir: str | None) -> Any:
     key = pack_dir or ""
     if key not in _packs:
-        from ..rulepack import load_pack
+        from ..rulepack.load import load_pack
 
         _packs[key] = load_pack(Path(pack_dir) if pack_dir else None)
     return _packs[key]

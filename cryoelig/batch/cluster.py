@@ -32,8 +32,8 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..inputs import open_source
 from .aggregate import Aggregate, summary_json
-from .files import OutputLock, write_atomic
 from .options import BatchOptions, capped_jobs
+from .outfiles import OutputLock, write_atomic
 from .run import BatchResult
 from .workers import CrossCheck
 
@@ -142,7 +142,7 @@ def _client(copts: ClusterOptions, note: Callable[[str], None]) -> tuple[Any, An
 
 def run_cluster(copts: ClusterOptions, notes: Callable[[str], None] | None = None) -> BatchResult:
     """Plan the partitions, review them on the cluster, write the manifest and the summary."""
-    from ..rulepack import load_pack
+    from ..rulepack.load import load_pack
 
     def note(text: str) -> None:
         if notes:

@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..case.limits import MAX_RECORD_BYTES
 from ..errors import InputError, Problem
-from ..limits import MAX_RECORD_BYTES
 
 DEFAULT_CHUNK_ROWS = 500
 

@@ -23,7 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .files import open_partial
+from .outfiles import open_partial
 from .outputs import Row
 
 ROW_GROUP_ROWS = 2048

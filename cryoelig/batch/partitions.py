@@ -113,8 +113,8 @@ class PackPlugin:
         self.files, self.sha256, self.parts = files, sha256, parts
 
     def setup(self, worker: Any = None) -> None:
-        from ..engine import engine_for
-        from ..rulepack import load_pack
+        from ..reasoning.engine import engine_for
+        from ..rulepack.load import load_pack
 
         folder = Path(tempfile.mkdtemp(prefix="cryoelig-pack-"))
         for name, data in self.files.items():

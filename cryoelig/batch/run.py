@@ -31,8 +31,8 @@ from ..errors import InputError, Problem
 from ..inputs import Position, Record, Source, open_source
 from .aggregate import Aggregate, summary_json
 from .checkpoint import State, fingerprint, resume_state
-from .files import OutputLock, append_file, check_replaceable, fsync_dir, open_partial, write_all, write_atomic
 from .options import BatchInterrupted, BatchOptions, capped_jobs, partial_paths
+from .outfiles import OutputLock, append_file, check_replaceable, fsync_dir, open_partial, write_all, write_atomic
 from .outputs import finish_output, output_format, output_kind
 from .workers import ChunkResult, CrossCheck, batch_gc, init_worker, process_chunk, start_method, work
 
@@ -125,7 +125,7 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
     BatchInterrupted (checkpoint written; resumable unless the input was standard input).
     ``draw_page`` draws ``opts.summary_html`` (one more output of the set: locked, kept unless
     --force, regular files only, written atomically before the results get their final names)."""
-    from ..rulepack import load_pack
+    from ..rulepack.load import load_pack
 
     if (opts.summary_html is None) != (draw_page is None):
         raise ValueError("summary_html and draw_page go together")
@@ -144,7 +144,7 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
     with OutputLock(out):
         _check_existing(opts, out, errors)
         pack = load_pack(opts.pack_dir)
-        from .. import engine  # noqa: F401 - an engine that cannot load stops here in one line, before workers or files
+        from ..reasoning import engine  # noqa: F401 - an engine that cannot load stops here in one line, before workers or files
         source = open_source(opts.input, opts.max_bytes)
         try:
             if source.kind == "csv":

@@ -18,11 +18,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..case.identifiers import find_label_identifier
+from ..case.limits import MAX_RECORD_BYTES
 from ..errors import InputError, Problem
-from ..identifiers import find_label_identifier
 from ..inputs import open_regular
 from ..inputs.lines import physical_lines
-from ..limits import MAX_RECORD_BYTES
 from .aggregate import NOT_SHOWN, Aggregate, safe_key
 
 _REASONS = frozenset({"invalid", "identifier", "unreadable", "internal"})

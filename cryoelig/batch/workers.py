@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..case import MAX_CASE_ID, parse_case
+from ..case.contract import MAX_CASE_ID, parse_case
+from ..case.identifiers import find_label_identifier
 from ..errors import EngineMismatchError, InputError, Problem
-from ..identifiers import find_label_identifier
 from ..inputs import Decoder, Record, RecordError
 from .aggregate import Aggregate, safe_key
 from .outputs import Row, output_format
@@ -219,8 +219,8 @@ def init_worker(pack_dir: Path | None, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     gc.set_threshold(*GC_THRESHOLD)
-    from ..engine import engine_for
-    from ..rulepack import load_pack
+    from ..reasoning.engine import engine_for
+    from ..rulepack.load import load_pack
 
     _worker_pack = load_pack(pack_dir)
     engine_for(_worker_pack)

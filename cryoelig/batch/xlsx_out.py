@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .files import open_partial
+from .outfiles import open_partial
 from .outputs import CSV_RESULT_COLUMNS, Row
 from .serialize import csv_line
 

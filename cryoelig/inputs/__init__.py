@@ -5,7 +5,7 @@ Public entry points:
 - :func:`read_case` — one case from a YAML or JSON file, or ``-`` for standard input;
 - :func:`open_source` — many cases (``batch``): a CSV or JSONL file, a folder of case files, or
   ``-`` (JSONL on standard input), as a :class:`Source` of raw records with their positions;
-- :func:`cryoelig.case.parse_case` stays the one step from decoded data to a validated Case.
+- :func:`cryoelig.case.contract.parse_case` stays the one step from decoded data to a validated Case.
 
 Layout (one module per job): ``files`` (regular files only, size caps), ``stdin``, ``lines``
 (physical lines), ``jsondoc`` and ``yamldoc`` (documents), ``documents`` (document formats and
@@ -35,7 +35,7 @@ import importlib.util
 from collections.abc import Sequence
 from typing import Any
 
-from ..limits import MAX_CASE_BYTES, MAX_RECORD_BYTES
+from ..case.limits import MAX_CASE_BYTES, MAX_RECORD_BYTES
 from .base import BOM, Decoder, Position, Record, RecordError, Source
 from .documents import (
     DocumentFormat,
@@ -46,7 +46,7 @@ from .documents import (
     register_document_format,
     register_interpreter,
 )
-from .files import decode_text, open_regular, read_file_bytes
+from .opening import decode_text, open_regular, read_file_bytes
 from .sources import StreamFormat, open_source, register_stream_format
 from .stdin import STDIN_NAME, read_stdin_bytes
 
@@ -67,7 +67,7 @@ def read_case_data(path: str, max_bytes: int = MAX_CASE_BYTES) -> tuple[Any, str
 
 def read_case(path: str, max_bytes: int = MAX_CASE_BYTES, *, sites: Sequence[str] | None = None) -> Any:
     """One validated Case from a YAML or JSON file, or '-' for standard input; ``sites``: the pack's."""
-    from ..case import parse_case
+    from ..case.contract import parse_case
 
     data, name = read_case_data(path, max_bytes)
     return parse_case(data, file=name, sites=sites)
@@ -86,7 +86,7 @@ def parse_document(text: str, name: str) -> Any:
 
 
 #: Reader modules that register themselves when present (one more format = one more module).
-PLUGINS = ("fhir", "parquet", "xlsx")
+PLUGINS = ("fhirdoc", "parquet", "xlsx")
 
 
 def _load_plugins() -> None:

@@ -3,7 +3,7 @@
 Why one module: a Parquet column or a spreadsheet cell may already be a number, a yes/no, a list
 or a date, where a CSV cell is always text. Text goes through exactly the CSV rules (stripped,
 empty is unknown, list cells split at ``;`` or ``,``, ``none``/``-`` is an empty list); typed
-values pass as they are and the case model applies the one grammar (cryoelig.grammar) to them.
+values pass as they are and the case model applies the one grammar (cryoelig.case.grammar) to them.
 A missing value (null, an empty cell, a NaN float as data frames write missing numbers) is
 unknown. A date or time is refused as identifying (a de-identified case holds no dates), and a
 value of another type (bytes, a mapping) is unreadable; both name the column (a schema field name),
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..case import case_fields
+from ..case.contract import case_fields
 from ..errors import Problem
 from .base import Record, RecordError, unreadable
 from .csvrows import NONE_CELLS

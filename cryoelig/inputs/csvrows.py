@@ -24,13 +24,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..case import case_fields
+from ..case.contract import case_fields
+from ..case.identifiers import find_label_identifier, is_identifying_field, shown_identifying_name
+from ..case.limits import MAX_KEY_CHARS, MAX_STRING_CHARS, mib
 from ..errors import InputError, Problem
-from ..identifiers import find_label_identifier, is_identifying_field, shown_identifying_name
-from ..limits import MAX_KEY_CHARS, MAX_STRING_CHARS, mib
 from .base import BOM, Position, Record, Source, unreadable
-from .files import file_fingerprint, open_regular
 from .lines import physical_lines
+from .opening import file_fingerprint, open_regular
 
 #: Dotted CSV columns that are not rule fields but still part of the case contract.
 EXTRA_COLUMNS = ("case_id", "tumor.size_mm", "labs.platelets_per_ul", "ecog", "notes")

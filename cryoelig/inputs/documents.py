@@ -7,7 +7,7 @@ The extension point for formats that hold one case per document:
 - an **interpreter** turns a decoded document that is not the nested case form into it: it is
   chosen by ``detect`` on the decoded data. A FHIR R4 Bundle is JSON with a ``"resourceType"``:
   the FHIR reader registers an interpreter named ``"fhir"`` whose ``to_case_data`` calls
-  ``cryoelig.fhir.bundle_to_case_data`` (until then the built-in one says that FHIR is not read).
+  ``cryoelig.inputs.fhir.bundle_to_case_data`` (until then the built-in one says that FHIR is not read).
 
 Register with :func:`register_document_format` / :func:`register_interpreter`; the same
 interpreters apply to a case file, a JSONL line and each file of a folder.
@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from ..errors import InputError, Problem
 from . import jsondoc, yamldoc
-from .files import decode_text
+from .opening import decode_text
 
 
 class DocumentFormat(NamedTuple):

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from .base import Position, Record, Source, as_record_error
 from .documents import decode_document, document_suffixes
-from .files import read_file_bytes
+from .opening import read_file_bytes
 
 
 @dataclass

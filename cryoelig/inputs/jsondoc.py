@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..case.limits import MAX_DEPTH, MAX_DIGITS
 from ..errors import InputError, Problem
-from ..limits import MAX_DEPTH, MAX_DIGITS
 
 
 class _Duplicate(ValueError):
@@ -22,7 +22,7 @@ class _Duplicate(ValueError):
 
 def schema_name(key: Any) -> bool:
     """True for a field name of the case schema (at any level): such a name may be shown."""
-    from ..case import schema_levels
+    from ..case.contract import schema_levels
 
     return isinstance(key, str) and any(key in names for names in schema_levels().values())
 

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..case.limits import mib
 from ..errors import InputError
-from ..limits import mib
 from .base import BOM, Position, Record, Source, as_record_error, unreadable
 from .documents import interpret
-from .files import file_fingerprint, open_regular
 from .jsondoc import loads
 from .lines import physical_lines
+from .opening import file_fingerprint, open_regular
 from .stdin import STDIN_NAME, stdin_stream
 
 

@@ -12,8 +12,8 @@ import os
 from collections.abc import Callable
 from typing import NamedTuple
 
+from ..case.limits import MAX_RECORD_BYTES
 from ..errors import InputError, Problem
-from ..limits import MAX_RECORD_BYTES
 from .base import Source
 
 

@@ -10,7 +10,7 @@ import sys
 from typing import BinaryIO
 
 from ..errors import InputError, Problem
-from .files import read_capped
+from .opening import read_capped
 
 STDIN_NAME = "<stdin>"
 

@@ -18,10 +18,10 @@ import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
+from ..case.limits import MAX_KEY_CHARS
 from ..errors import InputError, Problem
-from ..limits import MAX_KEY_CHARS
 from .base import Position, Record, Source
-from .files import file_fingerprint, open_regular
+from .opening import file_fingerprint, open_regular
 from .sources import StreamFormat, register_stream_format
 
 SUFFIXES = (".xlsx", ".xlsm")

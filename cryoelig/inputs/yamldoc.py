@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..case.limits import MAX_DEPTH, MAX_DIGITS
 from ..errors import InputError, Problem
-from ..limits import MAX_DEPTH, MAX_DIGITS
 from .jsondoc import duplicate_message
 
 

@@ -95,9 +95,9 @@ for _view, _name, _suffixes, _media, _target in (
     ("printable", "html", (".html", ".htm"), "text/html", "html:to_html"),
     ("printable", "markdown", (".md", ".markdown"), "text/markdown", "html:to_printable_markdown"),
     ("printable", "pdf", (".pdf",), "application/pdf", "pdf:to_pdf"),
-    ("explanation", "rich", (), _TERMINAL, "explain:render_tree"),
+    ("explanation", "rich", (), _TERMINAL, "explanation_tree:render_tree"),
     ("explanation", "json", (".json",), "application/json", "data:explanation_json"),
-    ("explanation", "markdown", (".md", ".markdown"), "text/markdown", "explain:to_markdown"),
+    ("explanation", "markdown", (".md", ".markdown"), "text/markdown", "explanation_tree:to_markdown"),
     ("rules", "rich", (), _TERMINAL, "rules:rules_table"),
     ("rules", "json", (".json",), "application/json", "rules:rules_json"),
     ("rules", "markdown", (".md", ".markdown"), "text/markdown", "rules:rules_markdown"),
@@ -106,6 +106,6 @@ for _view, _name, _suffixes, _media, _target in (
     ("graph", "dot", (".dot", ".gv"), "text/vnd.graphviz", "graph:to_dot"),
     ("graph", "svg", (".svg",), "image/svg+xml", "rule_graph:to_svg"),
     ("graph", "png", (".png",), "image/png", "rule_graph:to_png"),
-    ("catalog", "markdown", (".md", ".markdown"), "text/markdown", "catalog:catalog_markdown"),
+    ("catalog", "markdown", (".md", ".markdown"), "text/markdown", "catalog_markdown:catalog_markdown"),
 ):
     register(_view, _name, _suffixes, _media, f"{__name__}.{_target}")

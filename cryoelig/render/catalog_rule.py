@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..catalog import ScenarioInfo, condition_outline
-from ..packmodel import Pack, Rule
+from ..rulepack.packmodel import Pack, Rule
+from ..views.catalog import ScenarioInfo, condition_outline
 from .common import md as _md
 
 

@@ -3,10 +3,10 @@ components, points, bands and the place in the paper, its rules, and what is del
 
 from __future__ import annotations
 
-from ..catalog import ScenarioInfo, area_key
-from ..citations import full_reference, short_reference
-from ..packmodel import Pack
-from ..scalemodel import Scale
+from ..rulepack.citations import full_reference, short_reference
+from ..rulepack.packmodel import Pack
+from ..scales.scalemodel import Scale
+from ..views.catalog import ScenarioInfo, area_key
 from .catalog_rule import anchor, rule_section
 from .common import md as _md
 

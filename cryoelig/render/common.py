@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..report import Clause, Missing, Report, SourceInfo, comparisons_in, format_value
+from ..report.projection import Clause, Missing, Report, SourceInfo, comparisons_in, format_value
 from .kinds import KIND_HEADINGS
 
 TITLE = "Points to discuss with the multidisciplinary team"

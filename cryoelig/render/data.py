@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..explain import CaseExplanation
-from ..report import Report
+from ..report.projection import Report
+from ..views.explanation import CaseExplanation
 
 
 def report_json(report: Report, **_: object) -> str:

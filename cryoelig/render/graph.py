@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from ..catalog import Graph
-from ..packmodel import Pack
+from ..rulepack.packmodel import Pack
+from ..views.catalog import Graph
 
 
 def _mermaid_ids(graph: Graph) -> dict[str, str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..report import Clause, Finding, Missing, Report, format_value
+from ..report.projection import Clause, Finding, Missing, Report, format_value
 from .common import (
     GROUPS,
     MISSING_LEAD,
@@ -27,7 +27,7 @@ from .common import (
     source_lines,
 )
 from .markdown import to_markdown
-from .scales import html_section
+from .scale_lines import html_section
 
 CSS = """
 :root { --ink: #1b1f23; --muted: #57606a; --line: #d0d7de;

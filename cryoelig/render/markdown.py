@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..report import Clause, Missing, Report, comparisons_in, format_value
+from ..report.projection import Clause, Missing, Report, comparisons_in, format_value
 from .common import (
     GROUPS,
     MISSING_LEAD,
@@ -16,7 +16,7 @@ from .common import (
     source_lines,
 )
 from .common import md as _md
-from .scales import markdown_section
+from .scale_lines import markdown_section
 
 
 def _md_clause(clause: Clause) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from ..errors import CryoeligError
-from ..report import Report
+from ..report.projection import Report
 from .html import to_html
 
 PDF_HINT = "a PDF needs the optional pdf extra (WeasyPrint): pip install 'cryoelig[pdf]'"

@@ -107,6 +107,6 @@ def to_png(graph: Any, pack: Any, **_: object) -> bytes:
 
 def rule_graph_svg(pack: Any, rules: list[Any] | None = None) -> str:
     """The rule graph of a pack (or of some of its rules) as an SVG document, for pages to show."""
-    from ..catalog import fact_graph
+    from ..views.catalog import fact_graph
 
     return to_svg(fact_graph(pack, rules), pack)

@@ -6,8 +6,8 @@ import json
 import textwrap
 from pathlib import Path
 
-from ..catalog import RuleListing, ScenarioInfo, condition_as_written, condition_outline, derived_read
-from ..packmodel import Pack, Rule
+from ..rulepack.packmodel import Pack, Rule
+from ..views.catalog import RuleListing, ScenarioInfo, condition_as_written, condition_outline, derived_read
 
 
 def _reads(rule: Rule) -> list[str]:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..report import SourceInfo
+from ..report.projection import SourceInfo
 from .common import MISSING_TITLE, source_line
 from .kinds import kind_word
 

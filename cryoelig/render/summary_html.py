@@ -326,7 +326,7 @@ PAGE_SUFFIXES = (".html", ".htm")
 
 def check_page_target(path: Path, option: str) -> None:
     """Before any work: the page's file name is an HTML page and matplotlib is installed (whether
-    the file may be written is the output rules' question: cryoelig.batch.files)."""
+    the file may be written is the output rules' question: cryoelig.batch.outfiles)."""
     from ..errors import InputError, Problem
     from .charts import require_matplotlib
 

@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..report import Missing, Report, format_value
+from ..report.projection import Missing, Report, format_value
 from .common import (
     GROUPS,
     MISSING_LEAD,
@@ -27,7 +27,7 @@ from .common import (
     pack_line,
     source_lines,
 )
-from .scales import terminal_section
+from .scale_lines import terminal_section
 
 _STYLE = {"supporting": "green", "caution": "yellow", "context": "cyan"}
 

@@ -97,8 +97,8 @@ def rendered(endpoint: str, fmt: str, obj: Any, provenance: dict[str, Any] | Non
 
 
 def router(state: Any) -> APIRouter:
-    from ..explain import explanation_of
     from ..review import review
+    from ..views.explanation import explanation_of
 
     r = APIRouter()
     pack = state.pack

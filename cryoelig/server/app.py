@@ -33,8 +33,8 @@ class State:
 
 
 def _components(app_openapi: dict[str, Any], sites: tuple[str, ...]) -> dict[str, Any]:
-    from ..case import Case
-    from ..report import Report
+    from ..case.contract import Case
+    from ..report.projection import Report
 
     schemas = app_openapi.setdefault("components", {}).setdefault("schemas", {})
     for model in (Case, Report):
@@ -80,9 +80,9 @@ def create_app(config: ServerConfig | None = None) -> Guard:
     from starlette.exceptions import HTTPException
 
     from .. import __version__
-    from ..engine import engine_for
-    from ..fhir.mapping import models
-    from ..rulepack import load_pack
+    from ..inputs.fhir.mapping import models
+    from ..reasoning.engine import engine_for
+    from ..rulepack.load import load_pack
     from ..web import routes as pages
     from ..wording import neutral_message
     from . import api, cds, docs

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from ..errors import InputError
-from .cards import cards_for, content_key, md, summary, uuid_for
+from ..render.cds_cards import cards_for, content_key, md, summary, uuid_for
 from .fhirfetch import FetchRefused, fetch_json, fill
 from .http import ApiError, decode_body
 
@@ -63,7 +63,7 @@ def _is_outcome(value: Any) -> bool:
 
 async def gather(state: Any, request: dict[str, Any]) -> list[Any]:
     """The record's entries from prefetch, fetching unfilled templates from an allowed fhirServer."""
-    from ..fhir.mapping import flatten
+    from ..inputs.fhir.mapping import flatten
 
     prefetch = request.get("prefetch") if isinstance(request.get("prefetch"), dict) else {}
     context = request.get("context") or {}
@@ -119,8 +119,8 @@ def _failure_card(state: Any, site: str, error: InputError) -> dict[str, Any]:
 
 
 async def call(state: Any, body: dict[str, Any]) -> dict[str, Any]:
-    from ..case import parse_case
-    from ..fhir.mapping import Entry, Record, case_data
+    from ..case.contract import parse_case
+    from ..inputs.fhir.mapping import Entry, Record, case_data
     from ..review import review
 
     hook = body.get("hook")

@@ -3,9 +3,9 @@
 Why through the input layer: a body is one case document, read exactly as ``cryoelig check``
 reads a file: UTF-8 (a byte order mark dropped), JSON or YAML under the one input grammar
 (``cryoelig.inputs``: duplicate keys, exponent numbers, NaN and over-deep nesting refused with
-one-line problems), then ``parse_case`` with the bounds of ``cryoelig.limits`` and the identifier
+one-line problems), then ``parse_case`` with the bounds of ``cryoelig.case.limits`` and the identifier
 checks. A client over HTTP therefore gets the same messages and the same refusals as the command
-line, and nothing it sent is echoed. A FHIR document goes through ``cryoelig.fhir`` (with the
+line, and nothing it sent is echoed. A FHIR document goes through ``cryoelig.inputs.fhir`` (with the
 ``?site=`` a client may give) before ``parse_case``.
 """
 
@@ -70,14 +70,14 @@ def decode_body(raw: bytes, content_type: str | None, *, yaml: bool = False) -> 
 def case_from_body(raw: bytes, content_type: str | None, site: str | None, pack: Any
                    ) -> tuple[Any, dict[str, Any] | None]:
     """A validated Case from a case document or a FHIR document, and the FHIR provenance (or None)."""
-    from ..case import parse_case
-    from ..fhir import is_fhir
+    from ..case.contract import parse_case
+    from ..inputs.fhir import is_fhir
 
     data = decode_body(raw, content_type, yaml=True)
     try:
         if is_fhir(data):
-            from ..fhir import MissingExtraError
-            from ..fhir.mapping import bundle_to_case_data
+            from ..inputs.fhir import MissingExtraError
+            from ..inputs.fhir.mapping import bundle_to_case_data
 
             try:
                 case_data, provenance = bundle_to_case_data(data, site=site)

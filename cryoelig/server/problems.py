@@ -4,7 +4,7 @@ Why one module: every error path of the service (bad JSON or YAML, a case that f
 contract, oversize bodies, unknown routes, FastAPI's own validation) answers in one shape. The
 field and the message are the ones the command line prints for the same input: the input layer
 and ``parse_case`` already show only schema field names, positions (``tumor.#2``) and the tool's
-words (``cryoelig.limits.safe_loc``), never a value or a key a client sent. The file name the
+words (``cryoelig.case.limits.safe_loc``), never a value or a key a client sent. The file name the
 command line would print is left out (the body has none); a line number is kept for syntax errors.
 """
 

@@ -21,11 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..case import Case, parse_case
-from ..checklist import Answer, AnswerError, answer_problem, case_data, live_question, parse_answer
+from ..case.contract import Case, parse_case
 from ..errors import InputError
-from ..packmodel import Pack
-from ..questions import (
+from ..rulepack.packmodel import Pack
+from ..views.checklist import Answer, AnswerError, answer_problem, case_data, live_question, parse_answer
+from ..views.questions import (
     CASE_ID,
     ECOG,
     HEALTH,

@@ -17,15 +17,15 @@ import jinja2
 import markupsafe
 
 from .. import render
-from ..case import Case, parse_case
-from ..checklist import AnswerError, case_data, parse_answer
+from ..case.contract import Case, parse_case
 from ..errors import CryoeligError, InputError, Problem
-from ..explain import explanation_of
-from ..packmodel import Pack
-from ..questions import SITE, make_question, questions_for
-from ..report import DISCLAIMER, format_value
+from ..report.projection import DISCLAIMER, format_value
 from ..review import Review, review
-from . import views
+from ..rulepack.packmodel import Pack
+from ..views.checklist import AnswerError, case_data, parse_answer
+from ..views.explanation import explanation_of
+from ..views.questions import SITE, make_question, questions_for
+from . import pageviews as views
 from .form import UNKNOWN_NAME, ChecklistState, read_form
 
 STATIC: dict[str, tuple[bytes, str]] = {
@@ -45,9 +45,9 @@ class PageError(CryoeligError):
 
 def _environment() -> jinja2.Environment:
     from ..render.common import TITLE, clause_text, pack_line
-    from ..render.explain import MARK, SECTIONS, clause_line, clause_value, rule_title
+    from ..render.explanation_tree import MARK, SECTIONS, clause_line, clause_value, rule_title
     from ..render.kinds import kind_word
-    from ..render.scales import html_section
+    from ..render.scale_lines import html_section
 
     env = jinja2.Environment(loader=jinja2.PackageLoader(__package__, "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -147,7 +147,7 @@ class Site:
 
     @functools.cached_property
     def _scenarios(self) -> dict[str, Any]:
-        from ..scenarios import load_scenario, scenario_files
+        from ..views.scenarios import load_scenario, scenario_files
 
         found = {}
         for path in scenario_files(self.pack):
@@ -193,7 +193,7 @@ class Site:
 
     def what_if(self, values: dict[str, list[str]]) -> str:
         """Change one answer of a case and show which points change (a diff of two Reviews)."""
-        from ..compare import compare
+        from ..views.compare import compare
 
         data = self._posted_case(values)
         before = self._case(data)

@@ -1,6 +1,6 @@
 """Golden outputs: what every view printed before the one-evaluation refactor (commit 817fa05).
 
-Why: issue 8 moved all reasoning into one evaluation (``cryoelig.evaluation``) and every view
+Why: issue 8 moved all reasoning into one evaluation (``cryoelig.reasoning.evaluation``) and every view
 onto it; the promise was that no output changes by a single byte. These files are the proof:
 ``tests/test_golden.py`` runs the same commands on the current code and compares.
 
@@ -251,7 +251,7 @@ def _case_outputs(run: Callable[..., str], name: str, data: dict[str, Any]) -> I
 
 def checklist_transcript(pack: Any, data: dict[str, Any], site_given: bool = False) -> str:
     """The checklist dialogue (library level) answering from a case, 'unknown' where it gives nothing."""
-    from cryoelig.checklist import run
+    from cryoelig.views.checklist import run
 
     flat: dict[str, Any] = {}
     for key, value in data.items():
@@ -331,7 +331,7 @@ def _rules_outputs(run: Callable[..., str], pack: Any) -> Iterator[tuple[str, st
 
 def outputs() -> Iterator[tuple[str, str]]:
     """(relative path, text) of every stored output, produced by the code importable now."""
-    from cryoelig.rulepack import load_pack
+    from cryoelig.rulepack.load import load_pack
 
     with _environment():
         run = _runner()
@@ -356,7 +356,7 @@ def _reports(cases: list[Any], pack: Any) -> list[Any]:
     try:
         from cryoelig.review import review_many
     except ImportError:  # the pre-refactor code
-        from cryoelig.report import build_reports
+        from cryoelig.report.projection import build_reports
 
         return build_reports(cases, pack)
     return [r.report for r in review_many(cases, pack)]
@@ -364,7 +364,7 @@ def _reports(cases: list[Any], pack: Any) -> list[Any]:
 
 def _explain_json(case: Any, pack: Any) -> str:
     """`explain --format json` of one case (the command writes exactly this)."""
-    from cryoelig.explain import explain_case
+    from cryoelig.views.explanation import explain_case
 
     data = explain_case(case, pack).model_dump(mode="json")
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -372,8 +372,8 @@ def _explain_json(case: Any, pack: Any) -> str:
 
 def digest_lines(n: int = GENERATED) -> list[str]:
     """'<first case> check <sha256>' and '<first case> explain <sha256>' per block of BLOCK cases."""
-    from cryoelig.case import parse_case
-    from cryoelig.rulepack import load_pack
+    from cryoelig.case.contract import parse_case
+    from cryoelig.rulepack.load import load_pack
 
     pack = load_pack()
     datas = list(generated_case_data(n))
@@ -392,7 +392,7 @@ def digest_lines(n: int = GENERATED) -> list[str]:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from cryoelig.rulepack import load_pack
+    from cryoelig.rulepack.load import load_pack
 
     PACK_SHA256.write_text("".join(f"{p.sha256}\n" for p in load_pack().parts), encoding="utf-8")
     if OUTPUTS.exists():

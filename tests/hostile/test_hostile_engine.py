@@ -22,9 +22,9 @@ SIZES = [1e-05, 9e-05, 4e-05, 1e-07, 5e-324, 0.0001, 0.5, 3.9, 4.0, 49.99, 1e16,
 
 CHILD = textwrap.dedent("""
     import json, sys
-    from cryoelig.engine import Engine
-    from cryoelig.report import evaluate_rules, python_fired
-    from cryoelig.rulepack import load_pack
+    from cryoelig.reasoning.engine import Engine
+    from cryoelig.report.projection import evaluate_rules, python_fired
+    from cryoelig.rulepack.load import load_pack
 
     pack = load_pack(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != "-" else None)
     engine = Engine(pack)
@@ -62,7 +62,7 @@ def test_a_ruleset_threshold_below_0_0001_compiles_and_fires(tmp_path: Path) -> 
 
 
 def test_plain_json_never_writes_an_exponent() -> None:
-    from cryoelig.engine import plain_json
+    from cryoelig.reasoning.engine import plain_json
 
     text = plain_json({"a": SIZES, "b": {"c": [1e-300, -2.5e-8]}, "d": "1e-05"})
     assert "e" not in text.replace('"1e-05"', "") and "E" not in text

@@ -20,14 +20,14 @@ from hypothesis import strategies as st
 from strategies import case_data
 from strategies_hostile import PLANTED_KEYS, SCHEMA_KEYS, hostile_cases, identifier_labels, nested
 
-from cryoelig import limits
-from cryoelig.case import _GROUPS, _NOT_FACTS, Case, parse_case, schema_levels
+from cryoelig.case import limits
+from cryoelig.case.contract import _GROUPS, _NOT_FACTS, Case, parse_case, schema_levels
+from cryoelig.case.identifiers import _DATE, _M, _MONTH, _VALUE_PATTERNS, find_identifier, find_label_identifier
+from cryoelig.case.limits import MAX_LIST_ITEMS, MAX_STRING_CHARS, check_structure
 from cryoelig.errors import InputError
-from cryoelig.identifiers import _DATE, _M, _MONTH, _VALUE_PATTERNS, find_identifier, find_label_identifier
 from cryoelig.inputs import RecordError, open_source
 from cryoelig.inputs.base import Record
 from cryoelig.inputs.csvrows import CsvDecoder, _line_pattern, split_line
-from cryoelig.limits import MAX_LIST_ITEMS, MAX_STRING_CHARS, check_structure
 
 LEVELS = schema_levels()
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -149,7 +149,7 @@ def test_find_identifier_is_the_search_by_every_pattern(value: str) -> None:
 
 
 def test_the_hint_skips_plain_labels_and_keeps_identifiers() -> None:
-    from cryoelig.identifiers import _VALUE_HINT
+    from cryoelig.case.identifiers import _VALUE_HINT
 
     assert not _VALUE_HINT.search("case-000123")
     for label, kind in [("C_2025-03-14", "a full date"), ("jane@example.org", "an e-mail address"),

@@ -27,9 +27,9 @@ from strategies_hostile import (
     nested,
 )
 
-from cryoelig.case import parse_case
+from cryoelig.case.contract import parse_case
+from cryoelig.case.identifiers import find_label_identifier
 from cryoelig.errors import InputError
-from cryoelig.identifiers import find_label_identifier
 from cryoelig.inputs import Record, RecordError, jsondoc, yamldoc
 from cryoelig.inputs.csvrows import CsvSource
 from cryoelig.inputs.jsonlines import JsonlDecoder

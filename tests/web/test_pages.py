@@ -18,9 +18,9 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("jinja2")
 
-from cryoelig.checklist import AnswerError, parse_answer  # noqa: E402
-from cryoelig.questions import questions_for  # noqa: E402
-from cryoelig.rulepack import load_pack  # noqa: E402
+from cryoelig.rulepack.load import load_pack  # noqa: E402
+from cryoelig.views.checklist import AnswerError, parse_answer  # noqa: E402
+from cryoelig.views.questions import questions_for  # noqa: E402
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 WEB = resources.files("cryoelig.web")
@@ -312,7 +312,7 @@ def test_answers_are_not_in_the_service_log(tmp_path):
 
 
 def test_the_rule_graph_picture_is_shown_when_the_figures_can_draw_it(client):
-    from cryoelig.web.views import rule_graph
+    from cryoelig.web.pageviews import rule_graph
 
     drawn = rule_graph(load_pack(None))
     page = client.get("/explore").text

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cryoelig import render
-from cryoelig.rulepack import load_pack
+from cryoelig.rulepack.load import load_pack
 from cryoelig.wording import directive_words
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,334 @@
+"""THE evaluation: a pack's rules against one case's facts, three-valued, into a Trace.
+
+Why one module: the report, the explanation tree, the checklist's "why asked" and "not asked",
+the catalog's scenario results and every later view are projections of the Trace built here,
+so the three-valued logic and the propagation of derived facts exist once in the code base.
+The engine (durable_rules) decides which rules fire; ``Trace.check_engine`` cross-checks it
+against this evaluation for every case; the Trace explains.
+
+Three-valued: a clause over a field the case does not give is unknown (None), except
+``exists`` / ``is not given``; a field still to be asked (``pending``: the checklist's open
+questions) is unknown even for those. ``all`` is false if any item is false, else unknown if
+any item is unknown; ``any`` is true if any item is true, else unknown if any is unknown. A
+derived fact holds when any rule deriving it is met (Kleene OR over its deriving rules,
+starting from false: a fact no rule derives is not established). Rules are evaluated in the
+pack's order, where every deriving rule comes before the rules reading its fact.
+
+Speed: what a rule contributes is fixed by the values of the fields it reads and by the
+traces of the rules deriving the facts it reads, so each rule's trace is memoized per pack on
+exactly those (``_Memo``, bounded per rule). Over thousands of cases a Trace is then mostly
+dictionary look-ups, and the parts a view needs (deciding clauses, fields waited on, a view's
+own pieces) are computed once per memo entry, when first asked for.
+
+Published scales: a pack with scales (``Pack.scales``) reads their totals as computed facts
+(``scales.mirels_total``, ...): the evaluation adds the known totals to the case's facts before
+any rule runs (``Pack.scorer``; the rule engine adds the same totals the same way), so a band
+rule over a total the case does not allow to compute is unknown, never false. The Trace also
+answers whether each scale applies to the case (its ``applies_when``, three-valued) and gives
+each scale's result (``Trace.scales``).
+
+Threads: the memo is plain dicts whose single operations are atomic under the GIL; two
+threads computing the same entry compute equal values, so a race costs time, never a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import EngineMismatchError
+from ..rulepack.conditions import Condition, Leaf, derived_refs, leaves
+from ..rulepack.packmodel import Pack, Rule
+from ..scales.scoring import ScaleResult
+from .memoplan import key_of, remember, rule_groups
+from .packmemo import PackMemos
+
+Tri = bool | None
+
+#: A three-valued result as clinicians read it.
+RESULT_WORD: dict[Tri, str] = {True: "met", False: "not met", None: "unknown"}
+
+_UNKNOWN = "\x00unknown"  # memo key part for a field the case does not give (never a real value)
+_PENDING = "\x00pending"  # ... and for a field still to be asked
+
+
+def or3(a: Tri, b: Tri) -> Tri:
+    """Kleene OR: true if either is true, else unknown if either is unknown, else false."""
+    if a or b:
+        return True
+    return None if a is None or b is None else False
+
+
+class TraceNode:
+    """One node of a rule's condition checked against the case: a clause, whether the case gives
+    its field and, for a derived fact, the fact's state; or an all / any group with its items.
+
+    A node is shared by every case with equal values for the rule's fields (the memo), and equal
+    is not identical (4 == 4.0), so the case value a clause read is ``Trace.facts[field]``, never
+    stored here."""
+
+    __slots__ = ("cond", "result", "items", "value", "given")
+
+    def __init__(self, cond: Condition, result: Tri, items: tuple[TraceNode, ...] = (), value: Any = None,
+                 given: bool = False):
+        self.cond, self.result, self.items, self.value, self.given = cond, result, items, value, given
+
+    @property
+    def is_clause(self) -> bool:
+        return isinstance(self.cond, Leaf)
+
+
+def _check(cond: Condition, facts: Mapping[str, Any], derived: Mapping[str, Tri],
+           pending: frozenset[str]) -> TraceNode:
+    """Every node of a condition, three-valued (no short cut: the tree shows every clause)."""
+    if isinstance(cond, Leaf):
+        name = cond.field
+        if cond.op == "derived":
+            state = derived.get(name, False)
+            return TraceNode(cond, state, (), state, name in derived)
+        given = name in facts
+        if name in pending:
+            result: Tri = None
+        elif cond.op == "exists":
+            result = given
+        elif cond.op == "not_exists":
+            result = not given
+        else:
+            result = cond.test(facts[name]) if given else None  # type: ignore[misc]
+        return TraceNode(cond, result, (), None, given)
+    items = tuple(_check(item, facts, derived, pending) for item in cond.items)
+    results = [item.result for item in items]
+    decisive = cond.op != "all"  # an all is decided by a false item, an any by a true one
+    result = decisive if decisive in results else (None if None in results else not decisive)
+    return TraceNode(cond, result, items)
+
+
+def _deciders(node: TraceNode) -> tuple[tuple[Leaf, Tri], ...]:
+    """The clauses that decided a node: the met ones when true, the failed ones when false, the
+    unknown ones when unknown (every item when none of them decides)."""
+    if not node.items:
+        return ((node.cond, node.result),)  # type: ignore[return-value]
+    decisive = node.cond.op != "all"  # type: ignore[union-attr]
+    chosen = [i for i in node.items if i.result is decisive] or [i for i in node.items if i.result is None] \
+        or node.items
+    return tuple(d for item in chosen for d in _deciders(item))
+
+
+class RuleTrace:
+    """One rule checked against the case: its result, its clause tree with the case values, and,
+    computed on first use, the deciding clauses and the fields it waits on.
+
+    Shared by every case with the same values for the fields the rule reads (see ``_Memo``);
+    ``view`` is where the report keeps what it built from this trace (its finding, or the rule as
+    one that did not apply), so that too is built once per memo entry.
+    """
+
+    __slots__ = ("rule", "result", "tree", "derivers", "view", "_deciders", "_waits_on", "_open")
+
+    def __init__(self, rule: Rule, tree: TraceNode, derivers: Mapping[str, tuple[RuleTrace, ...]]):
+        self.rule = rule
+        self.tree = tree
+        self.result: Tri = tree.result
+        #: per derived fact the rule reads: the traces of the rules deriving it, in pack order
+        self.derivers = derivers
+        self.view: Any = None
+        self._deciders: tuple[tuple[Leaf, Tri], ...] | None = None
+        self._waits_on: tuple[str, ...] | None = None
+        self._open: tuple[str, ...] | None = None
+
+    @property
+    def deciders(self) -> tuple[tuple[Leaf, Tri], ...]:
+        if self._deciders is None:
+            self._deciders = _deciders(self.tree)
+        return self._deciders
+
+    def derived_state(self, name: str) -> Tri:
+        """The state of a derived fact this rule reads."""
+        state: Tri = False
+        for deriver in self.derivers.get(name, ()):
+            state = or3(state, deriver.result)
+        return state
+
+    @property
+    def waits_on(self) -> tuple[str, ...]:
+        """The case fields whose absence leaves this rule unknown, through derived facts too
+        (each once, in clause order); empty unless the rule is unknown."""
+        if self._waits_on is None:
+            out: dict[str, None] = {}
+            if self.result is None:
+                for leaf, _ in self.deciders:
+                    if leaf.op != "derived":
+                        out[leaf.field] = None
+                        continue
+                    for deriver in self.derivers.get(leaf.field, ()):
+                        if deriver.result is None:
+                            out.update(dict.fromkeys(deriver.waits_on))
+            self._waits_on = tuple(out)
+        return self._waits_on
+
+    @property
+    def open_fields(self) -> tuple[str, ...]:
+        """While the rule is undecided: every field it reads, and those of the undecided rules
+        deriving an unknown fact it reads (the checklist keeps the ones not answered yet)."""
+        if self._open is None:
+            out: list[str] = []
+            if self.result is None:
+                out += self.rule.fields
+                for name in derived_refs(self.rule.condition):
+                    if self.derived_state(name) is None:
+                        for deriver in self.derivers.get(name, ()):
+                            out += deriver.open_fields
+            self._open = tuple(out)
+        return self._open
+
+
+@dataclass(frozen=True)
+class DerivedState:
+    """A derived fact: its state, the rules that can establish it, and those that did."""
+
+    name: str
+    result: Tri
+    rules: tuple[str, ...]
+    established_by: tuple[str, ...]
+
+
+class Trace:
+    """Every rule of a pack checked against one case's facts (pack evaluation order), and the
+    state of every derived fact. ``pending``: fields counted as unknown even for ``exists``.
+    ``facts`` are the case's facts with the known totals of the pack's published scales."""
+
+    __slots__ = ("pack", "facts", "pending", "rules", "derived", "_by_id", "_memo")
+
+    def __init__(self, pack: Pack, facts: Mapping[str, Any], pending: frozenset[str], rules: list[RuleTrace],
+                 derived: dict[str, Tri], memo: _Memo | None = None):
+        self.pack, self.facts, self.pending, self.rules, self.derived = pack, facts, pending, rules, derived
+        self._by_id: dict[str, RuleTrace] | None = None
+        self._memo = memo
+
+    @property
+    def scales(self) -> list[ScaleResult]:
+        """Each published scale of the pack on this case: total or value, band, components, missing."""
+        return self.pack.scorer.results(self.facts)
+
+    def applies(self, scale_id: str) -> Tri:
+        """Whether the case is one a scale is published for (its applies_when), three-valued."""
+        memo = self._memo or _memo(self.pack)
+        return memo.applies(scale_id, self.facts, self.pending)
+
+    def rule(self, rule_id: str) -> RuleTrace:
+        if self._by_id is None:
+            self._by_id = {rt.rule.id: rt for rt in self.rules}
+        return self._by_id[rule_id]
+
+    @property
+    def fired(self) -> frozenset[str]:
+        """The rules whose condition is met."""
+        return frozenset(rt.rule.id for rt in self.rules if rt.result is True)
+
+    def derived_facts(self) -> list[DerivedState]:
+        """Every fact the pack derives, in the order its first deriving rule is evaluated."""
+        names: dict[str, list[RuleTrace]] = {}
+        for rt in self.rules:
+            if rt.rule.spec.derives:
+                names.setdefault(rt.rule.spec.derives, []).append(rt)
+        return [DerivedState(name, self.derived.get(name, False), tuple(rt.rule.id for rt in traces),
+                             tuple(rt.rule.id for rt in traces if rt.result is True))
+                for name, traces in names.items()]
+
+    def check_engine(self, fired: frozenset[str], case_id: str) -> None:
+        """The engine's decision must be this evaluation's: a disagreement is a bug, never the user's."""
+        decided = self.fired
+        if fired != decided:
+            raise EngineMismatchError(
+                f"case {case_id}: engine fired {sorted(fired - decided)} that Python did not, "
+                f"and Python fired {sorted(decided - fired)} that the engine did not"
+            )
+
+
+class _Memo:
+    """Rule traces of one pack, memoized per rule on the values of the fields the rule reads
+    (placeholders in texts are among them: the pack linter checks it) and on the traces of the
+    rules deriving the facts it reads (by identity: a memoized trace stands for its own key)."""
+
+    def __init__(self, pack: Pack):
+        self.pack = pack
+        groups = rule_groups(pack)
+        grouped = {rule.id for rules in groups for rule in rules}
+        single = [rule for rule in pack.rules if rule.id not in grouped]
+        #: every field some rule reads, once: a case's values are looked up once, then each rule's key (and
+        #: each group's) is one C call (``itemgetter``) over them instead of a comprehension per rule
+        self.fields = tuple(dict.fromkeys([*(f for rule in single for f in rule.fields),
+                                           *(f for rules in groups for r in rules for f in r.fields)]))
+        index = {f: i for i, f in enumerate(self.fields)}
+        self.plan = [(rule, key_of([index[f] for f in rule.fields]),
+                      tuple(dict.fromkeys(derived_refs(rule.condition))), rule.spec.derives, {})
+                     for rule in single]
+        #: the rules of a pack added to another (no derived facts), memoized together on the fields they read
+        self.groups = [(rules, key_of([index[f] for f in dict.fromkeys(f for r in rules for f in r.fields)]), {})
+                       for rules in groups]
+        self.scorer = pack.scorer if pack.scales else None
+        self.guards = {sid: (cond, tuple(dict.fromkeys(leaf.field for leaf in leaves(cond))), {})
+                       for sid, cond in pack.guards.items()}
+
+    def applies(self, scale_id: str, facts: Mapping[str, Any], pending: frozenset[str]) -> Tri:
+        cond, fields, cache = self.guards[scale_id]
+        key = tuple([(_PENDING if f in pending else facts.get(f, _UNKNOWN)) for f in fields])
+        hit = cache.get(key, _UNKNOWN)
+        if hit is _UNKNOWN:
+            hit = remember(cache, key, _check(cond, facts, {}, pending).result)
+        return hit  # type: ignore[return-value]
+
+    def with_totals(self, facts: Mapping[str, Any], pending: frozenset[str]) -> Mapping[str, Any]:
+        """The facts with the known totals of the published scales (a field still to be asked counts
+        as not given)."""
+        if self.scorer is None:
+            return facts
+        given = {k: v for k, v in facts.items() if k not in pending} if pending else facts
+        totals = self.scorer.totals(given)
+        return {**facts, **totals} if totals else facts
+
+    def trace(self, facts: Mapping[str, Any], pending: frozenset[str]) -> Trace:
+        facts = self.with_totals(facts, pending)
+        get = facts.get
+        if pending:  # a field still to be asked has a key part of its own (the checklist)
+            values = [(_PENDING, get(f, _UNKNOWN)) if f in pending else get(f, _UNKNOWN) for f in self.fields]
+        else:
+            values = [get(f, _UNKNOWN) for f in self.fields]
+        traces: list[RuleTrace] = []
+        derived: dict[str, Tri] = {}
+        deriving: dict[str, tuple[RuleTrace, ...]] = {}
+        for rule, make_key, refs, derives, cache in self.plan:
+            key = make_key(values)
+            if refs:  # the traces deriving what the rule reads, by identity: a trace stands for its own key
+                key += tuple([deriving.get(name) for name in refs])
+            hit = cache.get(key)
+            if hit is None:
+                hit = remember(cache, key, RuleTrace(rule, _check(rule.condition, facts, derived, pending),
+                                                     {name: deriving.get(name, ()) for name in refs}))
+            traces.append(hit)
+            if derives:
+                derived[derives] = or3(derived.get(derives, False), hit.result)
+                deriving[derives] = (*deriving.get(derives, ()), hit)
+        for rules, make_key, cache in self.groups:
+            group = cache.get(key := make_key(values))
+            if group is None:
+                group = remember(cache, key, tuple(RuleTrace(rule, _check(rule.condition, facts, {}, pending), {})
+                                                   for rule in rules))
+            traces.extend(group)
+        return Trace(self.pack, facts, pending, traces, derived, self)
+
+
+_memos: PackMemos[Pack, _Memo] = PackMemos(_Memo)
+_memo = _memos.get
+
+
+def evaluate(pack: Pack, facts: Mapping[str, Any], pending: Iterable[str] = ()) -> Trace:
+    """The Trace of a case's facts (dotted field -> value; absent fields are unknown).
+    ``pending``: fields still to be asked, unknown even for ``exists``."""
+    return _memo(pack).trace(facts, frozenset(pending))
+
+
+def forget(pack: Pack) -> None:
+    """Drop the memo of a pack (tests; a long-lived process that is done with a pack)."""
+    _memos.forget(pack)

@@ -1,0 +1,151 @@
+"""A Report as CDS Hooks 2.0 cards: information only, never an order.
+
+Why these choices: every card has ``indicator: "info"`` and no ``suggestions``, ``actions``
+or ``selectionBehavior`` (a suggestion would place or change an order; the tool never
+proposes a treatment). The ``summary`` is the finding's own text (linted pack wording), cut to 139
+characters at a word; ``detail`` is Markdown with the rule, the basis with the case values,
+the verbatim source quote, the pack and the non-diagnostic notice. ``source`` names the tool,
+the pack version and the cited document. Absent fields are left out, never null.
+
+A card's ``uuid`` is stable: a UUIDv5 of (pack sha256, rule id, a hash of the case content
+the report shows: site and facts). The same record and pack give the same uuids, so feedback
+can be matched; a different pack version or a changed fact gives new ones. The label is not
+linkable to the patient: it is derived only from the de-identified facts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from ..report.projection import Finding, Report, format_value
+from ..rulepack.load import Pack
+from .common import clause_text
+from .kinds import KIND_HEADINGS
+from .scale_lines import markdown_section
+
+SUMMARY_LIMIT = 139
+CARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cryoelig:cds-hooks:card")
+#: A card holds one point: the report's section headings (render/kinds.py) in the singular.
+KIND_TITLE = {"supporting": "Documented factor present", "caution": "Point of caution",
+              "context": "Background from the source"}
+
+
+def md(text: str) -> str:
+    """Markdown-escape text from the pack or the case (GitHub Flavored Markdown)."""
+    for ch in ("\\", "`", "*", "_", "<", ">", "[", "]", "|", "#"):
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def summary(text: str) -> str:
+    """One line under 140 characters, cut at a word with an ellipsis when longer."""
+    text = " ".join(text.split())
+    if len(text) <= SUMMARY_LIMIT:
+        return text
+    cut = text[:SUMMARY_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "\u2026"
+
+
+def case_key(report: Report) -> str:
+    return content_key(report.site, report.facts)
+
+
+def content_key(site: str, facts: dict[str, Any]) -> str:
+    content = json.dumps({"site": site, "facts": facts}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def card_uuid(report: Report, rule: str, key: str | None = None) -> str:
+    """UUIDv5 of (pack sha256, rule id, case content hash); ``key`` saves recomputing the hash."""
+    return uuid_for(report.pack.sha256, rule, key or case_key(report))
+
+
+def uuid_for(pack_sha256: str, rule: str, key: str) -> str:
+    return str(uuid.uuid5(CARD_NAMESPACE, f"{pack_sha256}|{rule}|{key}"))
+
+
+def _source(pack: Pack, source_ids: list[str]) -> dict[str, Any]:
+    titles = [pack.source_by_id[s].title for s in source_ids if s in pack.source_by_id] or [
+        s.title for s in pack.parts[0].meta.sources]  # the source article's (a set's papers are the scales')
+    return {"label": f"cryoelig rule pack {pack.name} {pack.version} \u00b7 source: {'; '.join(titles)}"}
+
+
+def _footer(report: Report) -> list[str]:
+    p = report.pack
+    return ["", f"Rule pack {md(p.name)} {md(p.version)}, sha256 `{p.sha256}`.", "", f"*{md(report.disclaimer)}*"]
+
+
+def _finding_card(report: Report, pack: Pack, f: Finding, key: str) -> dict[str, Any]:
+    lines = [f"**{KIND_TITLE[f.kind]}** \u00b7 site {md(format_value(report.site))} \u00b7 rule `{f.rule}` "
+             f"\u00b7 factor `{f.factor}`", "", md(f.text), "",
+             "Basis (the rule's conditions with the case values):", ""]
+    lines += [f"- {md(clause_text(c))}" for c in f.basis]
+    for s in f.sources:
+        lines += ["", f"> \u201c{md(s.quote)}\u201d", ">", f"> \u2014 {md(s.title)} (`{s.source}`)"]
+    lines += _footer(report)
+    return {"uuid": card_uuid(report, f.rule, key), "summary": summary(f.text), "indicator": "info",
+            "detail": "\n".join(lines), "source": _source(pack, [s.source for s in f.sources])}
+
+
+def _missing_card(report: Report, pack: Pack) -> dict[str, Any]:
+    labels = [m.label for m in report.missing]
+    head = f"Not in the record, so {sum(len(m.rules) for m in report.missing)} documented points are unchecked: "
+    lines = [f"**{KIND_HEADINGS['missing']}** \u00b7 site {md(format_value(report.site))}", "",
+             "A fact the record does not give is unknown, never taken as no.", ""]
+    lines += [f"- **{md(m.label)}** (`{m.field}`): {md(m.why)} Rules waiting: "
+              + ", ".join(f"`{r}`" for r in m.rules) for m in report.missing]
+    lines += _footer(report)
+    return {"uuid": card_uuid(report, "missing-information"), "summary": summary(head + ", ".join(labels)),
+            "indicator": "info", "detail": "\n".join(lines), "source": _source(pack, [])}
+
+
+def _input_card(report: Report, pack: Pack, provenance: dict[str, Any]) -> dict[str, Any]:
+    read, ignored = provenance.get("read", []), provenance.get("ignored", [])
+    lines = [f"**Record data read** \u00b7 site {md(format_value(report.site))}", "",
+             "Only coded fields listed in the cryoelig FHIR mapping are read; demographics are never read.", "",
+             "| resource | where | case fields |", "|---|---|---|"]
+    lines += [f"| {r['resource']} | {md(r['where'])} | {md(', '.join(r['fields']))} |" for r in read]
+    if ignored:
+        lines += ["", "| resource not used | where | why |", "|---|---|---|"]
+        lines += [f"| {i['resource']} | {md(i['where'])} | {md(i['reason'])} |" for i in ignored]
+    lines += _footer(report)
+    text = (f"Record data used for the {format_value(report.site)} summary: {len(read)} FHIR resources read, "
+            f"{len(ignored)} not used")
+    return {"uuid": card_uuid(report, "record-data"), "summary": summary(text), "indicator": "info",
+            "detail": "\n".join(lines), "source": _source(pack, [])}
+
+
+def _scales_card(report: Report, pack: Pack) -> dict[str, Any] | None:
+    """The published scales the record gives, as one card (the report's section, never a source point)."""
+    section = report.published_scales
+    if section is None or not section.lines:
+        return None
+    text = f"{section.title}: " + ", ".join(line.short for line in section.lines)
+    lines = markdown_section(report, sources=True)
+    lines[0] = f"**{section.title}** \u00b7 site {md(format_value(report.site))}"
+    return {"uuid": card_uuid(report, "published-scales"), "summary": summary(text), "indicator": "info",
+            "detail": "\n".join(lines + _footer(report)), "source": _scales_source(pack, section)}
+
+
+def _scales_source(pack: Pack, section: Any) -> dict[str, Any]:
+    """The tool, the pack and the source article as on every card, then the papers the scales cite."""
+    label = _source(pack, [])["label"]
+    papers = ", ".join(s.short for s in section.sources)
+    return {"label": f"{label} \u00b7 published scales: {papers}" if papers else label}
+
+
+def cards_for(report: Report, pack: Pack, provenance: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Cards for one report: one per point to discuss, one for missing information, one for the published
+    scales the record gives, one for the data read."""
+    key = case_key(report)
+    cards = [_finding_card(report, pack, f, key) for f in report.findings]
+    if report.missing:
+        cards.append(_missing_card(report, pack))
+    if (scales := _scales_card(report, pack)) is not None:  # after the source article's cards
+        cards.append(scales)
+    if provenance is not None:
+        cards.append(_input_card(report, pack, provenance))
+    return cards

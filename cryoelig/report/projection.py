@@ -1,0 +1,375 @@
+"""The Report of one case: findings with their basis, missing information, why-not.
+
+A projection of the case's Trace (``cryoelig.reasoning.evaluation``): the met rules become findings
+(with the deciding clauses and case values as their basis, and the cited quotes), the rules
+that did not apply keep the clauses that failed, and the fields the unknown rules wait on
+become missing information. Each rule's piece is built once per memo entry of its trace
+(``RuleTrace.view``), so across thousands of cases a report is mostly look-ups.
+"""
+
+
+import functools
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..case.contract import Case, case_fields
+from ..reasoning.evaluation import RESULT_WORD, RuleTrace, Trace, evaluate
+from ..reasoning.packmemo import PackMemos
+from ..rulepack.conditions import leaves
+from ..rulepack.packmodel import Pack, Rule, SourceSpec
+from .scalesection import PublishedScales, published_scales
+from .valuetext import comparisons_in as comparisons_in  # re-exported: renderers and the service read them here
+from .valuetext import exact_number as exact_number
+from .valuetext import fill
+from .valuetext import format_value as format_value
+from .valuetext import shown_number as shown_number
+
+REPORT_SCHEMA_VERSION = 1
+DISCLAIMER = (
+    "Non-diagnostic decision support for health-care professionals. This summary lists points "
+    "from the cited source document to discuss with the multidisciplinary team; it is not a "
+    "diagnosis and it does not decide treatment. The care team makes every treatment decision."
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Clause(_Model):
+    """One clause of a rule's condition with the case value it was checked against."""
+
+    clause: str
+    field: str | None
+    value: Any = None
+    result: Literal["met", "not met", "unknown"]
+    #: what the pack says about this clause's reading (e.g. a convention of the tool, not the source's)
+    note: str | None = None
+
+
+class SourceQuote(_Model):
+    source: str
+    title: str
+    quote: str
+
+
+class Finding(_Model):
+    """A point to discuss: which rule raised it, on what case values, on what quote."""
+
+    rule: str
+    factor: str
+    kind: Literal["supporting", "caution", "context"]
+    text: str
+    basis: list[Clause]
+    sources: list[SourceQuote]
+
+
+class Missing(_Model):
+    """A field the case does not give that would decide whether some rules apply.
+
+    One item per field (``factor`` is ``missing.<field>``, what a batch counts), ranked: the fields
+    the site's own points wait on first (``scope: site``), then those any site's points wait on
+    (``scope: general``). Fields of one ``group`` (fields.yaml, e.g. the yes/no concerns) are shown
+    together as one item."""
+
+    field: str
+    factor: str
+    kind: Literal["missing"] = "missing"
+    label: str
+    why: str
+    rules: list[str]
+    #: the points waiting on the field (their factor labels); ``why`` says them in a sentence
+    points: list[str]
+    scope: Literal["site", "general"]
+    #: what the field means (fields.yaml ``help``)
+    meaning: str | None = None
+    group: str | None = None
+    group_label: str | None = None
+
+
+class NotApplicable(_Model):
+    """A rule that did not apply, with the clauses that failed and the case values."""
+
+    rule: str
+    factor: str | None
+    kind: str
+    clauses: list[Clause]
+
+
+class DerivedFact(_Model):
+    name: str
+    rule: str
+    basis: list[Clause]
+
+
+class PackRef(_Model):
+    name: str
+    version: str
+    sha256: str
+
+
+class SourceInfo(_Model):
+    """A source document the report quotes, as its one "Source:" line names it."""
+
+    id: str
+    title: str
+    publisher: str | None = None
+    date: str | None = None
+    description: str | None = None
+    scope: str | None = None
+
+
+class Report(_Model):
+    """The explained summary of one case (deterministic for a given case and pack)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="cryoelig report (schema version 1)")
+
+    schema_version: int = REPORT_SCHEMA_VERSION
+    case_id: str
+    site: str
+    facts: dict[str, Any]
+    input_notes: list[str]
+    findings: list[Finding]
+    missing: list[Missing]
+    not_applicable: list[NotApplicable]
+    derived: list[DerivedFact]
+    #: the published scales beside the source article (a pack set with a published-scales pack; else None)
+    published_scales: PublishedScales | None = None
+    pack: PackRef
+    #: the source documents the points quote (pack order), each named once by every view
+    sources: list[SourceInfo]
+    disclaimer: str = DISCLAIMER
+
+
+def sources_of(pack: Pack, rule: Rule) -> list[SourceQuote]:
+    """The quotes a rule cites, with the title of each source (a paper cited by place has no quote:
+    ``explain.places_of``)."""
+    return [SourceQuote(source=c.source, title=pack.source_by_id[c.source].title, quote=c.quote)
+            for c in rule.spec.cites if c.quote is not None]
+
+
+def source_info(spec: SourceSpec) -> SourceInfo:
+    return SourceInfo(id=spec.id, title=spec.title, publisher=spec.publisher, date=spec.date,
+                      description=spec.description, scope=spec.scope)
+
+
+@functools.lru_cache(maxsize=16)
+def _pack_sources(pack: Pack) -> tuple[tuple[SourceInfo, ...], dict[str, frozenset[str]]]:
+    """The pack's sources as reports name them, and the sources each rule cites (built once per pack)."""
+    return (tuple(source_info(s) for s in pack.meta.sources),
+            {r.id: frozenset(c.source for c in r.spec.cites) for r in pack.rules})
+
+
+def sources_used(pack: Pack, findings: Sequence[Finding]) -> list[SourceInfo]:
+    """The sources the findings quote, in pack order (every source of the pack when none is quoted,
+    so that no report leaves its sources unnamed)."""
+    infos, cited = _pack_sources(pack)
+    if len(infos) == 1:
+        return list(infos)
+    quoted = frozenset().union(*(cited[f.rule] for f in findings))
+    return [s for s in infos if s.id in quoted or not quoted]
+
+
+def json_value(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+# ---------------------------------------------------------------- the projection
+
+
+def _clauses(rt: RuleTrace, facts: Any) -> list[Clause]:
+    """The deciding clauses with the case values; a derived fact shows the clauses of the rules
+    that established it (or failed to)."""
+    out = []
+    notes = rt.rule.spec.notes
+    for leaf, result in rt.deciders:
+        if leaf.op == "derived":
+            value = "; ".join(
+                f"{d.rule.id}: " + ", ".join(lf.text for lf, _ in d.deciders)
+                for d in rt.derivers.get(leaf.field, ()) if d.result is result
+            ) or None
+            out.append(Clause(clause=leaf.text, field=None, value=value, result=RESULT_WORD[result]))
+        else:
+            out.append(Clause(clause=leaf.text, field=leaf.field, value=json_value(facts.get(leaf.field)),
+                              result=RESULT_WORD[result], note=notes.get(leaf.text)))
+    return out
+
+
+def _piece(rt: RuleTrace, pack: Pack, facts: Any) -> Finding | DerivedFact | NotApplicable:
+    """What a decided rule contributes to the report. Kept with the rule's trace, so shared by
+    every case with equal values for the fields the rule reads: cases (``Case.facts``) give each
+    field one type, so equal values print alike."""
+    rule, spec = rt.rule, rt.rule.spec
+    if rt.result is False:
+        return NotApplicable(rule=rule.id, factor=spec.factor, kind=spec.kind, clauses=_clauses(rt, facts))
+    if spec.kind == "derived":
+        return DerivedFact(name=spec.derives or "", rule=rule.id, basis=_clauses(rt, facts))
+    return Finding(rule=rule.id, factor=spec.factor or "", kind=spec.kind,  # type: ignore[arg-type]
+                   text=fill(rule, facts), basis=_clauses(rt, facts), sources=sources_of(pack, rule))
+
+
+def report_of(case: Case, trace: Trace) -> Report:
+    """The report of one case, projected from its Trace (deterministic for a case and a pack)."""
+    pack, facts = trace.pack, trace.facts
+    plan = _plan(pack)
+    findings: list[Finding] = []
+    derived: list[DerivedFact] = []
+    not_applicable: list[NotApplicable] = []
+    waiting: dict[str, list[str]] = {}
+    rules = trace.rules
+    for rt in (rules[:plan.source_rules] if plan.source_rules is not None else _source_traces(rules, pack)):
+        view = rt.view
+        if view is None:
+            view = rt.view = _view(rt, pack, facts)
+        kind = view[0]  # the commonest first: most rules of a case did not apply
+        if kind is _NOT_APPLICABLE:
+            not_applicable.append(view[1])
+        elif kind is _FINDING:
+            findings.append(view[1])
+        elif kind is _WAITING:
+            for name in view[1]:
+                waiting.setdefault(name, []).append(rt.rule.id)
+        elif kind is _DERIVED:
+            derived.append(view[1])
+    return Report(
+        case_id=case.case_id, site=case.site, facts=plan.shown_facts(facts), input_notes=case.input_notes(),
+        findings=findings, missing=plan.missing(pack, waiting), not_applicable=not_applicable, derived=derived,
+        published_scales=published_scales(trace, [f.rule for f in findings], fill), pack=plan.pack_ref,
+        sources=sources_used(pack.parts[0], findings),  # the source article's; the papers: published_scales
+    )
+
+
+_FINDING, _NOT_APPLICABLE, _DERIVED, _WAITING = "finding", "not_applicable", "derived", "waiting"
+
+
+def _view(rt: RuleTrace, pack: Pack, facts: Any) -> tuple[str | None, Any]:
+    """Where a rule's trace goes in the report and what it puts there, built once per memo entry (kept in
+    ``RuleTrace.view``): its piece (a finding, a rule that did not apply, a derived fact), the fields an
+    unknown point waits on, or nothing (an unknown derived fact)."""
+    if rt.result is None:
+        return (_WAITING, rt.waits_on) if rt.rule.spec.kind != "derived" else (None, None)
+    piece = _piece(rt, pack, facts)
+    if rt.result is False:
+        return _NOT_APPLICABLE, piece
+    return (_DERIVED if rt.rule.spec.kind == "derived" else _FINDING), piece
+
+
+def _source_traces(rules: list[RuleTrace], pack: Pack) -> list[RuleTrace]:
+    """The traces of the rules whose points the report lists (not a published scale's: those go to the
+    published-scales section, cryoelig.report.scalesection)."""
+    return [rt for rt, of_a_scale in zip(rules, _of_a_scale(pack), strict=True) if not of_a_scale]
+
+
+class _Plan:
+    """What report_of reads of a pack, built once per pack: how many leading rules are the source
+    article's (None when the scales' rules are not all at the end), the order the report lists facts
+    in, and the pack reference."""
+
+    def __init__(self, pack: Pack):
+        flags = _of_a_scale(pack)
+        count = flags.index(True) if True in flags else len(flags)
+        self.source_rules: int | None = count if not any(flags[:count]) and all(flags[count:]) else None
+        self.order = {name: i for i, name in enumerate(case_fields())}
+        self.lists = frozenset(name for name, spec in case_fields().items() if spec["type"] == "list")
+        self.pack_ref = PackRef(name=pack.parts[0].name, version=pack.parts[0].version,
+                                sha256=pack.parts[0].sha256)
+
+    def shown_facts(self, facts: Any) -> dict[str, Any]:
+        """The case's facts as the report lists them: the case fields given, in the schema's order (a list
+        as a JSON list). Sorted per case: which fields a case gives varies too much for a memo."""
+        lists = self.lists
+        return {name: list(facts[name]) if name in lists else facts[name]
+                for name in sorted(facts.keys() & self.order.keys(), key=self.order.__getitem__)}
+
+    def missing(self, pack: Pack, waiting: dict[str, list[str]]) -> list[Missing]:
+        """The missing-information items for the fields waited on (``waiting``: field -> the rules waiting,
+        in pack order), the site's own items first, each group in the schema's order. Not memoized per
+        set of waiting rules: a batch keeps meeting new sets (19,108 kept after 200,000 generated rows,
+        +19 MiB), while each item is (``_missing_item``)."""
+        order = self.order
+        items = [_missing_item(pack, name, tuple(waiting[name]))
+                 for name in sorted((n for n in waiting if n in order), key=order.__getitem__)]
+        items.sort(key=lambda m: m.scope != "site")  # stable: the site's own items first, then any site's
+        return items
+
+
+_plan = PackMemos(_Plan).get
+
+
+@functools.lru_cache(maxsize=64)
+def _of_a_scale(pack: Pack) -> tuple[bool, ...]:
+    """Per rule, in evaluation order: whether it raises a published scale's band (``Pack.rule_scale``)."""
+    return tuple(rule.id in pack.rule_scale for rule in pack.rules)
+
+
+@functools.lru_cache(maxsize=4096)
+def _missing_item(pack: Pack, name: str, rule_ids: tuple[str, ...]) -> Missing:
+    """One item of missing information; its ``why`` names the points waiting (the section says once
+    what an item means, so no item repeats it)."""
+    spec = pack.fields.get(name)
+    labels = []
+    for rule_id in rule_ids:
+        factor = pack.factor_by_id.get(pack.rule_by_id[rule_id].spec.factor or "")
+        label = factor.label if factor else rule_id
+        if label not in labels:
+            labels.append(label)
+    group = pack.group_of.get(name)
+    site_rules = site_specific_rules(pack)
+    return Missing(field=name, factor=f"missing.{name}", label=spec.label if spec else name,
+                   why=f"Points waiting: {'; '.join(labels)}.", rules=list(rule_ids), points=labels,
+                   scope="site" if any(r in site_rules for r in rule_ids) else "general",
+                   meaning=spec.help if spec else None, group=group,
+                   group_label=pack.groups[group].label if group else None)
+
+
+@functools.lru_cache(maxsize=16)
+def site_specific_rules(pack: Pack) -> frozenset[str]:
+    """The rules that raise points for one site only: their condition reads ``site == X`` (or
+    ``site in [X]``), or a derived fact only such rules establish (``derived bone_metastatic``)."""
+    def own(rule: Rule) -> bool:
+        return any(leaf.field == "site" and leaf.op in ("eq", "in") and
+                   (leaf.op == "eq" or len(leaf.value) == 1) for leaf in leaves(rule.condition))
+
+    found = {rule.id for rule in pack.rules if own(rule)}
+    derived_of_site = {rule.spec.derives for rule in pack.rules if rule.spec.derives and rule.id in found}
+    derived_of_site -= {rule.spec.derives for rule in pack.rules if rule.spec.derives and rule.id not in found}
+    for rule in pack.rules:
+        if any(leaf.op == "derived" and leaf.field in derived_of_site for leaf in leaves(rule.condition)):
+            found.add(rule.id)
+    return frozenset(found)
+
+
+# ---------------------------------------------------------------- entry points kept for older callers
+
+def evaluate_rules(pack: Pack, facts: dict[str, Any]) -> dict[str, RuleTrace]:
+    """Every rule's trace by id (``.result`` is met / not met / unknown as True / False / None).
+    Kept for the differential test and the benches; new code reads ``evaluation.evaluate``."""
+    return {rt.rule.id: rt for rt in evaluate(pack, facts).rules}
+
+
+def python_fired(outcomes: dict[str, RuleTrace]) -> frozenset[str]:
+    return frozenset(rule_id for rule_id, o in outcomes.items() if o.result is True)
+
+
+def build_report(case: Case, pack: Pack, fired: frozenset[str] | None = None,
+                 facts: dict[str, Any] | None = None) -> Report:
+    """The report of one case; with ``fired`` (from the engine) cross-checked against the Trace.
+    Kept for callers that predate ``cryoelig.review.review`` (the oracle test, batch)."""
+    trace = evaluate(pack, case.facts() if facts is None else facts)
+    if fired is not None:
+        trace.check_engine(fired, case.case_id)
+    return report_of(case, trace)
+
+
+def build_reports(cases: Sequence[Case], pack: Pack, use_engine: bool = True) -> list[Report]:
+    """Reports for many cases, the engine deciding in batched sessions: what
+    ``[r.report for r in review.review_many(cases, pack)]`` gives, as a list."""
+    if not use_engine:
+        return [build_report(c, pack) for c in cases]
+    from ..reasoning.engine import engine_for
+
+    facts = [c.facts() for c in cases]
+    fired = engine_for(pack).fire_many(facts)
+    return [build_report(c, pack, f, fs) for c, f, fs in zip(cases, fired, facts, strict=True)]
