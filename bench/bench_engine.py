@@ -28,9 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryoelig.case.contract import Case, case_fields  # noqa: E402
+from cryoelig.facade import review_many  # noqa: E402
 from cryoelig.reasoning.engine import engine_for  # noqa: E402
 from cryoelig.reasoning.evaluation import evaluate  # noqa: E402
-from cryoelig.review import review_many  # noqa: E402
 from cryoelig.rulepack.load import load_pack  # noqa: E402
 
 

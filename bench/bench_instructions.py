@@ -38,7 +38,7 @@ def work(code: str, n: int, mode: str) -> None:
     if mode == "none":
         return
     try:
-        from cryoelig.review import review_many
+        from cryoelig.facade import review_many
     except ImportError:  # the code before issue 8
         _work_before(cases, pack, mode == "engine")
         return

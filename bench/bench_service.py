@@ -140,8 +140,8 @@ def run_wrk(url: str, body: bytes, seconds: int, concurrency: int, folder: Path)
 def in_process(body: dict, seconds: float = 3.0) -> tuple[float, float]:
     """Calls/s of the CDS call without HTTP, and of the bare evaluation, in this process."""
     from cryoelig.case.contract import parse_case
+    from cryoelig.facade import review
     from cryoelig.inputs.fhir.mapping import Record, case_data, flatten
-    from cryoelig.review import review
     from cryoelig.rulepack.load import load_pack
     from cryoelig.server import cds
     from cryoelig.server.app import State

@@ -36,11 +36,11 @@ from cryoelig.batch.aggregate import Aggregate  # noqa: E402
 from cryoelig.batch.outputs import output_format  # noqa: E402
 from cryoelig.batch.serialize import ReportLines, summary_of  # noqa: E402
 from cryoelig.batch.workers import GC_THRESHOLD, CrossCheck, _decode, process_chunk  # noqa: E402
+from cryoelig.facade import Review  # noqa: E402
 from cryoelig.inputs import open_source  # noqa: E402
 from cryoelig.reasoning.engine import engine_for  # noqa: E402
 from cryoelig.reasoning.evaluation import evaluate  # noqa: E402
 from cryoelig.report.projection import report_of  # noqa: E402
-from cryoelig.review import Review  # noqa: E402
 from cryoelig.rulepack.load import load_pack_set  # noqa: E402
 
 CHUNK = 500

@@ -69,7 +69,7 @@ from cryoelig.errors import InputError
 from cryoelig.reasoning.engine import engine_for
 from cryoelig.reasoning.evaluation import evaluate
 from cryoelig.report.projection import report_of
-from cryoelig.review import Review
+from cryoelig.facade import Review
 from cryoelig.batch.serialize import ReportLines, summary_of
 from cryoelig.batch.aggregate import Aggregate
 from cryoelig.batch.workers import GC_THRESHOLD

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from cryoelig.batch.serialize import ReportLines
 from cryoelig.case.contract import case_fields, parse_case
+from cryoelig.facade import review
 from cryoelig.reasoning import evaluation
 from cryoelig.report import scalesection as scales_report
-from cryoelig.review import review
 from cryoelig.rulepack.load import load_pack_set
 from tests.strategies import case_data
 

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from cryoelig.case.contract import case_fields, parse_case
 from cryoelig.cli import app
 from cryoelig.errors import InputError
+from cryoelig.facade import review
 from cryoelig.render.data import report_json
-from cryoelig.review import review
 from cryoelig.rulepack.load import load_pack, normalise_space
 from cryoelig.views.checklist import (
     Answer,

@@ -19,10 +19,10 @@ from fhirdata import BONE, LUNG, bundle, load  # noqa: E402
 from cryoelig.case.contract import parse_case  # noqa: E402
 from cryoelig.case.identifiers import find_identifier  # noqa: E402
 from cryoelig.errors import InputError  # noqa: E402
+from cryoelig.facade import review  # noqa: E402
 from cryoelig.inputs.fhir import bundle_to_case_data, is_fhir  # noqa: E402
 from cryoelig.inputs.fhir.codes import CODES  # noqa: E402
 from cryoelig.inputs.fhir.mapping import case_label  # noqa: E402
-from cryoelig.review import review  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,10 +11,10 @@ import pytest
 
 from cryoelig.case.contract import parse_case
 from cryoelig.errors import EngineMismatchError
+from cryoelig.facade import Review, ReviewError, review, review_many
 from cryoelig.inputs import read_case
 from cryoelig.reasoning import evaluation
 from cryoelig.render.data import explanation_json, report_json
-from cryoelig.review import Review, ReviewError, review, review_many
 from cryoelig.views.explanation import explain_case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def test_explain_evaluates_the_case_once(pack, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(evaluation, "evaluate", counting)
-    monkeypatch.setattr("cryoelig.review.evaluate", counting)
+    monkeypatch.setattr("cryoelig.facade.evaluate", counting)
     case = read_case(str(ROOT / "examples" / "bone-repeat.yaml"))
     ex = explain_case(case, pack)
     assert len(calls) == 1 and calls[0] == case.facts()

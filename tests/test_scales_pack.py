@@ -11,8 +11,8 @@ import pytest
 
 from cryoelig.case.contract import parse_case
 from cryoelig.errors import InputError, PackError
+from cryoelig.facade import review
 from cryoelig.report.projection import build_reports
-from cryoelig.review import review
 from cryoelig.rulepack.load import load_pack, load_pack_set
 from cryoelig.rulepack.packset import default_pack_dirs
 from cryoelig.views.scenarios import run_scenarios

@@ -170,8 +170,8 @@ def test_the_batch_serializer_writes_the_section_as_the_model_does(pack):
     """batch/serialize.py composes a result line from cached pieces: the published_scales field (a shared
     section object, or null) comes out byte for byte as Report.model_dump_json, and the safety net stays off."""
     from cryoelig.batch.serialize import ReportLines
+    from cryoelig.facade import review_many
     from cryoelig.inputs import read_case
-    from cryoelig.review import review_many
 
     names = ("bone-femur-mirels", "bone-spine-sins", "kidney-renal", "kidney-small", "skin-bcc")
     cases = [read_case(str(ROOT / "examples" / f"{name}.yaml")) for name in names] * 2
@@ -187,7 +187,7 @@ def test_a_scale_that_neither_applies_nor_is_given_does_not_split_the_section_me
     instructions per batch row). Two lung cases that differ only in size now share one section object,
     while two kidney cases that differ in size (the T1a line shows it) do not."""
     from cryoelig.case.contract import parse_case
-    from cryoelig.review import review
+    from cryoelig.facade import review
 
     def section(site: str, size: float):
         case = parse_case({"case_id": f"m-{site}-{size}", "site": site, "tumor": {"size_cm": size}})

@@ -33,7 +33,7 @@ from .serialize import ReportLines, summary_of
 def review(cases: list[Any], pack: Any, use_engine: bool = True) -> list[Any]:
     """The reviews (report and trace) of many cases, in order: the one call into the reasoning (the
     review facade). ``use_engine``: the engine decides and is cross-checked against the evaluation."""
-    from ..review import review_many
+    from ..facade import review_many
 
     return list(review_many(cases, pack, use_engine=use_engine))
 

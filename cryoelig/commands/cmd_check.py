@@ -41,7 +41,7 @@ def check(
 
     Example: cryoelig check examples/kidney-small.yaml --format json
     """
-    from ..review import review
+    from ..facade import review
 
     with user_errors():
         pack = load(pack_dir)

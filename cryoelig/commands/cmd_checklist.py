@@ -143,8 +143,8 @@ def checklist(
     if save is not None:
         _check_save_target(save, force)
     with user_errors():
+        from ..facade import review
         from ..reasoning import engine  # noqa: F401 - an engine that cannot load is said before the questions, not after
-        from ..review import review
         from ..views.checklist import run
 
         pack = load(pack_dir)

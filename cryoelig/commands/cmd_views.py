@@ -82,7 +82,7 @@ def report(
 
     Example: cryoelig report examples/bone-repeat.yaml --out report.html
     """
-    from ..review import review
+    from ..facade import review
 
     with user_errors():
         chosen = render.choose("printable", fmt, out, default="html")

@@ -356,7 +356,7 @@ def python_fired(outcomes: dict[str, RuleTrace]) -> frozenset[str]:
 def build_report(case: Case, pack: Pack, fired: frozenset[str] | None = None,
                  facts: dict[str, Any] | None = None) -> Report:
     """The report of one case; with ``fired`` (from the engine) cross-checked against the Trace.
-    Kept for callers that predate ``cryoelig.review.review`` (the oracle test, batch)."""
+    Kept for callers that predate ``cryoelig.facade.review`` (the oracle test, batch)."""
     trace = evaluate(pack, case.facts() if facts is None else facts)
     if fired is not None:
         trace.check_engine(fired, case.case_id)

@@ -2,6 +2,6 @@
 
 Why a separate package: it needs the optional ``[server]`` extra; the core never imports it.
 Every answer is built from the same Report the command line prints, through the one evaluation
-facade (``cryoelig.review.review``) and the format registry (``cryoelig.render``). Nothing a
+facade (``cryoelig.facade.review``) and the format registry (``cryoelig.render``). Nothing a
 client sends is echoed back or logged: errors carry schema field names and the tool's own words.
 """

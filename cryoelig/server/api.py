@@ -1,6 +1,6 @@
 """The JSON API: ``/api/v1/check``, ``/api/v1/explain``, ``/api/v1/pack``, ``/healthz``.
 
-Why these shapes: every answer comes from the one facade (``cryoelig.review.review``) and is
+Why these shapes: every answer comes from the one facade (``cryoelig.facade.review``) and is
 rendered by the format registry (``cryoelig.render``) with the registry's media type, so
 ``/api/v1/check`` gives byte for byte what ``cryoelig check --format json`` prints (Markdown: with
 ``--sources``, the basis of every point being the point of the service) and ``format=html`` the
@@ -97,7 +97,7 @@ def rendered(endpoint: str, fmt: str, obj: Any, provenance: dict[str, Any] | Non
 
 
 def router(state: Any) -> APIRouter:
-    from ..review import review
+    from ..facade import review
     from ..views.explanation import explanation_of
 
     r = APIRouter()

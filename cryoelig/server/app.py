@@ -6,7 +6,7 @@ start-up, in each worker process. ``app_from_env`` is the factory uvicorn import
 
 Adding routes (e.g. browser pages): write a module with ``router(state) -> APIRouter`` and include
 it in ``create_app`` next to ``api``, ``cds`` and ``docs``; ``state.pack`` is the loaded pack, and
-``cryoelig.review.review(case, state.pack)`` the one evaluation. An HTML answer sets its own
+``cryoelig.facade.review(case, state.pack)`` the one evaluation. An HTML answer sets its own
 Content-Security-Policy (``security.page_headers(page)`` allows the page's inline styles by hash);
 every other answer gets ``default-src 'none'`` from the guard.
 """

@@ -120,8 +120,8 @@ def _failure_card(state: Any, site: str, error: InputError) -> dict[str, Any]:
 
 async def call(state: Any, body: dict[str, Any]) -> dict[str, Any]:
     from ..case.contract import parse_case
+    from ..facade import review
     from ..inputs.fhir.mapping import Entry, Record, case_data
-    from ..review import review
 
     hook = body.get("hook")
     if hook not in HOOKS:

@@ -15,8 +15,8 @@ from typing import Any
 
 from ..case.contract import parse_case
 from ..errors import CryoeligError
+from ..facade import review
 from ..reasoning.evaluation import RESULT_WORD, evaluate
-from ..review import review
 from ..rulepack.conditions import Condition, Leaf, derived_refs, leaves
 from ..rulepack.packmodel import Pack, Rule
 from .scenarios import load_scenario, scenario_files

@@ -3,7 +3,7 @@
 A projection of the case's Trace: the Report keeps only the clauses that *decided* each rule
 (enough for a basis line); an educator wants every clause of every rule with its case value
 and its three-valued result, in the shape the rule was written (all / any). Both come from the
-one evaluation of the case (``cryoelig.review``). No rich or typer here: renderers live in
+one evaluation of the case (``cryoelig.facade``). No rich or typer here: renderers live in
 ``cryoelig.render.explanation_tree``.
 """
 
@@ -15,9 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ..case.contract import Case
+from ..facade import review
 from ..reasoning.evaluation import RESULT_WORD, RuleTrace, Trace, TraceNode
 from ..report.projection import Report, SourceQuote, comparisons_in, fill, format_value, json_value, sources_of
-from ..review import review
 from ..rulepack.packmodel import Pack, Rule
 
 Result = Literal["met", "not met", "unknown"]

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..case.contract import parse_case
 from ..errors import InputError, PackError, Problem
+from ..facade import review
 from ..inputs import parse_document, read_text
-from ..review import review
 from ..rulepack.packmodel import Pack
 
 

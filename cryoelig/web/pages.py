@@ -19,8 +19,8 @@ import markupsafe
 from .. import render
 from ..case.contract import Case, parse_case
 from ..errors import CryoeligError, InputError, Problem
+from ..facade import Review, review
 from ..report.projection import DISCLAIMER, format_value
-from ..review import Review, review
 from ..rulepack.packmodel import Pack
 from ..views.checklist import AnswerError, case_data, parse_answer
 from ..views.explanation import explanation_of

@@ -354,7 +354,7 @@ def outputs() -> Iterator[tuple[str, str]]:
 def _reports(cases: list[Any], pack: Any) -> list[Any]:
     """Reports decided by the engine, through whichever entry point the code has."""
     try:
-        from cryoelig.review import review_many
+        from cryoelig.facade import review_many
     except ImportError:  # the pre-refactor code
         from cryoelig.report.projection import build_reports
 

@@ -31,8 +31,8 @@ def weasyprint_or_skip() -> None:
 
 
 def pdf_of(path: Path, why_not: bool = False, pack_dirs: list[Path] | None = None) -> bytes:
+    from cryoelig.facade import review
     from cryoelig.inputs import read_case
-    from cryoelig.review import review
 
     pack = load_pack(pack_dirs)
     report = review(read_case(str(path), sites=pack.site_ids), pack).report

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .case.contract import Case, parse_case
+from .case import contract
+from .case.contract import Case
 from .errors import InputError, Problem
 from .reasoning.evaluation import Trace, evaluate
 from .report.projection import Report, report_of
@@ -45,6 +46,12 @@ class ReviewError:
 
     index: int
     problems: list[Problem]
+
+
+def parse_case(data: Any, pack: Pack, file: str | None = None, row: int | None = None) -> Case:
+    """Decoded case data (the nested case form) as a Case of this pack: its sites, and every
+    published-scale total given checked against the pack's own scales; InputError otherwise."""
+    return contract.parse_case(data, file, row, sites=pack.site_ids, scales=pack.scales)
 
 
 def review(case: Case, pack: Pack, *, use_engine: bool = True) -> Review:
@@ -84,7 +91,7 @@ def _review_chunk(chunk: list[tuple[int, Case | Mapping[str, Any]]], pack: Pack,
             slots.append(item)
             continue
         try:
-            slots.append(parse_case(item, sites=pack.site_ids))
+            slots.append(parse_case(item, pack))
         except InputError as error:
             slots.append(ReviewError(index, error.problems))
     cases = [c for c in slots if type(c) is not ReviewError]
