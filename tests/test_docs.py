@@ -50,7 +50,8 @@ def test_every_command_help_has_an_example(path):
     assert "Example" in result.stdout, f"`cryoelig {' '.join(path)} --help` shows no example"
 
 
-@pytest.mark.parametrize("doc", ["user-guide.md", "case-schema.md", "rule-authoring.md", "rule-catalog.md"])
+@pytest.mark.parametrize("doc", ["user-guide.md", "case-schema.md", "rule-authoring.md", "rule-catalog.md",
+                                 "architecture.md", "api.md"])
 def test_docs_exist(doc):
     assert (DOCS / doc).read_text(encoding="utf-8").strip()
 
@@ -134,3 +135,22 @@ def test_user_guide_outputs_of_commands_that_write_files_are_current(tmp_path):
         for line in shown:
             assert line in printed[position:], f"docs/user-guide.md is stale for `{command}`: {line!r}"
             position = printed.index(line, position) + 1
+
+
+def test_api_examples_run_and_use_only_the_public_names(capsys):
+    """docs/api.md: every Python block runs as written, and names only what cryoelig exports."""
+    import re
+
+    import cryoelig
+
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 2
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "docs/api.md", "exec"), namespace)  # noqa: S102 - the project's own doc
+        used = set(re.findall(r"\bcryoelig\.(\w+)", block))
+        assert used <= set(cryoelig.__all__), used - set(cryoelig.__all__)
+    assert "points" in capsys.readouterr().out
+    documented = set(re.findall(r"^\| `(\w+)", text, re.M))
+    assert documented <= set(cryoelig.__all__), documented - set(cryoelig.__all__)
