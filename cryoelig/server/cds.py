@@ -1,6 +1,6 @@
 """CDS Hooks 2.0: discovery, the ``patient-view`` and ``order-select`` service, feedback.
 
-Why it answers as it does: cards are information only (see cards.py). Prefetch is read
+Why it answers as it does: cards are information only (see ``render/cds_cards.py``). Prefetch is read
 for the resources in the templates below; a template the client did not fill is fetched from
 ``fhirServer`` only when its host is on the allow-list; when the conditions (needed to know
 the tumor site) can be had neither way the answer is the spec's 412 with an OperationOutcome.
@@ -152,25 +152,46 @@ def _site_cards(state: Any, case: Any) -> list[dict[str, Any]]:
     return cards_for(review(parsed, state.pack).report, state.pack, case.provenance.as_dict())
 
 
+async def authenticate(state: Any, request: Request) -> None:
+    """The client's bearer token checked when ``--auth-config`` is given (401 otherwise)."""
+    if state.auth is None:
+        return
+    from . import problems
+    from .auth import AuthError
+
+    try:
+        await state.auth.verify(request.headers.get("authorization"), request.url.path)
+    except AuthError as error:
+        raise ApiError(401, problems.one(f"authentication failed: {error}"),
+                       headers={"WWW-Authenticate": "Bearer"}) from None
+
+
+def count_feedback(state: Any, body: Any) -> None:
+    """Feedback counted by outcome; its content (card ids, times) is not kept."""
+    items = body.get("feedback") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not all(
+            isinstance(i, dict) and isinstance(i.get("card"), str)
+            and i.get("outcome") in ("accepted", "overridden") for i in items):
+        raise ApiError.of(422, "feedback is a list of {card, outcome: accepted|overridden, outcomeTimestamp}",
+                          "feedback")
+    for outcome, n in Counter(i["outcome"] for i in items).items():
+        state.feedback[outcome] += n
+
+
+async def _service_body(service_id: str, request: Request) -> Any:
+    """The decoded JSON body of a call to this service (404 for another service id)."""
+    if service_id != SERVICE_ID:
+        raise ApiError.of(404, "no CDS service with this id (see GET /cds-services)")
+    return decode_body(await request.body(), request.headers.get("content-type"))
+
+
 def router(state: Any) -> APIRouter:
+    """Discovery, the service and its feedback, each behind the client authentication."""
     r = APIRouter(tags=["cds-hooks"])
-
-    async def authenticate(request: Request) -> None:
-        if state.auth is None:
-            return
-        from .auth import AuthError
-
-        try:
-            await state.auth.verify(request.headers.get("authorization"), request.url.path)
-        except AuthError as error:
-            from . import problems
-
-            raise ApiError(401, problems.one(f"authentication failed: {error}"),
-                           headers={"WWW-Authenticate": "Bearer"}) from None
 
     @r.get("/cds-services", summary="CDS Hooks discovery")
     async def services(request: Request) -> dict[str, Any]:
-        await authenticate(request)
+        await authenticate(state, request)
         return discovery()
 
     @r.post("/cds-services/{service_id}", summary="CDS Hooks service call: information cards",
@@ -183,10 +204,8 @@ def router(state: Any) -> APIRouter:
                        413: {"description": "Body over the size limit"}, 415: {"description": "Not JSON"},
                        422: {"description": "Bad request"}})
     async def service(service_id: ServiceId, request: Request) -> Response:
-        await authenticate(request)
-        if service_id != SERVICE_ID:
-            raise ApiError.of(404, "no CDS service with this id (see GET /cds-services)")
-        body = decode_body(await request.body(), request.headers.get("content-type"))
+        await authenticate(state, request)
+        body = await _service_body(service_id, request)
         if not isinstance(body, dict):
             raise ApiError.of(422, "a CDS Hooks request is a JSON object")
         return Response(json.dumps(await call(state, body)), media_type="application/json")
@@ -198,19 +217,8 @@ def router(state: Any) -> APIRouter:
                        413: {"description": "Body over the size limit"}, 415: {"description": "Not JSON"},
                        422: {"description": "Bad feedback"}})
     async def feedback(service_id: ServiceId, request: Request) -> dict[str, Any]:
-        await authenticate(request)
-        if service_id != SERVICE_ID:
-            raise ApiError.of(404, "no CDS service with this id (see GET /cds-services)")
-        body = decode_body(await request.body(), request.headers.get("content-type"))
-        items = body.get("feedback") if isinstance(body, dict) else None
-        if not isinstance(items, list) or not all(
-                isinstance(i, dict) and isinstance(i.get("card"), str)
-                and i.get("outcome") in ("accepted", "overridden") for i in items):
-            raise ApiError.of(422, "feedback is a list of {card, outcome: accepted|overridden, outcomeTimestamp}",
-                              "feedback")
-        counts = Counter(i["outcome"] for i in items)
-        for outcome, n in counts.items():
-            state.feedback[outcome] += n
+        await authenticate(state, request)
+        count_feedback(state, await _service_body(service_id, request))
         return {}
 
     return r
