@@ -21,7 +21,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from ..errors import InputError
-from ..render.cds_cards import cards_for, content_key, md, summary, uuid_for
+from ..render.cds_cards import cards_for, content_key, summary, uuid_for
+from ..render.common import md
 from .fhirfetch import FetchRefused, fetch_json, fill
 from .http import ApiError, decode_body
 
