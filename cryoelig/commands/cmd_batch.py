@@ -1,4 +1,4 @@
-"""CLI commands: batch and summarize (registered on cryoelig.cli.app when imported).
+"""CLI commands: batch and summarize (registered on the app of cmd_common when imported).
 
 Why here: progress display and rich tables are presentation; the streaming, parallel and
 resumable run itself lives in cryoelig.batch, which imports neither typer nor rich.
