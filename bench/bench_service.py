@@ -141,7 +141,7 @@ def in_process(body: dict, seconds: float = 3.0) -> tuple[float, float]:
     """Calls/s of the CDS call without HTTP, and of the bare evaluation, in this process."""
     from cryoelig.case.contract import parse_case
     from cryoelig.facade import review
-    from cryoelig.inputs.fhir.mapping import Record, case_data, flatten
+    from cryoelig.inputs.fhir.mapping import Sites, read_fhir
     from cryoelig.rulepack.load import load_pack
     from cryoelig.server import cds
     from cryoelig.server.app import State
@@ -159,8 +159,8 @@ def in_process(body: dict, seconds: float = 3.0) -> tuple[float, float]:
         return n / (time.perf_counter() - start)
 
     full = rate(lambda: json.dumps(loop.run_until_complete(cds.call(state, json.loads(json.dumps(body))))))
-    entries = [e for key, v in body["prefetch"].items() if v for e in flatten(v, f"prefetch {key} entry")]
-    case = parse_case(case_data(Record(entries))[0])
+    parts = {f"prefetch {key} entry": v for key, v in body["prefetch"].items() if v}
+    case = parse_case(read_fhir(parts, Sites.ONE)[0].data)
     bare = rate(lambda: review(case, state.pack))
     loop.close()
     return full, bare

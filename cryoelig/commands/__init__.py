@@ -1,1 +1,1 @@
-"""Command groups of the CLI, one module each; each registers its commands on the app of commands.common."""
+"""Command groups of the CLI, one module each; each registers its commands on the app of ``cmd_common``."""

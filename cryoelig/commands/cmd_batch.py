@@ -1,4 +1,4 @@
-"""CLI commands: batch and summarize (registered on cryoelig.cli.app when imported).
+"""CLI commands: batch and summarize (registered on the app of cmd_common when imported).
 
 Why here: progress display and rich tables are presentation; the streaming, parallel and
 resumable run itself lives in cryoelig.batch, which imports neither typer nor rich.
@@ -96,42 +96,54 @@ def batch(
     pack_dir: PackOption = None,
 ) -> None:
     """Review many de-identified cases (the help text is BATCH_HELP)."""
-    from ..batch import BatchInterrupted, BatchOptions, default_jobs, run_batch
+    from ..batch import BatchOptions, default_jobs
 
     opts = BatchOptions(input=input_path, out=out, errors=errors, summary=summary, summary_html=summary_html,
                         jobs=jobs or default_jobs(), resume=resume, force=force, pack_dir=pack_dir,
                         chunk_rows=chunk_rows, checkpoint_seconds=checkpoint_seconds, max_bytes=max_bytes,
                         cross_check=cross_check)
-
-    def note(text: str) -> None:
-        sys.stderr.write(f"cryoelig: {clean_line(text)}\n")
-
-    draw_page = None
-    if summary_html is not None:
-        with user_errors():  # before the run: a wrong name or no matplotlib must not cost a whole batch
-            from ..render.summary_html import batch_page, check_page_target
-
-            check_page_target(summary_html, "--summary-html")
-        draw_page = batch_page
+    draw_page = _page_drawer(summary_html)
     if cluster is not None or scheduler is not None:
-        _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, note)
-
-    try:
-        with user_errors():
-            if quiet:
-                result = run_batch(opts, notes=note, draw_page=draw_page)
-            elif sys.stderr.isatty():
-                result = _run_with_bar(opts, note, draw_page)
-            else:
-                result = run_batch(opts, progress=_plain_progress(), notes=note, draw_page=draw_page)
-    except BatchInterrupted as stop:
-        sys.stderr.write(f"cryoelig: {stop}\n")
-        raise typer.Exit(130) from None
+        _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, _note)
+    result = _run_here(opts, quiet, draw_page)
     # The process ends after the summary: a last full collection over the evaluation memo's objects
     # at exit would only cost time (0.3 s of CPU on 10,000 rows).
     gc.freeze()
     _finish(result.summary, quiet, f"results: {result.out}; errors: {result.errors}")
     raise typer.Exit(result.exit_code)
+
+
+def _note(text: str) -> None:
+    sys.stderr.write(f"cryoelig: {clean_line(text)}\n")
+
+
+def _page_drawer(summary_html: Path | None):  # noqa: ANN202 - the summary page's drawer, or None
+    """The drawer of --summary-html, its target checked before the run: a wrong name or no matplotlib
+    must not cost a whole batch."""
+    if summary_html is None:
+        return None
+    with user_errors():
+        from ..render.summary_html import batch_page, check_page_target
+
+        check_page_target(summary_html, "--summary-html")
+    return batch_page
+
+
+def _run_here(opts, quiet: bool, draw_page):  # noqa: ANN001, ANN202
+    """The run in this process: progress as a bar on a terminal, as plain lines otherwise, none with
+    --quiet; interrupted, exit code 130 (run again with --resume)."""
+    from ..batch import BatchInterrupted, run_batch
+
+    try:
+        with user_errors():
+            if quiet:
+                return run_batch(opts, notes=_note, draw_page=draw_page)
+            if sys.stderr.isatty():
+                return _run_with_bar(opts, _note, draw_page)
+            return run_batch(opts, progress=_plain_progress(), notes=_note, draw_page=draw_page)
+    except BatchInterrupted as stop:
+        sys.stderr.write(f"cryoelig: {stop}\n")
+        raise typer.Exit(130) from None
 
 
 def _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, note):  # noqa: ANN001, ANN202

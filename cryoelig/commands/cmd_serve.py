@@ -1,6 +1,6 @@
 """CLI command `serve`: the JSON API and CDS Hooks service on uvicorn.
 
-Registered on cryoelig.cli.app when imported. FastAPI and uvicorn come from the optional
+Registered on the app of cmd_common when imported. FastAPI and uvicorn come from the optional
 ``[server]`` extra; without it the command says which extra to install (exit 2).
 """
 

@@ -5,6 +5,9 @@ Public entry points:
 - :func:`read_case` — one case from a YAML or JSON file, or ``-`` for standard input;
 - :func:`open_source` — many cases (``batch``): a CSV or JSONL file, a folder of case files, or
   ``-`` (JSONL on standard input), as a :class:`Source` of raw records with their positions;
+- :func:`cryoelig.inputs.fhir.mapping.read_fhir` — FHIR R4 documents (a Bundle, one resource, a CDS
+  Hooks prefetch) to the case data of each site and its provenance: the one way FHIR is read, by the
+  FHIR plug-in ``fhirdoc`` (case files), the API and the CDS service alike;
 - :func:`cryoelig.case.contract.parse_case` stays the one step from decoded data to a validated Case.
 
 Layout (one module per job): ``files`` (regular files only, size caps), ``stdin``, ``lines``
@@ -23,7 +26,7 @@ Adding a format (the extension point):
   ``fingerprint()`` for ``--resume``) registered as a ``StreamFormat`` in ``sources``; decode the
   cells with ``CsvDecoder.to_data``-style dotted columns so that the input grammar stays one.
 
-A reader module named in :data:`PLUGINS` and present in this package (``inputs/fhir.py``,
+A reader module named in :data:`PLUGINS` and present in this package (``inputs/fhirdoc.py``,
 ``inputs/parquet.py``, ``inputs/xlsx.py``) is imported when the package is, and registers itself;
 it imports its own optional dependencies (fhir.resources, pyarrow, openpyxl) only when it reads.
 """

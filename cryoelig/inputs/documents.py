@@ -6,8 +6,8 @@ The extension point for formats that hold one case per document:
   suffix, else by ``sniff`` on the text (standard input, unknown suffixes), else YAML;
 - an **interpreter** turns a decoded document that is not the nested case form into it: it is
   chosen by ``detect`` on the decoded data. A FHIR R4 Bundle is JSON with a ``"resourceType"``:
-  the FHIR reader registers an interpreter named ``"fhir"`` whose ``to_case_data`` calls
-  ``cryoelig.inputs.fhir.bundle_to_case_data`` (until then the built-in one says that FHIR is not read).
+  the FHIR reader (``fhirdoc``) registers an interpreter named ``"fhir"`` whose ``to_case_data`` calls
+  ``cryoelig.inputs.fhir.mapping.read_fhir`` (until then the built-in one says that FHIR is not read).
 
 Register with :func:`register_document_format` / :func:`register_interpreter`; the same
 interpreters apply to a case file, a JSONL line and each file of a folder.

@@ -1,5 +1,6 @@
 """FHIR R4 input as one more reader: a JSON document with a ``resourceType`` is a FHIR resource
-(a Bundle, or one resource) and becomes the nested case form through ``cryoelig.inputs.fhir``.
+(a Bundle, or one resource) and becomes the nested case form through the one FHIR entry,
+``cryoelig.inputs.fhir.mapping.read_fhir`` (the API and the CDS service call it too).
 
 Why an interpreter (``inputs.documents``): it then applies wherever a case document is read, a
 case file or ``-`` (``check``, ``explain``, ``report``), a JSONL line and each file of a folder
@@ -19,9 +20,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from ..errors import InputError, Problem
 from .documents import Interpreter, register_interpreter
-from .fhir import MissingExtraError, is_fhir
+from .fhir import is_fhir
 
 _collected: ContextVar[list[list[str]] | None] = ContextVar("cryoelig_fhir_provenance", default=None)
 
@@ -38,20 +38,14 @@ def collect_provenance() -> Iterator[list[list[str]]]:
 
 
 def fhir_to_case_data(document: Any, name: str) -> dict[str, Any]:
-    """The nested case form of a FHIR document; problems name the file."""
-    from .fhir.mapping import bundle_to_case_data
+    """The nested case form of a FHIR document (the record's one site); problems name the file."""
+    from .fhir.mapping import read_fhir
 
-    try:
-        data, provenance = bundle_to_case_data(document)
-    except MissingExtraError as error:
-        raise InputError([Problem(str(error), file=name)]) from None
-    except InputError as error:
-        raise InputError([Problem(p.message, file=p.file or name, field=p.field, reason=p.reason)
-                          for p in error.problems]) from None
+    case = read_fhir({"entry": document}, name=name)[0]
     sink = _collected.get()
     if sink is not None:
-        sink.append(provenance.lines())
-    return data
+        sink.append(case.provenance.lines())
+    return case.data
 
 
 register_interpreter(Interpreter("fhir", is_fhir, fhir_to_case_data))

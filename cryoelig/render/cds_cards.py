@@ -22,7 +22,7 @@ from typing import Any
 
 from ..report.projection import Finding, Report, format_value
 from ..rulepack.load import Pack
-from .common import clause_text
+from .common import clause_text, md
 from .kinds import KIND_HEADINGS
 from .scale_lines import markdown_section
 
@@ -31,13 +31,6 @@ CARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cryoelig:cds-hooks:card")
 #: A card holds one point: the report's section headings (render/kinds.py) in the singular.
 KIND_TITLE = {"supporting": "Documented factor present", "caution": "Point of caution",
               "context": "Background from the source"}
-
-
-def md(text: str) -> str:
-    """Markdown-escape text from the pack or the case (GitHub Flavored Markdown)."""
-    for ch in ("\\", "`", "*", "_", "<", ">", "[", "]", "|", "#"):
-        text = text.replace(ch, "\\" + ch)
-    return text
 
 
 def summary(text: str) -> str:

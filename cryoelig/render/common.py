@@ -4,6 +4,7 @@ how case and pack text is kept from turning into Markdown markup."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..report.projection import Clause, Missing, Report, SourceInfo, comparisons_in, format_value
@@ -81,8 +82,22 @@ def missing_items(missing: list[Missing], scope: str) -> list[MissingItem]:
     return [MissingItem(labels[k], tuple(ms), k.startswith("group ")) for k, ms in members.items()]
 
 
+#: Inline GitHub Flavored Markdown: backslash escapes, code, emphasis, strikethrough (one tilde or two),
+#: links and images, raw HTML and autolinks, table cells; ``#`` and ``>`` start a heading or a quote.
+_MARKUP = re.compile(r"[\\`*_~<>\[\]|#]")
+#: A character reference (``&amp;``, ``&#35;``, ``&#x23;``) would show the character it names.
+_REFERENCE = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]*;)")
+#: At a line's start: a list item (``-``, ``+``, ``1.``, ``1)``), a thematic break or a heading's underline.
+_LINE_START = re.compile(r"^([ \t]*)(-(?=[-\s]|$)|\+(?=\s|$)|=(?==*[ \t]*$)|\d{1,9}[.)](?=\s|$))", re.M)
+
+
 def md(text: str) -> str:
-    """Case and pack text escaped for Markdown (it must never become markup)."""
-    for ch in ("\\", "`", "*", "_", "<", ">", "[", "]", "|"):
-        text = text.replace(ch, "\\" + ch)
-    return text
+    """Case and pack text escaped for GitHub Flavored Markdown, the Markdown of the reports and of CDS Hooks
+    cards: it shows as written wherever it stands (a line's start, a list item, a table cell), never as markup."""
+    text = _REFERENCE.sub(r"\\&", _MARKUP.sub(r"\\\g<0>", text))
+    return _LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, marker = match.groups()
+    return indent + marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else indent + "\\" + marker

@@ -4,8 +4,8 @@ Why ``create_app`` returns the app wrapped in ``Guard``: the size limit, the sec
 and the last catch sit outside everything. The pack is loaded and the engine compiled once, at
 start-up, in each worker process. ``app_from_env`` is the factory uvicorn imports in each worker.
 
-Adding routes (e.g. browser pages): write a module with ``router(state) -> APIRouter`` and include
-it in ``create_app`` next to ``api``, ``cds`` and ``docs``; ``state.pack`` is the loaded pack, and
+Adding routes: write a module with ``router(state) -> APIRouter`` and include it in ``_routes`` next
+to ``api``, ``cds``, ``docs`` and the pages (``cryoelig.web.routes``); ``state.pack`` is the loaded pack, and
 ``cryoelig.facade.review(case, state.pack)`` the one evaluation. An HTML answer sets its own
 Content-Security-Policy (``security.page_headers(page)`` allows the page's inline styles by hash);
 every other answer gets ``default-src 'none'`` from the guard.
@@ -73,19 +73,13 @@ def _components(app_openapi: dict[str, Any], sites: tuple[str, ...]) -> dict[str
 
 def create_app(config: ServerConfig | None = None) -> Guard:
     """The service as an ASGI app (FastAPI inside the size-limit guard)."""
-    from fastapi import FastAPI, Request
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.openapi.utils import get_openapi
-    from fastapi.responses import Response
-    from starlette.exceptions import HTTPException
+    from fastapi import FastAPI
 
     from .. import __version__
     from ..inputs.fhir.mapping import models
     from ..reasoning.engine import engine_for
     from ..rulepack.load import load_pack
-    from ..web import routes as pages
-    from ..wording import neutral_message
-    from . import api, cds, docs
+    from . import docs
 
     config = config or ServerConfig()
     pack = load_pack(config.pack_dir)
@@ -102,6 +96,22 @@ def create_app(config: ServerConfig | None = None) -> Guard:
                   openapi_url="/openapi.json",
                   description="Explained, non-diagnostic summaries of documented cryoablation factors: points to "
                               "discuss with the multidisciplinary team. JSON API and CDS Hooks 2.0 service.")
+    _error_handlers(app)
+    _routes(app, state, assets)
+    _openapi(app, tuple(pack.site_ids))
+    guarded = Guard(app, config.max_body_bytes)
+    guarded.state = state  # type: ignore[attr-defined]
+    return guarded
+
+
+def _error_handlers(app: Any) -> None:
+    """Every refusal as problems: the service's own, a bad parameter (named, never echoed), an unknown path."""
+    from fastapi import Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import Response
+    from starlette.exceptions import HTTPException
+
+    from ..wording import neutral_message
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, error: ApiError) -> Response:
@@ -122,6 +132,11 @@ def create_app(config: ServerConfig | None = None) -> Guard:
         return Response(problems.one(words.get(error.status_code, "request refused")), status_code=error.status_code,
                         media_type="application/json", headers=getattr(error, "headers", None))
 
+
+def _routes(app: Any, state: State, assets: Any) -> None:
+    """The API, CDS Hooks, the docs and the pages; their paths are the ones the access log names."""
+    from ..web import routes as pages
+    from . import api, cds, docs
     from .logs import KNOWN_PATHS
 
     KNOWN_PATHS.add(app.openapi_url or "")
@@ -129,17 +144,18 @@ def create_app(config: ServerConfig | None = None) -> Guard:
         app.include_router(router)
         KNOWN_PATHS.update(getattr(r, "path", "").replace("{service_id}", cds.SERVICE_ID) for r in router.routes)
 
+
+def _openapi(app: Any, sites: tuple[str, ...]) -> None:
+    """The OpenAPI document built once, on first request, with the Case and Report schemas of the served pack."""
+    from fastapi.openapi.utils import get_openapi
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             app.openapi_schema = _components(get_openapi(title=app.title, version=app.version,
-                                                         description=app.description, routes=app.routes),
-                                             tuple(pack.site_ids))
+                                                         description=app.description, routes=app.routes), sites)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    guarded = Guard(app, config.max_body_bytes)
-    guarded.state = state  # type: ignore[attr-defined]
-    return guarded
 
 
 def app_from_env() -> Guard:

@@ -14,7 +14,7 @@ Configuration (a JSON file given to ``cryoelig serve --auth-config``)::
      "replay_window_seconds": 300}
 
 The ``jti`` memory is per process: with ``--workers N`` a replay could reach another worker
-within the window (a shared store is future work, noted in the README).
+within the window (a store shared by the workers would close that; none is used yet).
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """CDS Hooks 2.0: discovery, the ``patient-view`` and ``order-select`` service, feedback.
 
-Why it answers as it does: cards are information only (see cards.py). Prefetch is read
+Why it answers as it does: cards are information only (see ``render/cds_cards.py``). Prefetch is read
 for the resources in the templates below; a template the client did not fill is fetched from
 ``fhirServer`` only when its host is on the allow-list; when the conditions (needed to know
 the tumor site) can be had neither way the answer is the spec's 412 with an OperationOutcome.
 ``order-select`` speaks only when a selected draft ServiceRequest is a cryoablation or thermal
 ablation order from the mapping table; its body site, when coded, picks the summary's site.
+The orders and the record are read through the input layer's one FHIR entry
+(``cryoelig.inputs.fhir.mapping``: ``order_sites``, ``read_fhir``), as a case file and the API are.
 Nothing of the request (ids, tokens, resources) is logged or echoed.
 """
 
@@ -19,7 +21,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from ..errors import InputError
-from ..render.cds_cards import cards_for, content_key, md, summary, uuid_for
+from ..render.cds_cards import cards_for, content_key, summary, uuid_for
+from ..render.common import md
 from .fhirfetch import FetchRefused, fetch_json, fill
 from .http import ApiError, decode_body
 
@@ -61,17 +64,16 @@ def _is_outcome(value: Any) -> bool:
     return isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"
 
 
-async def gather(state: Any, request: dict[str, Any]) -> list[Any]:
-    """The record's entries from prefetch, fetching unfilled templates from an allowed fhirServer."""
-    from ..inputs.fhir.mapping import flatten
-
+async def gather(state: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """The record's documents, each under its position name (``prefetch conditions entry``), from
+    prefetch, fetching unfilled templates from an allowed fhirServer."""
     prefetch = request.get("prefetch") if isinstance(request.get("prefetch"), dict) else {}
     context = request.get("context") or {}
     server = request.get("fhirServer") if isinstance(request.get("fhirServer"), str) else None
     auth = request.get("fhirAuthorization") if isinstance(request.get("fhirAuthorization"), dict) else {}
     token = auth.get("access_token") if isinstance(auth.get("access_token"), str) else None
     config = state.config
-    entries = []
+    parts = {}
     for key, template in PREFETCH.items():
         value = prefetch.get(key, ...)
         if value is ... or _is_outcome(value):
@@ -87,10 +89,9 @@ async def gather(state: Any, request: dict[str, Any]) -> list[Any]:
                 if key in REQUIRED:
                     raise outcome_412(f"prefetch '{key}' was not provided and fetching it failed: {error}") from None
                 continue
-        if value is None:
-            continue
-        entries.extend(flatten(value, f"prefetch {key} entry"))
-    return entries
+        if value is not None:
+            parts[f"prefetch {key} entry"] = value
+    return parts
 
 
 def _selected_orders(context: dict[str, Any]) -> list[dict[str, Any]]:
@@ -119,60 +120,79 @@ def _failure_card(state: Any, site: str, error: InputError) -> dict[str, Any]:
 
 
 async def call(state: Any, body: dict[str, Any]) -> dict[str, Any]:
-    from ..case.contract import parse_case
-    from ..facade import review
-    from ..inputs.fhir.mapping import Entry, Record, case_data
+    """The cards of one hook call: a summary per site the record (or the selected order) names."""
+    from ..inputs.fhir.mapping import Sites, order_sites, read_fhir
 
     hook = body.get("hook")
     if hook not in HOOKS:
         raise ApiError.of(422, f"hook not served by this service (it serves {', '.join(HOOKS)})", "hook")
     if not isinstance(body.get("hookInstance"), str) or not isinstance(body.get("context"), dict):
         raise ApiError.of(422, "a CDS Hooks request has a hookInstance (string) and a context (object)", "context")
-    sites: list[str | None] = []
-    if hook == "order-select":
-        orders = Record([Entry("draft order", o) for o in _selected_orders(body["context"])]).orders
-        if not orders:
-            return {"cards": []}
-        sites = list(dict.fromkeys(site for _, _, site in orders))
     try:
-        record = Record(await gather(state, body))
-        if not sites or sites == [None]:
-            sites = list(record.sites)
-        cards: list[dict[str, Any]] = []
-        for site in sites:
-            if site is None:
-                continue
-            data, provenance = case_data(record, site)
-            try:
-                case = parse_case(data, sites=state.pack.site_ids)
-            except InputError as error:
-                cards.append(_failure_card(state, site, error))
-                continue
-            cards.extend(cards_for(review(case, state.pack).report, state.pack, provenance.as_dict()))
+        sites: list[str] | Sites = Sites.EVERY
+        if hook == "order-select":
+            ordered = order_sites(_selected_orders(body["context"]))
+            if not ordered:
+                return {"cards": []}
+            sites = [site for site in ordered if site is not None] or Sites.EVERY
+        return {"cards": [card for case in read_fhir(await gather(state, body), sites)
+                          for card in _site_cards(state, case)]}
     except InputError as error:
         raise ApiError.input(error) from None
-    return {"cards": cards}
+
+
+def _site_cards(state: Any, case: Any) -> list[dict[str, Any]]:
+    """The cards of one site's case (a FhirCase): its summary, or one card saying why there is none."""
+    from ..case.contract import parse_case
+    from ..facade import review
+
+    try:
+        parsed = parse_case(case.data, sites=state.pack.site_ids)
+    except InputError as error:
+        return [_failure_card(state, case.site, error)]
+    return cards_for(review(parsed, state.pack).report, state.pack, case.provenance.as_dict())
+
+
+async def authenticate(state: Any, request: Request) -> None:
+    """The client's bearer token checked when ``--auth-config`` is given (401 otherwise)."""
+    if state.auth is None:
+        return
+    from . import problems
+    from .auth import AuthError
+
+    try:
+        await state.auth.verify(request.headers.get("authorization"), request.url.path)
+    except AuthError as error:
+        raise ApiError(401, problems.one(f"authentication failed: {error}"),
+                       headers={"WWW-Authenticate": "Bearer"}) from None
+
+
+def count_feedback(state: Any, body: Any) -> None:
+    """Feedback counted by outcome; its content (card ids, times) is not kept."""
+    items = body.get("feedback") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not all(
+            isinstance(i, dict) and isinstance(i.get("card"), str)
+            and i.get("outcome") in ("accepted", "overridden") for i in items):
+        raise ApiError.of(422, "feedback is a list of {card, outcome: accepted|overridden, outcomeTimestamp}",
+                          "feedback")
+    for outcome, n in Counter(i["outcome"] for i in items).items():
+        state.feedback[outcome] += n
+
+
+async def _service_body(service_id: str, request: Request) -> Any:
+    """The decoded JSON body of a call to this service (404 for another service id)."""
+    if service_id != SERVICE_ID:
+        raise ApiError.of(404, "no CDS service with this id (see GET /cds-services)")
+    return decode_body(await request.body(), request.headers.get("content-type"))
 
 
 def router(state: Any) -> APIRouter:
+    """Discovery, the service and its feedback, each behind the client authentication."""
     r = APIRouter(tags=["cds-hooks"])
-
-    async def authenticate(request: Request) -> None:
-        if state.auth is None:
-            return
-        from .auth import AuthError
-
-        try:
-            await state.auth.verify(request.headers.get("authorization"), request.url.path)
-        except AuthError as error:
-            from . import problems
-
-            raise ApiError(401, problems.one(f"authentication failed: {error}"),
-                           headers={"WWW-Authenticate": "Bearer"}) from None
 
     @r.get("/cds-services", summary="CDS Hooks discovery")
     async def services(request: Request) -> dict[str, Any]:
-        await authenticate(request)
+        await authenticate(state, request)
         return discovery()
 
     @r.post("/cds-services/{service_id}", summary="CDS Hooks service call: information cards",
@@ -185,10 +205,8 @@ def router(state: Any) -> APIRouter:
                        413: {"description": "Body over the size limit"}, 415: {"description": "Not JSON"},
                        422: {"description": "Bad request"}})
     async def service(service_id: ServiceId, request: Request) -> Response:
-        await authenticate(request)
-        if service_id != SERVICE_ID:
-            raise ApiError.of(404, "no CDS service with this id (see GET /cds-services)")
-        body = decode_body(await request.body(), request.headers.get("content-type"))
+        await authenticate(state, request)
+        body = await _service_body(service_id, request)
         if not isinstance(body, dict):
             raise ApiError.of(422, "a CDS Hooks request is a JSON object")
         return Response(json.dumps(await call(state, body)), media_type="application/json")
@@ -200,19 +218,8 @@ def router(state: Any) -> APIRouter:
                        413: {"description": "Body over the size limit"}, 415: {"description": "Not JSON"},
                        422: {"description": "Bad feedback"}})
     async def feedback(service_id: ServiceId, request: Request) -> dict[str, Any]:
-        await authenticate(request)
-        if service_id != SERVICE_ID:
-            raise ApiError.of(404, "no CDS service with this id (see GET /cds-services)")
-        body = decode_body(await request.body(), request.headers.get("content-type"))
-        items = body.get("feedback") if isinstance(body, dict) else None
-        if not isinstance(items, list) or not all(
-                isinstance(i, dict) and isinstance(i.get("card"), str)
-                and i.get("outcome") in ("accepted", "overridden") for i in items):
-            raise ApiError.of(422, "feedback is a list of {card, outcome: accepted|overridden, outcomeTimestamp}",
-                              "feedback")
-        counts = Counter(i["outcome"] for i in items)
-        for outcome, n in counts.items():
-            state.feedback[outcome] += n
+        await authenticate(state, request)
+        count_feedback(state, await _service_body(service_id, request))
         return {}
 
     return r

@@ -5,8 +5,8 @@ reads a file: UTF-8 (a byte order mark dropped), JSON or YAML under the one inpu
 (``cryoelig.inputs``: duplicate keys, exponent numbers, NaN and over-deep nesting refused with
 one-line problems), then ``parse_case`` with the bounds of ``cryoelig.case.limits`` and the identifier
 checks. A client over HTTP therefore gets the same messages and the same refusals as the command
-line, and nothing it sent is echoed. A FHIR document goes through ``cryoelig.inputs.fhir`` (with the
-``?site=`` a client may give) before ``parse_case``.
+line, and nothing it sent is echoed. A FHIR document goes through the one FHIR entry,
+``cryoelig.inputs.fhir.mapping.read_fhir`` (with the ``?site=`` a client may give), before ``parse_case``.
 """
 
 from __future__ import annotations
@@ -76,14 +76,10 @@ def case_from_body(raw: bytes, content_type: str | None, site: str | None, pack:
     data = decode_body(raw, content_type, yaml=True)
     try:
         if is_fhir(data):
-            from ..inputs.fhir import MissingExtraError
-            from ..inputs.fhir.mapping import bundle_to_case_data
+            from ..inputs.fhir.mapping import Sites, read_fhir
 
-            try:
-                case_data, provenance = bundle_to_case_data(data, site=site)
-            except MissingExtraError as error:
-                raise InputError([Problem(str(error))]) from None
-            return parse_case(case_data, sites=pack.site_ids), provenance.as_dict()
+            case = read_fhir({"entry": data}, Sites.ONE if site is None else [site])[0]
+            return parse_case(case.data, sites=pack.site_ids), case.provenance.as_dict()
         if site is not None:
             raise InputError([Problem("site= applies to FHIR input; a case gives its own site", field="site")])
         if data is None:

@@ -1,7 +1,7 @@
 """The checklist as one browser form: the form's fields in; the questions, answers and problems out.
 
 Why here and not in a template: which question shows is the checklist's own decision
-(``checklist.live_question``: a question shows only while some rule can still use its answer,
+(``views.checklist.live_question``: a question shows only while some rule can still use its answer,
 given the earlier answers, re-derived on every request), every answer is read by
 ``checklist.parse_answer`` and checked by the Case model (``checklist.answer_problem``), so the
 page asks what ``cryoelig checklist`` asks and refuses what it refuses, with the same messages.

@@ -2,7 +2,7 @@
 
 Why apart from the routes: the templates only lay out what is built here, and everything built
 here is a projection of the models the other views read (``Report``, ``CaseExplanation``,
-``catalog``), with the words of the shared renderers (``render.common``, ``render.explain`` and
+``catalog``), with the words of the shared renderers (``render.common``, ``render.explanation_tree`` and
 the kind words of ``render.kinds``), so a change of wording there shows here too.
 """
 

@@ -47,9 +47,19 @@ async def form_of(request: Request) -> dict[str, list[str]]:
         raise InputError([Problem("the form could not be read")]) from None
 
 
-def router(state: Any) -> APIRouter:  # noqa: C901 - one small handler per path
+def router(state: Any) -> APIRouter:
+    """The pages of the served pack: the checklist with its downloads, the explorer, the static files."""
     site = pages.Site(state.pack)
     r = APIRouter(include_in_schema=False)
+    _checklist_routes(r, site)
+    _explorer_routes(r, site)
+    for name in pages.STATIC:
+        r.add_api_route(f"/static/{name}", _static_route(name), methods=["GET"])
+    return r
+
+
+def _checklist_routes(r: APIRouter, site: pages.Site) -> None:
+    """The start page, the checklist (whole, or its two fragments after each answer) and its downloads."""
 
     @r.get("/")
     async def start() -> Response:
@@ -70,19 +80,23 @@ def router(state: Any) -> APIRouter:  # noqa: C901 - one small handler per path
         except InputError as error:
             return html(site.problem_fragment(error), status=422)
 
-    def download_route(name: str) -> Any:
-        async def download(request: Request) -> Response:
-            values = await _values(request)
-            try:
-                body, media, filename = site.download(values, name)
-            except pages.PageError as error:
-                return html(error.page, status=error.status)
-            return Response(body, media_type=media, headers={
-                "content-disposition": f'attachment; filename="{filename}"'})
-        return download
-
     for name in DOWNLOADS:
-        r.add_api_route(f"/checklist/download/{name}", download_route(name), methods=["POST"])
+        r.add_api_route(f"/checklist/download/{name}", _download_route(site, name), methods=["POST"])
+
+
+def _download_route(site: pages.Site, name: str) -> Any:
+    async def download(request: Request) -> Response:
+        values = await _values(request)
+        try:
+            body, media, filename = site.download(values, name)
+        except pages.PageError as error:
+            return html(error.page, status=error.status)
+        return Response(body, media_type=media, headers={"content-disposition": f'attachment; filename="{filename}"'})
+    return download
+
+
+def _explorer_routes(r: APIRouter, site: pages.Site) -> None:
+    """The educator's explorer: the pack, a rule, a source, a scenario, a case's reasoning, what if, the graph."""
 
     @r.get("/explore")
     async def explore() -> Response:
@@ -117,15 +131,12 @@ def router(state: Any) -> APIRouter:  # noqa: C901 - one small handler per path
             return html(site.not_found("The rule graph picture needs the figures extra and Graphviz."), 404)
         return Response(svg, media_type="image/svg+xml", headers={"cache-control": _STATIC_CACHE})
 
-    def static_route(name: str) -> Any:
-        async def asset() -> Response:
-            return Response(pages.STATIC[name][0], media_type=pages.STATIC[name][1],
-                            headers={"cache-control": _STATIC_CACHE})
-        return asset
 
-    for name in pages.STATIC:
-        r.add_api_route(f"/static/{name}", static_route(name), methods=["GET"])
-    return r
+def _static_route(name: str) -> Any:
+    async def asset() -> Response:
+        body, media = pages.STATIC[name]
+        return Response(body, media_type=media, headers={"cache-control": _STATIC_CACHE})
+    return asset
 
 
 async def _values(request: Request) -> dict[str, list[str]]:
