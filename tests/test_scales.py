@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from cryoelig.case.contract import Case, parse_case
 from cryoelig.case.scalefields import PER_UL_PER_10E9_L
+from cryoelig.citations import full_reference, short_reference
 from cryoelig.errors import InputError
 from cryoelig.reasoning.evaluation import evaluate
-from cryoelig.rulepack.citations import full_reference, short_reference
 from cryoelig.scales.scoring import computed_facts, consistency_problems, default_scales, score
 from cryoelig.wording import advice_words, directive_words
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..case.contract import case_fields
+from ..citations import CitationFields, Cite
 from ..scales.scalemodel import Scale
-from .citations import CitationFields, Cite
 from .conditions import Condition, leaves
 
 if TYPE_CHECKING:

@@ -13,7 +13,6 @@ from typing import Any
 
 from ..case.contract import case_fields
 from ..errors import PackError, Problem
-from ..scales.scalecheck import Lint, check_bands_against_rules, check_scales, citation_problems
 from ..scales.scalemodel import Scale, ScalesFile
 from ..wording import advice_words, directive_words
 from .conditions import ConditionError, check_derived_placement, derived_refs, leaves, parse
@@ -34,6 +33,7 @@ from .packmodel import (
     field_specs,
 )
 from .packyaml import canonical_json, line_at, normalise_space, read_yaml, validate
+from .scalecheck import Lint, check_bands_against_rules, check_scales, citation_problems
 
 #: Fields a case gives in another unit, converted by the contract: fields.yaml may word their questions.
 ALTERNATE_UNITS = ("tumor.size_mm", "labs.platelets_per_ul")
