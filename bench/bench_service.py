@@ -160,7 +160,7 @@ def in_process(body: dict, seconds: float = 3.0) -> tuple[float, float]:
 
     full = rate(lambda: json.dumps(loop.run_until_complete(cds.call(state, json.loads(json.dumps(body))))))
     entries = [e for key, v in body["prefetch"].items() if v for e in flatten(v, f"prefetch {key} entry")]
-    case = parse_case(case_data(Record(entries))[0])
+    case = parse_case(case_data(Record(entries))[0], state.pack)
     bare = rate(lambda: review(case, state.pack))
     loop.close()
     return full, bare

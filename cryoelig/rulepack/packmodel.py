@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..case.contract import case_fields
 from ..citations import CitationFields, Cite
+from ..errors import Problem
 from ..scales.scalemodel import Scale
+from ..scales.scoring import consistency_problems
 from .conditions import Condition, leaves
 
 if TYPE_CHECKING:
@@ -250,6 +252,12 @@ class Pack:
         from ..scales.scoring import Scorer
 
         return Scorer(self.scales)
+
+    def total_problems(self, facts: Mapping[str, Any], file: str | None = None,
+                       row: int | None = None) -> list[Problem]:
+        """Every published-scale total the case gives that the components it gives cannot add up to, by
+        this pack's points (the case contract asks: ``cryoelig.case.packterms``)."""
+        return consistency_problems(self.scales, facts, file, row)
 
     @functools.cached_property
     def computed_inputs(self) -> dict[str, tuple[str, ...]]:

@@ -32,16 +32,17 @@ class State:
     feedback: Counter = field(default_factory=Counter)
 
 
-def _components(app_openapi: dict[str, Any], sites: tuple[str, ...]) -> dict[str, Any]:
+def _components(app_openapi: dict[str, Any], pack: Any) -> dict[str, Any]:
     from ..case.contract import Case
     from ..report.projection import Report
+    from ..views.schemas import fill_case_schema
 
     schemas = app_openapi.setdefault("components", {}).setdefault("schemas", {})
     for model in (Case, Report):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
-    schemas["Case"]["properties"]["site"]["enum"] = list(sites)  # the served pack's sites (cryoelig schema case)
+    fill_case_schema(schemas["Case"], pack)  # the served pack's sites, as cryoelig schema case gives them
     schemas["FhirBundle"] = {
         "title": "FHIR R4 Bundle", "type": "object", "required": ["resourceType"],
         "description": "A FHIR R4 Bundle (or one resource); read as described in docs/fhir-mapping.md.",
@@ -133,7 +134,7 @@ def create_app(config: ServerConfig | None = None) -> Guard:
         if app.openapi_schema is None:
             app.openapi_schema = _components(get_openapi(title=app.title, version=app.version,
                                                          description=app.description, routes=app.routes),
-                                             tuple(pack.site_ids))
+                                             pack)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

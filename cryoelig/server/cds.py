@@ -144,7 +144,7 @@ async def call(state: Any, body: dict[str, Any]) -> dict[str, Any]:
                 continue
             data, provenance = case_data(record, site)
             try:
-                case = parse_case(data, sites=state.pack.site_ids)
+                case = parse_case(data, state.pack)
             except InputError as error:
                 cards.append(_failure_card(state, site, error))
                 continue

@@ -83,11 +83,11 @@ def case_from_body(raw: bytes, content_type: str | None, site: str | None, pack:
                 case_data, provenance = bundle_to_case_data(data, site=site)
             except MissingExtraError as error:
                 raise InputError([Problem(str(error))]) from None
-            return parse_case(case_data, sites=pack.site_ids), provenance.as_dict()
+            return parse_case(case_data, pack), provenance.as_dict()
         if site is not None:
             raise InputError([Problem("site= applies to FHIR input; a case gives its own site", field="site")])
         if data is None:
             raise InputError([Problem("the request body is empty")])
-        return parse_case(data, sites=pack.site_ids), None
+        return parse_case(data, pack), None
     except InputError as error:
         raise ApiError.input(error) from None
