@@ -56,7 +56,7 @@ def _stage(stage: str, csv_path: str) -> None:
     if stage == "parse":
         return run(parsed, datas)
     cases = [c for c in map(parsed, datas) if c is not None]
-    run((lambda c: c.facts()) if stage == "facts" else (lambda c: c.input_notes()), cases)
+    run((lambda c: c.facts()) if stage == "facts" else (lambda c: c.input_notes(pack)), cases)
 
 
 def _count(tree: Path, stage: str, csv_path: Path) -> int:

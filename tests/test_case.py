@@ -22,7 +22,7 @@ def problems(data):
 def test_size_mm_becomes_size_cm():
     case = parse_case({"case_id": "k1", "site": "kidney", "tumor": {"size_mm": 39}}, load_pack())
     assert case.facts()["tumor.size_cm"] == 3.9
-    assert case.input_notes() == ["tumor.size_cm 3.9 from size_mm 39"]
+    assert case.input_notes(load_pack()) == ["tumor.size_cm 3.9 from size_mm 39"]
 
 
 def test_size_mm_and_cm_must_agree():
@@ -36,7 +36,7 @@ def test_ecog_is_a_fact_of_its_own_and_never_rewrites_overall_health(ecog):
     """Issue 9: ECOG given alone no longer becomes overall_health silently; rules read ecog itself."""
     case = parse_case({"case_id": "c", "site": "bone", "ecog": ecog}, load_pack())
     assert case.facts() == {"site": "bone", "ecog": ecog}
-    assert case.input_notes() == []
+    assert case.input_notes(load_pack()) == []
 
 
 @pytest.mark.parametrize(("ecog", "health", "disagree"), [
@@ -47,7 +47,7 @@ def test_ecog_and_overall_health_disagreeing_give_a_note_naming_both(ecog, healt
     read as poor): both are kept as facts and an input note names both values."""
     case = parse_case({"case_id": "c", "site": "bone", "ecog": ecog, "overall_health": health}, load_pack())
     assert case.facts()["overall_health"] == health and case.facts()["ecog"] == ecog
-    notes = [n for n in case.input_notes() if "disagree" in n]
+    notes = [n for n in case.input_notes(load_pack()) if "disagree" in n]
     assert bool(notes) == disagree
     if disagree:
         assert f"overall_health is given as {health} and ecog as {ecog}" in notes[0]
@@ -66,14 +66,14 @@ def test_a_field_of_another_site_is_kept_with_a_note(site, tumor, field, its_sit
     """Issue 9: a skin case with a prostate stage was accepted silently; now a note names the field and
     both sites (neutral words, field names only) and the case is not refused."""
     case = parse_case({"case_id": "c", "site": site, "tumor": tumor}, load_pack())
-    assert case.input_notes() == [f"{field} is given for site {site}; the case schema describes it for "
+    assert case.input_notes(load_pack()) == [f"{field} is given for site {site}; the case schema describes it for "
                                   f"site {its_site} only"]
 
 
 def test_a_field_at_its_own_site_gives_no_note():
     case = parse_case({"case_id": "c", "site": "bone", "tumor": {"metastatic": True, "primary_cancer": "lung"}},
                       load_pack())
-    assert case.input_notes() == []
+    assert case.input_notes(load_pack()) == []
 
 
 @pytest.mark.parametrize("primary", ["breast", "other", "unknown"])
@@ -81,14 +81,14 @@ def test_not_metastatic_with_a_primary_cancer_gives_a_note(primary):
     """Issue 9: `metastatic: false` with a primary cancer was accepted silently."""
     case = parse_case({"case_id": "c", "site": "bone", "tumor": {"metastatic": False, "primary_cancer": primary}},
                       load_pack())
-    assert case.input_notes() == [
+    assert case.input_notes(load_pack()) == [
         f"tumor.metastatic is false, while tumor.primary_cancer (where a bone metastasis started) is given as "
         f"{primary}; the two disagree"]
 
 
 def test_size_notes_show_the_value_held_exactly():
     case = parse_case({"case_id": "k1", "site": "kidney", "tumor": {"size_mm": 39.99999}}, load_pack())
-    assert case.input_notes() == ["tumor.size_cm 3.999999 from size_mm 39.99999"]
+    assert case.input_notes(load_pack()) == ["tumor.size_cm 3.999999 from size_mm 39.99999"]
 
 
 def test_unknown_is_absent_not_false():

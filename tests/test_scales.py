@@ -344,7 +344,7 @@ def test_platelets_per_microliter_become_10e9_per_litre():
     case = parse_fields({"labs": {"platelets_per_ul": 45000}})
     assert case.facts()["labs.platelets"] == 45
     assert "labs.platelets_per_ul" not in case.facts()
-    assert case.input_notes() == ["labs.platelets 45 x10^9/L from platelets_per_ul 45000"]
+    assert case.input_notes(load_pack()) == ["labs.platelets 45 x10^9/L from platelets_per_ul 45000"]
     assert parse_fields({"labs": {"platelets_per_ul": 150_500, "platelets": 150.5}}).labs.platelets == 150.5
 
 

@@ -117,10 +117,9 @@ class Concerns(Part):
     near_critical_structures: Flag | None = None
 
 
-#: This tool's convention, not the source's (the source names no performance scale): an ECOG
-#: performance status from this value up is read as poor overall health. Rules read ``ecog``
-#: itself; the pack says so wherever it reads it (the rule's text and a note on the clause).
-ECOG_POOR_FROM = 3
+#: The highest ECOG performance status (5, dead, is not a case). Where the pack reads ECOG as poor overall
+#: health is the pack's, not the contract's (``PackTerms.ecog_poor_from``).
+ECOG_HIGHEST = 4
 
 #: Fields the case schema describes for one site only: given for another site, they are kept and an
 #: input note says so (the case is not refused: a record may carry them from another context).
@@ -149,8 +148,7 @@ class Case(BaseModel):
     treatments: Annotated[list[Treatment], BeforeValidator(dedupe)] | None = None
     overall_health: Annotated[Health, ANY_CASE] | None = Field(
         None, description="the team's summary of overall health status")
-    ecog: Count | None = Field(None, ge=0, le=4, description=(
-        "ECOG performance status 0-4; read as poor overall health from 3 (this tool's convention)"))
+    ecog: Count | None = Field(None, ge=0, le=ECOG_HIGHEST, description=f"ECOG performance status 0-{ECOG_HIGHEST}")
     kps: Count | None = Field(None, ge=10, le=100, description="Karnofsky performance status, 10 to 100 by 10")
     goals: Annotated[list[Goal], BeforeValidator(dedupe)] | None = None
     concerns: Concerns | None = None
@@ -236,10 +234,11 @@ class Case(BaseModel):
                 out[name] = value
         return out
 
-    def input_notes(self) -> list[str]:
+    def input_notes(self, pack: PackTerms) -> list[str]:
         """How given values were turned into the facts rules read (units), and values that disagree
-        with each other or with the site. The case is kept as given: a note names the fields, never
-        refuses them, and shows only field names, sites and listed values."""
+        with each other, with the site, or under the loaded pack's ECOG reading. The case is kept as
+        given: a note names the fields, never refuses them, and shows only field names, sites and listed
+        values."""
         notes = []
         tumor = self.tumor
         if tumor is not None and tumor.size_mm is not None:
@@ -253,11 +252,12 @@ class Case(BaseModel):
                 notes.append(f"tumor.metastatic is false, while tumor.primary_cancer (where a bone metastasis "
                              f"started) is given as {tumor.primary_cancer}; the two disagree")
         if self.ecog is not None and self.overall_health is not None and (
-                (self.ecog >= ECOG_POOR_FROM) != (self.overall_health == "poor")):
+                (poor_from := pack.ecog_poor_from) is not None
+                and (self.ecog >= poor_from) != (self.overall_health == "poor")):
             notes.append(
                 f"overall_health is given as {self.overall_health} and ecog as {self.ecog}; they disagree under "
-                f"this tool's convention (not from the source: ECOG {ECOG_POOR_FROM}-4 read as poor overall "
-                "health); both are kept, and either reading of poor health raises the overall-health point")
+                f"this tool's convention (not from the source: ECOG {poor_from}-{ECOG_HIGHEST} read as poor "
+                "overall health); both are kept, and either reading of poor health raises the overall-health point")
         if self.labs is not None and (platelets := self.labs.input_note()):
             notes.append(platelets)
         return notes

@@ -1,5 +1,6 @@
-"""What the case contract takes from the loaded rule pack: the sites a case may name, and the check of the
-published-scale totals a case gives against the pack's points.
+"""What the case contract takes from the loaded rule pack: the sites a case may name, the check of the
+published-scale totals a case gives against the pack's points, and where the pack's rules read an ECOG
+performance status as poor overall health (this tool's convention, not the source's).
 
 Why a protocol: the contract is the lowest layer of the domain and the rule pack is built on it (its
 clauses name the contract's fields and values), so the contract cannot import the pack. Every caller
@@ -21,6 +22,11 @@ class PackTerms(Protocol):
     @property
     def site_ids(self) -> tuple[str, ...]:
         """The sites a case can name, in the pack's order."""
+        ...
+
+    @property
+    def ecog_poor_from(self) -> int | None:
+        """The lowest ECOG the pack's rules read as poor overall health (None: they state no such reading)."""
         ...
 
     def total_problems(self, facts: Mapping[str, Any], file: str | None = None,

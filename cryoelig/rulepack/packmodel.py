@@ -22,6 +22,7 @@ from ..errors import Problem
 from ..scales.scalemodel import Scale
 from ..scales.scoring import consistency_problems
 from .conditions import Condition, leaves
+from .conventions import ecog_poor_from
 
 if TYPE_CHECKING:
     from ..scales.scoring import Scorer
@@ -252,6 +253,12 @@ class Pack:
         from ..scales.scoring import Scorer
 
         return Scorer(self.scales)
+
+    @functools.cached_property
+    def ecog_poor_from(self) -> int | None:
+        """The lowest ECOG this pack's rules read as poor overall health, by the tool's convention they note
+        (``cryoelig.rulepack.conventions``); None when they state none."""
+        return ecog_poor_from(self.rules)
 
     def total_problems(self, facts: Mapping[str, Any], file: str | None = None,
                        row: int | None = None) -> list[Problem]:

@@ -24,5 +24,9 @@ def json_schema(name: str, pack: Pack | None = None) -> dict[str, Any]:
 
 
 def fill_case_schema(schema: dict[str, Any], pack: Pack) -> None:
-    """What the Case model leaves to the pack, filled in from the loaded one: the sites a case can name."""
+    """What the Case model leaves to the pack, filled in from the loaded one: the sites a case can name,
+    and where its rules read ECOG as poor overall health (the tool's convention, when they state one)."""
     schema["properties"]["site"]["enum"] = list(pack.site_ids)
+    if pack.ecog_poor_from is not None:
+        schema["properties"]["ecog"]["description"] += (f"; read as poor overall health from {pack.ecog_poor_from} "
+                                                        "(this tool's convention)")
