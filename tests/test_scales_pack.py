@@ -4,6 +4,7 @@ against each other; the wording carries no advice; a pack that adds to another i
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -308,16 +309,25 @@ def test_a_total_is_checked_against_the_points_of_the_packs_loaded(swapped_point
 
 @pytest.mark.parametrize("command", ["check", "explain", "batch"])
 def test_the_commands_check_a_total_against_the_pack_option(swapped_points, tmp_path, command):
-    """Through the command line: a case file (check, explain) and a batch row are read with the --pack set."""
-    case = tmp_path / ("case.jsonl" if command == "batch" else "case.yaml")
-    case.write_text(yaml.safe_dump(MIRELS_4) if command != "batch" else
-                    __import__("json").dumps(MIRELS_4) + "\n")
-    out = ["--out", str(tmp_path / "r.jsonl"), "--quiet", "--force"] if command == "batch" else []
+    """Through the command line, a case file (check, explain) or a batch row: components that add up to 4 by
+    the shipped points and to 6 by the --pack copy's. A total of 6 is accepted with the copy and refused
+    without it (before issue 23 the shipped points refused it whatever --pack said); a total of 4 the reverse."""
     packs = ["--pack", str(ROOT / "rules"), "--pack", str(swapped_points)]
     runner = CliRunner()
-    accepted = runner.invoke(app, [command, str(case), *out])
-    assert accepted.exit_code == 0, accepted.stderr
-    refused = runner.invoke(app, [command, str(case), *out, *packs])
-    shown = (tmp_path / "r.errors.jsonl").read_text() if command == "batch" else refused.stderr
-    assert refused.exit_code == (1 if command == "batch" else 2), refused.stderr
-    assert "mirels.total (4) differs from the sum of the components" in shown
+
+    def run(total: int, pack_options: list[str]) -> tuple[int, str]:
+        data = {**MIRELS_4, "mirels": {**MIRELS_4["mirels"], "total": total}}
+        case = tmp_path / ("case.jsonl" if command == "batch" else "case.yaml")
+        case.write_text(json.dumps(data) + "\n" if command == "batch" else yaml.safe_dump(data))
+        out = ["--out", str(tmp_path / "r.jsonl"), "--quiet", "--force"] if command == "batch" else []
+        result = runner.invoke(app, [command, str(case), *out, *pack_options])
+        errors = tmp_path / "r.errors.jsonl"
+        return result.exit_code, errors.read_text() if command == "batch" and errors.exists() else result.stderr
+
+    refused = 1 if command == "batch" else 2
+    for total, accepted_by, refused_by in ((6, packs, []), (4, [], packs)):
+        code, _ = run(total, accepted_by)
+        assert code == 0, (total, accepted_by)
+        code, shown = run(total, refused_by)
+        assert code == refused, (total, refused_by)
+        assert f"mirels.total ({total}) differs from the sum of the components given" in shown
