@@ -126,3 +126,5 @@ def test_the_case_schema_lists_the_pack_sites(pancreas_pack: Path):
     assert json_schema("case", load_pack(pancreas_pack))["properties"]["site"]["enum"][-1] == "pancreas"
     with pytest.raises(ValueError, match="a rule pack's"):
         json_schema("case")
+    shown = json.loads(run("schema", "case", "--pack", str(pancreas_pack)).stdout)
+    assert shown["properties"]["site"]["enum"][-1] == "pancreas"
