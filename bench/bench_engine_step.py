@@ -51,7 +51,7 @@ def facts_of(code: str, n: int) -> tuple[object, list]:
         facts = []
         for record, _ in source.records(source.start):
             try:
-                facts.append(parse_case(decode(record), file="x", row=1, sites=pack.site_ids).facts())
+                facts.append(parse_case(decode(record), pack, file="x", row=1).facts())
             except (InputError, RecordError):
                 continue
     return engine_for(pack), facts

@@ -30,7 +30,7 @@ def _stage(stage: str, csv_path: str) -> None:
     from cryoelig.inputs import RecordError, open_source
     from cryoelig.rulepack.load import load_pack_set
 
-    sites = load_pack_set().site_ids
+    pack = load_pack_set()
     source = open_source(csv_path)
     decode = source.decoder()
     records = [r for r, _ in source.records(source.start) if r is not None]
@@ -43,7 +43,7 @@ def _stage(stage: str, csv_path: str) -> None:
 
     def parsed(data: object) -> object:
         try:
-            return parse_case(data, file="x", row=1, sites=sites)
+            return parse_case(data, pack, file="x", row=1)
         except InputError:
             return None
 
@@ -56,7 +56,7 @@ def _stage(stage: str, csv_path: str) -> None:
     if stage == "parse":
         return run(parsed, datas)
     cases = [c for c in map(parsed, datas) if c is not None]
-    run((lambda c: c.facts()) if stage == "facts" else (lambda c: c.input_notes()), cases)
+    run((lambda c: c.facts()) if stage == "facts" else (lambda c: c.input_notes(pack)), cases)
 
 
 def _count(tree: Path, stage: str, csv_path: Path) -> int:

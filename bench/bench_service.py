@@ -160,7 +160,7 @@ def in_process(body: dict, seconds: float = 3.0) -> tuple[float, float]:
 
     full = rate(lambda: json.dumps(loop.run_until_complete(cds.call(state, json.loads(json.dumps(body))))))
     parts = {f"prefetch {key} entry": v for key, v in body["prefetch"].items() if v}
-    case = parse_case(read_fhir(parts, Sites.ONE)[0].data)
+    case = parse_case(read_fhir(parts, Sites.ONE)[0].data, state.pack)
     bare = rate(lambda: review(case, state.pack))
     loop.close()
     return full, bare

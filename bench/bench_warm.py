@@ -82,7 +82,7 @@ for _ in range({passes}):
     cases = []
     for r in recs:
         try:
-            cases.append(parse_case(dec(r), file="x", row=1, sites=pack.site_ids))
+            cases.append(parse_case(dec(r), pack, file="x", row=1))
         except (InputError, RecordError):
             pass
     facts = [c.facts() for c in cases] if STAGE >= 2 else []

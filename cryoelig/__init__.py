@@ -9,7 +9,7 @@ The public API is the names in ``__all__`` (docs/api.md shows them at work)::
 
     pack = cryoelig.load_pack()                      # the default pack set, validated
     case = cryoelig.parse_case({"case_id": "c1", "site": "kidney", "tumor": {"size_cm": 3}}, pack)
-    print(cryoelig.facade(case, pack).report.model_dump_json(indent=2))
+    print(cryoelig.review(case, pack).report.model_dump_json(indent=2))
 
 Why imported on first use: ``import cryoelig`` runs for every command before its options are
 read, so it loads nothing until one of these names is asked for.
@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 #: Each public name and the module that defines it.
 _PUBLIC = {
     "review": "facade", "review_many": "facade", "Review": "facade", "ReviewError": "facade",
-    "parse_case": "facade", "load_pack": "rulepack.load", "Pack": "rulepack.packmodel",
+    "parse_case": "case.contract", "load_pack": "rulepack.load", "Pack": "rulepack.packmodel",
     "Case": "case.contract", "Report": "report.projection", "read_case": "inputs",
     "explanation_of": "views.explanation", "CaseExplanation": "views.explanation",
     "CryoeligError": "errors", "InputError": "errors", "PackError": "errors", "Problem": "errors",

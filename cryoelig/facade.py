@@ -19,12 +19,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .case import contract
-from .case.contract import Case
+from .case.contract import Case, parse_case, site_message
 from .errors import InputError, Problem
 from .reasoning.evaluation import Trace, evaluate
 from .report.projection import Report, report_of
 from .rulepack.packmodel import Pack
+from .wording import neutral_message
 
 #: Cases per engine session when the engine is not used (the grouping of the input only).
 _CHUNK = 250
@@ -48,17 +48,14 @@ class ReviewError:
     problems: list[Problem]
 
 
-def parse_case(data: Any, pack: Pack, file: str | None = None, row: int | None = None) -> Case:
-    """Decoded case data (the nested case form) as a Case of this pack: its sites, and every
-    published-scale total given checked against the pack's own scales; InputError otherwise."""
-    return contract.parse_case(data, file, row, sites=pack.site_ids, scales=pack.scales)
+__all__ = ["Review", "ReviewError", "parse_case", "review", "review_many"]
 
 
 def review(case: Case, pack: Pack, *, use_engine: bool = True) -> Review:
     """The report of one case: the engine decides (unless ``use_engine`` is False), the
     evaluation explains, and any disagreement raises EngineMismatchError."""
     (result,) = review_many([case], pack, use_engine=use_engine)
-    if isinstance(result, ReviewError):  # case data (not a Case) that does not validate
+    if isinstance(result, ReviewError):  # case data that does not validate, or a site none of the pack's
         raise InputError(result.problems)
     return result
 
@@ -66,7 +63,8 @@ def review(case: Case, pack: Pack, *, use_engine: bool = True) -> Review:
 def review_many(items: Iterable[Case | Mapping[str, Any]], pack: Pack, *,
                 use_engine: bool = True) -> Iterator[Review | ReviewError]:
     """A Review or a ReviewError per item, in order. Items are Cases, or case data (the nested
-    form) validated here against the pack's sites. The engine runs on batched sessions."""
+    form) validated here against the pack (``parse_case``); a Case whose site is none of the pack's
+    is a ReviewError. The engine runs on batched sessions."""
     engine = None
     if use_engine:
         from .reasoning.engine import engine_for  # durable_rules: imported only when the engine runs
@@ -88,7 +86,9 @@ def _review_chunk(chunk: list[tuple[int, Case | Mapping[str, Any]]], pack: Pack,
     slots: list[Case | ReviewError] = []
     for index, item in chunk:
         if type(item) is Case or isinstance(item, Case):  # the type first: a model's isinstance is an ABC check
-            slots.append(item)
+            # A Case made without this pack (Case(...), or parsed with another pack) meets its sites here.
+            slots.append(item if item.site in pack.site_ids else ReviewError(index, [Problem(
+                neutral_message(site_message(pack.site_ids)), field="site")]))
             continue
         try:
             slots.append(parse_case(item, pack))

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 from cryoelig.case.contract import case_fields
-from cryoelig.rulepack.defaultpack import default_site_ids
+from cryoelig.rulepack.load import load_pack
 
 BOOLEAN = ("true", "false")
 #: The fields the published scales added to the contract (issue 12) stay out: the mix is the source
@@ -25,7 +25,7 @@ def mixed_row(rng: random.Random, i: int, columns: list[str]) -> list[str]:
     fields = case_fields()
     row = dict.fromkeys(columns, "")
     row["case_id"] = f"case-{i:06d}"
-    row["site"] = rng.choice(default_site_ids())
+    row["site"] = rng.choice(load_pack().site_ids)
     for name in columns:
         spec = fields.get(name)
         if spec is None or name == "site" or rng.random() < 0.5:

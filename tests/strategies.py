@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from cryoelig.case.contract import case_fields
-from cryoelig.rulepack.defaultpack import default_site_ids
+from cryoelig.rulepack.load import load_pack
 
 _SIZES = st.one_of(
     st.sampled_from([0.5, 1.0, 2.5, 3.9, 3.99, 4.0, 4.01, 5.0, 12.0]),
@@ -42,7 +42,7 @@ def _value(name: str, spec: dict[str, Any]) -> st.SearchStrategy[Any]:
     if name == "tumor.size_cm":
         return _SIZES
     if name == "site":
-        return st.sampled_from(default_site_ids())
+        return st.sampled_from(load_pack().site_ids)
     if name == "tumor.count":
         return st.integers(min_value=1, max_value=6)
     if name == "symptoms.pain_score":

@@ -15,7 +15,7 @@ from cryoelig.case.contract import case_fields, parse_case
 from cryoelig.facade import review
 from cryoelig.reasoning import evaluation
 from cryoelig.report import scalesection as scales_report
-from cryoelig.rulepack.load import load_pack_set
+from cryoelig.rulepack.load import load_pack, load_pack_set
 from tests.strategies import case_data
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -27,7 +27,7 @@ def pack():
 
 
 def _case(data):
-    return parse_case(data)
+    return parse_case(data, load_pack())
 
 
 @SETTINGS

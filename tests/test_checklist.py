@@ -208,7 +208,7 @@ def test_question_texts_and_messages_use_no_directive_words(pack):
                     parse_answer(q, bad)
                 except AnswerError as error:
                     texts.append(str(error))
-    texts.append(answer_problem({}, Answer("site", "moon")))
+    texts.append(answer_problem({}, Answer("site", "moon"), load_pack()))
     found = {w for t in texts for w in directive_words(t)}
     assert not found
 
@@ -359,7 +359,7 @@ def test_case_id_and_site_are_required(pack):
 @pytest.mark.parametrize(("case_id", "kind"), [("2024-03-05", "full date"), ("00123456789", "long digit run")])
 def test_the_case_model_refuses_identifiers_in_the_label(case_id, kind):
     answer = parse_answer(case_id_question(), case_id)
-    problem = answer_problem({}, answer)
+    problem = answer_problem({}, answer, load_pack())
     assert kind in problem and case_id not in problem
 
 
@@ -369,8 +369,9 @@ def test_answers_assemble_into_the_case_a_file_would_give():
     data = case_data(answers)
     assert data == {"case_id": "a1", "site": "kidney", "tumor": {"size_mm": 39},
                     "history": {"prior_cryoablation": False}, "treatments": [], "ecog": 3}
-    assert parse_case(data) == parse_case(yaml.safe_load(yaml.safe_dump(data)))
-    assert parse_case(data).facts()["ecog"] == 3 and "overall_health" not in parse_case(data).facts()
+    assert parse_case(data, load_pack()) == parse_case(yaml.safe_load(yaml.safe_dump(data)), load_pack())
+    facts = parse_case(data, load_pack()).facts()
+    assert facts["ecog"] == 3 and "overall_health" not in facts
 
 
 # ---------------------------------------------------------------- the dialogue without a terminal
@@ -508,7 +509,7 @@ def test_checklist_in_a_terminal_gives_the_same_report_as_a_case_file(pack, tmp_
     case_file.write_text(yaml.safe_dump({"case_id": f"e2e-{site}", "site": site, **expected}))
     from cryoelig.inputs import read_case
 
-    report = review(read_case(str(case_file)), pack).report
+    report = review(read_case(str(case_file), pack), pack).report
     assert report_json(report) == printed
     assert json.loads(printed)["case_id"] == f"e2e-{site}"
 

@@ -14,7 +14,7 @@ from cryoelig.rulepack.load import load_pack
 
 
 def facts_of(data):
-    return parse_case(data).facts()
+    return parse_case(data, load_pack()).facts()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -29,7 +29,7 @@ def written(writer: FactWriter, facts: dict) -> dict:
 def test_writer_is_durable_fact_on_the_keys_rules_read(pack, data):
     """Against the reference flat form, on every generated case, with the published scales' totals added."""
     engine = engine_for(pack)
-    facts = pack.scorer.with_totals(parse_case(data, sites=pack.site_ids).facts())
+    facts = pack.scorer.with_totals(parse_case(data, pack).facts())
     got = written(engine._writer, facts)
     expected = {k: v for k, v in durable_fact(facts).items() if k in engine._writer._read}
     assert got == {"cid": 7, "kind": "case", "sid": "s1", **expected}

@@ -128,7 +128,7 @@ def test_the_table_names_every_factor_of_the_pack(source_pack):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case_data())
 def test_pack_produces_exactly_the_factors_of_the_contract(pack, data):
-    case = parse_case(data)
+    case = parse_case(data, pack)
     report = build_reports([case], pack)[0]
     assert {f.factor for f in report.findings} == oracle(case.facts())
     assert {m.field for m in report.missing} == missing_oracle(case.facts())
@@ -183,7 +183,7 @@ def test_every_pair_of_field_values_at_every_threshold(pack):
                     data.setdefault(part, {})[leaf] = list(value) if isinstance(value, tuple) else value
                 elif name != "site":
                     data[name] = list(value) if isinstance(value, tuple) else value
-            case = parse_case(data)
+            case = parse_case(data, pack)
             report = build_report(case, pack)
             got = {f.factor for f in report.findings}
             assert got == oracle(case.facts()), (facts, got ^ oracle(case.facts()))

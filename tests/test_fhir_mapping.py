@@ -23,6 +23,7 @@ from cryoelig.facade import review  # noqa: E402
 from cryoelig.inputs.fhir import bundle_to_case_data, is_fhir  # noqa: E402
 from cryoelig.inputs.fhir.codes import CODES  # noqa: E402
 from cryoelig.inputs.fhir.mapping import case_label  # noqa: E402
+from cryoelig.rulepack.load import load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,7 +91,7 @@ def test_a_code_not_in_the_table_leaves_the_field_unknown_and_missing(pack):
     data, provenance = bundle_to_case_data(doc)
     assert "ecog" not in data and "overall_health" not in data
     assert provenance.ignored[-1].reason == "Observation code not in the mapping table"
-    report = review(parse_case(data), pack).report
+    report = review(parse_case(data, pack), pack).report
     assert "overall_health" in {m.field for m in report.missing}
 
 
@@ -133,8 +134,8 @@ def test_same_report_as_the_equivalent_yaml_case(tmp_path, pack):
         "symptoms:\n  pain_score: 6\necog: 1\nhistory:\n  prior_cryoablation: true\ntreatments: [chemotherapy]\n")
     from cryoelig.inputs import read_case
 
-    from_fhir = review(parse_case(data), pack).report.model_dump(mode="json")
-    from_yaml = review(read_case(str(yaml_case)), pack).report.model_dump(mode="json")
+    from_fhir = review(parse_case(data, pack), pack).report.model_dump(mode="json")
+    from_yaml = review(read_case(str(yaml_case), pack), pack).report.model_dump(mode="json")
     from_fhir["case_id"] = from_yaml["case_id"]
     assert from_fhir == from_yaml
 
@@ -205,10 +206,10 @@ def test_the_input_layer_reads_a_bundle_through_the_plug_in(tmp_path):
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(bundle(*LUNG)))
     with collect_provenance() as found:
-        case = read_case(str(path))
+        case = read_case(str(path), load_pack())
     data, provenance = bundle_to_case_data(bundle(*LUNG))
-    assert case == parse_case(data) and found == [provenance.lines()]
-    assert read_case(str(path)) == case  # outside the block nothing is collected, the case is the same
+    assert case == parse_case(data, load_pack()) and found == [provenance.lines()]
+    assert read_case(str(path), load_pack()) == case  # outside the block nothing is collected, the case is the same
 
 
 def test_a_problem_of_a_bundle_names_the_file(tmp_path):
@@ -217,7 +218,7 @@ def test_a_problem_of_a_bundle_names_the_file(tmp_path):
     path = tmp_path / "two-sites.json"
     path.write_text(json.dumps(bundle(*BONE)))
     with pytest.raises(InputError) as caught:
-        read_case(str(path))
+        read_case(str(path), load_pack())
     [problem] = caught.value.problems
     assert problem.file == str(path) and problem.field == "site"
 

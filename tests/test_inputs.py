@@ -17,12 +17,13 @@ from cryoelig.inputs import Interpreter, read_case, read_case_data, register_int
 from cryoelig.inputs.csvrows import CsvSource, detect_delimiter, split_line
 from cryoelig.inputs.documents import _INTERPRETERS
 from cryoelig.inputs.lines import physical_lines
+from cryoelig.rulepack.load import load_pack
 from cryoelig.safetext import clean_block, clean_line
 
 
 def problems(data):
     with pytest.raises(InputError) as info:
-        parse_case(data, file="c.json")
+        parse_case(data, load_pack(), file="c.json")
     return info.value.problems
 
 
@@ -64,7 +65,7 @@ def test_whole_numbers_take_whole_numbers_only():
 def test_listed_values_in_any_letter_case_and_lists_deduplicated_in_one_pass():
     case = parse_case({"case_id": "c-1", "site": "Kidney", "overall_health": "POOR",
                        "tumor": {"primary_cancer": "Breast", "metastatic": "Yes", "size_cm": "3,8"},
-                       "treatments": ["Surgery", "surgery", "RADIATION"]})
+                       "treatments": ["Surgery", "surgery", "RADIATION"]}, load_pack())
     facts = case.facts()
     assert facts["site"] == "kidney" and facts["overall_health"] == "poor"
     assert facts["tumor.primary_cancer"] == "breast" and facts["tumor.metastatic"] is True
@@ -75,7 +76,8 @@ def test_sizes_below_a_tenth_of_a_millimetre_are_refused():
     for tumor in ({"size_cm": 0.00009}, {"size_cm": 0.009}, {"size_mm": 0.09}, {"size_cm": 51}):
         [p] = problems({"case_id": "c-1", "site": "kidney", "tumor": tumor})
         assert p.field.startswith("tumor.size_")
-    assert parse_case({"case_id": "c-1", "site": "kidney", "tumor": {"size_mm": 0.1}}).facts()["tumor.size_cm"] == 0.01
+    tiny = parse_case({"case_id": "c-1", "site": "kidney", "tumor": {"size_mm": 0.1}}, load_pack())
+    assert tiny.facts()["tumor.size_cm"] == 0.01
 
 
 # ---------------------------------------------------------------- limits and safe field paths
@@ -112,12 +114,12 @@ def test_identifying_keys_are_refused_as_identifiers_without_echo():
 
 def test_json_and_yaml_refuse_duplicate_keys_and_accept_a_bom(tmp_path: Path):
     (tmp_path / "a.json").write_bytes(b"\xef\xbb\xbf" + json.dumps({"case_id": "c-1", "site": "kidney"}).encode())
-    assert read_case(str(tmp_path / "a.json")).case_id == "c-1"
+    assert read_case(str(tmp_path / "a.json"), load_pack()).case_id == "c-1"
     (tmp_path / "b.json").write_text('{"case_id": "c-1", "site": "kidney", "site": "lung"}')
     (tmp_path / "c.yaml").write_text("case_id: c-1\nsite: kidney\nsite: lung\n")
     for name in ("b.json", "c.yaml"):
         with pytest.raises(InputError, match="'site' appears twice"):
-            read_case(str(tmp_path / name))
+            read_case(str(tmp_path / name), load_pack())
 
 
 def test_yaml_reads_the_core_schema_without_yaml_1_1_surprises(tmp_path: Path):
@@ -126,7 +128,7 @@ def test_yaml_reads_the_core_schema_without_yaml_1_1_surprises(tmp_path: Path):
     assert data["tumor"]["count"] == 10
     (tmp_path / "d.yaml").write_text("case_id: 2024-03-12\nsite: kidney\n")
     with pytest.raises(InputError, match="looks like a full date"):
-        read_case(str(tmp_path / "d.yaml"))
+        read_case(str(tmp_path / "d.yaml"), load_pack())
 
 
 def test_a_fhir_resource_goes_to_the_fhir_interpreter(tmp_path: Path):
@@ -134,12 +136,12 @@ def test_a_fhir_resource_goes_to_the_fhir_interpreter(tmp_path: Path):
     # The FHIR reader (inputs/fhir.py) has replaced the built-in one: an empty Bundle names no site
     # (or, without the [fhir] extra, the extra to install).
     with pytest.raises(InputError, match="site cannot be derived|optional extra"):
-        read_case(str(tmp_path / "b.json"))
+        read_case(str(tmp_path / "b.json"), load_pack())
     before = dict(_INTERPRETERS)
     try:
         register_interpreter(Interpreter("fhir", lambda d: isinstance(d, dict) and "resourceType" in d,
                                          lambda d, name: {"case_id": "fhir-1", "site": "lung"}))
-        assert read_case(str(tmp_path / "b.json")).site == "lung"
+        assert read_case(str(tmp_path / "b.json"), load_pack()).site == "lung"
     finally:
         _INTERPRETERS.clear()
         _INTERPRETERS.update(before)

@@ -17,7 +17,7 @@ from cryoelig.rulepack.packset import combine
 
 
 def report_of(pack, data, engine=True):
-    return build_reports([parse_case(data)], pack, use_engine=engine)[0]
+    return build_reports([parse_case(data, pack)], pack, use_engine=engine)[0]
 
 
 def factors(report):
@@ -27,7 +27,7 @@ def factors(report):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(case_data(), min_size=1, max_size=20))
 def test_engine_and_python_reports_are_byte_identical(pack, batch):
-    cases = [parse_case(d) for d in batch]
+    cases = [parse_case(d, pack) for d in batch]
     by_engine = [to_json(r) for r in build_reports(cases, pack, use_engine=True)]
     by_python = [to_json(r) for r in build_reports(cases, pack, use_engine=False)]
     assert by_engine == by_python
@@ -36,7 +36,7 @@ def test_engine_and_python_reports_are_byte_identical(pack, batch):
 @settings(max_examples=100, deadline=None)
 @given(case_data())
 def test_memo_gives_the_same_report_as_a_fresh_evaluation(pack, data):
-    case = parse_case(data)
+    case = parse_case(data, pack)
     warm = to_json(build_report(case, pack))
     fresh_pack = combine([_load(part.directory) for part in pack.parts])  # new Pack objects: empty memos
     assert fresh_pack not in evaluation._memos

@@ -49,14 +49,14 @@ def test_explain_evaluates_the_case_once(pack, monkeypatch):
 
     monkeypatch.setattr(evaluation, "evaluate", counting)
     monkeypatch.setattr("cryoelig.facade.evaluate", counting)
-    case = read_case(str(ROOT / "examples" / "bone-repeat.yaml"))
+    case = read_case(str(ROOT / "examples" / "bone-repeat.yaml"), pack)
     ex = explain_case(case, pack)
     assert len(calls) == 1 and calls[0] == case.facts()
     assert ex.report.findings and len(ex.rules) == len(pack.rules)
 
 
 def test_review_gives_report_trace_and_timings(pack):
-    case = read_case(str(ROOT / "examples" / "kidney-small.yaml"))
+    case = read_case(str(ROOT / "examples" / "kidney-small.yaml"), pack)
     reviewed = review(case, pack)
     met = {f.rule for f in reviewed.report.findings} | {d.rule for d in reviewed.report.derived}
     scales = reviewed.report.published_scales
@@ -64,7 +64,7 @@ def test_review_gives_report_trace_and_timings(pack):
     assert reviewed.trace.fired == met
     assert set(reviewed.timings) == {"engine", "evaluate", "report"}
     assert reviewed.trace.rule("kidney.size-under-4cm").result is True
-    bone = review(read_case(str(ROOT / "examples" / "bone-repeat.yaml")), pack).trace
+    bone = review(read_case(str(ROOT / "examples" / "bone-repeat.yaml"), pack), pack).trace
     [metastatic] = bone.derived_facts()
     assert (metastatic.name, metastatic.result, metastatic.established_by) == (
         "bone_metastatic", True, ("bone.metastatic",))
@@ -74,7 +74,7 @@ def test_review_gives_report_trace_and_timings(pack):
 
 def test_review_many_yields_a_result_or_an_error_per_item_in_order(pack):
     items = [{"case_id": "a", "site": "kidney"}, {"case_id": "b", "site": "moon"},
-             parse_case({"case_id": "c", "site": "bone"}), {"case_id": "d", "patient_name": "x", "site": "lung"},
+             parse_case({"case_id": "c", "site": "bone"}, pack), {"case_id": "d", "patient_name": "x", "site": "lung"},
              {"case_id": "e", "site": "lung"}]
     results = list(review_many(items, pack))
     assert [type(r) for r in results] == [Review, ReviewError, Review, ReviewError, Review]
@@ -84,7 +84,7 @@ def test_review_many_yields_a_result_or_an_error_per_item_in_order(pack):
 
 
 def test_review_many_batches_like_single_reviews(pack):
-    cases = [parse_case(d) for d in generated(600, seed=5)]
+    cases = [parse_case(d, pack) for d in generated(600, seed=5)]
     batched = [report_json(r.report) for r in review_many(cases, pack)]
     single = [report_json(review(c, pack, use_engine=False).report) for c in cases]
     assert batched == single
@@ -96,12 +96,12 @@ def test_an_engine_disagreement_is_raised(pack, monkeypatch):
     engine = engine_for(pack)
     monkeypatch.setattr(engine, "fire_many", lambda facts: [frozenset({"bone.pain"}) for _ in facts])
     with pytest.raises(EngineMismatchError, match="engine fired \\['bone.pain'\\] that Python did not"):
-        review(parse_case({"case_id": "k", "site": "kidney"}), pack)
+        review(parse_case({"case_id": "k", "site": "kidney"}, pack), pack)
 
 
 def test_review_from_eight_threads_equals_a_serial_run(pack):
     """durable_rules is not thread-safe: the engine's lock keeps each session to one thread."""
-    cases = [parse_case(d) for d in generated(400, seed=11)]
+    cases = [parse_case(d, pack) for d in generated(400, seed=11)]
     evaluation.forget(pack)  # the threads also race to fill a cold memo
     serial = [(report_json(r.report), r.trace.fired) for r in review_many(cases, pack)]
     evaluation.forget(pack)
@@ -135,7 +135,7 @@ def test_review_from_eight_threads_equals_a_serial_run(pack):
 
 
 def test_explanations_from_threads_equal_a_serial_run(pack):
-    cases = [parse_case(d) for d in generated(80, seed=3)]
+    cases = [parse_case(d, pack) for d in generated(80, seed=3)]
     serial = [explanation_json(explain_case(c, pack)) for c in cases]
     got: dict[int, str] = {}
 
@@ -154,7 +154,7 @@ def test_equal_values_of_another_type_do_not_leak_between_cases(pack):
     """The memo keys on values, and 4 == 4.0: what a case shows is its own value, as given."""
     evaluation.forget(pack)
     evaluation.evaluate(pack, {"site": "kidney", "tumor.size_cm": 4})  # raw facts, an int
-    case = parse_case({"case_id": "k", "site": "kidney", "tumor": {"size_cm": 4}})  # the model makes it 4.0
+    case = parse_case({"case_id": "k", "site": "kidney", "tumor": {"size_cm": 4}}, pack)  # the model makes it 4.0
     ex = explain_case(case, pack)
     [rule] = [r for r in ex.rules if r.rule == "kidney.size-4cm-or-more"]
     [size] = [c for c in rule.check.items if c.field == "tumor.size_cm"]

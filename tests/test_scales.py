@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from cryoelig.case.contract import Case, parse_case
 from cryoelig.case.scalefields import PER_UL_PER_10E9_L
+from cryoelig.citations import full_reference, short_reference
 from cryoelig.errors import InputError
 from cryoelig.reasoning.evaluation import evaluate
-from cryoelig.rulepack.citations import full_reference, short_reference
-from cryoelig.scales.scoring import computed_facts, consistency_problems, default_scales, score
+from cryoelig.rulepack.load import load_pack
+from cryoelig.scales.scoring import computed_facts, consistency_problems, score
 from cryoelig.wording import advice_words, directive_words
 
 
@@ -38,9 +39,10 @@ def results(spack, facts):
     return spack.scorer.results(facts)
 
 
-def parse_fields(data, file=None, scales=None):
-    """The scale part of a case through the one entry, parse_case (a bone case unless the data says else)."""
-    return parse_case({"case_id": "t", "site": "bone", **data}, file=file, scales=scales)
+def parse_fields(data, file=None):
+    """The scale part of a case through the one entry, parse_case, with the default pack set (a bone case
+    unless the data says else)."""
+    return parse_case({"case_id": "t", "site": "bone", **data}, load_pack(), file=file)
 
 
 def scale(spack, scale_id):
@@ -283,7 +285,7 @@ def test_total_and_components_that_disagree_are_an_error_naming_the_fields(spack
     data = {"mirels": {"site": "upper_limb", "pain": "mild", "lesion": "blastic", "size": "under_one_third",
                        "total": 9}}
     with pytest.raises(InputError) as info:
-        parse_fields(data, file="case.yaml", scales=spack.scales)
+        parse_fields(data, file="case.yaml")
     [problem] = info.value.problems
     text = str(problem)
     assert problem.field == "mirels.total" and "case.yaml" in text
@@ -295,24 +297,16 @@ def test_total_and_components_that_disagree_are_an_error_naming_the_fields(spack
 
 def test_a_total_out_of_reach_of_the_partial_components_is_an_error(spack):
     with pytest.raises(InputError) as info:
-        parse_fields({"sins": {"location": "rigid", "pain": "none", "total": 18}}, scales=spack.scales)
+        parse_fields({"sins": {"location": "rigid", "pain": "none", "total": 18}})
     [problem] = info.value.problems
     assert problem.field == "sins.total"
     assert "possible totals 0 to 12" in problem.message
 
 
 def test_a_total_within_reach_of_the_partial_components_is_accepted(spack):
-    case = parse_fields({"sins": {"location": "rigid", "pain": "none", "total": 12}}, scales=spack.scales)
+    case = parse_fields({"sins": {"location": "rigid", "pain": "none", "total": 12}})
     assert consistency_problems(spack.scales, case.facts()) == []
     assert parse_fields({"sins": {"location": "rigid", "pain": "none", "total": 12}}).sins.total == 12
-
-
-def test_the_default_scales_check_a_case_given_no_pack(spack):
-    """parse_case without a pack checks totals against the shipped published-scales pack's points."""
-    assert [s.id for s in default_scales()] == [s.id for s in spack.scales]
-    with pytest.raises(InputError, match="mirels.total"):
-        parse_fields({"mirels": {"site": "upper_limb", "pain": "mild", "lesion": "blastic",
-                                 "size": "under_one_third", "total": 5}})
 
 
 def test_score_itself_refuses_a_conflict(spack):
@@ -350,7 +344,7 @@ def test_platelets_per_microliter_become_10e9_per_litre():
     case = parse_fields({"labs": {"platelets_per_ul": 45000}})
     assert case.facts()["labs.platelets"] == 45
     assert "labs.platelets_per_ul" not in case.facts()
-    assert case.input_notes() == ["labs.platelets 45 x10^9/L from platelets_per_ul 45000"]
+    assert case.input_notes(load_pack()) == ["labs.platelets 45 x10^9/L from platelets_per_ul 45000"]
     assert parse_fields({"labs": {"platelets_per_ul": 150_500, "platelets": 150.5}}).labs.platelets == 150.5
 
 
@@ -374,7 +368,7 @@ def test_lab_values_out_of_bounds_are_refused(labs):
 def test_a_nested_case_carries_the_scale_fields_as_facts():
     data = {"case_id": "c1", "site": "bone", "tumor": {"metastatic": True, "bone_region": "Spine"},
             "symptoms": {"worst_pain_last_day": 6}, "ecog": 2, "kps": 70, "sins": {"total": 9, "pain": "NONE"}}
-    facts = parse_case(data).facts()
+    facts = parse_case(data, load_pack()).facts()
     assert {k: facts[k] for k in ("tumor.bone_region", "symptoms.worst_pain_last_day", "ecog", "kps",
                                   "sins.total", "sins.pain")} == {
         "tumor.bone_region": "spine", "symptoms.worst_pain_last_day": 6, "ecog": 2, "kps": 70, "sins.total": 9,

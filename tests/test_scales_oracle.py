@@ -124,7 +124,7 @@ def scale_factors(report) -> set[str]:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case_data())
 def test_the_scales_raise_exactly_the_factors_of_the_papers(pack, data):
-    case = parse_case(data)
+    case = parse_case(data, pack)
     report = build_reports([case], pack)[0]  # the engine decides, the evaluation explains (cross-checked)
     assert scale_factors(report) == scales_oracle(case.facts())
     assert not {f.factor for f in report.findings} & scale_factors(report), "scale points stay in their section"
@@ -151,7 +151,7 @@ def test_every_total_and_threshold_under_every_guard():
         for value in values:
             data = {"case_id": "grid", **guard}
             data = {**data, group: {**data.get(group, {}), name: value}}
-            case = parse_case(data)
+            case = parse_case(data, pack)
             assert scale_factors(build_report(case, pack)) == scales_oracle(case.facts()), data
             checked += 1
     assert checked > 300

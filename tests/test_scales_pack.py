@@ -4,12 +4,16 @@ against each other; the wording carries no advice; a pack that adds to another i
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 
 from cryoelig.case.contract import parse_case
+from cryoelig.cli import app
 from cryoelig.errors import InputError, PackError
 from cryoelig.facade import review
 from cryoelig.report.projection import build_reports
@@ -227,7 +231,7 @@ def test_a_whole_case_gives_facts_for_both_packs(pack):
     data = {"case_id": "c1", "site": "kidney", "tumor": {"size_mm": 40}, "ecog": 1,
             "renal": {"exophytic": "under_half", "nearness_mm": 5, "polar_location": "crosses_polar_line"},
             "labs": {"platelets_per_ul": 120000}}
-    facts = parse_case(data).facts()
+    facts = parse_case(data, pack).facts()
     assert facts["tumor.size_cm"] == 4.0 and facts["ecog"] == 1 and facts["labs.platelets"] == 120
     assert "overall_health" not in facts  # ECOG is read as given by both packs, never rewritten (issue 9)
     assert pack.scorer.with_totals(facts)["scales.renal_total"] == 1 + 2 + 2 + 2
@@ -237,14 +241,14 @@ def test_a_scale_conflict_in_a_whole_case_is_an_input_error(pack):
     data = {"case_id": "c1", "site": "bone", "mirels": {"site": "upper_limb", "pain": "mild", "lesion": "blastic",
                                                         "size": "under_one_third", "total": 12}}
     with pytest.raises(InputError) as info:
-        parse_case(data, file="case.yaml", scales=pack.scales)
+        parse_case(data, pack, file="case.yaml")
     assert info.value.problems[0].field == "mirels.total"
 
 
 def test_the_t1a_limit_is_shown_beside_the_source_and_not_reconciled(pack):
     """At exactly 4 cm the source article's 'less than 4 cm' is not met (kidney.size_4cm_or_more) while the
     AJCC 8th edition T1a size limit (4 cm or less) is: both are shown, neither changes the other."""
-    report = review(parse_case({"case_id": "c1", "site": "kidney", "tumor": {"size_cm": 4.0}}), pack).report
+    report = review(parse_case({"case_id": "c1", "site": "kidney", "tumor": {"size_cm": 4.0}}, pack), pack).report
     assert {f.factor for f in report.findings} >= {"kidney.size_4cm_or_more"}
     assert "kidney.size_under_4cm" not in {f.factor for f in report.findings}
     lines = {line.scale: line for line in report.published_scales.lines}
@@ -261,9 +265,69 @@ def test_the_source_pack_is_unchanged_by_the_scale_fields(pack, source_pack):
     base = {"case_id": "c1", "site": "bone", "tumor": {"metastatic": True}, "symptoms": {"pain_score": 6}}
     with_scales = {**base, "tumor": {"metastatic": True, "bone_region": "long_bone"}, "kps": 60,
                    "mirels": {"total": 9}, "symptoms": {"pain_score": 6, "worst_pain_last_day": 6}}
-    reports = [build_reports([parse_case(d)], p)[0] for d in (base, with_scales) for p in (pack, source_pack)]
+    reports = [build_reports([parse_case(d, pack)], p)[0] for d in (base, with_scales) for p in (pack, source_pack)]
     assert len({tuple(f.model_dump_json() for f in r.findings) for r in reports}) == 1
     assert reports[0].missing == reports[1].missing == reports[2].missing == reports[3].missing
     assert reports[1].published_scales is None and reports[3].published_scales is None
     assert [p.factor for line in reports[2].published_scales.lines for p in line.points] == [
         "scales.kps.given", "scales.mirels.total_9_to_12", "scales.pain.worst_24h_4_or_more"]
+
+
+# ---------------------------------------------------------------- the packs given are the packs used
+
+MIRELS_4 = {"case_id": "m1", "site": "bone", "mirels": {"site": "upper_limb", "pain": "mild", "lesion": "blastic",
+                                                       "size": "under_one_third", "total": 4}}
+
+
+@pytest.fixture()
+def swapped_points(tmp_path: Path) -> Path:
+    """The published-scales pack copied with two Mirels site points swapped (upper limb 3, peritrochanteric 1):
+    MIRELS_4's components add up to 4 by the shipped points and to 6 by the copy's. Minimum, maximum and
+    bands stay as they are, so the copy loads."""
+    target = copy_pack(tmp_path)
+    path = target / "scales.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in (("{value: upper_limb, points: 1,", "{value: upper_limb, points: 3,"),
+                     ("{value: peritrochanteric, points: 3,", "{value: peritrochanteric, points: 1,")):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return target
+
+
+def test_a_total_is_checked_against_the_points_of_the_packs_loaded(swapped_points):
+    """Issue 23: the contract was given a pack's sites but never its scales, so a total was checked against
+    the shipped points whatever --pack said. The same case: accepted by the shipped set, refused by the copy."""
+    swapped = load_pack_set([ROOT / "rules", swapped_points])
+    assert parse_case(MIRELS_4, load_pack_set()).mirels.total == 4
+    with pytest.raises(InputError) as info:
+        parse_case(MIRELS_4, swapped)
+    [problem] = info.value.problems
+    assert problem.field == "mirels.total"
+    assert "(mirels.site 3, mirels.pain 1, mirels.lesion 1, mirels.size 1: 6)" in problem.message
+
+
+@pytest.mark.parametrize("command", ["check", "explain", "batch"])
+def test_the_commands_check_a_total_against_the_pack_option(swapped_points, tmp_path, command):
+    """Through the command line, a case file (check, explain) or a batch row: components that add up to 4 by
+    the shipped points and to 6 by the --pack copy's. A total of 6 is accepted with the copy and refused
+    without it (before issue 23 the shipped points refused it whatever --pack said); a total of 4 the reverse."""
+    packs = ["--pack", str(ROOT / "rules"), "--pack", str(swapped_points)]
+    runner = CliRunner()
+
+    def run(total: int, pack_options: list[str]) -> tuple[int, str]:
+        data = {**MIRELS_4, "mirels": {**MIRELS_4["mirels"], "total": total}}
+        case = tmp_path / ("case.jsonl" if command == "batch" else "case.yaml")
+        case.write_text(json.dumps(data) + "\n" if command == "batch" else yaml.safe_dump(data))
+        out = ["--out", str(tmp_path / "r.jsonl"), "--quiet", "--force"] if command == "batch" else []
+        result = runner.invoke(app, [command, str(case), *out, *pack_options])
+        errors = tmp_path / "r.errors.jsonl"
+        return result.exit_code, errors.read_text() if command == "batch" and errors.exists() else result.stderr
+
+    refused = 1 if command == "batch" else 2
+    for total, accepted_by, refused_by in ((6, packs, []), (4, [], packs)):
+        code, _ = run(total, accepted_by)
+        assert code == 0, (total, accepted_by)
+        code, shown = run(total, refused_by)
+        assert code == refused, (total, refused_by)
+        assert f"mirels.total ({total}) differs from the sum of the components given" in shown

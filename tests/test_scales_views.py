@@ -156,7 +156,7 @@ def test_a_cds_hooks_card_carries_the_section_apart_from_the_source_points(pack)
     from cryoelig.report.projection import build_reports
     from cryoelig.wording import advice_words
 
-    report = build_reports([read_case(str(ROOT / "examples" / "bone-femur-mirels.yaml"))], pack)[0]
+    report = build_reports([read_case(str(ROOT / "examples" / "bone-femur-mirels.yaml"), pack)], pack)[0]
     cards = cards_for(report, pack)
     [card] = [c for c in cards if c["detail"].startswith(f"**{TITLE}**")]
     assert card["summary"].startswith(TITLE) and "Mirels" in card["summary"] and "total 10" in card["detail"]
@@ -174,7 +174,7 @@ def test_the_batch_serializer_writes_the_section_as_the_model_does(pack):
     from cryoelig.inputs import read_case
 
     names = ("bone-femur-mirels", "bone-spine-sins", "kidney-renal", "kidney-small", "skin-bcc")
-    cases = [read_case(str(ROOT / "examples" / f"{name}.yaml")) for name in names] * 2
+    cases = [read_case(str(ROOT / "examples" / f"{name}.yaml"), pack) for name in names] * 2
     lines = ReportLines()
     for item in review_many(cases, pack):
         assert lines.line(item, check=True) == item.report.model_dump_json().encode()
@@ -190,7 +190,7 @@ def test_a_scale_that_neither_applies_nor_is_given_does_not_split_the_section_me
     from cryoelig.facade import review
 
     def section(site: str, size: float):
-        case = parse_case({"case_id": f"m-{site}-{size}", "site": site, "tumor": {"size_cm": size}})
+        case = parse_case({"case_id": f"m-{site}-{size}", "site": site, "tumor": {"size_cm": size}}, pack)
         return review(case, pack, use_engine=False).report.published_scales
 
     assert section("lung", 2.31) is section("lung", 2.87)

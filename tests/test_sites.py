@@ -95,8 +95,8 @@ def test_a_new_site_needs_no_python(pancreas_pack: Path, tmp_path: Path):
 
 def test_the_default_pack_refuses_the_new_site(pancreas_pack: Path, tmp_path: Path):
     with pytest.raises(InputError, match="expected 'skin', 'liver', 'prostate', 'kidney', 'lung', 'bone' or 'other'"):
-        parse_case({"case_id": "p", "site": "pancreas"})
-    assert parse_case({"case_id": "p", "site": "pancreas"}, sites=load_pack(pancreas_pack).site_ids).site == "pancreas"
+        parse_case({"case_id": "p", "site": "pancreas"}, load_pack())
+    assert parse_case({"case_id": "p", "site": "pancreas"}, load_pack(pancreas_pack)).site == "pancreas"
     case = tmp_path / "case.yaml"
     case.write_text("case_id: p-1\nsite: pancreas\n")
     refused = run("check", str(case))
@@ -119,8 +119,12 @@ def test_a_site_listed_twice_is_refused(pancreas_pack: Path):
         load_pack(pancreas_pack)
 
 
-def test_the_case_schema_lists_the_pack_sites():
+def test_the_case_schema_lists_the_pack_sites(pancreas_pack: Path):
     from cryoelig.views.schemas import json_schema
 
-    assert json_schema("case")["properties"]["site"]["enum"] == list(load_pack().site_ids)
-    assert json_schema("case", sites=["a", "b"])["properties"]["site"]["enum"] == ["a", "b"]
+    assert json_schema("case", load_pack())["properties"]["site"]["enum"] == list(load_pack().site_ids)
+    assert json_schema("case", load_pack(pancreas_pack))["properties"]["site"]["enum"][-1] == "pancreas"
+    with pytest.raises(ValueError, match="a rule pack's"):
+        json_schema("case")
+    shown = json.loads(run("schema", "case", "--pack", str(pancreas_pack)).stdout)
+    assert shown["properties"]["site"]["enum"][-1] == "pancreas"

@@ -15,6 +15,7 @@ from cryoelig.render.common import clause_text
 from cryoelig.render.summary import print_summary
 from cryoelig.render.terminal import render_report
 from cryoelig.report.projection import build_report
+from cryoelig.rulepack.load import load_pack
 from cryoelig.views.scenarios import load_scenario, scenario_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,7 @@ def squash(text: str) -> str:
 def test_why_not_keeps_every_bracketed_list_and_case_value(pack, example):
     """Issue 9: `check --why-not` dropped bracketed lists (`goals has any of  : not met`): the cells were
     read as rich markup."""
-    report = build_report(read_case(str(example)), pack)
+    report = build_report(read_case(str(example), pack), pack)
     shown = squash(render_report(report, sources=True, why_not=True, width=250))
     for na in report.not_applicable:
         for clause in na.clauses:
@@ -44,7 +45,7 @@ def test_why_not_keeps_every_bracketed_list_and_case_value(pack, example):
 
 
 def test_text_that_looks_like_markup_is_printed_as_written(pack):
-    report = build_report(parse_case({"case_id": "c", "site": "kidney", "tumor": {"size_cm": 2}}), pack)
+    report = build_report(parse_case({"case_id": "c", "site": "kidney", "tumor": {"size_cm": 2}}, pack), pack)
     finding = report.findings[0].model_copy(update={"text": "A [bold]point[/bold] with [red]brackets[/red]."})
     shown = render_report(report.model_copy(update={"findings": [finding]}), width=120)
     assert "A [bold]point[/bold] with [red]brackets[/red]." in shown
@@ -61,15 +62,13 @@ def test_the_batch_summary_tables_print_names_as_written():
 
 
 def _all_cases():
-    yield from ((p.stem, read_case(str(p))) for p in EXAMPLES)
+    yield from ((p.stem, read_case(str(p), load_pack())) for p in EXAMPLES)
     for path in scenario_files_default():
         scenario = load_scenario(path)
-        yield path.stem, parse_case(scenario.case)
+        yield path.stem, parse_case(scenario.case, load_pack())
 
 
 def scenario_files_default():
-    from cryoelig.rulepack.load import load_pack
-
     return scenario_files(load_pack())
 
 
@@ -93,7 +92,7 @@ def test_check_at_columns_80_from_the_command_line(pack):
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_the_source_is_named_once_near_the_top(pack, example):
     """Issue 9: the one source was invisible in the output ("the source" everywhere, the title nowhere)."""
-    shown = render_report(build_report(read_case(str(example)), pack), sources=True, width=120)
+    shown = render_report(build_report(read_case(str(example), pack), pack), sources=True, width=120)
     lines = shown.splitlines()
     starts = [i for i, line in enumerate(lines) if line.startswith("Source: ")]
     assert len(starts) == 1 and starts[0] < 12
@@ -104,7 +103,7 @@ def test_the_source_is_named_once_near_the_top(pack, example):
 
 
 def test_missing_information_of_the_site_comes_first_and_the_general_fields_are_one_item(pack):
-    report = build_report(parse_case({"case_id": "k", "site": "kidney"}), pack)
+    report = build_report(parse_case({"case_id": "k", "site": "kidney"}, pack), pack)
     shown = render_report(report, width=120)
     section = shown[shown.index("Information not given"):]
     bullets = [line.strip("\u2502 ").split(" \u00b7 ")[0] for line in section.splitlines()

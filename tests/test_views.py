@@ -34,9 +34,9 @@ def run(*args: str):
 
 
 def all_cases(pack):
-    cases = [read_case(str(p)) for p in EXAMPLES]
+    cases = [read_case(str(p), pack) for p in EXAMPLES]
     for path in scenario_files(pack):
-        cases.append(parse_case(load_scenario(path).case))
+        cases.append(parse_case(load_scenario(path).case, pack))
     return cases
 
 
@@ -93,7 +93,7 @@ def test_explanation_matches_the_report(pack):
 
 
 def test_unknown_rule_names_missing_fields_through_derived_facts(pack):
-    case = parse_case({"case_id": "t1", "site": "bone", "symptoms": {"pain_score": 5}})
+    case = parse_case({"case_id": "t1", "site": "bone", "symptoms": {"pain_score": 5}}, pack)
     ex = explain_case(case, pack, use_engine=False)
     pain = next(r for r in ex.rules if r.rule == "bone.pain")
     assert pain.result == "unknown"
@@ -174,7 +174,7 @@ def test_report_html_file_and_overwrite_policy(tmp_path):
 def test_report_is_self_contained_and_escaped(pack):
     from cryoelig.render.html import to_html
 
-    report = build_report(read_case(str(ROOT / "examples" / "bone-repeat.yaml")), pack)
+    report = build_report(read_case(str(ROOT / "examples" / "bone-repeat.yaml"), pack), pack)
     evil = report.findings[0].model_copy(update={"text": "<script>alert(1)</script> & \"x\""})
     page = to_html(report.model_copy(update={"findings": [evil, *report.findings[1:]]}))
     assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;" in page

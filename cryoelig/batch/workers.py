@@ -126,13 +126,12 @@ def _decode(decoder: Decoder, label: str, records: list[Record], pack: Any) -> t
     serialized error), the cases and their row numbers."""
     slots: list[Any] = []
     cases, rows = [], []
-    sites = pack.site_ids
     for rec in records:
         data = None
         file = rec.payload if isinstance(rec.payload, str) else label
         try:
             data = decoder(rec)
-            case = parse_case(data, file=file, row=rec.row, sites=sites)
+            case = parse_case(data, pack, file=file, row=rec.row)
         except RecordError as error:
             slots.append(error_line(rec, label, error.problems, error.data))
             continue

@@ -10,7 +10,7 @@ import functools
 import math
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -25,22 +25,21 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..errors import InputError, Problem
-from ..rulepack.defaultpack import default_site_ids
 from ..wording import neutral_message
 from .grammar import parse_choice
 from .identifiers import find_identifier, find_label_identifier
 from .limits import check_structure, safe_loc, suggest_field
+from .packterms import PackTerms
 from .scalefields import TOTAL_GROUPS, BoneRegion, LabsFields, MirelsFields, RenalFields, SinsFields, check_totals
 from .valuetypes import ANY_CASE, Count, Flag, Number, Part, dedupe
-
-if TYPE_CHECKING:
-    from ..scales.scalemodel import Scale
 
 __all__ = ["ANY_CASE", "Count", "Flag", "Number"]  # the value types, for callers that took them from here
 
 #: An anonymized case label: the one pattern every input path checks.
 CASE_ID_REGEX = r"^[A-Za-z0-9._-]{1,64}$"
 CASE_ID_PATTERN = re.compile(CASE_ID_REGEX)
+#: A site id as packs write them (``SiteSpec.id``): all a site can be checked against without a pack.
+SITE_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 Histology = Literal["basal_cell_carcinoma", "squamous_cell_carcinoma", "melanoma", "other"]
 Location = Literal["peripheral", "central"]
@@ -118,10 +117,9 @@ class Concerns(Part):
     near_critical_structures: Flag | None = None
 
 
-#: This tool's convention, not the source's (the source names no performance scale): an ECOG
-#: performance status from this value up is read as poor overall health. Rules read ``ecog``
-#: itself; the pack says so wherever it reads it (the rule's text and a note on the clause).
-ECOG_POOR_FROM = 3
+#: The highest ECOG performance status (5, dead, is not a case). Where the pack reads ECOG as poor overall
+#: health is the pack's, not the contract's (``PackTerms.ecog_poor_from``).
+ECOG_HIGHEST = 4
 
 #: Fields the case schema describes for one site only: given for another site, they are kept and an
 #: input note says so (the case is not refused: a record may carry them from another context).
@@ -143,15 +141,14 @@ class Case(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, title="cryoelig case (schema version 1)")
 
     case_id: str = Field(..., pattern=CASE_ID_REGEX, description="an anonymized label")
-    site: str  # one of the rule pack's sites (see _known_site)
+    site: str  # one of the loaded rule pack's sites (see _known_site)
     tumor: Tumor | None = None
     symptoms: Symptoms | None = None
     history: History | None = None
     treatments: Annotated[list[Treatment], BeforeValidator(dedupe)] | None = None
     overall_health: Annotated[Health, ANY_CASE] | None = Field(
         None, description="the team's summary of overall health status")
-    ecog: Count | None = Field(None, ge=0, le=4, description=(
-        "ECOG performance status 0-4; read as poor overall health from 3 (this tool's convention)"))
+    ecog: Count | None = Field(None, ge=0, le=ECOG_HIGHEST, description=f"ECOG performance status 0-{ECOG_HIGHEST}")
     kps: Count | None = Field(None, ge=10, le=100, description="Karnofsky performance status, 10 to 100 by 10")
     goals: Annotated[list[Goal], BeforeValidator(dedupe)] | None = None
     concerns: Concerns | None = None
@@ -164,13 +161,16 @@ class Case(BaseModel):
     @field_validator("site", mode="before")
     @classmethod
     def _known_site(cls, value: Any, info: ValidationInfo) -> Any:
-        """A site of the pack in the validation context (``{"sites": ...}``), else of the default pack;
-        in any letter case, as every listed value (cryoelig.case.grammar)."""
-        sites = (info.context or {}).get("sites") or default_site_ids()
+        """A site of the pack in the validation context (``{"sites": ...}``, as ``parse_case`` gives it), in
+        any letter case, as every listed value (cryoelig.case.grammar). Without a pack, only the form of a
+        site id is checked: ``cryoelig.facade`` checks the site against the reviewing pack's."""
+        sites = (info.context or {}).get("sites")
         value = parse_choice(value)
-        if value not in sites:
-            raise PydanticCustomError("literal_error", "Input should be {expected}",
-                                      {"expected": _one_of(sites)})
+        if sites is None:
+            if type(value) is str and not SITE_ID_PATTERN.match(value):
+                raise PydanticCustomError("site_id", "a site id: lower-case letters, digits and '_'")
+        elif value not in sites:
+            raise PydanticCustomError("literal_error", site_message(sites))
         return value
 
     @field_validator("kps")
@@ -234,10 +234,11 @@ class Case(BaseModel):
                 out[name] = value
         return out
 
-    def input_notes(self) -> list[str]:
+    def input_notes(self, pack: PackTerms) -> list[str]:
         """How given values were turned into the facts rules read (units), and values that disagree
-        with each other or with the site. The case is kept as given: a note names the fields, never
-        refuses them, and shows only field names, sites and listed values."""
+        with each other, with the site, or under the loaded pack's ECOG reading. The case is kept as
+        given: a note names the fields, never refuses them, and shows only field names, sites and listed
+        values."""
         notes = []
         tumor = self.tumor
         if tumor is not None and tumor.size_mm is not None:
@@ -251,11 +252,12 @@ class Case(BaseModel):
                 notes.append(f"tumor.metastatic is false, while tumor.primary_cancer (where a bone metastasis "
                              f"started) is given as {tumor.primary_cancer}; the two disagree")
         if self.ecog is not None and self.overall_health is not None and (
-                (self.ecog >= ECOG_POOR_FROM) != (self.overall_health == "poor")):
+                (poor_from := pack.ecog_poor_from) is not None
+                and (self.ecog >= poor_from) != (self.overall_health == "poor")):
             notes.append(
                 f"overall_health is given as {self.overall_health} and ecog as {self.ecog}; they disagree under "
-                f"this tool's convention (not from the source: ECOG {ECOG_POOR_FROM}-4 read as poor overall "
-                "health); both are kept, and either reading of poor health raises the overall-health point")
+                f"this tool's convention (not from the source: ECOG {poor_from}-{ECOG_HIGHEST} read as poor "
+                "overall health); both are kept, and either reading of poor health raises the overall-health point")
         if self.labs is not None and (platelets := self.labs.input_note()):
             notes.append(platelets)
         return notes
@@ -330,10 +332,13 @@ def case_fields() -> dict[str, dict[str, Any]]:
     return fields
 
 
-def _one_of(values: Sequence[str]) -> str:
-    """'a', 'b' or 'c' (pydantic's own wording for a choice, so messages stay as they were)."""
-    quoted = [f"'{v}'" for v in values]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
+def site_message(sites: Sequence[str]) -> str:
+    """Why a site is none of the pack's: "Input should be 'a', 'b' or 'c'" (pydantic's own wording for a
+    choice, so messages stay as they were); only the pack's sites are shown, never the value given."""
+    if not sites:
+        return "the rule pack names no sites (a pack that adds to another is loaded with it)"
+    quoted = [f"'{v}'" for v in sites]
+    return "Input should be " + (quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" or {quoted[-1]}")
 
 
 @functools.cache
@@ -374,24 +379,22 @@ def problems_from_validation(error: ValidationError, file: str | None, row: int 
     return problems
 
 
-def parse_case(data: Any, file: str | None = None, row: int | None = None, *,
-               sites: Sequence[str] | None = None, scales: "Sequence[Scale] | None" = None) -> Case:
-    """Validate raw data into a Case or raise InputError naming file, row and field: the one step from
-    decoded data (the nested case form) to a Case: bounds and identifying field names first (cryoelig.case.limits),
-    then the model with the input grammar (cryoelig.case.grammar), then every published-scale total given against
-    the components given (``scales``: the rule packs' ``Pack.scales``; without it, the shipped published-scales
-    pack's). ``sites``: the rule pack's sites (``Pack.site_ids``); without it, the default pack's."""
+def parse_case(data: Any, pack: PackTerms, file: str | None = None, row: int | None = None) -> Case:
+    """Validate raw data into a Case of the loaded ``pack`` or raise InputError naming file, row and field: the
+    one step from decoded data (the nested case form) to a Case: bounds and identifying field names first
+    (cryoelig.case.limits), then the model with the input grammar (cryoelig.case.grammar) and the pack's sites,
+    then every published-scale total given against the components given, by the pack's points."""
     if not isinstance(data, dict):
         message = "a case is a mapping of fields (name: value), not a list or a single value"
         raise InputError([Problem(message, file=file, row=row)])
     problems = check_structure(data, file, row, levels=schema_levels())
     if problems:
         raise InputError(problems)
-    context = {"checked": True, "sites": tuple(sites) if sites is not None else None}
+    context = {"checked": True, "sites": pack.site_ids}
     try:
         case = Case.model_validate(data, context=context)
     except ValidationError as error:
         raise InputError(problems_from_validation(error, file, row, data)) from None
     if any(getattr(case, group) is not None for group in TOTAL_GROUPS):
-        check_totals(case.facts(), file, row, scales)
+        check_totals(case.facts(), file, row, pack)
     return case

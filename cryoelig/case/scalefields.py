@@ -11,17 +11,15 @@ with the components given is refused by ``cryoelig.case.contract.parse_case``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..errors import InputError
+from .packterms import PackTerms
 from .valuetypes import ANY_CASE, Count, Flag, Number, Part
-
-if TYPE_CHECKING:
-    from ..scales.scalemodel import Scale
 
 BoneRegion = Literal["long_bone", "spine", "pelvis", "other"]
 
@@ -110,14 +108,11 @@ class LabsFields(Part):
 TOTAL_GROUPS = tuple(name.partition(".")[0] for name in TOTAL_FIELDS)
 
 
-def check_totals(facts: Mapping[str, Any], file: str | None, row: int | None,
-                 scales: Sequence[Scale] | None) -> None:
+def check_totals(facts: Mapping[str, Any], file: str | None, row: int | None, pack: PackTerms) -> None:
     """A total given beside components that cannot add up to it is an error naming the total and the
-    components (the points are the pack's data: cryoelig.scales.scoring; without ``scales``, the shipped pack's)."""
-    from ..scales.scoring import consistency_problems, default_scales
-
+    components; the points are the loaded pack's data (``PackTerms.total_problems``)."""
     if not any(name in facts for name in TOTAL_FIELDS):
         return
-    problems = consistency_problems(default_scales() if scales is None else scales, facts, file, row)
+    problems = pack.total_problems(facts, file, row)
     if problems:
         raise InputError(problems)

@@ -57,8 +57,9 @@ class SchemaName(StrEnum):
 
 
 @app.command()
-def schema(which: Annotated[SchemaName, typer.Argument(help="case, report, pack or rule.")]) -> None:
-    """Print a published JSON Schema.
+def schema(which: Annotated[SchemaName, typer.Argument(help="case, report, pack or rule.")],
+           pack_dir: PackOption = None) -> None:
+    """Print a published JSON Schema (the case schema names the pack's sites).
 
     Example: cryoelig schema case > case.schema.json
     """
@@ -66,4 +67,6 @@ def schema(which: Annotated[SchemaName, typer.Argument(help="case, report, pack 
 
     from ..views.schemas import json_schema
 
-    sys.stdout.write(json.dumps(json_schema(which.value), indent=2, sort_keys=True) + "\n")
+    with user_errors():
+        pack = load(pack_dir) if which is SchemaName.case else None
+    sys.stdout.write(json.dumps(json_schema(which.value, pack), indent=2, sort_keys=True) + "\n")

@@ -108,7 +108,7 @@ def load_case(path: str, pack: Pack) -> Case:
     if path != "-" and path.lower().endswith(stream_suffixes()):
         fail([f"{shown(path)}: a file of many cases; use cryoelig batch {shown(path)} --out results.jsonl"])
     with collect_provenance() as provenance:
-        case = read_case(path, sites=pack.site_ids)
+        case = read_case(path, pack)
     for lines in provenance:
         for line in lines:
             sys.stderr.write(f"cryoelig: fhir: {clean_line(line)}\n")

@@ -35,10 +35,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Sequence
 from typing import Any
 
 from ..case.limits import MAX_CASE_BYTES, MAX_RECORD_BYTES
+from ..case.packterms import PackTerms
 from .base import BOM, Decoder, Position, Record, RecordError, Source
 from .documents import (
     DocumentFormat,
@@ -68,12 +68,12 @@ def read_case_data(path: str, max_bytes: int = MAX_CASE_BYTES) -> tuple[Any, str
     return decode_document(read_file_bytes(path, max_bytes), path), path
 
 
-def read_case(path: str, max_bytes: int = MAX_CASE_BYTES, *, sites: Sequence[str] | None = None) -> Any:
-    """One validated Case from a YAML or JSON file, or '-' for standard input; ``sites``: the pack's."""
+def read_case(path: str, pack: PackTerms, max_bytes: int = MAX_CASE_BYTES) -> Any:
+    """One validated Case of the loaded ``pack`` from a YAML or JSON file, or '-' for standard input."""
     from ..case.contract import parse_case
 
     data, name = read_case_data(path, max_bytes)
-    return parse_case(data, file=name, sites=sites)
+    return parse_case(data, pack, file=name)
 
 
 def read_text(path: str, max_bytes: int = MAX_CASE_BYTES) -> str:

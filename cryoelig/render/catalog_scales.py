@@ -3,7 +3,7 @@ components, points, bands and the place in the paper, its rules, and what is del
 
 from __future__ import annotations
 
-from ..rulepack.citations import full_reference, short_reference
+from ..citations import full_reference, short_reference
 from ..rulepack.packmodel import Pack
 from ..scales.scalemodel import Scale
 from ..views.catalog import ScenarioInfo, area_key

@@ -234,7 +234,7 @@ def report_of(case: Case, trace: Trace) -> Report:
         elif kind is _DERIVED:
             derived.append(view[1])
     return Report(
-        case_id=case.case_id, site=case.site, facts=plan.shown_facts(facts), input_notes=case.input_notes(),
+        case_id=case.case_id, site=case.site, facts=plan.shown_facts(facts), input_notes=case.input_notes(pack),
         findings=findings, missing=plan.missing(pack, waiting), not_applicable=not_applicable, derived=derived,
         published_scales=published_scales(trace, [f.rule for f in findings], fill), pack=plan.pack_ref,
         sources=sources_used(pack.parts[0], findings),  # the source article's; the papers: published_scales

@@ -19,10 +19,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ..citations import full_reference, short_reference
 from ..reasoning.evaluation import RESULT_WORD, RuleTrace, Trace
 from ..reasoning.memoplan import key_of, remember
 from ..reasoning.packmemo import PackMemos
-from ..rulepack.citations import full_reference, short_reference
 from ..rulepack.conditions import leaves
 from ..rulepack.packmodel import Pack, Rule
 from ..scales.scalemodel import Scale

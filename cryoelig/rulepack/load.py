@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..citations import Cite
 from ..errors import PackError, Problem
 from ..scales.scalemodel import Scale
 from . import packcache
-from .citations import Cite
 from .conditions import ConditionError, parse
 from .packmodel import (
     PLACEHOLDER,

@@ -17,9 +17,9 @@ from typing import Any
 
 from ..atomic import write_atomic
 
-#: The packages whose code makes a validated pack. The layering test (tests/test_architecture.py) keeps the
-#: loader from importing anything else of the library but the top-level foundation modules, which are
-#: hashed too; every module file is found by walking, so a module added or moved is never left out.
+#: The packages whose code makes a validated pack. tests/test_architecture.py checks that every module the
+#: loader reaches is in them or is a top-level module (hashed too); every module file is found by walking,
+#: so a module added or moved is never left out.
 _VALIDATING_PACKAGES = ("case", "rulepack", "scales")
 FORMAT = 4
 

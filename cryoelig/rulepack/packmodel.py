@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..case.contract import case_fields
+from ..citations import CitationFields, Cite
+from ..errors import Problem
 from ..scales.scalemodel import Scale
-from .citations import CitationFields, Cite
+from ..scales.scoring import consistency_problems
 from .conditions import Condition, leaves
+from .conventions import ecog_poor_from
 
 if TYPE_CHECKING:
     from ..scales.scoring import Scorer
@@ -250,6 +253,18 @@ class Pack:
         from ..scales.scoring import Scorer
 
         return Scorer(self.scales)
+
+    @functools.cached_property
+    def ecog_poor_from(self) -> int | None:
+        """The lowest ECOG this pack's rules read as poor overall health, by the tool's convention they note
+        (``cryoelig.rulepack.conventions``); None when they state none."""
+        return ecog_poor_from(self.rules)
+
+    def total_problems(self, facts: Mapping[str, Any], file: str | None = None,
+                       row: int | None = None) -> list[Problem]:
+        """Every published-scale total the case gives that the components it gives cannot add up to, by
+        this pack's points (the case contract asks: ``cryoelig.case.packterms``)."""
+        return consistency_problems(self.scales, facts, file, row)
 
     @functools.cached_property
     def computed_inputs(self) -> dict[str, tuple[str, ...]]:

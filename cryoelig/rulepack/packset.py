@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..errors import Problem
 from .conditions import leaves
+from .conventions import convention_problems
 from .defaultpack import default_pack_dir
 from .packmodel import Pack, PackMeta
 
@@ -53,6 +54,7 @@ def set_problems(packs: Sequence[Pack]) -> list[Problem]:
                 file=_pack_file(pack)))
             continue
         problems += _site_problems(pack, base)
+    problems += convention_problems([r for p in packs for r in p.rules])
     for what, ids in (("rule", lambda p: p.rule_by_id), ("factor", lambda p: p.factor_by_id),
                       ("source", lambda p: p.source_by_id)):
         problems += _twice(what, [(p, list(ids(p))) for p in packs])

@@ -13,10 +13,10 @@ from typing import Any
 
 from ..case.contract import case_fields
 from ..errors import PackError, Problem
-from ..scales.scalecheck import Lint, check_bands_against_rules, check_scales, citation_problems
 from ..scales.scalemodel import Scale, ScalesFile
 from ..wording import advice_words, directive_words
 from .conditions import ConditionError, check_derived_placement, derived_refs, leaves, parse
+from .conventions import convention_problems, convention_text_problems
 from .packmodel import (
     PLACEHOLDER,
     SPECIAL_FILES,
@@ -34,6 +34,7 @@ from .packmodel import (
     field_specs,
 )
 from .packyaml import canonical_json, line_at, normalise_space, read_yaml, validate
+from .scalecheck import Lint, check_bands_against_rules, check_scales, citation_problems
 
 #: Fields a case gives in another unit, converted by the contract: fields.yaml may word their questions.
 ALTERNATE_UNITS = ("tumor.size_mm", "labs.platelets_per_ul")
@@ -67,6 +68,7 @@ def load_files(directory: Path) -> Pack:
     fields, groups, raw_fields = _read_fields(directory, lint, problems)
     rules, raw_rules = _read_rules(directory, meta, (normalised_sources, specs, lint), problems)
     _check_rule_set(rules, meta, pack_file, problems)
+    problems += convention_text_problems(rules, _texts(meta, fields, rules, pack_file, directory))
     if scales:
         check_bands_against_rules(scales, guards, rules, problems)
     ordered = _evaluation_order(rules, problems)
@@ -227,7 +229,7 @@ def _read_rules(directory: Path, meta: PackMeta, known: tuple[dict[str, str], di
 
 
 def _check_rule_set(rules: list[Rule], meta: PackMeta, pack_file: str, problems: list[Problem]) -> None:
-    """Rule ids unique; every factor of the vocabulary produced by some rule."""
+    """Rule ids unique; every factor of the vocabulary produced by some rule; one ECOG convention."""
     ids: dict[str, Rule] = {}
     for rule in rules:
         if rule.id in ids:
@@ -239,6 +241,18 @@ def _check_rule_set(rules: list[Rule], meta: PackMeta, pack_file: str, problems:
     for f in meta.factors:
         if f.id not in used_factors:
             problems.append(Problem(f"factor '{f.id}' is produced by no rule", file=pack_file))
+    problems += convention_problems(rules)
+
+
+def _texts(meta: PackMeta, fields: dict[str, FieldSpec], rules: list[Rule], pack_file: str,
+           directory: Path) -> list[tuple[str, str, str]]:
+    """The pack's own words a report or a question shows, as (what, file, text)."""
+    fields_file = str(directory / "fields.yaml")
+    out = [(f"factor '{f.id}' label", pack_file, f.label) for f in meta.factors]
+    out += [(f"field '{name}'", fields_file, text) for name, spec in fields.items()
+            for text in (spec.label, spec.question, spec.help or "")]
+    out += [(f"rule '{r.id}'", r.file, text) for r in rules for text in (r.spec.text or "", *r.spec.notes.values())]
+    return out
 
 
 def _check_quote(source: str, quote: str, normalised_sources: dict[str, str], file: str,

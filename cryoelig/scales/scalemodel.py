@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..rulepack.citations import Cite
+from ..citations import Cite
 
 Kind = Literal["score", "grade", "measure"]
 

@@ -5,20 +5,18 @@ pack); this module only adds up what the case gives. A component the case does n
 unknown, never 0: with any component unknown and no total given, the scale is "incomplete: N of M
 components given" and has no band. The totals it computes (``scales.mirels_total``, ...) are the
 computed facts the pack's band rules read, in the Python evaluation and in the rule engine alike
-(``Scorer.totals``). No typer, no rich, no I/O except reading the shipped scales once
-(``default_scales``, for checking a case's totals when no pack is given).
+(``Scorer.totals``). No typer, no rich, no I/O: the scales are always the loaded pack's.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Literal
 
 from ..errors import InputError, Problem
-from .scalemodel import Band, Level, Scale, ScalesFile, _num
+from .scalemodel import Band, Level, Scale, _num
 
 # ---------------------------------------------------------------- results
 
@@ -241,18 +239,3 @@ class Scorer:
         """The case's facts and its known totals (the same mapping when no total is known)."""
         totals = self.totals(facts) if self._scores else None
         return {**facts, **totals} if totals else facts
-
-
-@functools.cache
-def default_scales() -> tuple[Scale, ...]:
-    """The scales of the shipped published-scales pack, read once (for checking a case's totals when
-    no pack is given, as ``default_site_ids`` does for sites)."""
-    import yaml
-
-    from ..rulepack.defaultpack import default_pack_dir
-
-    path = default_pack_dir() / "published-scales" / "scales.yaml"
-    if not path.is_file():
-        return ()
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-    return tuple(ScalesFile.model_validate(data).scales)

@@ -32,16 +32,17 @@ class State:
     feedback: Counter = field(default_factory=Counter)
 
 
-def _components(app_openapi: dict[str, Any], sites: tuple[str, ...]) -> dict[str, Any]:
+def _components(app_openapi: dict[str, Any], pack: Any) -> dict[str, Any]:
     from ..case.contract import Case
     from ..report.projection import Report
+    from ..views.schemas import fill_case_schema
 
     schemas = app_openapi.setdefault("components", {}).setdefault("schemas", {})
     for model in (Case, Report):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
-    schemas["Case"]["properties"]["site"]["enum"] = list(sites)  # the served pack's sites (cryoelig schema case)
+    fill_case_schema(schemas["Case"], pack)  # the served pack's sites, as cryoelig schema case gives them
     schemas["FhirBundle"] = {
         "title": "FHIR R4 Bundle", "type": "object", "required": ["resourceType"],
         "description": "A FHIR R4 Bundle (or one resource); read as described in docs/fhir-mapping.md.",
@@ -98,7 +99,7 @@ def create_app(config: ServerConfig | None = None) -> Guard:
                               "discuss with the multidisciplinary team. JSON API and CDS Hooks 2.0 service.")
     _error_handlers(app)
     _routes(app, state, assets)
-    _openapi(app, tuple(pack.site_ids))
+    _openapi(app, pack)
     guarded = Guard(app, config.max_body_bytes)
     guarded.state = state  # type: ignore[attr-defined]
     return guarded
@@ -145,14 +146,15 @@ def _routes(app: Any, state: State, assets: Any) -> None:
         KNOWN_PATHS.update(getattr(r, "path", "").replace("{service_id}", cds.SERVICE_ID) for r in router.routes)
 
 
-def _openapi(app: Any, sites: tuple[str, ...]) -> None:
+def _openapi(app: Any, pack: Any) -> None:
     """The OpenAPI document built once, on first request, with the Case and Report schemas of the served pack."""
     from fastapi.openapi.utils import get_openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             app.openapi_schema = _components(get_openapi(title=app.title, version=app.version,
-                                                         description=app.description, routes=app.routes), sites)
+                                                         description=app.description, routes=app.routes),
+                                             pack)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -147,7 +147,7 @@ def _site_cards(state: Any, case: Any) -> list[dict[str, Any]]:
     from ..facade import review
 
     try:
-        parsed = parse_case(case.data, sites=state.pack.site_ids)
+        parsed = parse_case(case.data, state.pack)
     except InputError as error:
         return [_failure_card(state, case.site, error)]
     return cards_for(review(parsed, state.pack).report, state.pack, case.provenance.as_dict())

@@ -79,11 +79,11 @@ def case_from_body(raw: bytes, content_type: str | None, site: str | None, pack:
             from ..inputs.fhir.mapping import Sites, read_fhir
 
             case = read_fhir({"entry": data}, Sites.ONE if site is None else [site])[0]
-            return parse_case(case.data, sites=pack.site_ids), case.provenance.as_dict()
+            return parse_case(case.data, pack), case.provenance.as_dict()
         if site is not None:
             raise InputError([Problem("site= applies to FHIR input; a case gives its own site", field="site")])
         if data is None:
             raise InputError([Problem("the request body is empty")])
-        return parse_case(data, sites=pack.site_ids), None
+        return parse_case(data, pack), None
     except InputError as error:
         raise ApiError.input(error) from None

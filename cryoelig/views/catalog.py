@@ -136,7 +136,7 @@ def scenario_index(pack: Pack) -> list[ScenarioInfo]:
 def _scenario_info(pack: Pack, path: Path) -> ScenarioInfo:
     try:
         scenario = load_scenario(path)
-        case = parse_case(scenario.case, file=str(path), sites=pack.site_ids)
+        case = parse_case(scenario.case, pack, file=str(path))
     except CryoeligError as error:
         return ScenarioInfo(path.name, path.stem, error=str(error).splitlines()[0])
     trace = review(case, pack, use_engine=False).trace

@@ -163,15 +163,16 @@ def case_data(answers: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def answer_problem(answers: Mapping[str, Any], answer: Answer, sites: Sequence[str] | None = None) -> str | None:
-    """What the Case model says against the answers with this one added, or None when accepted.
-    ``sites``: the pack's sites (default: the default pack's)."""
+def answer_problem(answers: Mapping[str, Any], answer: Answer, pack: Pack) -> str | None:
+    """What the Case model says against the answers with this one added, or None when accepted: the
+    loaded pack's sites and, for a total given, its points."""
     trial = {**answers, answer.field: answer.value}
     trial.setdefault(CASE_ID, "checklist")
+    sites = pack.site_ids
     if SITE not in trial:
-        trial[SITE] = "other" if sites is None or "other" in sites else sites[0]
+        trial[SITE] = "other" if "other" in sites or not sites else sites[0]
     try:
-        parse_case(case_data(trial), sites=sites)
+        parse_case(case_data(trial), pack)
     except InputError as error:
         messages = []
         for problem in error.problems:
@@ -248,7 +249,7 @@ class _Dialogue:
         self.skipped: list[str] = []
 
     def case(self) -> Case:
-        return parse_case(case_data(self.answers), sites=self.pack.site_ids)
+        return parse_case(case_data(self.answers), self.pack)
 
     def ask_one(self, question: Question) -> tuple[Answer, Question]:
         self.say("\n" + question.block())
@@ -260,7 +261,7 @@ class _Dialogue:
                 self.say(f"  not accepted: {error}")
                 continue
             if answer.value is not None and (
-                    problem := answer_problem(self.answers, answer, self.pack.site_ids)):
+                    problem := answer_problem(self.answers, answer, self.pack)):
                 self.say(f"  not accepted: {problem}. Answers: {question.allowed}")
                 continue
             return answer, question

@@ -16,7 +16,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
-from ..case.contract import ECOG_POOR_FROM, Case
+from ..case.contract import Case
 from ..reasoning.evaluation import evaluate
 from ..rulepack.packmodel import Pack, Rule
 
@@ -275,11 +275,13 @@ def site_question(pack: Pack) -> Question:
     return make_question(pack, SITE, why_of(pack, rules))
 
 
-def ecog_convention() -> str:
-    """'ECOG 3-4 is read as poor overall health (this tool's convention, not from the source)'."""
-    spec = number_spec(ECOG)
-    return (f"ECOG {ECOG_POOR_FROM}-{spec.high:g} is read as poor overall health (this tool's convention, "
-            "not from the source)")
+def ecog_convention(pack: Pack) -> str:
+    """' ECOG 3-4 is read as poor overall health (this tool's convention, not from the source).', where the
+    pack's rules read it so (``Pack.ecog_poor_from``); empty when they state no such reading."""
+    if pack.ecog_poor_from is None:
+        return ""
+    return (f" ECOG {pack.ecog_poor_from}-{number_spec(ECOG).high:g} is read as poor overall health (this tool's "
+            "convention, not from the source).")
 
 
 def ecog_question(pack: Pack, why: tuple[Reason, ...] = ()) -> Question:
@@ -288,7 +290,7 @@ def ecog_question(pack: Pack, why: tuple[Reason, ...] = ()) -> Question:
     return Question(
         field=ECOG, label=f"ECOG performance status (optional, ECOG {spec.low:g}-{spec.high:g})", type="number",
         why=why, text=f"Overall health was not given: is an ECOG performance status (ECOG {spec.low:g}-{spec.high:g}) "
-                      f"known? {ecog_convention()}.",
+                      f"known?{ecog_convention(pack)}",
         number=spec,
     )
 

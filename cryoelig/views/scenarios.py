@@ -71,7 +71,7 @@ def run_scenarios(pack: Pack, use_engine: bool = True) -> list[ScenarioResult]:
     for path in scenario_files(pack):
         try:
             scenario = load_scenario(path)
-            case = parse_case(scenario.case, file=str(path), sites=pack.site_ids)
+            case = parse_case(scenario.case, pack, file=str(path))
         except (PackError, InputError) as error:
             results.append(ScenarioResult(str(path), path.stem, [str(error)]))
             continue

@@ -97,7 +97,7 @@ class ChecklistState:
         return case_data(self.answers if self.labelled else {CASE_ID: PLACEHOLDER_ID, **self.answers})
 
     def case(self) -> Case:
-        return parse_case(self.data(), sites=self.pack.site_ids)
+        return parse_case(self.data(), self.pack)
 
     @property
     def problems(self) -> list[Item]:
@@ -149,14 +149,14 @@ def read_item(pack: Pack, answers: dict[str, Any], question: Question, values: d
         return Item(question, "refused", error=str(error)), None
     if answer.value is None:
         return Item(question, "unknown"), None
-    problem = answer_problem(answers, answer, pack.site_ids)
+    problem = answer_problem(answers, answer, pack)
     if problem:
         return Item(question, "refused", error=f"{problem}. Answers: {question.allowed}"), None
     return Item(question, "given", value=answer.value, text=text.strip()), answer
 
 
 def _facts(pack: Pack, answers: dict[str, Any]) -> dict[str, Any]:
-    return parse_case(case_data({CASE_ID: PLACEHOLDER_ID, **answers}), sites=pack.site_ids).facts()
+    return parse_case(case_data({CASE_ID: PLACEHOLDER_ID, **answers}), pack).facts()
 
 
 def read_form(pack: Pack, values: dict[str, list[str]]) -> ChecklistState:

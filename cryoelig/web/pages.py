@@ -223,7 +223,7 @@ class Site:
 
     def _case(self, data: Any) -> Case:
         try:
-            return parse_case(data, sites=self.pack.site_ids)
+            return parse_case(data, self.pack)
         except InputError as error:
             raise PageError(self._problems_page(error.problems), 422) from None
 

@@ -379,7 +379,7 @@ def digest_lines(n: int = GENERATED) -> list[str]:
     datas = list(generated_case_data(n))
     lines = []
     for start in range(0, n, BLOCK):
-        cases = [parse_case(d) for d in datas[start:start + BLOCK]]
+        cases = [parse_case(d, pack) for d in datas[start:start + BLOCK]]
         checks = [hashlib.sha256(as_stored(r.model_dump_json(indent=2) + "\n", pack).encode()).hexdigest()
                   for r in _reports(cases, pack)]
         lines.append(f"{start:05d} check {hashlib.sha256(''.join(checks).encode()).hexdigest()}")

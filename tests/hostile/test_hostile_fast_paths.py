@@ -28,6 +28,7 @@ from cryoelig.errors import InputError
 from cryoelig.inputs import RecordError, open_source
 from cryoelig.inputs.base import Record
 from cryoelig.inputs.csvrows import CsvDecoder, _line_pattern, split_line
+from cryoelig.rulepack.load import load_pack
 
 LEVELS = schema_levels()
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -118,7 +119,7 @@ def test_parse_case_decides_the_same_with_and_without_the_flat_check(data: dict[
 
 def _outcome(data: Any) -> Any:
     try:
-        return parse_case(data, file="f", row=1).model_dump()
+        return parse_case(data, load_pack(), file="f", row=1).model_dump()
     except InputError as error:
         return [str(p) for p in error.problems]
 
@@ -254,5 +255,5 @@ def _facts_by_iteration(case: Case) -> dict[str, Any]:
 @settings(max_examples=300, deadline=None)
 @given(case_data())
 def test_facts_are_the_models_iterated_in_order(data: dict[str, Any]) -> None:
-    case = parse_case(data)
+    case = parse_case(data, load_pack())
     assert list(case.facts().items()) == list(_facts_by_iteration(case).items())

@@ -33,6 +33,7 @@ from cryoelig.errors import InputError
 from cryoelig.inputs import Record, RecordError, jsondoc, yamldoc
 from cryoelig.inputs.csvrows import CsvSource
 from cryoelig.inputs.jsonlines import JsonlDecoder
+from cryoelig.rulepack.load import load_pack
 
 CLI_SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
                         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
@@ -52,7 +53,7 @@ def test_identifier_laden_case_ids_are_refused_without_echo(kind_label: tuple[st
     kind, label = kind_label
     assert find_label_identifier(label), (kind, label)
     with pytest.raises(InputError) as info:
-        parse_case({"case_id": label, "site": "kidney"})
+        parse_case({"case_id": label, "site": "kidney"}, load_pack())
     [problem] = info.value.problems
     assert problem.reason == "identifier" and problem.field == "case_id"
     assert label not in str(problem)
@@ -64,13 +65,13 @@ def test_legitimate_labels_are_accepted(label: str) -> None:
     if len(label) > 64:
         return
     assert find_label_identifier(label) is None, label
-    assert parse_case({"case_id": label, "site": "kidney"}).case_id == label
+    assert parse_case({"case_id": label, "site": "kidney"}, load_pack()).case_id == label
 
 
 @pytest.mark.parametrize("label", ["mdt-kidney-07", "batch-01", "example-bone-repeat", "case-12", "case-000123",
                                    "lung.peripheral.3", "mdt_liver_2024"])
 def test_the_documented_labels_are_accepted(label: str) -> None:
-    assert parse_case({"case_id": label, "site": "kidney"}).case_id == label
+    assert parse_case({"case_id": label, "site": "kidney"}, load_pack()).case_id == label
 
 
 # ---------------------------------------------------------------- decoders and the contract are total
@@ -79,7 +80,7 @@ def test_the_documented_labels_are_accepted(label: str) -> None:
 @given(hostile_cases())
 def test_parse_case_refuses_cleanly_and_never_echoes(data: dict[str, Any]) -> None:
     try:
-        parse_case(data, file="c.json", row=1)
+        parse_case(data, load_pack(), file="c.json", row=1)
     except InputError as error:
         text = _messages(error)
         for secret in SECRETS:

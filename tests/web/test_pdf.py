@@ -35,7 +35,7 @@ def pdf_of(path: Path, why_not: bool = False, pack_dirs: list[Path] | None = Non
     from cryoelig.inputs import read_case
 
     pack = load_pack(pack_dirs)
-    report = review(read_case(str(path), sites=pack.site_ids), pack).report
+    report = review(read_case(str(path), pack), pack).report
     labels = {name: spec.label for name, spec in pack.fields.items()}
     return render.get("printable", "pdf").render(report, labels=labels, why_not=why_not)
 

@@ -5,6 +5,10 @@ loader finds the quote in it. The papers behind the published scales cannot be c
 is not stored: such a source is cited in full (authors, title, journal or book, year, volume:pages,
 DOI, PMID or ISBN) and a rule names the place in it (a locator: the table or section), never a quote
 there would be nothing to check against.
+
+Why at the top of the package, beside the foundation modules: the rules (``cryoelig.rulepack``) and the
+published scales (``cryoelig.scales``, below the pack model that holds them) both cite, so the citation
+model sits below both and imports nothing of cryoelig.
 """
 
 from __future__ import annotations

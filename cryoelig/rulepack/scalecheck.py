@@ -8,7 +8,8 @@ numbers are checked against each other: bands cover each total exactly once, num
 and overlap nowhere, a component's choices are exactly the case contract's values, a score's minimum and
 maximum are its components' sums, and each band has exactly one rule whose clauses say exactly that band
 and whose other clauses are the scale's ``applies_when``. Where each number comes from is in
-docs/published-scales.md.
+docs/published-scales.md. Part of validating a pack (it reads the pack's rules and conditions), so it
+lives in the rulepack package, above the scales it checks.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import Problem
-from ..rulepack.conditions import Condition, ConditionError, Leaf, Node, parse
-from ..rulepack.packmodel import PackMeta, Rule, SourceSpec
-from .scalemodel import Band, PointRange, Scale
+from ..scales.scalemodel import Band, PointRange, Scale
+from .conditions import Condition, ConditionError, Leaf, Node, parse
+from .packmodel import PackMeta, Rule, SourceSpec
 
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 PAGES = re.compile(r"^[A-Za-z]?\d+(-[A-Za-z]?\d+(\.[a-z]\d+)?)?$")
