@@ -1,7 +1,7 @@
 """factors.md as an independent oracle: each factor is produced exactly in the situation it names,
 and a field is missing information exactly when a factor's situation waits on it.
 
-The predicates below are written from the table in ../shared/design/factors.md (revised 2026-11-28:
+The predicates below are written from the table in docs/factors.md (revised 2026-11-28:
 repetition, combination, fractures / weakness and marrow effects need site bone and
 ``tumor.metastatic: true``; overall health poor or ECOG 3-4), not from the rule pack, and are
 compared with the pack's output on generated cases. Three-valued: a factor whose situation
