@@ -38,8 +38,10 @@ def site_table() -> str:
 
 def with_tables(text: str) -> str:
     for name, table in (("codes", code_table()), ("icd10cm-sites", site_table())):
-        text = re.sub(rf"(<!-- {name}: begin -->\n).*?(\n<!-- {name}: end -->)",
-                      lambda m, t=table: m.group(1) + t + m.group(2), text, flags=re.S)
+        text, found = re.subn(rf"(<!-- {name}: begin -->\n)(?:.*?\n)?(<!-- {name}: end -->)",
+                              lambda m, t=table: m.group(1) + t + "\n" + m.group(2), text, flags=re.S)
+        if found != 1:
+            raise SystemExit(f"docs/fhir-mapping.md: the markers of the {name} table are missing")
     return text
 
 

@@ -21,7 +21,6 @@ from cryoelig.case.identifiers import find_identifier  # noqa: E402
 from cryoelig.errors import InputError  # noqa: E402
 from cryoelig.facade import review  # noqa: E402
 from cryoelig.inputs.fhir import bundle_to_case_data, is_fhir  # noqa: E402
-from cryoelig.inputs.fhir.codes import table  # noqa: E402
 from cryoelig.inputs.fhir.mapping import case_label  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,14 +146,6 @@ def test_case_label_is_never_identifier_like(data):
     assert re.fullmatch(r"fhir-[bcdfghjkmnpqrstvwxz]{16}", label)
     assert find_identifier(label) is None
     assert case_label(dict(data)) == label  # deterministic
-
-
-def test_every_mapped_code_is_in_the_documentation_table():
-    doc = (ROOT / "docs" / "fhir-mapping.md").read_text(encoding="utf-8")
-    rows = set(re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|", doc, re.M))
-    assert rows == {(c.system, c.code) for c in table()}
-    for c in table():
-        assert c.display in doc and c.source.split(" ")[0] in doc
 
 
 def test_check_reads_a_bundle_and_names_what_it_read(tmp_path):

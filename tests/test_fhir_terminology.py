@@ -67,7 +67,7 @@ def test_the_codes_record_systems_send_place_the_site(resource, site):
 
 
 def test_an_unknown_code_on_a_cancer_profile_is_placed_by_its_body_site_with_a_note():
-    data, provenance = bundle_to_case_data(record(condition("1234567008", body="9846003",
+    data, provenance = bundle_to_case_data(record(condition("1234567009", body="9846003",
                                                             profile="mcode-primary-cancer-condition")))
     assert data["site"] == "kidney"
     notes = provenance.read[0].notes
@@ -180,6 +180,7 @@ def test_every_site_has_disorders_and_body_structures():
 def test_the_document_tables_are_written_from_the_data():
     doc = (ROOT / "docs" / "fhir-mapping.md").read_text(encoding="utf-8")
     assert script("fhir_codes_doc").with_tables(doc) == doc
+    assert doc.count("\n| `http") == len(table()) and doc.count("\n| `C") + doc.count("\n| `D") == 36
 
 
 def test_the_site_map_names_pack_sites_and_known_kinds():
@@ -198,7 +199,7 @@ def femur_record() -> dict:
     """The research's finding: a breast primary (site other) and a femur metastasis whose code the reader
     does not know (no profile), as a SNOMED-only problem list sends it."""
     primary = condition("372137005")
-    femur = condition("1234567008", body="71341001")
+    femur = condition("1234567009", body="71341001")
     femur["id"] = "c-2"
     return record(primary, femur)
 

@@ -159,8 +159,9 @@ def unread_card(pack: Pack, why: str, unplaced: list[tuple[str, str, list[str]]]
              "at a site it reads, so nothing was summarized: this does not say there is nothing to discuss.", "",
              "| Condition | why it was not placed | codes seen |", "|---|---|---|"]
     lines += [f"| {md(where)} | {md(reason)} | {md(', '.join(codes) or 'none')} |" for where, reason, codes in unplaced]
+    part = pack.parts[0]  # the pack as every report names it (render/cds_cards._footer)
     lines += ["", f"What would let cryoelig read them: {md(why)}.", "",
-              f"Rule pack {md(pack.name)} {md(pack.version)}, sha256 `{pack.sha256}`."]
+              f"Rule pack {md(part.name)} {md(part.version)}, sha256 `{part.sha256}`."]
     key = hashlib.sha256(json.dumps(unplaced).encode("utf-8")).hexdigest()
     return {"uuid": uuid_for(pack.sha256, "record-not-read", key), "indicator": "info",
             "summary": summary("cryoelig could not read this record for a cryoablation summary: no cancer "

@@ -20,9 +20,7 @@ from ...errors import InputError, Problem
 from . import shapes
 from .codes import (
     EXT_HISTOLOGY,
-    EXT_LATERALITY,
     EXT_RELATED_PRIMARY,
-    EXT_TERMINATION_REASON,
     PROFILE_PRIMARY,
     PROFILE_RADIOTHERAPY,
     PROFILE_SECONDARY,
@@ -39,12 +37,16 @@ from .resources import (
     Entry,
     code_text,
     codings,
+    condition_code,
     date_key,
+    did_not_work,
     extensions,
     fhir_code,
     find,
     profiles,
+    qualifier,
     ref_id,
+    treatment_state,
     type_name,
 )
 
@@ -174,7 +176,7 @@ class Record:
         clinical = fhir_code(resource.get("clinicalStatus"))
         if clinical in ("inactive", "remission", "resolved"):
             return self._ignore(i, f"clinicalStatus {clinical}: not a current cancer")
-        code_hit = _condition_code(resource.get("code"))
+        code_hit = condition_code(resource.get("code"))
         kind = code_hit.get("kind") if code_hit else None
         declared = profiles(resource)
         if kind in NOT_CANCER and not declared & {PROFILE_PRIMARY, PROFILE_SECONDARY}:
@@ -203,7 +205,7 @@ class Record:
         if not by_code:
             self.note(i, f"placed at {by_body} by its bodySite (its code names no site cryoelig reads)")
         laterality = (code_hit.get("laterality") if code_hit else None) or (
-            site_hit.get("laterality") if site_hit else None) or _qualifier(resource.get("bodySite"))
+            site_hit.get("laterality") if site_hit else None) or qualifier(resource.get("bodySite"))
         if laterality:
             self.note(i, f"laterality {laterality} (no case field)")
         if kind in ("in_situ", "unspecified"):
@@ -289,14 +291,14 @@ class Record:
             return self._ignore(i, "Procedure code not in the mapping table")
         site_hit = find("body_site", resource.get("bodySite"))
         site = (site_hit.get("site") if site_hit else None) or (hit.get("site") if hit else None)
-        state = _state(resource["status"], ("in-progress", "preparation", "on-hold"), ("completed",),
-                       _did_not_work(resource))
+        state = treatment_state(resource["status"], ("in-progress", "preparation", "on-hold"), ("completed",),
+                       did_not_work(resource))
         if state is None:
             return self._ignore(i, f"status {resource['status']}: neither done, current nor stopped for no response")
         self.treatments.append(Treatment(i, kind, state, site))
 
     def _medication(self, i: int, resource: dict[str, Any], current: tuple[str, ...]) -> None:
-        state = _state(resource["status"], current, ("completed",), _did_not_work(resource))
+        state = treatment_state(resource["status"], current, ("completed",), did_not_work(resource))
         if state is None:
             return self._ignore(i, f"status {resource['status']}: neither current, done nor stopped for no response")
         concept = resource.get("medicationCodeableConcept")
@@ -382,35 +384,3 @@ def _in_range(name: str | None, value: int) -> bool:
     if name == "kps":
         return 10 <= value <= 100 and value % 10 == 0
     return 0 <= value <= 10
-
-
-def _condition_code(concept: Any) -> Code | None:
-    """The code's entry, a cancer before a code that says "not a cancer" (a record may send both systems)."""
-    hits = [hit for s, c in codings(concept) if (hit := lookup("condition", s, c)) is not None]
-    return next((h for h in hits if h.get("kind") not in NOT_CANCER), hits[0] if hits else None)
-
-
-def _qualifier(body_sites: Any) -> str | None:
-    """The laterality of an mCODE bodySite qualifier extension (7771000 Left, 24028007 Right...)."""
-    for concept in body_sites or []:
-        for ext in extensions(concept, EXT_LATERALITY):
-            hit = find("qualifier", ext.get("valueCodeableConcept"))
-            if hit is not None:
-                return hit.get("laterality")
-    return None
-
-
-def _state(status: str, current: tuple[str, ...], done: tuple[str, ...], failed: bool) -> str | None:
-    if status in current:
-        return "current"
-    if status in done:
-        return "done"
-    return "failed" if status == "stopped" and failed else None
-
-
-def _did_not_work(resource: dict[str, Any]) -> bool:
-    reasons = resource.get("statusReason")
-    reasons = reasons if isinstance(reasons, list) else [reasons] if reasons is not None else []
-    reasons += [e.get("valueCodeableConcept") for e in extensions(resource, EXT_TERMINATION_REASON)]
-    return any((hit := find("reason", r)) is not None and hit.get("outcome") == "did_not_work"
-               for r in reasons if r is not None)

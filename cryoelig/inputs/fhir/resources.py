@@ -15,7 +15,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import InputError, Problem
-from .codes import CPT, ICD10, ICD10CM, LOINC, NCIT, RXNORM, SNOMED, SYSTEM_NAMES, UCUM, Code, lookup
+from .codes import (
+    CPT,
+    EXT_LATERALITY,
+    EXT_TERMINATION_REASON,
+    ICD10,
+    ICD10CM,
+    LOINC,
+    NCIT,
+    RXNORM,
+    SNOMED,
+    SYSTEM_NAMES,
+    UCUM,
+    Code,
+    lookup,
+)
+from .icd10cm import NOT_CANCER
 from .shapes import RESOURCE_TYPES
 
 #: Resource types whose content is read (the elements of ``shapes.SHAPES``).
@@ -172,6 +187,38 @@ def date_key(resource: dict[str, Any]) -> str | None:
         if period.get("end") or period.get("start"):
             return period.get("end") or period.get("start")
     return None
+
+
+def condition_code(concept: Any) -> Code | None:
+    """The code's entry, a cancer before a code that says "not a cancer" (a record may send both systems)."""
+    hits = [hit for s, c in codings(concept) if (hit := lookup("condition", s, c)) is not None]
+    return next((h for h in hits if h.get("kind") not in NOT_CANCER), hits[0] if hits else None)
+
+
+def qualifier(body_sites: Any) -> str | None:
+    """The laterality of an mCODE bodySite qualifier extension (7771000 Left, 24028007 Right...)."""
+    for concept in body_sites or []:
+        for ext in extensions(concept, EXT_LATERALITY):
+            hit = find("qualifier", ext.get("valueCodeableConcept"))
+            if hit is not None:
+                return hit.get("laterality")
+    return None
+
+
+def treatment_state(status: str, current: tuple[str, ...], done: tuple[str, ...], failed: bool) -> str | None:
+    if status in current:
+        return "current"
+    if status in done:
+        return "done"
+    return "failed" if status == "stopped" and failed else None
+
+
+def did_not_work(resource: dict[str, Any]) -> bool:
+    reasons = resource.get("statusReason")
+    reasons = reasons if isinstance(reasons, list) else [reasons] if reasons is not None else []
+    reasons += [e.get("valueCodeableConcept") for e in extensions(resource, EXT_TERMINATION_REASON)]
+    return any((hit := find("reason", r)) is not None and hit.get("outcome") == "did_not_work"
+               for r in reasons if r is not None)
 
 
 # ---------------------------------------------------------------- flattening
