@@ -100,8 +100,9 @@ def obj(**fields: Check) -> Check:
     def check(value: Any) -> str | None:
         if not isinstance(value, dict):
             return ""
-        for name, inner in fields.items():
-            if name in value and (bad := inner(value[name])) is not None:
+        for name, item in value.items():  # the element's own keys: fewer than the listed ones
+            inner = fields.get(name)
+            if inner is not None and (bad := inner(item)) is not None:
                 return name + ("." + bad if bad and not bad.startswith("[") else bad)
         return None
     return check
@@ -169,13 +170,15 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+_RESOURCE_CHECKS = {rtype: obj(**checks) for rtype, checks in SHAPES.items()}
+
+
 def check(rtype: str, resource: dict[str, Any]) -> str | None:
     """None when every element the reader reads fits; else a short phrase naming the first that does not."""
     for alternatives in REQUIRED[rtype]:
         if not any(name in resource for name in alternatives):
             return f"{' or '.join(alternatives)} is missing"
-    checks = SHAPES[rtype]
-    bad = obj(**checks)(resource)
+    bad = _RESOURCE_CHECKS[rtype](resource)
     if bad is None:
         return None
     top = re.split(r"[.\[]", bad, maxsplit=1)[0]
