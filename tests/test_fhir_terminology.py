@@ -216,6 +216,16 @@ def test_an_unread_condition_is_never_replaced_by_a_summary_of_another_site():
     assert case.site == "other"
 
 
+def test_the_refusal_crosses_a_process_boundary_whole():
+    import pickle
+
+    with pytest.raises(NotPlaced) as caught:
+        read_fhir({"entry": femur_record()}, name="record.json")
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert again.rows == caught.value.rows and again.problems == caught.value.problems
+    assert again.problems[0].file == "record.json"
+
+
 def test_with_the_code_known_the_femur_metastasis_is_the_bone_case():
     known = copy.deepcopy(femur_record())
     known["entry"][1]["resource"]["code"]["coding"][0]["code"] = "94300004"  # Secondary malignant neoplasm of femur

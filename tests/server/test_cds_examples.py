@@ -160,3 +160,20 @@ def test_a_cds_call_validates_elements_not_whole_resources():
             "print(len(cards) > 0, any(m.startswith('fhir.resources') for m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.split() == ["True", "False"], out.stderr
+
+
+# ---------------------------------------------------------------- any shape (issue 26)
+
+CRASHERS = (
+    searchset({"resourceType": {}}),
+    searchset({"resourceType": "Condition", "subject": {"reference": "Patient/1"}, "extension": [{"url": {}}]}),
+)
+
+
+@pytest.mark.parametrize("conditions", CRASHERS)
+def test_a_resource_of_the_wrong_shape_in_the_prefetch_is_never_a_server_error(client, conditions):
+    response = client.post(URL, json=patient_view({"conditions": conditions}))
+    assert response.status_code == 200
+    assert all(c["indicator"] == "info" for c in response.json()["cards"])
+    api = client.post("/api/v1/check", json=conditions)
+    assert api.status_code == 422 and api.json()["problems"][0]["field"] == "site"

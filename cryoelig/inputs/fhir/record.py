@@ -97,10 +97,14 @@ class Unplaced:
 class NotPlaced(InputError):
     """No case can be built: the record's cancer Conditions (or what may be one) are not placed at a site."""
 
-    def __init__(self, message: str, rows: list[tuple[str, str, list[str]]]):
-        super().__init__([Problem(message, field="site")])
+    def __init__(self, message: str, rows: list[tuple[str, str, list[str]]], problems: list[Problem] | None = None):
+        super().__init__(problems or [Problem(message, field="site")])
         self.rows = rows  # (position, why it was not placed, codes seen), in the tool's words
         self.how = HOW_TO_READ
+
+    def __reduce__(self) -> tuple:
+        """Pickled whole (a batch worker hands its errors to the parent process)."""
+        return type(self), (self.problems[0].message, self.rows, self.problems)
 
 
 class Record:
