@@ -91,7 +91,7 @@ def test_a_medication_outside_the_table_is_not_classified_by_system_and_code_onl
         {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "Zebulon 555-867-5309"}]
     _, provenance = bundle_to_case_data(record(load("mcode-primary-cancer-condition-nsclc"), order))
     [named] = provenance.active_not_classified
-    assert named == "not classified (RxNorm 1234, a RxNorm code that is not well formed)"
+    assert named == "not classified (RxNorm 1234, an RxNorm code that is not well formed)"
 
 
 # ---------------------------------------------------------------- ICD-10-CM by its hierarchy

@@ -138,6 +138,6 @@ def test_codes_from_the_record_are_shown_only_when_well_formed():
     assert code_text(snomed, "93849007") == "a SNOMED CT code that is not well formed"  # check digit
     assert code_text(snomed, "19500314") == "a SNOMED CT code that is not well formed"  # a date, not a concept
     assert code_text(loinc, "21889-1") == "LOINC 21889-1" and code_text(loinc, "21889-2").startswith("a LOINC")
-    assert code_text(icd, "C64.2") == "ICD-10-CM C64.2" and code_text(icd, "Jane Doe").startswith("a ICD")
+    assert code_text(icd, "C64.2") == "ICD-10-CM C64.2" and code_text(icd, "Jane Doe").startswith("an ICD")
     assert code_text("urn:oid:" + PLANTED, "1") == "a code of a system cryoelig does not read"
     assert code_text(snomed, {"x": 1}) == "a SNOMED CT code that is not well formed"

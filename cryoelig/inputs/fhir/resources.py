@@ -120,7 +120,7 @@ def code_text(system: Any, code: Any) -> str:
     if name is None:
         return "a code of a system cryoelig does not read"
     if not isinstance(code, str) or not _CODE_SYNTAX[system].fullmatch(code) or not _check_digit(system, code):
-        return f"a {name} code that is not well formed"
+        return f"{'an' if name[0] in 'IRN' else 'a'} {name} code that is not well formed"  # an ICD-10-CM, an RxNorm
     return f"{name} {code}"
 
 
