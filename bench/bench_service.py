@@ -12,6 +12,8 @@ The machine load (`uptime`) is printed before and after: figures on a shared mac
     python bench/bench_service.py --against /tmp/before     # CPU per in-process CDS call, this tree vs another
                                                             # (git archive <commit> | tar -x -C /tmp/before),
                                                             # interleaved, best of --rounds: robust to load
+    python bench/bench_service.py --examples                # CPU per in-process CDS call for each bundled
+                                                            # hook request (examples/cds/*.json), best of --rounds
 
 The httpx client runs in Python on the same 2 cores and takes CPU from the server; wrk (C) takes
 far less, so its figures are closer to what the service itself can do.
@@ -183,6 +185,33 @@ print((time.process_time() - t) / 300 * 1000)
 """
 
 
+EXAMPLE_CPU = r"""
+import asyncio, json, sys, time
+from cryoelig.rulepack.load import load_pack
+from cryoelig.server import cds
+from cryoelig.server.app import State
+from cryoelig.server.config import ServerConfig
+body = json.loads(open(sys.argv[1], encoding="utf-8").read())
+state = State(config=ServerConfig(), pack=load_pack()); loop = asyncio.new_event_loop()
+def one(): return json.dumps(loop.run_until_complete(cds.call(state, json.loads(json.dumps(body)))))
+for _ in range(20): one()
+t = time.process_time()
+for _ in range(300): one()
+print((time.process_time() - t) / 300 * 1000)
+"""
+
+
+def examples(rounds: int) -> None:
+    """CPU milliseconds per in-process CDS call for each bundled hook request, best of rounds."""
+    print(f"command: python bench/bench_service.py --examples --rounds {rounds}")
+    print(f"load before: {uptime()}")
+    for path in sorted((ROOT / "examples" / "cds").glob("*.json")):
+        best = min(float(subprocess.run([sys.executable, "-c", EXAMPLE_CPU, str(path)], cwd=ROOT, capture_output=True,
+                                        text=True, check=True).stdout) for _ in range(rounds))
+        print(f"  {path.relative_to(ROOT)}: {best:.2f} ms CPU per CDS call (best of {rounds})")
+    print(f"load after: {uptime()}")
+
+
 def compare(other: Path, rounds: int) -> None:
     """CPU milliseconds per in-process CDS call, this tree and another, interleaved, best of rounds."""
     trees = {"this tree": ROOT, f"other ({other})": other.resolve()}
@@ -209,8 +238,12 @@ def main() -> None:
                         help="the load client; auto: wrk when installed, else httpx")
     parser.add_argument("--seconds", type=int, default=15, help="wrk only: how long to run")
     parser.add_argument("--against", type=Path, help="another source tree: compare CPU per in-process CDS call")
-    parser.add_argument("--rounds", type=int, default=4, help="--against only: interleaved rounds (best of)")
+    parser.add_argument("--rounds", type=int, default=4, help="--against, --examples: rounds (best of)")
+    parser.add_argument("--examples", action="store_true", help="CPU per in-process call of examples/cds/*.json")
     args = parser.parse_args()
+    if args.examples:
+        examples(args.rounds)
+        return
     if args.against is not None:
         compare(args.against, args.rounds)
         return

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fhir.resources")
+pytest.importorskip("stdnum")
 
 from fhirdata import BONE, LUNG, bone_prefetch, bundle, draft_ablation  # noqa: E402
 
@@ -18,8 +18,8 @@ from cryoelig.inputs.fhir.mapping import Sites, order_sites, read_fhir  # noqa: 
 PACKAGE = Path(__file__).resolve().parent.parent / "cryoelig"
 #: What a caller outside the FHIR package may take from it: the entry points, never the reader's parts.
 ENTRY = {"cryoelig.inputs.fhir": {"EXTRA_HINT", "MissingExtraError", "is_fhir", "bundle_to_case_data"},
-         "cryoelig.inputs.fhir.mapping": {"FhirCase", "Sites", "read_fhir", "order_sites", "bundle_to_case_data",
-                                          "models"}}
+         "cryoelig.inputs.fhir.mapping": {"FhirCase", "NotPlaced", "Sites", "read_fhir", "order_sites",
+                                          "bundle_to_case_data", "models"}}
 
 
 def test_a_prefetch_names_each_resource_by_its_key_and_place() -> None:

@@ -28,7 +28,7 @@ Adding a format (the extension point):
 
 A reader module named in :data:`PLUGINS` and present in this package (``inputs/fhirdoc.py``,
 ``inputs/parquet.py``, ``inputs/xlsx.py``) is imported when the package is, and registers itself;
-it imports its own optional dependencies (fhir.resources, pyarrow, openpyxl) only when it reads.
+it imports its own optional dependencies (python-stdnum, pyarrow, openpyxl) only when it reads.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Why an interpreter (``inputs.documents``): it then applies wherever a case docum
 case file or ``-`` (``check``, ``explain``, ``report``), a JSONL line and each file of a folder
 (``batch``), with the same size caps and the same JSON grammar; the case it builds goes through
 ``parse_case`` like any other. It replaces the built-in interpreter of the same name, which
-only says that FHIR is not read. ``fhir.resources`` (the ``[fhir]`` extra) is imported when a
+only says that FHIR is not read. The ``[fhir]`` extra's libraries are imported when a
 FHIR document arrives; without it the document gets one problem naming the extra.
 
 Which resources were read and which ignored (types and positions, never content) is the

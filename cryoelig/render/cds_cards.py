@@ -83,13 +83,18 @@ def _finding_card(report: Report, pack: Pack, f: Finding, key: str) -> dict[str,
             "detail": "\n".join(lines), "source": _source(pack, [s.source for s in f.sources])}
 
 
-def _missing_card(report: Report, pack: Pack) -> dict[str, Any]:
+def _missing_card(report: Report, pack: Pack, active: list[str]) -> dict[str, Any]:
+    """The facts the record does not give; when treatments are among them while the record has active
+    treatments the case has no value for, the card says so (a treatment is active, not absent)."""
     labels = [m.label for m in report.missing]
     head = f"Not in the record, so {sum(len(m.rules) for m in report.missing)} documented points are unchecked: "
     lines = [f"**{KIND_HEADINGS['missing']}** \u00b7 site {md(format_value(report.site))}", "",
              "A fact the record does not give is unknown, never taken as no.", ""]
     lines += [f"- **{md(m.label)}** (`{m.field}`): {md(m.why)} Rules waiting: "
               + ", ".join(f"`{r}`" for r in m.rules) for m in report.missing]
+    if active and any(m.field == "treatments" for m in report.missing):
+        lines += ["", "The record has active treatments the case has no value for, so `treatments` is left "
+                      "unknown rather than read as none:", ""] + [f"- {md(a)}" for a in active]
     lines += _footer(report)
     return {"uuid": card_uuid(report, "missing-information"), "summary": summary(head + ", ".join(labels)),
             "indicator": "info", "detail": "\n".join(lines), "source": _source(pack, [])}
@@ -99,8 +104,9 @@ def _input_card(report: Report, pack: Pack, provenance: dict[str, Any]) -> dict[
     read, ignored = provenance.get("read", []), provenance.get("ignored", [])
     lines = [f"**Record data read** \u00b7 site {md(format_value(report.site))}", "",
              "Only coded fields listed in the cryoelig FHIR mapping are read; demographics are never read.", "",
-             "| resource | where | case fields |", "|---|---|---|"]
-    lines += [f"| {r['resource']} | {md(r['where'])} | {md(', '.join(r['fields']))} |" for r in read]
+             "| resource | where | case fields | notes |", "|---|---|---|---|"]
+    lines += [f"| {r['resource']} | {md(r['where'])} | {md(', '.join(r['fields']) or 'none')} | "
+              f"{md('; '.join(r.get('notes', [])))} |" for r in read]
     if ignored:
         lines += ["", "| resource not used | where | why |", "|---|---|---|"]
         lines += [f"| {i['resource']} | {md(i['where'])} | {md(i['reason'])} |" for i in ignored]
@@ -136,9 +142,28 @@ def cards_for(report: Report, pack: Pack, provenance: dict[str, Any] | None = No
     key = case_key(report)
     cards = [_finding_card(report, pack, f, key) for f in report.findings]
     if report.missing:
-        cards.append(_missing_card(report, pack))
+        cards.append(_missing_card(report, pack, (provenance or {}).get("active_treatments_not_classified", [])))
     if (scales := _scales_card(report, pack)) is not None:  # after the source article's cards
         cards.append(scales)
     if provenance is not None:
         cards.append(_input_card(report, pack, provenance))
     return cards
+
+
+def unread_card(pack: Pack, why: str, unplaced: list[tuple[str, str, list[str]]]) -> dict[str, Any]:
+    """The one card when the record cannot be read for this purpose: no cancer Condition is placed at a
+    site. It names each Condition not placed by its position, why, and the codes seen (system and code,
+    shown by the reader only when well formed), and what would let cryoelig read them: never silence."""
+    lines = ["**The record could not be read for a cryoablation summary**", "",
+             "cryoelig summarizes one tumor site from the record's current cancer Conditions. None could be placed "
+             "at a site it reads, so nothing was summarized: this does not say there is nothing to discuss.", "",
+             "| Condition | why it was not placed | codes seen |", "|---|---|---|"]
+    lines += [f"| {md(where)} | {md(reason)} | {md(', '.join(codes) or 'none')} |" for where, reason, codes in unplaced]
+    part = pack.parts[0]  # the pack as every report names it (render/cds_cards._footer)
+    lines += ["", f"What would let cryoelig read them: {md(why)}.", "",
+              f"Rule pack {md(part.name)} {md(part.version)}, sha256 `{part.sha256}`."]
+    key = hashlib.sha256(json.dumps(unplaced).encode("utf-8")).hexdigest()
+    return {"uuid": uuid_for(pack.sha256, "record-not-read", key), "indicator": "info",
+            "summary": summary("cryoelig could not read this record for a cryoablation summary: no cancer "
+                               "Condition could be placed at a site"),
+            "detail": "\n".join(lines), "source": {"label": f"cryoelig rule pack {pack.name} {pack.version}"}}

@@ -4,6 +4,7 @@ how case and pack text is kept from turning into Markdown markup."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -91,9 +92,11 @@ _REFERENCE = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-
 _LINE_START = re.compile(r"^([ \t]*)(-(?=[-\s]|$)|\+(?=\s|$)|=(?==*[ \t]*$)|\d{1,9}[.)](?=\s|$))", re.M)
 
 
+@functools.lru_cache(maxsize=4096)
 def md(text: str) -> str:
     """Case and pack text escaped for GitHub Flavored Markdown, the Markdown of the reports and of CDS Hooks
-    cards: it shows as written wherever it stands (a line's start, a list item, a table cell), never as markup."""
+    cards: it shows as written wherever it stands (a line's start, a list item, a table cell), never as markup.
+    Memoized (bounded): a CDS call escapes the same pack texts on every call, a third of its CPU otherwise."""
     text = _REFERENCE.sub(r"\\&", _MARKUP.sub(r"\\\g<0>", text))
     return _LINE_START.sub(_escape_line_start, text)
 

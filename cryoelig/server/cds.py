@@ -21,7 +21,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from ..errors import InputError
-from ..render.cds_cards import cards_for, content_key, summary, uuid_for
+from ..render.cds_cards import cards_for, content_key, summary, unread_card, uuid_for
 from ..render.common import md
 from .fhirfetch import FetchRefused, fetch_json, fill
 from .http import ApiError, decode_body
@@ -120,8 +120,9 @@ def _failure_card(state: Any, site: str, error: InputError) -> dict[str, Any]:
 
 
 async def call(state: Any, body: dict[str, Any]) -> dict[str, Any]:
-    """The cards of one hook call: a summary per site the record (or the selected order) names."""
-    from ..inputs.fhir.mapping import Sites, order_sites, read_fhir
+    """The cards of one hook call: a summary per site the record (or the selected order) names, or one
+    card saying the record could not be read for this purpose (never silence for a cancer record)."""
+    from ..inputs.fhir.mapping import NotPlaced, Sites, order_sites, read_fhir
 
     hook = body.get("hook")
     if hook not in HOOKS:
@@ -137,6 +138,8 @@ async def call(state: Any, body: dict[str, Any]) -> dict[str, Any]:
             sites = [site for site in ordered if site is not None] or Sites.EVERY
         return {"cards": [card for case in read_fhir(await gather(state, body), sites)
                           for card in _site_cards(state, case)]}
+    except NotPlaced as error:
+        return {"cards": [unread_card(state.pack, error.how, error.rows)]}
     except InputError as error:
         raise ApiError.input(error) from None
 

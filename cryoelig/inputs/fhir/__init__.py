@@ -1,9 +1,10 @@
 """FHIR R4 input: a Bundle (or CDS Hooks prefetch) turned into the nested case form.
 
 Why its own package: the mapping reads only coded fields it knows (docs/fhir-mapping.md) and
-never touches demographics; it plugs into the input layer as one more reader. The
-``fhir.resources`` models are imported lazily, so the core installs and runs without the
-``[fhir]`` extra and says which extra to install when a FHIR document arrives.
+never touches demographics; it plugs into the input layer as one more reader. Its libraries
+(``python-stdnum`` for the check digits of codes it shows, ``simple-icd-10-cm`` for ICD-10-CM codes
+its shipped table lacks) are imported lazily, so the core installs and runs without the ``[fhir]``
+extra and says which extra to install when a FHIR document arrives.
 """
 
 from __future__ import annotations

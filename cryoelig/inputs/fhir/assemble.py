@@ -29,7 +29,9 @@ class _Case:
     single_site: bool
     tumor: dict[str, Any] = field(default_factory=dict)
     gave: dict[int, list[str]] = field(default_factory=dict)
-    notes: dict[int, str] = field(default_factory=dict)
+    notes: dict[int, str] = field(default_factory=dict)  # why a resource was not used
+    read_notes: dict[int, list[str]] = field(default_factory=dict)  # what a resource read says beyond its fields
+    active_unnamed: list[str] = field(default_factory=list)  # active treatments the case has no value for
 
     def give(self, index: int, name: str) -> None:
         names = self.gave.setdefault(index, [])
@@ -130,11 +132,15 @@ def _observations(case: _Case) -> None:
 
 
 def _treatments(case: _Case) -> None:
-    """Prior cryoablation at this site, current treatments, treatments that did not work."""
+    """Prior cryoablation at this site, current treatments, treatments that did not work. A treatment with
+    no case value (not classified, or a targeted therapy) is named in the provenance and does not change
+    the lists: ``treatments`` lists the kinds the case can name (left unknown when there is none)."""
     current: list[str] = []
     failed: list[str] = []
     for t in case.record.treatments:
-        if t.kind == "cryoablation":
+        if t.kind is None:
+            _unnamed(case, t)
+        elif t.kind == "cryoablation":
             _cryoablation(case, t)
         elif t.kind == "thermal_ablation":
             case.notes[t.index] = "thermal ablation has no case field"
@@ -155,6 +161,17 @@ def _treatments(case: _Case) -> None:
         case.data.setdefault("history", {})["failed_treatments"] = failed
 
 
+def _unnamed(case: _Case, t: Any) -> None:
+    """A treatment the case has no value for: read, named, never dropped as if absent."""
+    if t.state == "done":
+        case.notes[t.index] = f"completed treatment, {t.named}"
+        return
+    case.read_notes.setdefault(t.index, []).append(
+        f"{'an active' if t.state == 'current' else 'a failed'} treatment, {t.named}")
+    if t.state == "current":
+        case.active_unnamed.append(t.named)
+
+
 def _cryoablation(case: _Case, t: Any) -> None:
     if t.state != "done":
         case.notes[t.index] = "cryoablation not completed"
@@ -169,10 +186,11 @@ def _cryoablation(case: _Case, t: Any) -> None:
 
 def _provenance(case: _Case) -> Provenance:
     record = case.record
-    provenance = Provenance()
+    provenance = Provenance(active_not_classified=list(case.active_unnamed))
     for i, entry in enumerate(record.entries):
-        if i in case.gave:
-            provenance.read.append(ReadResource(record.types[i], entry.where, tuple(case.gave[i])))
+        notes = tuple(record.notes.get(i, ())) + tuple(case.read_notes.get(i, ()))
+        if i in case.gave or i in case.read_notes:
+            provenance.read.append(ReadResource(record.types[i], entry.where, tuple(case.gave.get(i, ())), notes))
         else:
             reason = case.notes.get(i) or record.reasons.get(i) or "nothing in it maps to a case field"
             provenance.ignored.append(IgnoredResource(record.types[i], entry.where, reason))

@@ -21,13 +21,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...errors import InputError, Problem
-from . import MissingExtraError, is_fhir
+from . import EXTRA_HINT, MissingExtraError, icd10cm, is_fhir
 from .assemble import case_data, case_label
-from .record import Record
-from .resources import Entry, Provenance, flatten, models
+from .codes import table
+from .record import NotPlaced, Record
+from .resources import Entry, Provenance, flatten
 
-__all__ = ["FhirCase", "Provenance", "Sites", "bundle_to_case_data", "case_label", "models", "order_sites",
-           "read_fhir"]
+__all__ = ["FhirCase", "NotPlaced", "Provenance", "Sites", "bundle_to_case_data", "case_label", "models",
+           "order_sites", "read_fhir"]
 
 
 class Sites(enum.Enum):
@@ -54,11 +55,16 @@ def read_fhir(parts: Mapping[str, Any], sites: Sequence[str] | Sites = Sites.ONE
     resource is named by it and its place: ``{"entry": bundle}`` gives ``entry 2`` (``resource`` for a
     lone resource), a CDS prefetch ``{"prefetch conditions entry": bundle}`` gives ``prefetch conditions
     entry 2``. ``sites``: the sites named, or :class:`Sites`. ``name``: the file the problems name. Every
-    refusal, a missing ``[fhir]`` extra too, is one InputError.
+    refusal, a missing ``[fhir]`` extra too, is one InputError; a record that may hold a cancer but where
+    none can be placed at a site is :class:`NotPlaced` (an InputError naming the codes seen), never an
+    empty answer and never another site's summary.
     """
     try:
+        models()
         record = Record(entry for where, document in parts.items() for entry in flatten(document, where))
         chosen = [None] if sites is Sites.ONE else record.sites if sites is Sites.EVERY else sites
+        if not chosen and (unread := record.not_placed()) is not None:
+            raise unread
         return [FhirCase(data["site"], data, provenance)
                 for data, provenance in (case_data(record, site) for site in chosen)]
     except MissingExtraError as error:
@@ -66,13 +72,28 @@ def read_fhir(parts: Mapping[str, Any], sites: Sequence[str] | Sites = Sites.ONE
     except InputError as error:
         if name is None:
             raise
-        raise InputError([dataclasses.replace(p, file=p.file or name) for p in error.problems]) from None
+        error.problems = [dataclasses.replace(p, file=p.file or name) for p in error.problems]
+        error.args = ("\n".join(str(p) for p in error.problems),)
+        raise error from None
+
+
+def models() -> None:
+    """Load what the reader needs (the ``[fhir]`` extra's check-digit library, the code tables) now,
+    so a service's first request does not pay for it; a missing extra is one MissingExtraError."""
+    try:
+        import stdnum.luhn  # noqa: F401 - the check digits of the codes a record may show
+        import stdnum.verhoeff  # noqa: F401
+    except ImportError:
+        raise MissingExtraError(EXTRA_HINT) from None
+    table()
+    icd10cm.table()
 
 
 def order_sites(orders: Sequence[Any]) -> list[str | None]:
     """The sites of the cryoablation and thermal ablation orders among draft orders (ServiceRequests),
     each once, in order; None for such an order whose body site is not coded. Refusals are InputErrors."""
     try:
+        models()
         record = Record(Entry("draft order", order) for order in orders)
     except MissingExtraError as error:
         raise InputError([Problem(str(error))]) from None
