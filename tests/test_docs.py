@@ -154,3 +154,17 @@ def test_api_examples_run_and_use_only_the_public_names(capsys):
     assert "points" in capsys.readouterr().out
     documented = set(re.findall(r"^\| `(\w+)", text, re.M))
     assert documented <= set(cryoelig.__all__), documented - set(cryoelig.__all__)
+
+
+def test_readme_example_output_is_what_check_prints():
+    """README.md shows the start of a real `check --format markdown`: every line of it, in order."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    result = CliRunner().invoke(app, ["check", str(ROOT / "examples" / "kidney-small.yaml"), "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    printed = result.stdout.splitlines()
+    position = 0
+    for line in shown:
+        assert line in printed[position:], f"not printed (in this order): {line!r}"
+        position = printed.index(line, position) + 1
+    assert len(readme.splitlines()) <= 150
