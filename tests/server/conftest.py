@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -131,11 +132,13 @@ def https_stub(tls_files) -> Iterator[FhirStub]:
 
 
 class LiveServer:
-    """`cryoelig serve` on a free loopback port; ``nofile``: the server process's limit on open files."""
+    """`cryoelig serve` on a free loopback port; ``nofile``: the server process's limit on open files;
+    ``ca``: the CA of its certificate, when it serves https (``--ssl-certfile``)."""
 
-    def __init__(self, args: list[str], log: Path, nofile: int | None = None):
+    def __init__(self, args: list[str], log: Path, nofile: int | None = None, ca: Path | None = None):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if ca else 'http'}://127.0.0.1:{self.port}"
+        self.verify = ssl.create_default_context(cafile=str(ca)) if ca else True
         self.log = log
         env = dict(os.environ, PYTHONUNBUFFERED="1")
 
@@ -155,7 +158,7 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if httpx.get(self.url + "/healthz", timeout=1, verify=self.verify).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)

@@ -114,3 +114,20 @@ def test_headers_over_the_limit_get_431(server):
             pass
         reply = s.recv(200)
     assert reply.startswith(b"HTTP/1.1 431"), reply
+
+
+def test_ssl_certfile_and_keyfile_serve_https(tmp_path, tls_files):
+    import httpx
+
+    ca, cert, key = tls_files
+    live = LiveServer(["--ssl-certfile", str(cert), "--ssl-keyfile", str(key), "--no-access-log"],
+                      tmp_path / "tls.log", ca=ca)
+    try:
+        assert live.url.startswith("https://")
+        response = httpx.post(live.url + "/api/v1/check", verify=live.verify, timeout=30,
+                              json={"case_id": "k-1", "site": "kidney", "tumor": {"size_cm": 3.9}})
+        assert response.status_code == 200 and response.json()["site"] == "kidney"
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(live.url.replace("https:", "http:") + "/healthz", timeout=5)
+    finally:
+        live.stop()
