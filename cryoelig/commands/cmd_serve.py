@@ -113,7 +113,7 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: Work
         open_when_ready(host, port)
     uvicorn.run("cryoelig.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_config=log_config(log_level, access_log), access_log=access_log, server_header=False,
-                http="cryoelig.server.connections:GuardedHttpProtocol", backlog=backlog,
+                http="cryoelig.server.connections:GuardedHttpProtocol", ws="none", backlog=backlog,
                 timeout_keep_alive=timeout_keep_alive,
                 ssl_certfile=_path(ssl_certfile), ssl_keyfile=_path(ssl_keyfile),
                 proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips)
