@@ -33,6 +33,12 @@ class State:
     feedback: Counter = field(default_factory=Counter)
     audit: Audit = field(default_factory=lambda: Audit(None))
 
+    async def refusal(self, request: Any) -> str | None:
+        """Why a request is refused by the client authentication, or None (the pages ask: ``web/routes.py``)."""
+        from .auth import refusal
+
+        return await refusal(self, request)
+
 
 def _components(app_openapi: dict[str, Any], pack: Any) -> dict[str, Any]:
     from ..case.contract import Case
@@ -122,11 +128,20 @@ def _error_handlers(app: Any) -> None:
     from fastapi.responses import Response
     from starlette.exceptions import HTTPException
 
+    from ..web.pages import PageError
+    from ..web.routes import PAGE_POLICY
     from ..wording import neutral_message
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, error: ApiError) -> Response:
         return Response(error.content, status_code=error.status, media_type=error.media_type, headers=error.headers)
+
+    @app.exception_handler(PageError)
+    async def page_error(_request: Request, error: PageError) -> Response:
+        # a page refused before its route ran (the pages' authentication): the page, with the pages' policy
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+        return Response(error.page, status_code=error.status, media_type="text/html",
+                        headers={**headers, "content-security-policy": PAGE_POLICY})
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> Response:

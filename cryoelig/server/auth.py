@@ -204,22 +204,30 @@ class ClientAuth:
             self._seen[(claims["iss"], jti)] = float(claims["exp"]) + self.leeway
 
 
-async def require(state: Any, request: Any) -> None:
-    """The client's bearer token checked when ``--auth-config`` is given; else nothing. A failure is a
-    401 with the reason, written to the audit trail and the service log (the reason, never the token)."""
+async def refusal(state: Any, request: Any) -> str | None:
+    """None when the request may go on (no ``--auth-config``, or a valid token); else the reason, which is
+    written to the audit trail and the service log (the reason, never the token)."""
     if state.auth is None:
-        return
+        return None
     try:
         await state.auth.verify(request.headers.get("authorization"), request.url.path)
     except AuthError as error:
         import logging
 
-        from . import problems
-        from .http import ApiError
         from .logs import shown_path
 
         path = shown_path(request.url.path)
         state.audit.record("authentication-failed", path=path, reason=str(error))
         logging.getLogger("cryoelig.server").warning("authentication failed on %s: %s", path, error)
-        raise ApiError(401, problems.one(f"authentication failed: {error}"),
-                       headers={"WWW-Authenticate": "Bearer"}) from None
+        return str(error)
+    return None
+
+
+async def require(state: Any, request: Any) -> None:
+    """The client's bearer token checked when ``--auth-config`` is given: a 401 with the reason otherwise."""
+    reason = await refusal(state, request)
+    if reason is not None:
+        from . import problems
+        from .http import ApiError
+
+        raise ApiError(401, problems.one(f"authentication failed: {reason}"), headers={"WWW-Authenticate": "Bearer"})

@@ -60,19 +60,14 @@ AUTH_REQUIRED = ("This service requires client authentication (a signed token), 
 
 
 def gate(state: Any, site: pages.Site) -> Any:
-    """The dependency of every post and download: the client authentication, when it is on."""
-    from ..server.auth import require
-    from ..server.http import ApiError
+    """The dependency of every post and download: the client authentication, when it is on (the
+    service's ``state.refusal``); a refusal is a 401 page (``PageError``, shown by the app's handler)."""
 
     async def authorized(request: Request) -> None:
-        if state.auth is None or state.config.pages_behind_auth_proxy:
+        if state.config.pages_behind_auth_proxy:
             return
-        try:
-            await require(state, request)
-        except ApiError as error:
-            page = site.message("Authentication required", AUTH_REQUIRED)
-            raise ApiError(401, page.encode("utf-8"), media_type="text/html",
-                           headers={**error.headers, "content-security-policy": PAGE_POLICY}) from None
+        if await state.refusal(request) is not None:
+            raise pages.PageError(site.message("Authentication required", AUTH_REQUIRED), 401)
     return Depends(authorized)
 
 
