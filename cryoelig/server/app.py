@@ -61,9 +61,10 @@ def _components(app_openapi: dict[str, Any], pack: Any) -> dict[str, Any]:
         "properties": {"problems": {"type": "array", "items": {"type": "object", "required": ["message"],
                        "properties": {"field": {"type": ["string", "null"]}, "message": {"type": "string"},
                                       "line": {"type": "integer"}}}}}}
+    from .cds import PREFETCH
     from .hookmodels import schemas as hook_schemas
 
-    schemas.update(hook_schemas())
+    schemas.update(hook_schemas(tuple(PREFETCH)))
     return app_openapi
 
 

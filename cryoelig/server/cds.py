@@ -183,8 +183,9 @@ def _checked(service_id: str, body: Any) -> dict[str, Any]:
         CdsHooksRequest.model_validate(body)
     except ValidationError as error:
         raise ApiError(422, problems.body(problems_of(error))) from None
-    found = [p for n, value in enumerate((body.get("prefetch") or {}).values(), 1) if value is not None
-             for p in fhir_problems(value, f"prefetch.#{n}")]
+    prefetch = body.get("prefetch") or {}
+    found = [p for key in PREFETCH if prefetch.get(key) is not None for p in fhir_problems(prefetch[key],
+                                                                                          f"prefetch.{key}")]
     if found:
         raise ApiError(422, problems.body(found))
     if body["hook"] not in SERVICES[service_id]:

@@ -2,12 +2,13 @@
 the OpenAPI schema, so what the document says is what the service accepts.
 
 Why strict: the specification's required fields are required, its types are the types (a
-``fhirServer`` that is not a string, a ``prefetch`` value that is neither an object nor null, an
-``outcomeTimestamp`` that is not an RFC 3339 date-time are refused, never read as absent), and JSON
-``null`` is refused where the specification gives no null ("JSON elements SHALL NOT be null, unless
-otherwise specified"; a prefetch key's ``null`` is its exception). Unknown fields (extensions) are
-allowed and ignored. A refusal names the field by schema names and positions only (``feedback.#1.
-outcomeTimestamp``); a key a client chose is never shown.
+``fhirServer`` that is not a string, a value of one of the service's prefetch keys that is neither a
+FHIR resource nor null, an ``outcomeTimestamp`` that is not an RFC 3339 date-time are refused, never
+read as absent), and JSON ``null`` is refused where the specification gives no null ("JSON elements
+SHALL NOT be null, unless otherwise specified"; a prefetch key's ``null`` is its exception). Unknown
+fields (extensions) and prefetch keys the service did not ask for (the specification's own example
+sends ``"user": "123"``) are allowed and ignored. A refusal names the field by schema names and
+positions only (``feedback.#1.outcomeTimestamp``); a key a client chose is never shown.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class CdsHooksRequest(BaseModel):
     fhirServer: Text = _absent()  # noqa: N815
     fhirAuthorization: CdsFhirAuthorization = _absent()  # noqa: N815
     context: dict[str, Any]
-    prefetch: dict[str, dict[str, Any] | None] = _absent()
+    prefetch: dict[str, Any] = _absent()
 
     @model_validator(mode="after")
     def _order_context(self) -> CdsHooksRequest:
@@ -172,16 +173,17 @@ def problems_of(error: ValidationError) -> list[Problem]:
     return out
 
 
-def schemas() -> dict[str, Any]:
-    """The components of the OpenAPI document: each model and the models it nests."""
+def schemas(prefetch_keys: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The components of the OpenAPI document: each model and the models it nests; ``prefetch_keys``:
+    the service's own keys, each a FHIR resource or null."""
     out: dict[str, Any] = {}
     for model in MODELS:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         out.update(schema.pop("$defs", {}))
         out[model.__name__] = schema
-    # each prefetch value: a FHIR resource in the outline of ``fhirshape.py`` (checked too), or null
-    out["CdsHooksRequest"]["properties"]["prefetch"]["additionalProperties"] = {
-        "anyOf": [{"$ref": "#/components/schemas/FhirResource"}, {"type": "null"}]}
+    # the service's keys: a FHIR resource in the outline of ``fhirshape.py`` (checked too), or null
+    out["CdsHooksRequest"]["properties"]["prefetch"]["properties"] = dict.fromkeys(prefetch_keys, {
+        "anyOf": [{"$ref": "#/components/schemas/FhirResource"}, {"type": "null"}]})
     out["CdsOrderSelectRequest"] = {"title": "CDS Hooks order-select request", "allOf": [
         {"$ref": "#/components/schemas/CdsHooksRequest"}, {"properties": {"hook": {"const": "order-select"}}}]}
     return out

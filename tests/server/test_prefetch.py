@@ -120,3 +120,13 @@ def test_a_large_prefetch_is_read_not_refused():
     assert limited.status_code == 200
     assert "entries 1001 to 3000 not read (over the limit of 1000 per key" in record_card(limited.json()["cards"])
     assert app(max_prefetch_bytes=size - 1).post(URL, content=body, headers=headers).status_code == 413
+
+
+def test_keys_the_service_did_not_ask_for_are_ignored_its_own_are_checked(client):
+    """The specification's own example prefetch carries ``"user": "123"``: a key of another service is
+    ignored whatever it holds; one of this service's keys is a FHIR resource or null (422 otherwise)."""
+    request = patient_view({"conditions": conditions(), "user": "123", "patientToGreet": [1, 2]})
+    assert client.post(URL, json=request).status_code == 200
+    wrong = patient_view({"conditions": conditions(), "observations": "123"})
+    response = client.post(URL, json=wrong)
+    assert response.status_code == 422 and response.json()["problems"][0]["field"] == "prefetch.observations"
