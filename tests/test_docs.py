@@ -51,7 +51,7 @@ def test_every_command_help_has_an_example(path):
 
 
 @pytest.mark.parametrize("doc", ["user-guide.md", "case-schema.md", "rule-authoring.md", "rule-catalog.md",
-                                 "factors.md", "architecture.md", "api.md"])
+                                 "factors.md", "architecture.md", "api.md", "deploy.md"])
 def test_docs_exist(doc):
     assert (DOCS / doc).read_text(encoding="utf-8").strip()
 

@@ -1,5 +1,8 @@
 """The JSON API: ``/api/v1/check``, ``/api/v1/explain``, ``/api/v1/pack``, ``/healthz``.
 
+Who may call: with ``--auth-config``, check and explain need the same signed JWT as CDS Hooks
+(``aud``: the service URL of the endpoint), and each call is written to the audit trail.
+
 Why these shapes: every answer comes from the one facade (``cryoelig.facade.review``) and is
 rendered by the format registry (``cryoelig.render``) with the registry's media type, so
 ``/api/v1/check`` gives byte for byte what ``cryoelig check --format json`` prints (Markdown: with
@@ -11,15 +14,17 @@ in JSON, a section in Markdown and HTML).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from .. import render
-from .http import case_from_body
+from .http import ApiError, case_from_body
 from .security import page_headers
 
 Format = Literal["json", "markdown", "html"]
@@ -27,12 +32,15 @@ SiteQuery = Annotated[str | None, Query(max_length=40, description="FHIR input o
                                                                    "(one of the pack's sites)")]
 PROBLEMS = {"$ref": "#/components/schemas/Problems"}
 ERRORS = {
+    "401": {"description": "Client authentication failed (with --auth-config)",
+            "content": {"application/json": {"schema": PROBLEMS}}},
     "413": {"description": "Body over the size limit", "content": {"application/json": {"schema": PROBLEMS}}},
     "415": {"description": "Body not sent as JSON or YAML",
             "content": {"application/json": {"schema": PROBLEMS}}},
     "422": {"description": "Bad input: one problem per field", "content": {"application/json": {"schema": PROBLEMS}}},
 }
-_CASE_OR_BUNDLE = {"oneOf": [{"$ref": "#/components/schemas/Case"}, {"$ref": "#/components/schemas/FhirBundle"}]}
+#: A case, or a FHIR document: a Bundle or one resource (``fhirshape.py``); a Case has no other fields.
+_CASE_OR_BUNDLE = {"oneOf": [{"$ref": "#/components/schemas/Case"}, {"$ref": "#/components/schemas/FhirResource"}]}
 CASE_OR_BUNDLE = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": _CASE_OR_BUNDLE},
     "application/yaml": {"schema": {"$ref": "#/components/schemas/Case"}}}}}
@@ -96,9 +104,22 @@ def rendered(endpoint: str, fmt: str, obj: Any, provenance: dict[str, Any] | Non
     return Response(text, media_type=output.media_type, headers=headers)
 
 
+@contextlib.contextmanager
+def audited(state: Any, endpoint: str) -> Iterator[None]:
+    """An API call in the audit trail: the endpoint, the pack and the outcome (never the case)."""
+    try:
+        yield
+    except ApiError as error:
+        state.audit.record("api-call", endpoint=endpoint, pack=state.pack.sha256, outcome=f"{error.status} refused")
+        raise
+    state.audit.record("api-call", endpoint=endpoint, pack=state.pack.sha256, outcome="200 report")
+
+
 def router(state: Any) -> APIRouter:
+    """The API: check and explain (behind the client authentication when it is on), the pack, health."""
     from ..facade import review
     from ..views.explanation import explanation_of
+    from .auth import require
 
     r = APIRouter()
     pack = state.pack
@@ -116,14 +137,17 @@ def router(state: Any) -> APIRouter:
 
     @r.post("/api/v1/check", tags=["api"], openapi_extra=CASE_OR_BUNDLE, summary="A Case or FHIR Bundle -> Report",
             responses={200: {"description": "The Report (JSON), or Markdown / HTML by format", "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/Report"}},
+                "application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/Report"},
+                                                          {"$ref": "#/components/schemas/FhirReport"}]}},
                 "text/markdown": {"schema": {"type": "string"}}, "text/html": {"schema": {"type": "string"}}}},
                 **ERRORS})
     async def check(request: Request, format: Format = "json",  # noqa: A002 - the public parameter name
                     site: SiteQuery = None, why_not: bool = False) -> Response:
-        case, provenance = case_from_body(await request.body(), request.headers.get("content-type"), site, pack)
-        report = review(case, pack).report
-        return rendered("check", format, report, provenance, sources=True, why_not=why_not)
+        await require(state, request)
+        with audited(state, "/api/v1/check"):
+            case, provenance = case_from_body(await request.body(), request.headers.get("content-type"), site, pack)
+            report = review(case, pack).report
+            return rendered("check", format, report, provenance, sources=True, why_not=why_not)
 
     @r.post("/api/v1/explain", tags=["api"], openapi_extra=CASE_OR_BUNDLE,
             summary="A Case or FHIR Bundle -> every rule checked, clause by clause",
@@ -133,8 +157,10 @@ def router(state: Any) -> APIRouter:
                 **ERRORS})
     async def explain(request: Request, format: Format = "json",  # noqa: A002
                       site: SiteQuery = None) -> Response:
-        case, provenance = case_from_body(await request.body(), request.headers.get("content-type"), site, pack)
-        result = review(case, pack)
-        return rendered("explain", format, explanation_of(result.report, result.trace), provenance)
+        await require(state, request)
+        with audited(state, "/api/v1/explain"):
+            case, provenance = case_from_body(await request.body(), request.headers.get("content-type"), site, pack)
+            result = review(case, pack)
+            return rendered("explain", format, explanation_of(result.report, result.trace), provenance)
 
     return r

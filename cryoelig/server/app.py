@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import Problem
 from . import problems
+from .audit import Audit
 from .config import ServerConfig
 from .guard import Guard
 from .http import ApiError
@@ -30,6 +31,13 @@ class State:
     pack: Any
     auth: Any = None
     feedback: Counter = field(default_factory=Counter)
+    audit: Audit = field(default_factory=lambda: Audit(None))
+
+    async def refusal(self, request: Any) -> str | None:
+        """Why a request is refused by the client authentication, or None (the pages ask: ``web/routes.py``)."""
+        from .auth import refusal
+
+        return await refusal(self, request)
 
 
 def _components(app_openapi: dict[str, Any], pack: Any) -> dict[str, Any]:
@@ -43,32 +51,20 @@ def _components(app_openapi: dict[str, Any], pack: Any) -> dict[str, Any]:
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
     fill_case_schema(schemas["Case"], pack)  # the served pack's sites, as cryoelig schema case gives them
-    schemas["FhirBundle"] = {
-        "title": "FHIR R4 Bundle", "type": "object", "required": ["resourceType"],
-        "description": "A FHIR R4 Bundle (or one resource); read as described in docs/fhir-mapping.md.",
-        "properties": {"resourceType": {"type": "string", "enum": ["Bundle"]},
-                       "type": {"type": "string"},
-                       "entry": {"type": "array", "items": {"type": "object", "properties": {
-                           "resource": {"type": "object", "required": ["resourceType"],
-                                        "properties": {"resourceType": {"type": "string"}}}}}}}}
+    from .fhirshape import SCHEMA as FHIR_SCHEMAS
+    from .fhirshape import report_schemas
+
+    schemas.update(FHIR_SCHEMAS)
+    schemas.update(report_schemas(schemas["Report"]))
     schemas["Problems"] = {
         "title": "Problems", "type": "object", "required": ["problems"],
         "properties": {"problems": {"type": "array", "items": {"type": "object", "required": ["message"],
                        "properties": {"field": {"type": ["string", "null"]}, "message": {"type": "string"},
                                       "line": {"type": "integer"}}}}}}
-    schemas["CdsHooksRequest"] = {
-        "title": "CDS Hooks request", "type": "object", "required": ["hook", "hookInstance", "context"],
-        "properties": {"hook": {"type": "string", "enum": ["patient-view", "order-select"]},
-                       "hookInstance": {"type": "string"}, "fhirServer": {"type": "string"},
-                       "fhirAuthorization": {"type": "object"}, "context": {"type": "object"},
-                       "prefetch": {"type": "object"}}}
-    schemas["CdsHooksFeedback"] = {
-        "title": "CDS Hooks feedback", "type": "object", "required": ["feedback"],
-        "properties": {"feedback": {"type": "array", "items": {
-            "type": "object", "required": ["card", "outcome", "outcomeTimestamp"],
-            "properties": {"card": {"type": "string"},
-                           "outcome": {"type": "string", "enum": ["accepted", "overridden"]},
-                           "outcomeTimestamp": {"type": "string"}}}}}}
+    from .cds import PREFETCH
+    from .hookmodels import schemas as hook_schemas
+
+    schemas.update(hook_schemas(tuple(PREFETCH)))
     return app_openapi
 
 
@@ -86,11 +82,7 @@ def create_app(config: ServerConfig | None = None) -> Guard:
     pack = load_pack(config.pack_dir)
     engine_for(pack)  # compile once per process, before the first request
     models()  # import the FHIR models now, not on the first request
-    state = State(config=config, pack=pack)
-    if config.auth_config:
-        from .auth import ClientAuth
-
-        state.auth = ClientAuth(config.auth_config)
+    state = _state(config, pack)
 
     assets = docs.load_assets()  # Swagger UI from the installed package, before the first request
     app = FastAPI(title="cryoelig", version=__version__, docs_url=None, redoc_url=None,
@@ -100,9 +92,34 @@ def create_app(config: ServerConfig | None = None) -> Guard:
     _error_handlers(app)
     _routes(app, state, assets)
     _openapi(app, pack)
-    guarded = Guard(app, config.max_body_bytes)
+    if config.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        # Starlette's own: answers preflights (OPTIONS) for the listed origins, refuses others (400).
+        app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"], max_age=600)
+    from .cds import SERVICES
+
+    larger = dict.fromkeys((f"/cds-services/{sid}" for sid in SERVICES), config.max_prefetch_bytes)
+    guarded = Guard(app, config.max_body_bytes, larger)
     guarded.state = state  # type: ignore[attr-defined]
     return guarded
+
+
+def _state(config: ServerConfig, pack: Any) -> State:
+    """The service's state: the pack, the client authentication, the audit trail (warning on plain http)."""
+    import logging
+
+    state = State(config=config, pack=pack, audit=Audit(config.audit_log))
+    if config.auth_config:
+        from .auth import ClientAuth
+
+        state.auth = ClientAuth(config.auth_config, allow_http=config.allow_http_fhir, ca_file=config.fhir_ca_file)
+    if config.allow_http_fhir:
+        logging.getLogger("cryoelig.server").warning(
+            "--allow-http-fhir: FHIR servers and jku URLs may be read over plain http (tests only; "
+            "the client's FHIR token is never sent over http)")
+    return state
 
 
 def _error_handlers(app: Any) -> None:
@@ -112,11 +129,20 @@ def _error_handlers(app: Any) -> None:
     from fastapi.responses import Response
     from starlette.exceptions import HTTPException
 
+    from ..web.pages import PageError
+    from ..web.routes import PAGE_POLICY
     from ..wording import neutral_message
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, error: ApiError) -> Response:
         return Response(error.content, status_code=error.status, media_type=error.media_type, headers=error.headers)
+
+    @app.exception_handler(PageError)
+    async def page_error(_request: Request, error: PageError) -> Response:
+        # a page refused before its route ran (the pages' authentication): the page, with the pages' policy
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+        return Response(error.page, status_code=error.status, media_type="text/html",
+                        headers={**headers, "content-security-policy": PAGE_POLICY})
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> Response:
@@ -143,7 +169,8 @@ def _routes(app: Any, state: State, assets: Any) -> None:
     KNOWN_PATHS.add(app.openapi_url or "")
     for router in (api.router(state), cds.router(state), docs.router(assets), pages.router(state)):
         app.include_router(router)
-        KNOWN_PATHS.update(getattr(r, "path", "").replace("{service_id}", cds.SERVICE_ID) for r in router.routes)
+        KNOWN_PATHS.update(getattr(r, "path", "").replace("{service_id}", sid) for r in router.routes
+                           for sid in cds.SERVICES)
 
 
 def _openapi(app: Any, pack: Any) -> None:

@@ -1,10 +1,14 @@
 """CDS Hooks client authentication: the signed JWT in ``Authorization: Bearer`` (spec 2.0).
 
 What is checked, each failure a 401 with the reason in the tool's words (never the token):
-an issuer on the allow-list; an asymmetric algorithm (never ``none`` or HMAC); the key by
-``kid`` from the issuer's JWKS file or from a ``jku`` URL on the issuer's allow-list;
-the signature; ``aud`` = the service URL of the endpoint called; ``exp`` (and a lifetime no
-longer than the replay window); ``iat``; and a ``jti`` not seen before in that window.
+an issuer on the allow-list; an asymmetric algorithm (never ``none`` or HMAC); the claims' types
+(``exp``, ``iat``, ``nbf`` numbers of seconds, ``aud`` a string or a list of strings, ``jti`` a
+string), so that no malformed claim reaches a comparison; the key by ``kid`` from the issuer's
+JWKS file when it holds that kid (a ``jku`` is then not fetched), else from an https ``jku`` URL
+on the issuer's allow-list; the signature; ``aud`` = the service URL of the endpoint called;
+``exp`` (and a lifetime no longer than the replay window); ``iat``; and a ``jti`` not seen before
+in that window. Every endpoint that takes case data checks it (``require``): CDS Hooks, the API's
+check and explain, and the pages' posts (which a browser cannot sign: see ``web/routes.py``).
 
 Configuration (a JSON file given to ``cryoelig serve --auth-config``)::
 
@@ -20,10 +24,12 @@ within the window (a store shared by the workers would close that; none is used 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 JKU_CACHE_SECONDS = 300
@@ -34,11 +40,37 @@ class AuthError(Exception):
     """Authentication failed; the message is the tool's own reason, safe to return."""
 
 
+#: The largest time claim read (the year 2286): a bigger number is no time this service can compare.
+MAX_TIME = 10_000_000_000
+
+
+def _is_time(value: Any) -> bool:
+    """A NumericDate (RFC 7519): a number of seconds, not a boolean, finite and in range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and 0 <= value < MAX_TIME
+
+
+def check_claim_types(claims: dict[str, Any]) -> None:
+    """Each registered claim of the type the JWT specification gives it, before any is compared."""
+    for name in ("exp", "iat", "nbf"):
+        if name in claims and not _is_time(claims[name]):
+            raise AuthError(f"the JWT claim {name} is not a time in seconds")
+    aud = claims.get("aud")
+    if aud is not None and not (isinstance(aud, str) or (isinstance(aud, list) and all(isinstance(a, str)
+                                                                                     for a in aud))):
+        raise AuthError("the JWT claim aud is neither a string nor a list of strings")
+    for name in ("jti", "sub", "tenant"):
+        if name in claims and not isinstance(claims[name], str):
+            raise AuthError(f"the JWT claim {name} is not a string")
+
+
 class ClientAuth:
-    def __init__(self, config_path: str, allowed_fetch: tuple[str, ...] = ()):
+    def __init__(self, config_path: str, *, allow_http: bool = False, ca_file: str | None = None):
         import jwt  # PyJWT, from the [server] extra
 
         self._jwt = jwt
+        self.allow_http, self.ca_file = allow_http, ca_file
         path = Path(config_path)
         config = json.loads(path.read_text(encoding="utf-8"))
         self.service_url = str(config["service_url"]).rstrip("/")
@@ -66,10 +98,15 @@ class ClientAuth:
         cached = self._jku_cache.get(url)
         if cached and time.monotonic() - cached[0] < JKU_CACHE_SECONDS:
             return cached[1]
+        if urlsplit(url).scheme != "https" and not self.allow_http:
+            raise AuthError("the jku is not an https URL")
         import httpx
 
+        from .fhirfetch import tls_context
+
         try:
-            async with httpx.AsyncClient(timeout=5.0, follow_redirects=False) as client:
+            async with httpx.AsyncClient(timeout=5.0, follow_redirects=False, trust_env=False,
+                                         verify=tls_context(self.ca_file)) as client:
                 response = await client.get(url)
             if response.status_code != 200 or len(response.content) > JKU_MAX_BYTES:
                 raise AuthError("the JWK Set at jku could not be read")
@@ -81,10 +118,14 @@ class ClientAuth:
 
     async def verify(self, authorization: str | None, path: str) -> dict[str, Any]:
         """The verified claims, or AuthError. ``path`` is the endpoint called (for ``aud``)."""
-        token, header, iss = self._unverified(authorization)
-        key = await self._key(header, self.issuers[iss])
-        claims = self._decode(token, key, header["alg"], self.service_url + path, iss)
-        self._remember(claims)
+        try:
+            token, header, iss = self._unverified(authorization)
+            key = await self._key(header, self.issuers[iss])
+            claims = self._decode(token, key, header["alg"], self.service_url + path, iss)
+            self._remember(claims)
+        except (TypeError, ValueError, OverflowError, KeyError, AttributeError):
+            # a token shape no check above foresaw: refused like any invalid token, never a 500
+            raise AuthError("the JWT is not valid") from None
         return claims
 
     def _unverified(self, authorization: str | None) -> tuple[str, dict[str, Any], str]:
@@ -108,21 +149,21 @@ class ClientAuth:
         iss = unverified.get("iss")
         if not isinstance(iss, str) or iss not in self.issuers:
             raise AuthError("the issuer is not on the allow-list")
+        check_claim_types(unverified)
         return token, header, iss
 
     async def _key(self, header: dict[str, Any], issuer: dict[str, Any]) -> Any:
-        """The issuer's key named by kid: from an allowed jku, else from the configured JWK Set."""
-        jku = header.get("jku")
-        if jku is not None:
-            if jku not in issuer["jku"]:
-                raise AuthError("the jku is not on the issuer's allow-list")
-            keys = await self._jku_keys(jku)
-        else:
-            keys = issuer["keys"]
-            if keys is None:
+        """The issuer's key named by kid: from its configured JWK Set when it holds the kid (no
+        outbound call, whatever ``jku`` says), else from an allowed jku."""
+        kid, jku, keys = header["kid"], header.get("jku"), issuer["keys"]
+        if keys is None or kid not in keys[1]:
+            if jku is not None:
+                if not isinstance(jku, str) or jku not in issuer["jku"]:
+                    raise AuthError("the jku is not on the issuer's allow-list")
+                keys = await self._jku_keys(jku)
+            elif keys is None:
                 raise AuthError("no JWK Set is configured for this issuer")
         keyset, declared = keys
-        kid = header["kid"]
         try:
             key = keyset[kid]
         except KeyError:
@@ -161,3 +202,32 @@ class ClientAuth:
             if (claims["iss"], jti) in self._seen:
                 raise AuthError("the JWT was already used (jti replay)")
             self._seen[(claims["iss"], jti)] = float(claims["exp"]) + self.leeway
+
+
+async def refusal(state: Any, request: Any) -> str | None:
+    """None when the request may go on (no ``--auth-config``, or a valid token); else the reason, which is
+    written to the audit trail and the service log (the reason, never the token)."""
+    if state.auth is None:
+        return None
+    try:
+        await state.auth.verify(request.headers.get("authorization"), request.url.path)
+    except AuthError as error:
+        import logging
+
+        from .logs import shown_path
+
+        path = shown_path(request.url.path)
+        state.audit.record("authentication-failed", path=path, reason=str(error))
+        logging.getLogger("cryoelig.server").warning("authentication failed on %s: %s", path, error)
+        return str(error)
+    return None
+
+
+async def require(state: Any, request: Any) -> None:
+    """The client's bearer token checked when ``--auth-config`` is given: a 401 with the reason otherwise."""
+    reason = await refusal(state, request)
+    if reason is not None:
+        from . import problems
+        from .http import ApiError
+
+        raise ApiError(401, problems.one(f"authentication failed: {reason}"), headers={"WWW-Authenticate": "Bearer"})

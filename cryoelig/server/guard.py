@@ -1,11 +1,11 @@
 """The outermost ASGI layer: body size limit and a last catch for anything unexpected.
 
-Why a raw ASGI wrapper and not a FastAPI middleware: the size limit has to hold before any
-framework code reads the body (Content-Length checked first, then the streamed bytes counted),
-and an unexpected exception becomes a plain 500 problem without the traceback that
-Starlette and uvicorn would otherwise write to the log. It also adds the security headers
-(``security.DEFAULTS``: a strict Content-Security-Policy and others) to every response that does
-not set its own, errors of the guard itself included.
+Why a raw ASGI wrapper and not a FastAPI middleware: the size limit (per path: a CDS service call
+may carry a larger prefetch) has to hold before any framework code reads the body (Content-Length
+checked first, then the streamed bytes counted), and an unexpected exception becomes a plain 500
+problem without the traceback that Starlette and uvicorn would otherwise write to the log. It also
+adds the security headers (``security.DEFAULTS``: a strict Content-Security-Policy and others) to
+every response that does not set its own, errors of the guard itself included.
 """
 
 from __future__ import annotations
@@ -37,9 +37,11 @@ async def _answer(send: Send, status: int, payload: bytes, headers: list[tuple[b
 class Guard:
     """Reads the whole request body (bounded), then runs the app on it; catches the unexpected."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int):
+    def __init__(self, app: ASGIApp, max_body_bytes: int, larger: dict[str, int] | None = None):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        #: paths with their own limit: a CDS service call carries the patient's prefetch
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,7 +53,7 @@ class Guard:
 
     async def _body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
         """The whole body; None when the answer is already sent (too big, bad length) or the client left."""
-        limit = self.max_body_bytes
+        limit = self.larger.get(scope.get("path", ""), self.max_body_bytes)
         too_big = problems.one(f"request body over the size limit ({limit} bytes)")
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None:

@@ -77,6 +77,10 @@ def case_from_body(raw: bytes, content_type: str | None, site: str | None, pack:
     try:
         if is_fhir(data):
             from ..inputs.fhir.mapping import Sites, read_fhir
+            from .fhirshape import problems
+
+            if found := problems(data):
+                raise InputError(found)
 
             case = read_fhir({"entry": data}, Sites.ONE if site is None else [site])[0]
             return parse_case(case.data, pack), case.provenance.as_dict()

@@ -73,7 +73,10 @@ class Site:
         return self.env.get_template(template).render(**context)
 
     def not_found(self, message: str) -> str:
-        return self._render("message.html", title="Not found", message=message)
+        return self.message("Not found", message)
+
+    def message(self, title: str, message: str) -> str:
+        return self._render("message.html", title=title, message=message)
 
     def _missing(self, what: str) -> PageError:
         return PageError(self.not_found(f"The rule pack has no {what} by that name."), 404)

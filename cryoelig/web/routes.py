@@ -9,6 +9,12 @@ the service's own paths only).
 
 Policy (``PAGE_POLICY``): scripts, styles, images and fetches from this service only, forms
 posted to it only; no inline script, style or event handler exists to allow.
+
+Who may post: the posts and downloads take case data, so with ``--auth-config`` they need what the
+API needs, a signed JWT, which a browser cannot present: they answer 401 with a page saying so,
+unless the service runs with ``--pages-behind-auth-proxy`` (the operator's sign-in proxy in front
+authenticates people; ``docs/deploy.md``). The pages that show only the pack (the start page, an
+empty checklist, the explorer) stay open.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ..errors import CryoeligError, InputError, Problem
@@ -47,18 +53,37 @@ async def form_of(request: Request) -> dict[str, list[str]]:
         raise InputError([Problem("the form could not be read")]) from None
 
 
+AUTH_REQUIRED = ("This service requires client authentication (a signed token), which a web browser cannot "
+                 "present, so the checklist and the explorer's case pages are turned off here. The operator can "
+                 "serve them behind the hospital's sign-in proxy (cryoelig serve --pages-behind-auth-proxy); "
+                 "see docs/deploy.md.")
+
+
+def gate(state: Any, site: pages.Site) -> Any:
+    """The dependency of every post and download: the client authentication, when it is on (the
+    service's ``state.refusal``); a refusal is a 401 page (``PageError``, shown by the app's handler)."""
+
+    async def authorized(request: Request) -> None:
+        if state.config.pages_behind_auth_proxy:
+            return
+        if await state.refusal(request) is not None:
+            raise pages.PageError(site.message("Authentication required", AUTH_REQUIRED), 401)
+    return Depends(authorized)
+
+
 def router(state: Any) -> APIRouter:
     """The pages of the served pack: the checklist with its downloads, the explorer, the static files."""
     site = pages.Site(state.pack)
     r = APIRouter(include_in_schema=False)
-    _checklist_routes(r, site)
-    _explorer_routes(r, site)
+    posts = [gate(state, site)]
+    _checklist_routes(r, site, posts)
+    _explorer_routes(r, site, posts)
     for name in pages.STATIC:
         r.add_api_route(f"/static/{name}", _static_route(name), methods=["GET"])
     return r
 
 
-def _checklist_routes(r: APIRouter, site: pages.Site) -> None:
+def _checklist_routes(r: APIRouter, site: pages.Site, posts: list[Any]) -> None:
     """The start page, the checklist (whole, or its two fragments after each answer) and its downloads."""
 
     @r.get("/")
@@ -69,11 +94,11 @@ def _checklist_routes(r: APIRouter, site: pages.Site) -> None:
     async def checklist_new(request: Request) -> Response:
         return _checklist(site, {"site": request.query_params.getlist("site")[:1]})
 
-    @r.post("/checklist")
+    @r.post("/checklist", dependencies=posts)
     async def checklist_post(request: Request) -> Response:
         return _checklist(site, await _values(request))
 
-    @r.post("/checklist/update")
+    @r.post("/checklist/update", dependencies=posts)
     async def checklist_update(request: Request) -> Response:
         try:
             return html(site.fragments(await form_of(request)))
@@ -81,7 +106,8 @@ def _checklist_routes(r: APIRouter, site: pages.Site) -> None:
             return html(site.problem_fragment(error), status=422)
 
     for name in DOWNLOADS:
-        r.add_api_route(f"/checklist/download/{name}", _download_route(site, name), methods=["POST"])
+        r.add_api_route(f"/checklist/download/{name}", _download_route(site, name), methods=["POST"],
+                        dependencies=posts)
 
 
 def _download_route(site: pages.Site, name: str) -> Any:
@@ -95,7 +121,7 @@ def _download_route(site: pages.Site, name: str) -> Any:
     return download
 
 
-def _explorer_routes(r: APIRouter, site: pages.Site) -> None:
+def _explorer_routes(r: APIRouter, site: pages.Site, posts: list[Any]) -> None:
     """The educator's explorer: the pack, a rule, a source, a scenario, a case's reasoning, what if, the graph."""
 
     @r.get("/explore")
@@ -114,12 +140,12 @@ def _explorer_routes(r: APIRouter, site: pages.Site) -> None:
     async def scenario(name: str) -> Response:
         return _page(lambda: site.scenario(name))
 
-    @r.post("/explore/case")
+    @r.post("/explore/case", dependencies=posts)
     async def reasoning(request: Request) -> Response:
         values = await _values(request)
         return _page(lambda: site.reasoning_of_form(values))
 
-    @r.post("/explore/whatif")
+    @r.post("/explore/whatif", dependencies=posts)
     async def whatif(request: Request) -> Response:
         values = await _values(request)
         return _page(lambda: site.what_if(values))

@@ -36,16 +36,16 @@ def check_cards(cards: list[dict]) -> None:
         assert "suggestions" not in card and "selectionBehavior" not in card and "links" not in card
         assert len(card["summary"]) < 140 and "\n" not in card["summary"]
         assert directive_words(card["summary"]) == [] and directive_words(card["detail"]) == []
-        assert uuid.UUID(card["uuid"]).version == 5
+        assert uuid.UUID(card["uuid"]).version == 4
         assert "cryoelig rule pack cryoelig-default" in card["source"]["label"]
         assert "Cryosurgery in Metastatic Bone Tumors" in card["source"]["label"]
     assert nulls(cards) == []
 
 
-def test_discovery_lists_both_hooks_with_prefetch(client):
+def test_discovery_lists_each_hook_under_its_own_id(client):
     services = client.get("/cds-services").json()["services"]
     assert [(s["hook"], s["id"]) for s in services] == [("patient-view", "cryoelig-discussion-points"),
-                                                        ("order-select", "cryoelig-discussion-points")]
+                                                        ("order-select", "cryoelig-order-discussion-points")]
     for service in services:
         assert directive_words(service["description"] + service["title"]) == []
         assert service["description"] and "{{context.patientId}}" in service["prefetch"]["conditions"]
@@ -65,14 +65,18 @@ def test_patient_view_in_the_spec_example_shape(client, pack):
     assert any(s.startswith("Record data used for the prostate summary") for s in summaries)
 
 
-def test_card_uuids_are_stable_and_follow_the_content(client):
-    first = [c["uuid"] for c in client.post(URL, json=patient_view(bone_prefetch())).json()["cards"]]
-    again = [c["uuid"] for c in client.post(URL, json=patient_view(bone_prefetch())).json()["cards"]]
-    assert first == again and len(set(first)) == len(first)
-    changed = bone_prefetch()
-    changed["observations"]["entry"][0]["resource"]["valueQuantity"]["value"] = 3
-    other = [c["uuid"] for c in client.post(URL, json=patient_view(changed)).json()["cards"]]
-    assert set(other) != set(first)
+def test_card_uuids_are_random_per_response(client):
+    """Two patients with the same facts, or two hookInstances of one patient, never share a card uuid."""
+    first = patient_view(bone_prefetch())
+    second_patient = patient_view(bone_prefetch())
+    second_patient["context"]["patientId"] = "another-patient"
+    second_call = patient_view(bone_prefetch())
+    second_call["hookInstance"] = str(uuid.uuid4())
+    answers = [client.post(URL, json=body).json()["cards"] for body in (first, second_patient, second_call)]
+    assert [len(cards) for cards in answers] == [len(answers[0])] * 3
+    assert [[c["summary"] for c in cards] for cards in answers] == [[c["summary"] for c in answers[0]]] * 3
+    uuids = [c["uuid"] for cards in answers for c in cards]
+    assert len(set(uuids)) == len(uuids)
 
 
 @pytest.mark.parametrize("prefetch", [None, {"observations": None}, {
@@ -120,7 +124,7 @@ def test_feedback_is_counted(client):
     assert client.post(URL + "/feedback", json=body).status_code == 200
     after = client.get("/healthz").json()["feedback"]
     assert after.get("overridden", 0) == before.get("overridden", 0) + 1
-    assert client.post(URL + "/feedback", json={"feedback": [{"outcome": "maybe"}]}).status_code == 422
+    assert client.post(URL + "/feedback", json={"feedback": [{"outcome": "maybe"}]}).status_code == 400
 
 
 @pytest.mark.parametrize(("body", "status"), [
@@ -137,31 +141,56 @@ def test_unknown_service_is_404(client):
     assert client.post("/cds-services/other", json=patient_view(bone_prefetch())).status_code == 404
 
 
-def test_fhir_server_fetch_only_from_allowed_hosts(fhir_stub):
+def fetching_request(stub) -> dict:
+    """A patient-view call with no prefetch, its record on the stub FHIR server, with a token."""
+    prefetch = bone_prefetch()
+    for key, rtype in (("conditions", "Condition"), ("observations", "Observation"), ("procedures", "Procedure")):
+        stub.bundles[rtype] = prefetch[key]
+    request = patient_view()
+    request["fhirServer"] = stub.url
+    request["fhirAuthorization"] = {"access_token": "opaque-token-123", "token_type": "Bearer", "expires_in": 300,
+                                    "scope": "user/Condition.read", "subject": "cryoelig"}
+    stub.requests.clear()
+    return request
+
+
+def app_with(**settings):
     from fastapi.testclient import TestClient
 
     from cryoelig.server.app import create_app
     from cryoelig.server.config import ServerConfig
 
-    prefetch = bone_prefetch()
-    for key, rtype in (("conditions", "Condition"), ("observations", "Observation"), ("procedures", "Procedure")):
-        fhir_stub.bundles[rtype] = prefetch[key]
-    request = patient_view()
-    request["fhirServer"] = fhir_stub.url
-    request["fhirAuthorization"] = {"access_token": "opaque-token-123", "token_type": "Bearer", "expires_in": 300,
-                                    "scope": "user/Condition.read", "subject": "cryoelig"}
-    fhir_stub.requests.clear()
-    allowed = TestClient(create_app(ServerConfig(fhir_allowed_hosts=(f"127.0.0.1:{fhir_stub.port}",))))
+    return TestClient(create_app(ServerConfig(**settings)))
+
+
+def test_fhir_server_fetch_only_from_allowed_https_hosts(https_stub, tls_files):
+    request = fetching_request(https_stub)
+    allowed = app_with(fhir_allowed_hosts=(f"127.0.0.1:{https_stub.port}",), fhir_ca_file=str(tls_files[0]))
     cards = allowed.post(URL, json=request).json()["cards"]
     check_cards(cards)
-    assert fhir_stub.requests and all(auth == "Bearer opaque-token-123" for _, auth in fhir_stub.requests)
-    assert any(path.startswith("/Condition?patient=1288992") for path, _ in fhir_stub.requests)
+    assert https_stub.requests and all(auth == "Bearer opaque-token-123" for _, auth in https_stub.requests)
+    assert any(path.startswith("/Condition?patient=1288992") for path, _ in https_stub.requests)
 
-    fhir_stub.requests.clear()
-    refused = TestClient(create_app(ServerConfig()))
-    response = refused.post(URL, json=copy.deepcopy(request))
-    assert response.status_code == 412 and fhir_stub.requests == []
+    https_stub.requests.clear()
+    response = app_with().post(URL, json=copy.deepcopy(request))
+    assert response.status_code == 412 and https_stub.requests == []
     assert "opaque-token-123" not in response.text
+
+
+def test_an_http_fhir_server_is_refused_and_never_gets_the_token(fhir_stub, caplog):
+    """On an allowed host, http is refused (412: the conditions cannot be had); with --allow-http-fhir
+    it is read, without the token, and the start-up says so in a warning."""
+    request = fetching_request(fhir_stub)
+    host = (f"127.0.0.1:{fhir_stub.port}",)
+    refused = app_with(fhir_allowed_hosts=host).post(URL, json=request)
+    assert refused.status_code == 412 and fhir_stub.requests == []
+    assert "allowed https host" in refused.json()["issue"][0]["diagnostics"]
+
+    with caplog.at_level("WARNING", logger="cryoelig.server"):
+        testing = app_with(fhir_allowed_hosts=host, allow_http_fhir=True)
+    assert "--allow-http-fhir" in caplog.text
+    check_cards(testing.post(URL, json=request).json()["cards"])
+    assert fhir_stub.requests and all(auth is None for _, auth in fhir_stub.requests)
 
 
 def test_prefetch_keeps_working_with_only_some_keys(client):
