@@ -10,6 +10,7 @@ failure shows the difference. When an output change is intended, regenerate and 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import sys
 from pathlib import Path
@@ -29,15 +30,12 @@ def _difference(name: str, expected: str, got: str) -> str:
     return "\n".join(list(diff)[:40])
 
 
-@pytest.fixture(scope="module")
-def explains() -> list[tuple[str, dict]]:
-    return golden.explanations()
-
-
-@pytest.fixture(scope="module")
-def reasoning(explains) -> dict[str, str]:
-    """{file name under reasoning/: its text}, produced now."""
-    return dict(golden.reasoning_files(explains))
+@functools.cache
+def _reasoning() -> tuple[list[tuple[str, dict]], dict[str, str]]:
+    """Every case's explanation, and {file name under reasoning/: its text}, produced now (once a process:
+    no module-scoped fixture, so that the tests of this module can run on different workers)."""
+    explains = golden.explanations()
+    return explains, dict(golden.reasoning_files(explains))
 
 
 @pytest.mark.parametrize("group", golden.groups())
@@ -65,8 +63,8 @@ def test_the_outputs_stored_in_full_are_the_readable_ones() -> None:
     assert any(name.endswith("/report.md") for name in in_full) and len(in_full) < len(digests) / 3
 
 
-def test_the_reasoning_of_every_rule_is_unchanged(reasoning) -> None:
-    produced = reasoning
+def test_the_reasoning_of_every_rule_is_unchanged() -> None:
+    produced = _reasoning()[1]
     stored = {p.name: p.read_text(encoding="utf-8") for p in golden.REASONING.iterdir()}
     assert set(produced) == set(stored), (sorted(set(stored) ^ set(produced)), HOW)
     changed = [name for name in produced if produced[name] != stored[name]]
@@ -75,10 +73,10 @@ def test_the_reasoning_of_every_rule_is_unchanged(reasoning) -> None:
                          + _difference(f"reasoning/{first}", stored[first], produced[first]) + f"\n{HOW}")
 
 
-def test_the_reasoning_form_keeps_all_of_explain_json_but_the_report_and_file_and_line(explains, reasoning) -> None:
+def test_the_reasoning_form_keeps_all_of_explain_json_but_the_report_and_file_and_line() -> None:
     """Read back, the rule files and cases.txt give every case's `explain --format json` again, without
     the report and the rules' file and line: the readable form leaves nothing else out."""
-    files = reasoning
+    explains, files = _reasoning()
     per_rule = {name[:-len(".txt")]: reasoning_form.parse_rule_file(text) for name, text in files.items()
                 if name != "cases.txt"}
     cases = reasoning_form.parse_cases_file(files["cases.txt"])
