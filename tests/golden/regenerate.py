@@ -525,8 +525,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     if args.all is not None:
+        folder = args.all.resolve()  # the outputs are made from the repository folder
         for name, text in outputs():
-            _write(args.all / name, text)
+            _write(folder / name, text)
         print(f"wrote every output under {args.all}; `cd {args.all} && sha256sum -c {OUTPUT_DIGESTS}` checks them")
         return
     if args.pack_hashes or not PACK_SHA256.exists():
