@@ -44,6 +44,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
+import functools
 import hashlib
 import json
 import os
@@ -162,7 +164,12 @@ def scenario_cases() -> list[tuple[str, dict[str, Any]]]:
 
 
 def all_cases() -> list[tuple[str, dict[str, Any]]]:
-    """(name, nested case data) for every example and every scenario."""
+    """(name, nested case data) for every example and every scenario (a copy: read once a process)."""
+    return copy.deepcopy(_read_cases())
+
+
+@functools.cache
+def _read_cases() -> list[tuple[str, dict[str, Any]]]:
     import yaml
 
     out = [(f"example-{p.stem}", yaml.safe_load(p.read_text(encoding="utf-8"))) for p in example_files()]
@@ -239,15 +246,24 @@ def _environment() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _runner() -> Callable[..., str]:
-    from typer.testing import CliRunner
+@functools.cache
+def _command() -> Any:
+    """The command line as a click command, built once a process (typer's CliRunner builds it again for
+    every invocation)."""
+    from typer.main import get_command
 
     from cryoelig.cli import app
 
-    runner = CliRunner()
+    return get_command(app)
+
+
+def _runner() -> Callable[..., str]:
+    from click.testing import CliRunner
+
+    runner, command = CliRunner(), _command()
 
     def run(*args: str, input: str | None = None) -> str:
-        result = runner.invoke(app, list(args), input=input, env=ENV)
+        result = runner.invoke(command, list(args), input=input, env=ENV)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise RuntimeError(f"cryoelig {' '.join(args)} raised {result.exception!r}")
         text = result.stdout
