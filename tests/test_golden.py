@@ -55,6 +55,7 @@ def test_every_output_is_unchanged(group: str) -> None:
 
 def test_the_outputs_stored_in_full_are_the_readable_ones() -> None:
     digests = golden.stored_digests()
+    assert len(digests) == len(golden.OUTPUT_DIGESTS.read_text(encoding="utf-8").splitlines())  # no name twice
     assert {golden.group_of(name) for name in digests} == set(golden.groups())
     in_full = {p.relative_to(golden.OUTPUTS).as_posix() for p in golden.OUTPUTS.rglob("*") if p.is_file()}
     assert in_full == {name for name in digests if golden.READABLE.fullmatch(name)}

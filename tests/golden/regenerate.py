@@ -344,7 +344,9 @@ def _batch_outputs(run: Callable[..., str]) -> Iterator[tuple[str, str]]:
                 run("batch", f"examples/{source}", "--out", str(out), "--jobs", "1", "--quiet")
                 stem = f"batch/{Path(source).stem}-{Path(source).suffix[1:]}"
                 yield f"{stem}.results.{suffix}", out.read_text(encoding="utf-8")
-                yield f"{stem}.errors.jsonl", out.with_name(f"{out.stem}.errors.jsonl").read_text(encoding="utf-8")
+                # each run's error file (before issue 23 both runs' had one name, and only the last was kept)
+                yield f"{stem}.results.{suffix}.errors.jsonl", \
+                    out.with_name(f"{out.stem}.errors.jsonl").read_text(encoding="utf-8")
 
 
 def _rules_outputs(run: Callable[..., str], pack: Any) -> Iterator[tuple[str, str]]:
