@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -89,6 +90,20 @@ def test_the_reasoning_form_keeps_all_of_explain_json_but_the_report_and_file_an
         assert again == reasoning_form.explanation_without_report(explain), name
         assert [r["rule"] for r in explain["rules"]] == order
     assert sum(len(text.splitlines()) for text in files.values()) < 12_000
+
+
+def test_no_case_stored_in_full_names_a_rule_that_neither_fires_nor_waits() -> None:
+    """What keeps an inserted rule from changing every case's golden: the per-case outputs stored in full
+    name only the rules a case meets or waits on (the ones that list every rule, like --why-not, are
+    checked by digest). tests/golden/insert_rule.py shows the whole effect on a copy."""
+    explains, _ = _reasoning()
+    for name, explain in explains:
+        silent = [r["rule"] for r in explain["rules"] if r["result"] == "not met"]
+        assert len(silent) > 10, name
+        for path in sorted((golden.OUTPUTS / name).iterdir()):
+            text = path.read_text(encoding="utf-8")
+            named = [rule for rule in silent if re.search(rf"(?<![\w.-]){re.escape(rule)}(?![\w-])", text)]
+            assert not named, (f"{name}/{path.name}", named)
 
 
 def test_the_reasoning_form_refuses_what_it_cannot_write_back() -> None:
