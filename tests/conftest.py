@@ -58,6 +58,17 @@ def _modules_with_module_fixtures() -> set[str]:
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pyproject.toml): one worker per CPU for the suite or a folder of it, but one process
+    for named test files or tests, where starting the workers costs more than it saves. ``-n N`` and
+    PYTEST_XDIST_AUTO_NUM_WORKERS still decide."""
+    if not os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") and config.args \
+            and all(".py" in arg for arg in config.args):
+        return 0
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """Under pytest-xdist: each test goes to whichever worker is free, except that the tests of a module
     defining a module-scoped fixture (a corpus of runs, a cluster, a generated batch) stay on one worker,
