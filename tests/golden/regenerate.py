@@ -1,38 +1,51 @@
-"""Golden outputs: what every view printed before the one-evaluation refactor (commit 817fa05).
+"""Golden outputs: every view of every example and scenario, checked byte for byte.
 
-Why: issue 8 moved all reasoning into one evaluation (``cryoelig.reasoning.evaluation``) and every view
-onto it; the promise was that no output changes by a single byte. These files are the proof:
-``tests/test_golden.py`` runs the same commands on the current code and compares.
+Why: a change to the code must not change an output unless it is meant to, and when it is meant
+to, the reviewer must see what changed. ``tests/test_golden.py`` runs the producers below on the
+current code and compares with what is stored here, which is what the code printed when the
+files were last regenerated (``git log -- tests/golden`` says when and why).
 
-What is stored (``tests/golden/outputs/``):
-- for every case in ``examples/*.yaml`` and every scenario in ``rules/scenarios/``: ``check``
-  as JSON, as Markdown with ``--sources --why-not``, the rich terminal view with
-  ``--sources --why-not`` at 100 columns, ``explain`` as JSON and Markdown (and the rich tree),
-  ``report`` as HTML and Markdown, and a scripted checklist transcript (questions, "why asked",
-  "not asked");
-- ``batch`` results (JSONL and CSV) for ``examples/cases.csv`` and ``examples/cases.jsonl``;
-- ``rules show`` for every rule, ``rules list`` (every format, every site), ``rules graph``
-  (mermaid and dot, every site), ``rules catalog``, ``rules test``, ``rules check``, the JSON
-  Schemas and the help of the commands;
-- ``digests.txt``: for 10,000 generated cases (``random.Random(SEED)``, not hypothesis), the
-  sha256 of each ``check --format json`` report (and of ``explain --format json`` for the first
-  2,000), stored one line per block of 100 cases (the sha256 of the block's per-case digests).
+What is stored (tests/golden/README.md has the layout and how to read it):
+- ``outputs.sha256``: the sha256 of every output, in full (``sha256sum`` format): for every case in
+  ``examples/*.yaml`` and every scenario in ``rules/scenarios/`` the ``check`` views (JSON, Markdown
+  and terminal with ``--sources --why-not``, plain terminal), ``explain`` (JSON, Markdown, terminal),
+  ``report`` (HTML with ``--why-not``, Markdown) and a scripted checklist transcript (with and
+  without the site given); ``batch`` results and error files for ``examples/cases.csv`` and
+  ``examples/cases.jsonl``; ``rules show`` for every rule, ``rules list`` and ``rules graph`` (every
+  format, every site), ``rules catalog``, ``rules test``, ``rules check``, the JSON Schemas and the
+  help of the commands. Any changed byte of any of them fails a test.
+- ``outputs/``: the outputs a reviewer reads, byte for byte, under the names ``outputs.sha256``
+  gives them (READABLE says which): per case the plain terminal report and the Markdown report;
+  the catalog, ``rules test``, the schemas, the help and a batch results table. None of them lists
+  every rule for every case, so one inserted rule changes few of them.
+- ``reasoning/``: ``explain --format json`` re-expressed per rule (``reasoning_form.py``): one file
+  per rule (its ``rules show``, line number left out, then its reasoning on every case) and
+  ``cases.txt``; the report and each rule's file and line are left out (the report has goldens of
+  its own, and the full JSON's digest is in ``outputs.sha256``).
+- ``generated.sha256``: for 10,000 generated cases (``random.Random(SEED)``, not hypothesis), the
+  sha256 of each ``check --format json`` report, and of ``explain --format json`` for a fixed
+  sample of EXPLAINED of them, one line per block of BLOCK cases (the sha256 of the block's
+  per-case digests).
 
-The packs' sha256 are the one byte-level exception: a pack's hash covers its pack.yaml (which
-gained its ``sites`` and ``areas`` in issue 8), so every output names a new hash for the same
-rules. ``pack-sha256.txt`` keeps the hashes the outputs were stored with, one line per pack of
-the default set (the source pack, then the published-scales pack of issue 12), and each current
-hash is written as the stored one before comparing; every other byte is compared.
+The packs' sha256 are the one byte-level exception: a pack's hash covers every file of the pack,
+so any edit of a rule would change every output that names the pack. ``pack-sha256.txt`` keeps the
+hashes the outputs are stored with, one line per pack of the default set (the source pack, then
+the published-scales pack), and each current hash is written as the stored one before comparing;
+every other byte is compared. Regenerating keeps that file unless ``--pack-hashes`` is given.
 
 Regenerate ONLY when a change to the pack or to an output is intended, then review the diff
-(``git diff --stat tests/golden``; every changed file is a changed output)::
+(``git diff --stat tests/golden``)::
 
-    python tests/golden/regenerate.py
+    python tests/golden/regenerate.py              # rewrite the goldens
+    python tests/golden/regenerate.py --all DIR    # write every output in full into DIR, to diff
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import copy
+import functools
 import hashlib
 import json
 import os
@@ -44,18 +57,29 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import reasoning_form  # noqa: E402
+
+ROOT = HERE.parents[1]
 OUTPUTS = HERE / "outputs"
-DIGESTS = HERE / "digests.txt"
+REASONING = HERE / "reasoning"
+OUTPUT_DIGESTS = HERE / "outputs.sha256"
+GENERATED_DIGESTS = HERE / "generated.sha256"
 PACK_SHA256 = HERE / "pack-sha256.txt"
 SEED = 20261128
 GENERATED = 10_000
-EXPLAINED = 2_000  # the first cases also get their `explain --format json` digested (it is ~60 kB a case)
+EXPLAINED = 500  # a fixed sample of the generated cases also gets `explain --format json` digested (~60 kB a case)
 BLOCK = 100
+PARTS = 4  # the generated cases are checked in this many tests, so that they can run side by side
 ENV = {"COLUMNS": "100", "LINES": "50", "NO_COLOR": "1", "TERM": "dumb"}
+#: The outputs stored in full (beside their digest): none lists every rule of the pack for every case.
+READABLE = re.compile(r"[^/]+/(check-plain\.txt|report\.md)|rules/(catalog\.md|test\.txt)|schema/.*|help/.*"
+                      r"|batch/cases-csv\.results\.csv")
 
 SITES = ("skin", "liver", "prostate", "kidney", "lung", "bone", "other")
+
 # The case fields as of schema version 1, frozen here so the generator never depends on the code it checks.
 FIELDS: tuple[tuple[str, str, tuple[Any, ...]], ...] = (
     ("tumor.size_cm", "size", ()),
@@ -140,7 +164,12 @@ def scenario_cases() -> list[tuple[str, dict[str, Any]]]:
 
 
 def all_cases() -> list[tuple[str, dict[str, Any]]]:
-    """(name, nested case data) for every example and every scenario."""
+    """(name, nested case data) for every example and every scenario (a copy: read once a process)."""
+    return copy.deepcopy(_read_cases())
+
+
+@functools.cache
+def _read_cases() -> list[tuple[str, dict[str, Any]]]:
     import yaml
 
     out = [(f"example-{p.stem}", yaml.safe_load(p.read_text(encoding="utf-8"))) for p in example_files()]
@@ -217,15 +246,24 @@ def _environment() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _runner() -> Callable[..., str]:
-    from typer.testing import CliRunner
+@functools.cache
+def _command() -> Any:
+    """The command line as a click command, built once a process (typer's CliRunner builds it again for
+    every invocation)."""
+    from typer.main import get_command
 
     from cryoelig.cli import app
 
-    runner = CliRunner()
+    return get_command(app)
+
+
+def _runner() -> Callable[..., str]:
+    from click.testing import CliRunner
+
+    runner, command = CliRunner(), _command()
 
     def run(*args: str, input: str | None = None) -> str:
-        result = runner.invoke(app, list(args), input=input, env=ENV)
+        result = runner.invoke(command, list(args), input=input, env=ENV)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise RuntimeError(f"cryoelig {' '.join(args)} raised {result.exception!r}")
         text = result.stdout
@@ -236,7 +274,7 @@ def _runner() -> Callable[..., str]:
     return run
 
 
-def _case_outputs(run: Callable[..., str], name: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _case_outputs(run: Callable[..., str], pack: Any, name: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
     text = json.dumps(data)
     yield f"{name}/check.json", run("check", "-", "--format", "json", input=text)
     yield f"{name}/check.md", run("check", "-", "--format", "markdown", "--sources", "--why-not", input=text)
@@ -247,6 +285,8 @@ def _case_outputs(run: Callable[..., str], name: str, data: dict[str, Any]) -> I
     yield f"{name}/explain.txt", run("explain", "-", input=text)
     yield f"{name}/report.html", run("report", "-", "--why-not", input=text)
     yield f"{name}/report.md", run("report", "-", "--format", "markdown", input=text)
+    yield f"{name}/checklist.txt", checklist_transcript(pack, data)
+    yield f"{name}/checklist-site.txt", checklist_transcript(pack, data, site_given=True)
 
 
 def checklist_transcript(pack: Any, data: dict[str, Any], site_given: bool = False) -> str:
@@ -304,7 +344,9 @@ def _batch_outputs(run: Callable[..., str]) -> Iterator[tuple[str, str]]:
                 run("batch", f"examples/{source}", "--out", str(out), "--jobs", "1", "--quiet")
                 stem = f"batch/{Path(source).stem}-{Path(source).suffix[1:]}"
                 yield f"{stem}.results.{suffix}", out.read_text(encoding="utf-8")
-                yield f"{stem}.errors.jsonl", out.with_name(f"{out.stem}.errors.jsonl").read_text(encoding="utf-8")
+                # each run's error file (before issue 23 both runs' had one name, and only the last was kept)
+                yield f"{stem}.results.{suffix}.errors.jsonl", \
+                    out.with_name(f"{out.stem}.errors.jsonl").read_text(encoding="utf-8")
 
 
 def _rules_outputs(run: Callable[..., str], pack: Any) -> Iterator[tuple[str, str]]:
@@ -322,6 +364,9 @@ def _rules_outputs(run: Callable[..., str], pack: Any) -> Iterator[tuple[str, st
     yield "rules/test.txt", run("rules", "test")
     yield "rules/test-no-engine.txt", run("rules", "test", "--no-engine")
     yield "rules/check.txt", run("rules", "check")
+
+
+def _command_outputs(run: Callable[..., str]) -> Iterator[tuple[str, str]]:
     for which in ("case", "report", "pack", "rule"):
         yield f"schema/{which}.json", run("schema", which)
     for command in (("check",), ("explain",), ("report",), ("checklist",), ("rules", "list"),
@@ -329,36 +374,89 @@ def _rules_outputs(run: Callable[..., str], pack: Any) -> Iterator[tuple[str, st
         yield f"help/{'-'.join(command)}.txt", run(*command, "--help")
 
 
-def outputs() -> Iterator[tuple[str, str]]:
-    """(relative path, text) of every stored output, produced by the code importable now."""
+# ---------------------------------------------------------------- every output, by group
+
+def groups() -> list[str]:
+    """The outputs in groups a test each: one per case, then batch, rules and commands."""
+    return [name for name, _ in all_cases()] + ["batch", "rules", "commands"]
+
+
+def group_of(name: str) -> str:
+    """The group of an output: its first folder ('schema' and 'help' are the commands)."""
+    first = name.split("/", 1)[0]
+    return "commands" if first in ("schema", "help") else first
+
+
+def _group_outputs(run: Callable[..., str], pack: Any, group: str) -> Iterator[tuple[str, str]]:
+    if group == "batch":
+        yield from _batch_outputs(run)
+    elif group == "rules":
+        yield from _rules_outputs(run, pack)
+    elif group == "commands":
+        yield from _command_outputs(run)
+    else:
+        yield from _case_outputs(run, pack, group, dict(all_cases())[group])
+
+
+def outputs(only: str | None = None) -> Iterator[tuple[str, str]]:
+    """(name, text) of every output (or of one group's), produced by the code importable now."""
     from cryoelig.rulepack.load import load_pack
 
     with _environment():
         run = _runner()
         pack = load_pack()
+        for group in groups() if only is None else [only]:
+            for name, text in _group_outputs(run, pack, group):
+                yield name, as_stored(text, pack)
 
-        def produced() -> Iterator[tuple[str, str]]:
-            for name, data in all_cases():
-                yield from _case_outputs(run, name, data)
-                yield f"{name}/checklist.txt", checklist_transcript(pack, data)
-                yield f"{name}/checklist-site.txt", checklist_transcript(pack, data, site_given=True)
-            yield from _batch_outputs(run)
-            yield from _rules_outputs(run, pack)
 
-        for rel, text in produced():
-            yield rel, as_stored(text, pack)
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stored_digests() -> dict[str, str]:
+    """{output name: sha256} as stored in outputs.sha256."""
+    lines = OUTPUT_DIGESTS.read_text(encoding="utf-8").splitlines()
+    return {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
+
+
+# ---------------------------------------------------------------- the reasoning, per rule
+
+def _line_left_out(shown: str) -> str:
+    """``rules show``'s first line without the rule's line number: '(rules/kidney.yaml:3)' -> '(rules/kidney.yaml)'."""
+    head, _, rest = shown.partition("\n")
+    return re.sub(r"\(([^()]+\.yaml):\d+\)", r"(\1)", head, count=1) + "\n" + rest
+
+
+def explanations() -> list[tuple[str, dict[str, Any]]]:
+    """(case name, ``explain --format json`` parsed) for every example and scenario."""
+    with _environment():
+        run = _runner()
+        return [(name, json.loads(run("explain", "-", "--format", "json", input=json.dumps(data))))
+                for name, data in all_cases()]
+
+
+def reasoning_files(explains: list[tuple[str, dict[str, Any]]] | None = None) -> Iterator[tuple[str, str]]:
+    """(name under reasoning/, text): one file per rule, then cases.txt."""
+    from cryoelig.rulepack.load import load_pack
+
+    explains = explanations() if explains is None else explains
+    pack = load_pack()
+    with _environment():
+        run = _runner()
+        for rule in pack.rules:
+            entries = [(name, next(r for r in explain["rules"] if r["rule"] == rule.id)) for name, explain in explains]
+            shown = _line_left_out(as_stored(run("rules", "show", rule.id), pack))
+            yield f"{rule.id}.txt", reasoning_form.render_rule_file(shown, rule.id, entries)
+    yield "cases.txt", reasoning_form.render_cases_file(explains)
 
 
 # ---------------------------------------------------------------- 10,000 generated cases
 
 def _reports(cases: list[Any], pack: Any) -> list[Any]:
-    """Reports decided by the engine, through whichever entry point the code has."""
-    try:
-        from cryoelig.facade import review_many
-    except ImportError:  # the pre-refactor code
-        from cryoelig.report.projection import build_reports
+    """Reports decided by the engine, as ``batch`` and ``check`` decide them."""
+    from cryoelig.facade import review_many
 
-        return build_reports(cases, pack)
     return [r.report for r in review_many(cases, pack)]
 
 
@@ -370,42 +468,91 @@ def _explain_json(case: Any, pack: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def digest_lines(n: int = GENERATED) -> list[str]:
-    """'<first case> check <sha256>' and '<first case> explain <sha256>' per block of BLOCK cases."""
+def explained_sample() -> set[int]:
+    """The generated cases whose explanation is digested too: a fixed sample, spread over all of them."""
+    return set(random.Random(SEED + 2).sample(range(GENERATED), EXPLAINED))
+
+
+def part_blocks(part: int) -> range:
+    """The first case of each block that part ``part`` of PARTS checks."""
+    per = GENERATED // BLOCK // PARTS
+    return range(part * per * BLOCK, (part + 1) * per * BLOCK, BLOCK)
+
+
+def digest_lines(part: int | None = None) -> list[str]:
+    """'<first case> check <sha256>' per block of BLOCK cases, and '<first case> explain <sha256>' for
+    the block's sampled cases (every block of one part, or all)."""
     from cryoelig.case.contract import parse_case
     from cryoelig.rulepack.load import load_pack
 
     pack = load_pack()
-    datas = list(generated_case_data(n))
+    datas = list(generated_case_data(GENERATED))
+    sample = explained_sample()
+    starts = range(0, GENERATED, BLOCK) if part is None else part_blocks(part)
     lines = []
-    for start in range(0, n, BLOCK):
+    for start in starts:
         cases = [parse_case(d, pack) for d in datas[start:start + BLOCK]]
-        checks = [hashlib.sha256(as_stored(r.model_dump_json(indent=2) + "\n", pack).encode()).hexdigest()
-                  for r in _reports(cases, pack)]
-        lines.append(f"{start:05d} check {hashlib.sha256(''.join(checks).encode()).hexdigest()}")
-        if start < EXPLAINED:
-            explains = [hashlib.sha256(as_stored(_explain_json(c, pack), pack).encode()).hexdigest()
-                        for c in cases]
-            lines.append(f"{start:05d} explain {hashlib.sha256(''.join(explains).encode()).hexdigest()}")
+        checks = [sha256(as_stored(r.model_dump_json(indent=2) + "\n", pack)) for r in _reports(cases, pack)]
+        lines.append(f"{start:05d} check {sha256(''.join(checks))}")
+        explains = [sha256(as_stored(_explain_json(c, pack), pack))
+                    for i, c in enumerate(cases, start) if i in sample]
+        if explains:
+            lines.append(f"{start:05d} explain {sha256(''.join(explains))}")
     return lines
 
 
-def main() -> None:
-    sys.path.insert(0, str(ROOT))
-    from cryoelig.rulepack.load import load_pack
+# ---------------------------------------------------------------- writing
 
-    PACK_SHA256.write_text("".join(f"{p.sha256}\n" for p in load_pack().parts), encoding="utf-8")
-    if OUTPUTS.exists():
-        for old in sorted(OUTPUTS.rglob("*"), reverse=True):
+def _clear(folder: Path) -> None:
+    if folder.exists():
+        for old in sorted(folder.rglob("*"), reverse=True):
             old.unlink() if old.is_file() else old.rmdir()
-    count = 0
-    for rel, text in outputs():
-        path = OUTPUTS / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="")
-        count += 1
-    DIGESTS.write_text("\n".join(digest_lines()) + "\n", encoding="utf-8")
-    print(f"wrote {count} outputs under {OUTPUTS.relative_to(ROOT)} and {DIGESTS.relative_to(ROOT)}")
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="")
+
+
+def write_goldens(generated: bool = True) -> None:
+    _clear(OUTPUTS)
+    _clear(REASONING)
+    digests = []
+    for name, text in outputs():
+        digests.append(f"{sha256(text)}  {name}\n")
+        if READABLE.fullmatch(name):
+            _write(OUTPUTS / name, text)
+    _write(OUTPUT_DIGESTS, "".join(digests))
+    for name, text in reasoning_files():
+        _write(REASONING / name, text)
+    if generated:
+        _write(GENERATED_DIGESTS, "\n".join(digest_lines()) + "\n")
+    also = f" and {GENERATED_DIGESTS.name}" if generated else ""
+    print(f"wrote {len(digests)} output digests, {sum(1 for _ in OUTPUTS.rglob('*.*'))} outputs in full, "
+          f"{sum(1 for _ in REASONING.iterdir())} reasoning files{also}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Regenerate the golden outputs (see tests/golden/README.md).")
+    parser.add_argument("--all", metavar="DIR", type=Path,
+                        help="write every output in full into DIR (nothing under tests/golden changes)")
+    parser.add_argument("--pack-hashes", action="store_true",
+                        help="store the packs' current sha256 in pack-sha256.txt (every output naming a pack changes)")
+    parser.add_argument("--no-generated", action="store_true",
+                        help=f"leave {GENERATED_DIGESTS.name} as it is (the generated cases take a minute)")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    if args.all is not None:
+        folder = args.all.resolve()  # the outputs are made from the repository folder
+        for name, text in outputs():
+            _write(folder / name, text)
+        print(f"wrote every output under {args.all}; `cd {args.all} && sha256sum -c {OUTPUT_DIGESTS}` checks them")
+        return
+    if args.pack_hashes or not PACK_SHA256.exists():
+        from cryoelig.rulepack.load import load_pack
+
+        _write(PACK_SHA256, "".join(f"{p.sha256}\n" for p in load_pack().parts))
+    write_goldens(generated=not args.no_generated)
 
 
 if __name__ == "__main__":
