@@ -98,19 +98,20 @@ def rendered(endpoint: str, fmt: str, obj: Any, provenance: dict[str, Any] | Non
 
 def router(state: Any) -> APIRouter:
     from ..facade import review
+    from ..report.projection import pack_ref
     from ..views.explanation import explanation_of
 
     r = APIRouter()
     pack = state.pack
+    identity = pack_ref(pack).model_dump()  # the set's sha256 and its parts', as every report names them
 
     @r.get("/healthz", tags=["service"], summary="Liveness, the pack in use, feedback counts")
     async def healthz() -> dict[str, Any]:
-        return {"status": "ok", "pack": {"name": pack.name, "version": pack.version, "sha256": pack.sha256},
-                "feedback": dict(state.feedback)}
+        return {"status": "ok", "pack": identity, "feedback": dict(state.feedback)}
 
     @r.get("/api/v1/pack", tags=["api"], summary="The rule pack: name, version, sha256, sites, cited sources")
     async def pack_info() -> dict[str, Any]:
-        return {"name": pack.name, "version": pack.version, "sha256": pack.sha256, "sites": list(pack.site_ids),
+        return {**identity, "sites": list(pack.site_ids),
                 "sources": [{"id": s.id, "title": s.title, "publisher": s.publisher, "provenance": s.provenance}
                             for s in pack.meta.sources]}
 
