@@ -17,7 +17,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -157,8 +156,6 @@ class Case(BaseModel):
     renal: RenalFields | None = Field(None, description="R.E.N.A.L. nephrometry components (kidney tumor)")
     labs: LabsFields | None = Field(None, description="laboratory values (INR, platelet count)")
     notes: str | None = Field(None, max_length=2000, description="free text; checked for identifiers")
-    #: notes of numbers whose comma the field's range read (parse_case fills it; cryoelig.case.measures)
-    _readings: tuple[str, ...] = PrivateAttr(default=())
 
     @field_validator("site", mode="before")
     @classmethod
@@ -241,7 +238,7 @@ class Case(BaseModel):
         with each other, with the site, or under the loaded pack's ECOG reading. The case is kept as
         given: a note names the fields, never refuses them, and shows only field names, sites and listed
         values."""
-        notes = list(self._readings)
+        notes = list(readings_of(self))
         tumor = self.tumor
         if tumor is not None and tumor.size_mm is not None:
             notes.append(f"tumor.size_cm {shown_number(tumor.size_cm)} from size_mm {shown_number(tumor.size_mm)}")
@@ -276,6 +273,19 @@ def _fact_names() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
                          and issubclass(a, BaseModel)) for part in _GROUPS}
     return tuple((part, tuple((name, f"{part}.{name}") for name in model.model_fields if name not in _NOT_FACTS))
                  for part, model in models.items())
+
+
+def keep_readings(case: Case, notes: list[str]) -> None:
+    """Keep with the case the notes of numbers whose comma its fields' ranges read (cryoelig.case.measures).
+    Why not a PrivateAttr: one makes pydantic initialise private state on every Case (measured: a tenth of a
+    case's validation), while few cases have a reading; pydantic keeps ``__pydantic_private__`` through copies,
+    pickling (batch workers) and equality."""
+    object.__setattr__(case, "__pydantic_private__", {"readings": tuple(notes)})
+
+
+def readings_of(case: Case) -> tuple[str, ...]:
+    private = case.__pydantic_private__
+    return private.get("readings", ()) if private else ()
 
 
 def _identifier(kind: str) -> PydanticCustomError:
@@ -367,7 +377,7 @@ def parse_case(data: Any, pack: PackTerms, file: str | None = None, row: int | N
     except ValidationError as error:
         raise InputError(validation_problems(error, file, row, data, schema_levels())) from None
     if readings:
-        case._readings = tuple(readings)
+        keep_readings(case, readings)
     if any(getattr(case, group) is not None for group in TOTAL_GROUPS):
         check_totals(case.facts(), file, row, pack)
     return case

@@ -67,13 +67,16 @@ def mib(n: int) -> str:
     return f"{n} bytes"
 
 
+_INT_BOUND = 10 ** MAX_DIGITS
+
+
 def _int_too_long(value: int) -> bool:
-    return not -10 ** MAX_DIGITS < value < 10 ** MAX_DIGITS  # as a written number: digits, not bits
+    return not -_INT_BOUND < value < _INT_BOUND  # as a written number: digits, not bits
 
 
 def _bad_text(value: str) -> bool:
-    """Over the length limit, or holding a control character."""
-    return len(value) > MAX_STRING_CHARS or _CONTROL.search(value) is not None
+    """Over the length limit, or holding a control character (a printable text holds none: one C call)."""
+    return len(value) > MAX_STRING_CHARS or not value.isprintable() and _CONTROL.search(value) is not None
 
 
 Levels = dict[tuple[str, ...], frozenset[str]]
@@ -114,15 +117,16 @@ def _plain(data: dict[Any, Any], levels: Levels) -> bool:
         if key not in top:
             return False
         kind = type(value)
-        if kind is str:
-            if _bad_text(value):
+        if kind is str:  # a text that is not printable (a line break, a control character) takes the walk
+            if len(value) > MAX_STRING_CHARS or not value.isprintable():
                 return False
         elif kind is dict:
             names = levels.get((key,))
             if names is None or len(value) > MAX_KEYS:
                 return False
             for name, item in value.items():
-                if name not in names or not (type(item) is str and not _bad_text(item) or _plain_leaf(item)):
+                if name not in names or not (type(item) is str and len(item) <= MAX_STRING_CHARS
+                                             and item.isprintable() or _plain_leaf(item)):
                     return False
         elif not _plain_leaf(value):
             return False
@@ -136,7 +140,7 @@ def _plain_leaf(value: Any) -> bool:
     if kind is list:
         if len(value) > MAX_LIST_ITEMS:
             return False
-        return all(type(item) is str and not _bad_text(item) for item in value)
+        return all(type(item) is str and len(item) <= MAX_STRING_CHARS and item.isprintable() for item in value)
     if kind is bool or value is None:
         return True
     if kind is int:

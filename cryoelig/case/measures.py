@@ -17,6 +17,7 @@ an input note (``Case.input_notes``), as every conversion is.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -124,7 +125,13 @@ READINGS = "readings"
 
 
 def _validator(measure: Measure) -> Callable[[Any, ValidationInfo], Any]:
+    low, high, whole = measure.low, measure.high, measure.whole
+
     def validate(value: Any, info: ValidationInfo) -> Any:
+        kind = type(value)  # the common cases first: a decoded number in range (a float not a signed zero)
+        if kind is int and low <= value <= high or kind is float and not whole and low <= value <= high and (
+                value or math.copysign(1.0, value) > 0):
+            return value
         if value is None:
             return None
         try:
