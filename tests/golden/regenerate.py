@@ -21,8 +21,9 @@ What is stored (``tests/golden/outputs/``):
 The packs' sha256 are the one byte-level exception: a pack's hash covers its pack.yaml (which
 gained its ``sites`` and ``areas`` in issue 8), so every output names a new hash for the same
 rules. ``pack-sha256.txt`` keeps the hashes the outputs were stored with, one line per pack of
-the default set (the source pack, then the published-scales pack of issue 12), and each current
-hash is written as the stored one before comparing; every other byte is compared.
+the default set (the source pack, then the published-scales pack of issue 12), then the set's (the
+one every output names since issue 22), and each current hash is written as the stored one before
+comparing; every other byte is compared.
 
 Regenerate ONLY when a change to the pack or to an output is intended, then review the diff
 (``git diff --stat tests/golden``; every changed file is a changed output)::
@@ -115,13 +116,19 @@ SCALE_TOTALS = {"mirels": (4, 7, 8, 9, 12), "sins": (0, 6, 7, 12, 13, 18), "rena
 # ---------------------------------------------------------------- the pack hash
 
 def stored_pack_sha256() -> list[str]:
-    """The hashes the outputs were stored with: one line per pack of the default set, in its order."""
+    """The hashes the outputs were stored with: one line per pack of the default set, in its order, then the
+    set's (the one every output names, issue 22)."""
     return PACK_SHA256.read_text(encoding="utf-8").split() if PACK_SHA256.exists() else []
+
+
+def hashed(pack: Any) -> tuple[Any, ...]:
+    """The packs whose sha256 an output may show: each pack of a set, then the set."""
+    return (*pack.parts, pack) if pack.members else pack.parts
 
 
 def as_stored(text: str, pack: Any) -> str:
     """The text with each current pack's sha256 written as the one the outputs were stored with."""
-    for part, stored in zip(pack.parts, stored_pack_sha256(), strict=False):
+    for part, stored in zip(hashed(pack), stored_pack_sha256(), strict=False):
         text = text.replace(part.sha256, stored)
     return text
 
@@ -394,7 +401,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from cryoelig.rulepack.load import load_pack
 
-    PACK_SHA256.write_text("".join(f"{p.sha256}\n" for p in load_pack().parts), encoding="utf-8")
+    PACK_SHA256.write_text("".join(f"{p.sha256}\n" for p in hashed(load_pack())), encoding="utf-8")
     if OUTPUTS.exists():
         for old in sorted(OUTPUTS.rglob("*"), reverse=True):
             old.unlink() if old.is_file() else old.rmdir()
