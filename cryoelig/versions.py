@@ -23,20 +23,22 @@ class Versions:
     python: str
 
     def lines(self) -> list[str]:
-        # one line per pack of the set, each as a single-pack run prints it
-        return [f"cryoelig {self.package}", *(f"rule pack {p}" for p in self.pack.split("; ")),
+        # the pack (a set: its sha256, the one reports and the service name), then a set's parts with their own
+        return [f"cryoelig {self.package}", *(f"rule pack {p}" if i == 0 else f"  part {p}"
+                                              for i, p in enumerate(self.pack.split("; "))),
                 f"engine {self.engine}", f"python {self.python}"]
 
 
 def pack_version(pack_dir: str | None = None) -> str:
-    """'<name> <version> sha256 <hash>' of each pack of the default set (or of pack_dir), joined by '; '."""
+    """'<name> <version> sha256 <hash>' of the default pack set (or of pack_dir), then of each of a set's
+    packs with its own, joined by '; '."""
     from .rulepack.load import load_pack
 
     try:
         pack = load_pack(pack_dir)
     except CryoeligError as error:
         return "cannot be loaded: " + str(error).splitlines()[0]
-    return "; ".join(f"{p.name} {p.version} sha256 {p.sha256}" for p in pack.parts)
+    return "; ".join(f"{p.name} {p.version} sha256 {p.sha256}" for p in (pack, *pack.members))
 
 
 def engine_version() -> str:

@@ -56,8 +56,8 @@ def test_other_numbers_are_refused(text):
 
 
 def test_whole_numbers_take_whole_numbers_only():
-    assert parse_number("7", whole=True) == 7 and parse_number(2.0, whole=True) == 2
-    for text in ("7.5", "7,0", 7.5):
+    assert parse_number("7", whole=True) == 7 and parse_number(2, whole=True) == 2
+    for text in ("7.5", "7,0", 7.5, "7.0", 7.0, 2.0):
         with pytest.raises(GrammarError):
             parse_number(text, whole=True)
 

@@ -138,7 +138,8 @@ def test_version_names_package_pack_engine_and_python(pack: Any) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
         f"cryoelig {__version__}",
-        *(f"rule pack {p.name} {p.version} sha256 {p.sha256}" for p in pack.parts),
+        f"rule pack {pack.name} {pack.version} sha256 {pack.sha256}",  # the set's: what reports and the service name
+        *(f"  part {p.name} {p.version} sha256 {p.sha256}" for p in pack.members),
         f"engine durable-rules {importlib.metadata.version('durable-rules')}",
         f"python {platform.python_implementation()} {platform.python_version()}",
     ]

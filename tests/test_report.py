@@ -62,8 +62,9 @@ def test_every_finding_shows_its_basis(pack):
     assert "3.9 cm" in small.text
     text = pack.source_texts[small.sources[0].source]
     assert " ".join(small.sources[0].quote.split()) in " ".join(text.split())
-    source = pack.parts[0]  # the report names the source article's pack; the scales section names its own
-    assert report.pack.sha256 == source.sha256 and report.pack.version == source.version
+    # the report names the set's sha256 (the one value, issue 22) and lists the packs' own as its parts
+    assert report.pack.sha256 == pack.sha256 and report.pack.version == pack.parts[0].version
+    assert [p.sha256 for p in report.pack.parts] == [p.sha256 for p in pack.members]
     assert report.input_notes == ["tumor.size_cm 3.9 from size_mm 39"]
 
 

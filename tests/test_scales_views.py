@@ -65,7 +65,7 @@ def test_every_view_shows_the_scale_with_total_band_components_and_citation(exam
     section = out[head:out.index(MISSING_TITLE, head)]
     assert short in section and total in section and band in section
     assert component in section and citation in section
-    assert "sha256" in section and ("Papers cited" in section) == (command == "report")
+    assert "Scales from pack published-scales" in section and ("Papers cited" in section) == (command == "report")
 
 
 @pytest.mark.parametrize(("command", "_flag", "fmt"), VIEWS[:2] + VIEWS[3:])

@@ -132,8 +132,8 @@ def test_page_is_self_contained_and_names_the_pack_and_source(run: dict[str, Any
     assert refs and refs <= set(ids), refs - set(ids)  # every glyph, clip path and hatch a figure uses is there
     assert page.count('<svg class="glyphs"') == 1  # the glyph outlines, once for the page
     text = visible_text(page)
-    first = pack.parts[0]  # the pack each report names (the default set: the source article's)
-    assert f"Rule pack {first.name} {first.version}, sha256 {first.sha256}" in text
+    # the pack each report names: the set's name and version, and its sha256 (the one value, issue 22)
+    assert f"Rule pack {pack.name} {pack.version}, sha256 {pack.sha256}" in text
     for source in pack.parts[0].meta.sources:  # the source article (the default set's papers are the scales')
         assert f"Source: {source.title} \u2014 {source.publisher}" in text
 

@@ -134,7 +134,7 @@ def test_explain_json_lists_every_rule(pack):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [r["rule"] for r in data["rules"]] == [r.id for r in pack.rules]
-    assert data["report"]["pack"]["sha256"] == pack.parts[0].sha256
+    assert data["report"]["pack"]["sha256"] == pack.sha256
 
 
 def test_explain_unknown_rule_is_one_line_exit_2():

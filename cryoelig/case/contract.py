@@ -25,10 +25,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..errors import InputError, Problem
-from ..wording import neutral_message
-from .grammar import parse_choice
+from .grammar import parse_choice, shown_number
 from .identifiers import find_identifier, find_label_identifier
-from .limits import check_structure, safe_loc, suggest_field
+from .limits import MAX_CASE_ID, check_structure, validation_problems
+from .measures import READINGS, bounded, measured
 from .packterms import PackTerms
 from .scalefields import TOTAL_GROUPS, BoneRegion, LabsFields, MirelsFields, RenalFields, SinsFields, check_totals
 from .valuetypes import ANY_CASE, Count, Flag, Number, Part, dedupe
@@ -54,7 +54,6 @@ Goal = Literal["pain_relief", "quality_of_life", "cure", "stop_spread"]
 #: Smallest tumor size the contract takes: 0.1 mm. Below it a value is a typo, not a tumor, and a
 #: float that small is written with an exponent, which the rule engine's parser cannot read.
 MIN_SIZE_CM = 0.01
-MAX_CASE_ID = 64
 
 
 #: Fields the case gives in another unit and the contract converts: never facts, never rule fields.
@@ -62,10 +61,9 @@ _NOT_FACTS = frozenset({"size_mm", "platelets_per_ul"})
 
 
 class Tumor(Part):
-    size_cm: Number | None = Field(None, ge=MIN_SIZE_CM, le=50, description="largest diameter in cm")
-    size_mm: Number | None = Field(None, ge=MIN_SIZE_CM * 10, le=500,
-                                   description="the same in mm; converted to size_cm")
-    count: Count | None = Field(None, ge=1, description="number of tumors at this site")
+    size_cm: measured("tumor.size_cm") | None = bounded("tumor.size_cm", "largest diameter in cm")
+    size_mm: measured("tumor.size_mm") | None = bounded("tumor.size_mm", "the same in mm; converted to size_cm")
+    count: measured("tumor.count") | None = bounded("tumor.count", "number of tumors at this site")
     histology: Annotated[Histology, ANY_CASE] | None = Field(None, description="skin")
     location: Annotated[Location, ANY_CASE] | None = Field(None, description="lung: near the edge of the lung, or not")
     surgically_difficult: Flag | None = Field(None, description="liver: hard to reach with traditional surgery")
@@ -92,13 +90,14 @@ class Tumor(Part):
 
 
 class Symptoms(Part):
-    pain_score: Count | None = Field(None, ge=0, le=10, description="worst pain, numeric rating 0-10")
+    pain_score: measured("symptoms.pain_score") | None = bounded("symptoms.pain_score",
+                                                                 "worst pain, numeric rating 0-10")
     fracture: Flag | None = None
     bone_weakness: Flag | None = None
     anemia: Flag | None = None
     fatigue: Flag | None = None
-    worst_pain_last_day: Count | None = Field(
-        None, ge=0, le=10, description="worst pain in the last 24 hours, numeric rating 0-10")
+    worst_pain_last_day: measured("symptoms.worst_pain_last_day") | None = bounded(
+        "symptoms.worst_pain_last_day", "worst pain in the last 24 hours, numeric rating 0-10")
 
 
 class History(Part):
@@ -148,8 +147,8 @@ class Case(BaseModel):
     treatments: Annotated[list[Treatment], BeforeValidator(dedupe)] | None = None
     overall_health: Annotated[Health, ANY_CASE] | None = Field(
         None, description="the team's summary of overall health status")
-    ecog: Count | None = Field(None, ge=0, le=ECOG_HIGHEST, description=f"ECOG performance status 0-{ECOG_HIGHEST}")
-    kps: Count | None = Field(None, ge=10, le=100, description="Karnofsky performance status, 10 to 100 by 10")
+    ecog: measured("ecog") | None = bounded("ecog", f"ECOG performance status 0-{ECOG_HIGHEST}")
+    kps: measured("kps") | None = bounded("kps", "Karnofsky performance status, 10 to 100 by 10")
     goals: Annotated[list[Goal], BeforeValidator(dedupe)] | None = None
     concerns: Concerns | None = None
     mirels: MirelsFields | None = Field(None, description="Mirels score components (long-bone metastasis)")
@@ -239,10 +238,10 @@ class Case(BaseModel):
         with each other, with the site, or under the loaded pack's ECOG reading. The case is kept as
         given: a note names the fields, never refuses them, and shows only field names, sites and listed
         values."""
-        notes = []
+        notes = list(readings_of(self))
         tumor = self.tumor
         if tumor is not None and tumor.size_mm is not None:
-            notes.append(f"tumor.size_cm {_num(tumor.size_cm)} from size_mm {_num(tumor.size_mm)}")
+            notes.append(f"tumor.size_cm {shown_number(tumor.size_cm)} from size_mm {shown_number(tumor.size_mm)}")
         if tumor is not None:
             for name, field, site in _SITE_FIELD_NAMES:
                 if site != self.site and tumor.__dict__[field] is not None:
@@ -276,14 +275,22 @@ def _fact_names() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
                  for part, model in models.items())
 
 
+def keep_readings(case: Case, notes: list[str]) -> None:
+    """Keep with the case the notes of numbers whose comma its fields' ranges read (cryoelig.case.measures).
+    Why not a PrivateAttr: one makes pydantic initialise private state on every Case (measured: a tenth of a
+    case's validation), while few cases have a reading; pydantic keeps ``__pydantic_private__`` through copies,
+    pickling (batch workers) and equality."""
+    object.__setattr__(case, "__pydantic_private__", {"readings": tuple(notes)})
+
+
+def readings_of(case: Case) -> tuple[str, ...]:
+    private = case.__pydantic_private__
+    return private.get("readings", ()) if private else ()
+
+
 def _identifier(kind: str) -> PydanticCustomError:
     return PydanticCustomError(
         "identifier", "looks like {kind}; identifying data is refused (value not shown)", {"kind": kind})
-
-
-def _num(value: float | None) -> str:
-    """A number exactly as the case holds it (sizes keep 6 decimals), without an exponent."""
-    return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def _describe(annotation: Any) -> dict[str, Any]:
@@ -352,33 +359,6 @@ def schema_levels() -> dict[tuple[str, ...], frozenset[str]]:
     return levels
 
 
-def problems_from_validation(error: ValidationError, file: str | None, row: int | None,
-                             data: Any = None) -> list[Problem]:
-    """pydantic's errors as Problems naming the field by a safe path (see ``safe_loc``); no value and no
-    field name the schema does not know is ever copied into a message."""
-    problems = []
-    levels = schema_levels()
-    for item in error.errors(include_url=False, include_input=False):
-        field, key, parent = safe_loc(tuple(item["loc"]), data, levels)
-        reason = item["type"]
-        message = neutral_message(item["msg"])
-        if reason == "extra_forbidden":
-            message = "unknown field (not shown): not in the case schema"
-            suggestion = suggest_field(key, parent, levels)
-            if suggestion:
-                message += f"; did you mean '{suggestion}'?"
-        elif reason in ("identifier", "limit"):
-            field = item.get("ctx", {}).get("field") or field
-            message = item.get("ctx", {}).get("message", message)
-        elif reason == "missing":
-            message = "required field is missing"
-        elif reason == "string_pattern_mismatch" and field == "case_id":
-            message = f"use 1 to {MAX_CASE_ID} letters, digits, '.', '_' or '-' (no spaces)"
-        kind = "identifier" if reason == "identifier" else "invalid"
-        problems.append(Problem(message, file=file, row=row, field=field, reason=kind))
-    return problems
-
-
 def parse_case(data: Any, pack: PackTerms, file: str | None = None, row: int | None = None) -> Case:
     """Validate raw data into a Case of the loaded ``pack`` or raise InputError naming file, row and field: the
     one step from decoded data (the nested case form) to a Case: bounds and identifying field names first
@@ -390,11 +370,14 @@ def parse_case(data: Any, pack: PackTerms, file: str | None = None, row: int | N
     problems = check_structure(data, file, row, levels=schema_levels())
     if problems:
         raise InputError(problems)
-    context = {"checked": True, "sites": pack.site_ids}
+    readings: list[str] = []
+    context = {"checked": True, "sites": pack.site_ids, READINGS: readings}
     try:
         case = Case.model_validate(data, context=context)
     except ValidationError as error:
-        raise InputError(problems_from_validation(error, file, row, data)) from None
+        raise InputError(validation_problems(error, file, row, data, schema_levels())) from None
+    if readings:
+        keep_readings(case, readings)
     if any(getattr(case, group) is not None for group in TOTAL_GROUPS):
         check_totals(case.facts(), file, row, pack)
     return case

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
+from ..wording import neutral_message
 from .identifiers import (
     find_identifier,
     find_label_identifier,
@@ -26,6 +28,9 @@ from .identifiers import (
     normalise_field_name,
     shown_identifying_name,
 )
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 #: Largest single case file (YAML or JSON) read by check, explain, report; also standard input.
 MAX_CASE_BYTES = 1 << 20
@@ -45,6 +50,12 @@ MAX_LIST_ITEMS = 1_000
 MAX_DIGITS = 30
 #: Longest answer line read by the checklist.
 MAX_ANSWER_CHARS = 4_096
+#: Longest case label.
+MAX_CASE_ID = 64
+#: Control characters refused in any text value (NUL from a JSON ``\u0000`` escape, ESC, the C1 controls);
+#: tab, line feed and carriage return may stand in notes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_MESSAGE = "a text value with a control character (such as NUL) is refused (not shown)"
 
 
 def mib(n: int) -> str:
@@ -56,8 +67,16 @@ def mib(n: int) -> str:
     return f"{n} bytes"
 
 
+_INT_BOUND = 10 ** MAX_DIGITS
+
+
 def _int_too_long(value: int) -> bool:
-    return value.bit_length() > 100  # about 30 decimal digits
+    return not -_INT_BOUND < value < _INT_BOUND  # as a written number: digits, not bits
+
+
+def _bad_text(value: str) -> bool:
+    """Over the length limit, or holding a control character (a printable text holds none: one C call)."""
+    return len(value) > MAX_STRING_CHARS or not value.isprintable() and _CONTROL.search(value) is not None
 
 
 Levels = dict[tuple[str, ...], frozenset[str]]
@@ -98,8 +117,8 @@ def _plain(data: dict[Any, Any], levels: Levels) -> bool:
         if key not in top:
             return False
         kind = type(value)
-        if kind is str:
-            if len(value) > MAX_STRING_CHARS:
+        if kind is str:  # a text that is not printable (a line break, a control character) takes the walk
+            if len(value) > MAX_STRING_CHARS or not value.isprintable():
                 return False
         elif kind is dict:
             names = levels.get((key,))
@@ -107,7 +126,7 @@ def _plain(data: dict[Any, Any], levels: Levels) -> bool:
                 return False
             for name, item in value.items():
                 if name not in names or not (type(item) is str and len(item) <= MAX_STRING_CHARS
-                                             or _plain_leaf(item)):
+                                             and item.isprintable() or _plain_leaf(item)):
                     return False
         elif not _plain_leaf(value):
             return False
@@ -121,7 +140,7 @@ def _plain_leaf(value: Any) -> bool:
     if kind is list:
         if len(value) > MAX_LIST_ITEMS:
             return False
-        return all(type(item) is str and len(item) <= MAX_STRING_CHARS for item in value)
+        return all(type(item) is str and len(item) <= MAX_STRING_CHARS and item.isprintable() for item in value)
     if kind is bool or value is None:
         return True
     if kind is int:
@@ -138,6 +157,8 @@ def _scalar(item: Any, path: list[str], problems: list[Problem]) -> None:
     if kind is str:
         if len(item) > MAX_STRING_CHARS:
             _add(problems, f"a text value longer than {MAX_STRING_CHARS} characters", path)
+        elif _CONTROL.search(item):
+            _add(problems, CONTROL_MESSAGE, path)
     elif kind is int:
         if _int_too_long(item):
             _add(problems, f"a number with more than {MAX_DIGITS} digits", path)
@@ -161,7 +182,7 @@ def _walk_list(value: list[Any], path: list[str], depth: int, max_depth: int, pr
             _walk_dict(item, [*path, str(index)], None, depth + 1, max_depth, problems, levels)
         elif kind is list:
             _walk_list(item, [*path, str(index)], depth + 1, max_depth, problems, levels)
-        elif kind is not str or len(item) > MAX_STRING_CHARS:
+        elif kind is not str or _bad_text(item):
             _scalar(item, [*path, str(index)], problems)
 
 
@@ -190,10 +211,10 @@ def _known_item(item: Any, path: list[str], names: tuple[str, ...], depth: int, 
     """The value of a schema field: the common shapes (a short text, a list of words) cost one test."""
     kind = type(item)
     if kind is str:
-        if len(item) > MAX_STRING_CHARS:
+        if _bad_text(item):
             _scalar(item, path, problems)
     elif kind is list:
-        if len(item) > MAX_LIST_ITEMS or not all(type(x) is str and len(x) <= MAX_STRING_CHARS for x in item):
+        if len(item) > MAX_LIST_ITEMS or not all(type(x) is str and not _bad_text(x) for x in item):
             _walk_list(item, path, depth + 1, max_depth, problems, levels)
     elif kind is dict:
         _walk_dict(item, path, names if names in levels else None, depth + 1, max_depth, problems, levels)
@@ -272,3 +293,29 @@ def suggest_field(key: Any, parent: tuple[str, ...] | None, levels: Levels) -> s
     if not close:
         return None
     return close[0] if close[0] in candidates else next(full for full, name in candidates.items() if name == close[0])
+
+
+def validation_problems(error: ValidationError, file: str | None, row: int | None, data: Any,
+                        levels: Levels) -> list[Problem]:
+    """pydantic's errors as Problems naming the field by a safe path (see ``safe_loc``); no value and no
+    field name the schema does not know is ever copied into a message."""
+    problems = []
+    for item in error.errors(include_url=False, include_input=False):
+        field, key, parent = safe_loc(tuple(item["loc"]), data, levels)
+        reason = item["type"]
+        message = neutral_message(item["msg"])
+        if reason == "extra_forbidden":
+            message = "unknown field (not shown): not in the case schema"
+            suggestion = suggest_field(key, parent, levels)
+            if suggestion:
+                message += f"; did you mean '{suggestion}'?"
+        elif reason in ("identifier", "limit"):
+            field = item.get("ctx", {}).get("field") or field
+            message = item.get("ctx", {}).get("message", message)
+        elif reason == "missing":
+            message = "required field is missing"
+        elif reason == "string_pattern_mismatch" and field == "case_id":
+            message = f"use 1 to {MAX_CASE_ID} letters, digits, '.', '_' or '-' (no spaces)"
+        kind = "identifier" if reason == "identifier" else "invalid"
+        problems.append(Problem(message, file=file, row=row, field=field, reason=kind))
+    return problems

@@ -18,8 +18,10 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..errors import InputError
+from .grammar import shown_number
+from .measures import bounded, measured
 from .packterms import PackTerms
-from .valuetypes import ANY_CASE, Count, Flag, Number, Part
+from .valuetypes import ANY_CASE, Flag, Part
 
 BoneRegion = Literal["long_bone", "spine", "pelvis", "other"]
 
@@ -53,7 +55,7 @@ class MirelsFields(Part):
     lesion: Annotated[MirelsLesion, ANY_CASE] | None = None
     size: Annotated[MirelsSize, ANY_CASE] | None = Field(
         None, description="fraction of the bone involved on plain radiographs")
-    total: Count | None = Field(None, ge=4, le=12, description="Mirels total when the components are not given")
+    total: measured("mirels.total") | None = bounded("mirels.total", "Mirels total when the components are not given")
 
 
 class SinsFields(Part):
@@ -63,25 +65,25 @@ class SinsFields(Part):
     alignment: Annotated[SinsAlignment, ANY_CASE] | None = None
     collapse: Annotated[SinsCollapse, ANY_CASE] | None = None
     posterolateral: Annotated[SinsPosterolateral, ANY_CASE] | None = None
-    total: Count | None = Field(None, ge=0, le=18, description="SINS total when the components are not given")
+    total: measured("sins.total") | None = bounded("sins.total", "SINS total when the components are not given")
 
 
 class RenalFields(Part):
     exophytic: Annotated[RenalExophytic, ANY_CASE] | None = None
-    nearness_mm: Number | None = Field(None, ge=0, le=200,
-                                       description="distance from the collecting system or renal sinus, mm")
+    nearness_mm: measured("renal.nearness_mm") | None = bounded(
+        "renal.nearness_mm", "distance from the collecting system or renal sinus, mm")
     polar_location: Annotated[RenalPolar, ANY_CASE] | None = None
     anterior_posterior: Annotated[RenalAnteriorPosterior, ANY_CASE] | None = None
     hilar: Flag | None = Field(None, description="touches the main renal artery or vein")
-    total: Count | None = Field(None, ge=4, le=12,
-                                description="R.E.N.A.L. total when the components are not given")
+    total: measured("renal.total") | None = bounded("renal.total",
+                                                    "R.E.N.A.L. total when the components are not given")
 
 
 class LabsFields(Part):
-    inr: Number | None = Field(None, ge=0.5, le=20, description="international normalized ratio")
-    platelets: Number | None = Field(None, ge=0, le=5000, description="platelet count, x10^9/L (= x10^3/uL)")
-    platelets_per_ul: Number | None = Field(None, ge=0, le=5_000_000,
-                                            description="platelet count per uL; converted to platelets")
+    inr: measured("labs.inr") | None = bounded("labs.inr", "international normalized ratio")
+    platelets: measured("labs.platelets") | None = bounded("labs.platelets", "platelet count, x10^9/L (= x10^3/uL)")
+    platelets_per_ul: measured("labs.platelets_per_ul") | None = bounded(
+        "labs.platelets_per_ul", "platelet count per uL; converted to platelets")
 
     @model_validator(mode="after")
     def _per_ul_to_10e9_per_l(self) -> LabsFields:
@@ -92,7 +94,7 @@ class LabsFields(Part):
             raise PydanticCustomError(
                 "platelets_conflict",
                 "platelets ({g} x10^9/L) and platelets_per_ul ({u} per uL) disagree; give one of them",
-                {"g": f"{self.platelets:g}", "u": f"{self.platelets_per_ul:g}"},
+                {"g": shown_number(self.platelets), "u": shown_number(self.platelets_per_ul)},
             )
         object.__setattr__(self, "platelets", converted)
         return self
@@ -101,7 +103,8 @@ class LabsFields(Part):
         """How the platelet count given per uL became the fact rules read, in the style of Case.input_notes."""
         if self.platelets_per_ul is None or self.platelets is None:
             return None
-        return f"labs.platelets {self.platelets:g} x10^9/L from platelets_per_ul {self.platelets_per_ul:g}"
+        return (f"labs.platelets {shown_number(self.platelets)} x10^9/L from platelets_per_ul "
+                f"{shown_number(self.platelets_per_ul)}")
 
 
 #: The groups of the case form that may give a total (mirels, sins, renal).

@@ -1,6 +1,9 @@
 """The value types of the case contract as pydantic annotations: numbers, whole numbers, yes/no and
 listed values, each read by the one input grammar (cryoelig.case.grammar).
 
+The case's numeric fields are typed by ``cryoelig.case.measures.measured`` instead (the grammar, the field's
+plausible range and its unit slips in one validator); ``Number`` and ``Count`` stay for numbers of no field.
+
 Why a module of its own: the case model (``cryoelig.case.contract``) and the groups of fields the published
 scales read (``cryoelig.case.scalefields``) are built from the same types, so a value means the same
 thing in every part of a case, and neither module has to import the other to get them.

@@ -27,6 +27,9 @@ def rules_check(pack_dir: PackOption = None) -> None:
         what = (f"{len(part.statements)} source statements covered or listed as not encoded" if part.statements
                 else f"{len(part.scales)} published scales, {len(part.meta.sources)} sources cited in full")
         typer.echo(f"pack {part.name} {part.version}: {len(part.rules)} rules, {what}; sha256 {part.sha256}")
+    if pack.members:
+        typer.echo(f"pack set {pack.name} {pack.version} ({len(pack.members)} packs): sha256 {pack.sha256}, the one "
+                   "reports, output files, --version and the service name")
 
 
 @rules_app.command("test")

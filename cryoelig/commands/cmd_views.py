@@ -91,9 +91,8 @@ def report(
     with user_errors():
         pack = load(pack_dir)
         rep = review(load_case(path, pack), pack, use_engine=use_engine(decided_by, engine)).report
-    labels = {name: spec.label for name, spec in pack.fields.items()}
     with user_errors():
-        text = chosen.render(rep, labels=labels, why_not=why_not)  # bytes for a PDF
+        text = render.printable(rep, pack, chosen.name, why_not=why_not)  # bytes for a PDF
     if out is None:
         if isinstance(text, bytes):
             sys.stdout.flush()

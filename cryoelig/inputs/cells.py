@@ -4,7 +4,10 @@ Why one module: a Parquet column or a spreadsheet cell may already be a number, 
 or a date, where a CSV cell is always text. Text goes through exactly the CSV rules (stripped,
 empty is unknown, list cells split at ``;`` or ``,``, ``none``/``-`` is an empty list); typed
 values pass as they are and the case model applies the one grammar (cryoelig.case.grammar) to them.
-A missing value (null, an empty cell, a NaN float as data frames write missing numbers) is
+A typed number is read by its value, since a binary cell holds no notation: a double column holds 7 as
+7.0 (pandas writes an integer column with gaps as doubles; xlsx stores every number as a double), so a
+whole double in a whole-number column is that whole number; a fraction there is refused by the grammar,
+as is a signed zero. A missing value (null, an empty cell, a NaN float as data frames write missing numbers) is
 unknown. A date or time is refused as identifying (a de-identified case holds no dates), and a
 value of another type (bytes, a mapping) is unreadable; both name the column (a schema field name),
 never the value.
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..case.contract import case_fields
+from ..case.measures import MEASURES
 from ..errors import Problem
 from .base import Record, RecordError, unreadable
 from .csvrows import NONE_CELLS
@@ -44,7 +48,15 @@ def _text(cell: str, is_list: bool) -> Any:
     return cell
 
 
-def cell_value(value: Any, is_list: bool) -> Any:
+def _number(value: float, whole: bool) -> Any:
+    """A typed number: NaN (a data frame's gap) is unknown; a whole double in a whole-number column is that
+    whole number (a signed zero stays a float, for the grammar to refuse)."""
+    if math.isnan(value):
+        return SKIP
+    return int(value) if whole and value.is_integer() and math.copysign(1.0, value) > 0 else value
+
+
+def cell_value(value: Any, is_list: bool, whole: bool = False) -> Any:
     """The value a field gets from one typed cell, SKIP when unknown; raises ValueError (unreadable) or
     LookupError (identifying: a date) with a message that holds no value."""
     kind = type(value)
@@ -55,11 +67,11 @@ def cell_value(value: Any, is_list: bool) -> Any:
     if kind is bool or kind is int:
         return value
     if kind is float:
-        return SKIP if math.isnan(value) else value
+        return _number(value, whole)
     if isinstance(value, datetime.date | datetime.time | datetime.timedelta):
         raise LookupError("a date or time (not shown): identifying data is refused")
     if isinstance(value, decimal.Decimal):
-        return float(value) if value.is_finite() else SKIP
+        return _number(float(value), whole) if value.is_finite() else SKIP
     if isinstance(value, list | tuple) and is_list:
         items = []
         for item in value:
@@ -74,13 +86,15 @@ def cell_value(value: Any, is_list: bool) -> Any:
 
 
 def to_case_data(paths: Sequence[tuple[str, ...]], lists: Sequence[bool], columns: Sequence[str],
-                 values: Sequence[Any], file: str, rec: Record) -> dict[str, Any]:
+                 values: Sequence[Any], file: str, rec: Record, wholes: Sequence[bool] | None = None) -> dict[str, Any]:
     """One row's typed cells as the nested case form; a cell that cannot be used is a RecordError
-    naming its column (reason ``identifier`` for a date, ``unreadable`` otherwise)."""
+    naming its column (reason ``identifier`` for a date, ``unreadable`` otherwise). ``wholes``: which
+    columns are whole-number fields."""
     data: dict[str, Any] = {}
-    for path, is_list, column, value in zip(paths, lists, columns, values, strict=True):
+    wholes = wholes if wholes is not None else [False] * len(columns)
+    for path, is_list, whole, column, value in zip(paths, lists, wholes, columns, values, strict=True):
         try:
-            value = cell_value(value, is_list)
+            value = cell_value(value, is_list, whole)
         except LookupError as error:
             raise RecordError([Problem(str(error), file=file, row=rec.row, line=rec.line, field=column,
                                        reason="identifier")]) from None
@@ -106,14 +120,16 @@ class CellsDecoder:
     columns: tuple[str, ...]
     paths: tuple[tuple[str, ...], ...] = field(init=False)
     lists: tuple[bool, ...] = field(init=False)
+    wholes: tuple[bool, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         fields = case_fields()
         self.paths = tuple(tuple(c.split(".")) for c in self.columns)
         self.lists = tuple(fields.get(c, {}).get("type") == "list" for c in self.columns)
+        self.wholes = tuple(c in MEASURES and MEASURES[c].whole for c in self.columns)
 
     def __call__(self, rec: Record) -> Any:
         kind, body = rec.payload
         if kind == "unreadable":
             raise unreadable(body, self.label, rec)
-        return to_case_data(self.paths, self.lists, self.columns, body, self.label, rec)
+        return to_case_data(self.paths, self.lists, self.columns, body, self.label, rec, self.wholes)

@@ -1,9 +1,10 @@
 """JSON documents (a case file, a JSONL line) under the input grammar.
 
 Why hooks instead of plain ``json.loads``: duplicate keys must be an error (the last one silently
-won), a number written with an exponent or with more digits than the limit must reach the case
-model as text so that it is refused *with its field named*, and ``NaN``/``Infinity`` are not
-numbers. A document nested deeper than the interpreter's recursion limit is one error, not a
+won), a number written with an exponent, with more digits than the limit or as ``-0`` must reach
+the case model as text so that it is refused *with its field named* (``-0.0`` stays a float: its
+sign survives decoding, and the grammar refuses it), and ``NaN``/``Infinity`` are not numbers. A
+document nested deeper than the interpreter's recursion limit is one error, not a
 ``RecursionError`` that aborts a whole batch.
 """
 
@@ -52,7 +53,13 @@ def _float(text: str) -> float | str:
 
 
 def _int(text: str) -> int | str:
-    return int(text) if len(text) <= MAX_DIGITS + 1 else text
+    # A signed zero stays text, as written: decoded it would be 0, and the grammar refuses "-0".
+    return int(text) if len(text) <= MAX_DIGITS + 1 and not negative_zero(text) else text
+
+
+def negative_zero(text: str) -> bool:
+    """'-0' (or '-00'): a whole number a decoder would silently turn into 0."""
+    return text[:1] == "-" and not text[1:].strip("0")
 
 
 def _constant(text: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..case.limits import MAX_DEPTH, MAX_DIGITS
 from ..errors import InputError, Problem
-from .jsondoc import duplicate_message
+from .jsondoc import duplicate_message, negative_zero
 
 
 class _Refused(Exception):
@@ -72,7 +72,9 @@ class _CaseChecks:
 
     def construct_yaml_int(self, node: Any) -> int | str:
         text = self.construct_scalar(node)  # type: ignore[attr-defined]
-        return int(text) if len(text) <= MAX_DIGITS + 1 else text  # longer: refused by the model as text
+        if len(text) > MAX_DIGITS + 1 or negative_zero(text):  # refused by the model as text, as written
+            return text
+        return int(text)
 
     def construct_yaml_float(self, node: Any) -> float | str:
         text = self.construct_scalar(node)  # type: ignore[attr-defined]

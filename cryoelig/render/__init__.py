@@ -68,6 +68,14 @@ def get(view: str, name: str) -> OutputFormat:
         raise FormatError(f"no format '{name}' for {view} (one of: {', '.join(names(view))})") from None
 
 
+def printable(report: Any, pack: Any, name: str = "html", why_not: bool = False) -> str | bytes:
+    """The printable page of a report (HTML, Markdown or PDF), with the pack's field labels: the one call behind
+    ``cryoelig report``, the service's ``/api/v1/check?format=html`` and the checklist page's downloads, so
+    the same case and pack give the same bytes whichever asks."""
+    labels = {field: spec.label for field, spec in pack.fields.items()}
+    return get("printable", name).render(report, labels=labels, why_not=why_not)
+
+
 def for_suffix(view: str, path: Path) -> OutputFormat | None:
     """The format of a view that a file's suffix names, if any."""
     suffix = path.suffix.lower()

@@ -24,6 +24,9 @@ def catalog_markdown(pack: Pack, **_: object) -> str:
     scenarios = scenario_index(pack)
     out = [f"<!-- Generated from the rule pack by `{CATALOG_COMMAND}`. Do not edit by hand:",
            "     change the pack, then regenerate. A test fails when this file is stale. -->", ""]
+    if pack.members:  # the one sha256 to match a report or the service to; each part below has its own
+        out += [f"Pack set {pack.name} {pack.version}: sha256 `{pack.sha256}`, the one every report, output file, "
+                "`--version` and the service name. Each pack below is a part of it, with its own sha256.", ""]
     for part in pack.parts:
         mine = [s for s in scenarios if s.pack == part.name]
         out += scales_part(part, mine) if part.scales else _source_part(part, mine)
@@ -36,7 +39,7 @@ def _source_part(pack: Pack, scenarios: list[ScenarioInfo]) -> list[str]:
     out = [f"# Rule catalog: {meta.name} {meta.version}", ""]
     if meta.description:
         out += [_md(meta.description), ""]
-    out += [f"- Pack sha256: `{pack.sha256}`",
+    out += [f"- Pack sha256 (this pack's own): `{pack.sha256}`",
             f"- {len(pack.rules)} rules ({sum(r.kind == 'derived' for r in pack.rules)} of kind derived), "
             f"{len(meta.factors)} factors, {len(pack.statements)} source statements, {len(scenarios)} scenarios",
             "", "Every point a rule raises names the rule, the case values that met its condition and the quote "

@@ -16,7 +16,7 @@ def scales_part(pack: Pack, scenarios: list[ScenarioInfo]) -> list[str]:
     out = [f"# Rule catalog: {meta.name} {meta.version}", ""]
     if meta.description:
         out += [_md(" ".join(meta.description.split())), ""]
-    out += [f"- Pack sha256: `{pack.sha256}`",
+    out += [f"- Pack sha256 (this pack's own): `{pack.sha256}`",
             f"- Adds to the pack `{meta.adds_to}` and reads its sites" if meta.adds_to else "- Lists its own sites",
             f"- {len(pack.scales)} published scales, {len(pack.rules)} rules, {len(meta.factors)} factors, "
             f"{len(meta.sources)} papers cited in full, {len(scenarios)} scenarios", "",

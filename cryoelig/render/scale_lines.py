@@ -48,7 +48,10 @@ def _given(section: PublishedScales) -> list[ScaleLine]:
 
 
 def _pack_line(section: PublishedScales) -> str:
-    return "; ".join(f"Rule pack {p.name} {p.version}, sha256 {p.sha256}" for p in section.packs)
+    """The packs the scales come from, named as parts of the report's rule pack set: a page shows one sha256,
+    the set's (its parts' own are in the JSON report's ``pack.parts``)."""
+    names = ", ".join(f"{p.name} {p.version}" for p in section.packs)
+    return f"Scales from pack {names}, included in this report's rule pack" if names else ""
 
 
 def _details(line: ScaleLine) -> list[str]:
@@ -149,7 +152,5 @@ def html_section(report: Any) -> list[str]:
     if section.sources:
         out.append('<p class="basis">Papers cited:</p><ul class="basis">'
                    + "".join(f"<li>{_e(s.reference)}</li>" for s in section.sources) + "</ul>")
-    packs = "; ".join(f"Rule pack {_e(p.name)} {_e(p.version)}, sha256 <code>{_e(p.sha256)}</code>"
-                      for p in section.packs)  # code: the hash may break anywhere on a narrow screen
-    out += [f'<p class="basis">{packs}</p>', "</section>"]
+    out += [f'<p class="basis">{_e(_pack_line(section))}</p>', "</section>"]
     return out

@@ -306,9 +306,8 @@ def summary_page(run: RunData, pack: Any = None) -> str:
 
 
 def _ref(pack: Any) -> PackRef:
-    """The pack a report names (``Report.pack``): a set's first pack, the source article's."""
-    first = pack.parts[0]
-    return PackRef(first.name, first.version, first.sha256)
+    """The pack as a report names it (``Report.pack``): a set's name, version and sha256."""
+    return PackRef(pack.name, pack.version, pack.sha256)
 
 
 def batch_run(summary: dict[str, Any], pack: Any) -> RunData:

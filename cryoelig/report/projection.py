@@ -104,10 +104,23 @@ class DerivedFact(_Model):
     basis: list[Clause]
 
 
-class PackRef(_Model):
+class PackPart(_Model):
+    """One pack of a set, with its own sha256 (a part: the set's is the one to match)."""
+
     name: str
     version: str
     sha256: str
+
+
+class PackRef(_Model):
+    """The rule pack that made the report: its name and version (a set's are its first pack's) and its sha256,
+    the one value --version, every output and the service name (a set's: ``packset.set_sha256``); ``parts``
+    lists a set's packs with their own (empty for a single pack)."""
+
+    name: str
+    version: str
+    sha256: str
+    parts: list[PackPart] = []
 
 
 class SourceInfo(_Model):
@@ -273,8 +286,7 @@ class _Plan:
         self.source_rules: int | None = count if not any(flags[:count]) and all(flags[count:]) else None
         self.order = {name: i for i, name in enumerate(case_fields())}
         self.lists = frozenset(name for name, spec in case_fields().items() if spec["type"] == "list")
-        self.pack_ref = PackRef(name=pack.parts[0].name, version=pack.parts[0].version,
-                                sha256=pack.parts[0].sha256)
+        self.pack_ref = pack_ref(pack)
 
     def shown_facts(self, facts: Any) -> dict[str, Any]:
         """The case's facts as the report lists them: the case fields given, in the schema's order (a list
@@ -373,3 +385,9 @@ def build_reports(cases: Sequence[Case], pack: Pack, use_engine: bool = True) ->
     facts = [c.facts() for c in cases]
     fired = engine_for(pack).fire_many(facts)
     return [build_report(c, pack, f, fs) for c, f, fs in zip(cases, fired, facts, strict=True)]
+
+
+def pack_ref(pack: Pack) -> PackRef:
+    """The pack (a set: its sha256, its parts with theirs) as a report, an output and the service name it."""
+    parts = [PackPart(name=p.name, version=p.version, sha256=p.sha256) for p in pack.members]
+    return PackRef(name=pack.name, version=pack.version, sha256=pack.sha256, parts=parts)

@@ -7,6 +7,10 @@ and field wordings are its members' joined; the members stay available (``Pack.m
 what is shown per pack (the report's source-article points and its published-scales section, the
 catalog, ``rules check``).
 
+Identity: a set has one sha256 (``set_sha256``), the one value every report, output file, ``--version``
+and the service name; its members' own hashes are listed under it as its parts (docs/rule-authoring.md,
+"The pack's sha256").
+
 Sites: a pack that adds to another (``adds_to: <pack name>`` in its pack.yaml) lists no sites of
 its own and reads the sites of the pack it adds to. The loader checks, when they are loaded
 together, that the pack named is in the set, and that every site the add-on's clauses and scales
@@ -94,6 +98,14 @@ def _twice(what: str, ids: list[tuple[Pack, list[str]]]) -> list[Problem]:
     return out
 
 
+def set_sha256(hashes: Sequence[str]) -> str:
+    """The sha256 of a set of packs: of the bytes of its members' sha256, as 64 lower-case hex digits each, in
+    load order (the source pack first), joined by one NUL byte. Each member's own covers its content
+    (``validate.py``: the canonical JSON of its pack.yaml, the sha256 of each stored source text, statements,
+    fields, rules and scales), so the set's covers every rule, text and wording a report can show."""
+    return hashlib.sha256("\0".join(hashes).encode("ascii")).hexdigest()
+
+
 def combine(packs: Sequence[Pack]) -> Pack:
     """One Pack of several (the first the base: its name, version, directory, sites, and its wording of a
     field both word); its hash covers every member's hash, in order."""
@@ -104,7 +116,7 @@ def combine(packs: Sequence[Pack]) -> Pack:
         areas=list(dict.fromkeys(a for p in packs for a in p.meta.areas)),
         factors=[f for p in packs for f in p.meta.factors],
         not_encoded=[n for p in packs for n in p.meta.not_encoded])
-    digest = hashlib.sha256("\0".join(p.sha256 for p in packs).encode()).hexdigest()
+    digest = set_sha256([p.sha256 for p in packs])
     return Pack(base.directory, meta, [r for p in packs for r in p.rules],
                 [s for p in packs for s in p.statements],
                 {k: v for p in reversed(packs) for k, v in p.fields.items()},  # the base pack's wording first

@@ -7,9 +7,9 @@ Why these shapes: every answer comes from the one facade (``cryoelig.facade.revi
 rendered by the format registry (``cryoelig.render``) with the registry's media type, so
 ``/api/v1/check`` gives byte for byte what ``cryoelig check --format json`` prints (Markdown: with
 ``--sources``, the basis of every point being the point of the service) and ``format=html`` the
-page of ``cryoelig report``; ``/api/v1/explain`` gives ``explain``'s views.
-When the body was FHIR, which resources were read and which ignored is added (``fhir_input``
-in JSON, a section in Markdown and HTML).
+page of ``cryoelig report`` to the byte (``render.printable``, with the pack's field labels);
+``/api/v1/explain`` gives ``explain``'s views. When the body was FHIR, which resources were read
+and which ignored is added (``fhir_input`` in JSON, a section in Markdown and HTML).
 """
 
 from __future__ import annotations
@@ -84,15 +84,20 @@ def _explanation_page(text: str) -> str:
             f"<title>cryoelig explanation</title></head><body><pre>{html.escape(text)}</pre></body></html>\n")
 
 
-def rendered(endpoint: str, fmt: str, obj: Any, provenance: dict[str, Any] | None, **options: Any) -> Response:
-    """One view of a Report or an explanation, in the registry's format and media type."""
+def rendered(endpoint: str, fmt: str, obj: Any, provenance: dict[str, Any] | None, pack: Any = None,
+             **options: Any) -> Response:
+    """One view of a Report or an explanation, in the registry's format and media type; a printable page is
+    ``cryoelig report``'s (``pack`` gives its field labels)."""
     view, name = VIEWS[endpoint][fmt]
     if view == "explanation" and name == "html" and name not in render.names(view):
         text = rendered(endpoint, "markdown", obj, provenance, **options).body.decode("utf-8")
         page = _explanation_page(text)
         return Response(page, media_type="text/html", headers=page_headers(page))
     output = render.get(view, name)
-    text = output.render(obj, **options)
+    if view == "printable":
+        text = render.printable(obj, pack, name, why_not=options.get("why_not", False))
+    else:
+        text = output.render(obj, **options)
     if provenance is not None:
         if name == "json":
             text = with_fhir_json(text, provenance)
@@ -118,20 +123,21 @@ def audited(state: Any, endpoint: str) -> Iterator[None]:
 def router(state: Any) -> APIRouter:
     """The API: check and explain (behind the client authentication when it is on), the pack, health."""
     from ..facade import review
+    from ..report.projection import pack_ref
     from ..views.explanation import explanation_of
     from .auth import require
 
     r = APIRouter()
     pack = state.pack
+    identity = pack_ref(pack).model_dump()  # the set's sha256 and its parts', as every report names them
 
     @r.get("/healthz", tags=["service"], summary="Liveness, the pack in use, feedback counts")
     async def healthz() -> dict[str, Any]:
-        return {"status": "ok", "pack": {"name": pack.name, "version": pack.version, "sha256": pack.sha256},
-                "feedback": dict(state.feedback)}
+        return {"status": "ok", "pack": identity, "feedback": dict(state.feedback)}
 
     @r.get("/api/v1/pack", tags=["api"], summary="The rule pack: name, version, sha256, sites, cited sources")
     async def pack_info() -> dict[str, Any]:
-        return {"name": pack.name, "version": pack.version, "sha256": pack.sha256, "sites": list(pack.site_ids),
+        return {**identity, "sites": list(pack.site_ids),
                 "sources": [{"id": s.id, "title": s.title, "publisher": s.publisher, "provenance": s.provenance}
                             for s in pack.meta.sources]}
 
@@ -147,7 +153,7 @@ def router(state: Any) -> APIRouter:
         with audited(state, "/api/v1/check"):
             case, provenance = case_from_body(await request.body(), request.headers.get("content-type"), site, pack)
             report = review(case, pack).report
-            return rendered("check", format, report, provenance, sources=True, why_not=why_not)
+            return rendered("check", format, report, provenance, pack, sources=True, why_not=why_not)
 
     @r.post("/api/v1/explain", tags=["api"], openapi_extra=CASE_OR_BUNDLE,
             summary="A Case or FHIR Bundle -> every rule checked, clause by clause",

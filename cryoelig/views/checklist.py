@@ -24,6 +24,7 @@ from typing import Any
 from ..case.contract import CASE_ID_PATTERN, Case, parse_case
 from ..case.grammar import BOOL_WORDS, GrammarError, parse_number
 from ..case.limits import MAX_ANSWER_CHARS
+from ..case.measures import MEASURES, RangeError, read_written
 from ..errors import InputError, Problem
 from ..rulepack.packmodel import Pack
 from ..wording import directive_words
@@ -81,9 +82,11 @@ def _choice(question: Question, token: str) -> Any:
 
 def _number(question: Question, text: str) -> Answer:
     """A number in the one input grammar (cryoelig.case.grammar: plain decimals, '.' or ','), optionally
-    followed by the field's unit or its other unit ('39 mm' for a size asked in cm)."""
+    followed by the field's unit or its other unit ('39 mm' for a size asked in cm), read against the
+    field's range as a case file's is (cryoelig.case.measures). When the range chose how a comma reads,
+    the answer keeps the number as typed, so the case gives the same input note as a file."""
     spec = question.number or NumberSpec(integer=False)
-    if spec.high is not None and (out_of := re.fullmatch(r"\s*(\S+?)\s*/\s*(\d+)\s*", text)) \
+    if spec.high is not None and (out_of := re.fullmatch(r"\s*(\S+?)\s*/\s*([0-9]+)\s*", text)) \
             and float(out_of[2]) == spec.high:
         text = out_of[1]  # a score written with its scale: '7/10' for a 0 to 10 rating
     if question.field == ECOG:
@@ -97,15 +100,21 @@ def _number(question: Question, text: str) -> Answer:
         raise AnswerError(f"this unit is not accepted here; expected {spec.describe()}.")
     if unit and unit == spec.alt_unit and spec.alt_field:
         target, target_spec = spec.alt_field, number_spec(spec.alt_field)
+    note = None
     try:
-        value: float | int = parse_number(number_text, whole=target_spec.integer)
+        if target in MEASURES:
+            value, note = read_written(target, number_text)
+        else:
+            value = parse_number(number_text, whole=target_spec.integer)
+    except RangeError as error:  # the field's range, its unit slips, a comma it cannot choose a reading of
+        raise AnswerError(f"{error}.") from None
     except GrammarError:
         raise AnswerError(f"expected {target_spec.describe()}.") from None
     if not target_spec.integer and float(value).is_integer() and not re.search(r"[.,]", number_text):
         value = int(value)
     if not target_spec.contains(value):
         raise AnswerError(f"out of range: expected {target_spec.describe().split(', or ')[0]}.")
-    return Answer(target, value)
+    return Answer(target, number_text if note is not None else value)
 
 
 def parse_answer(question: Question, text: str) -> Answer:  # noqa: C901 - one branch per answer kind

@@ -67,7 +67,6 @@ class Site:
         self.pack = pack
         self.env = _environment()
         self.env.globals.update(pack=pack, source_line=views.source_line(pack))
-        self.labels = {name: spec.label for name, spec in pack.fields.items()}
 
     def _render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
@@ -123,7 +122,7 @@ class Site:
         fmt = render.for_suffix("printable", _suffix(name))
         report = self.review_of(state).report
         try:
-            body = fmt.render(report, labels=self.labels)
+            body = render.printable(report, self.pack, fmt.name)  # the bytes of `cryoelig report`
         except CryoeligError as error:  # the PDF extra is not installed
             raise PageError(self.checklist(values, str(error)), 501) from None
         return body, fmt.media_type, f"{stem}{_suffix(name).suffix}"

@@ -30,7 +30,8 @@ What is stored (tests/golden/README.md has the layout and how to read it):
 The packs' sha256 are the one byte-level exception: a pack's hash covers every file of the pack,
 so any edit of a rule would change every output that names the pack. ``pack-sha256.txt`` keeps the
 hashes the outputs are stored with, one line per pack of the default set (the source pack, then
-the published-scales pack), and each current hash is written as the stored one before comparing;
+the published-scales pack), then the set's (the one every output names), and each current hash is written
+as the stored one before comparing;
 every other byte is compared. Regenerating keeps that file unless ``--pack-hashes`` is given.
 
 Regenerate ONLY when a change to the pack or to an output is intended, then review the diff
@@ -139,13 +140,19 @@ SCALE_TOTALS = {"mirels": (4, 7, 8, 9, 12), "sins": (0, 6, 7, 12, 13, 18), "rena
 # ---------------------------------------------------------------- the pack hash
 
 def stored_pack_sha256() -> list[str]:
-    """The hashes the outputs were stored with: one line per pack of the default set, in its order."""
+    """The hashes the outputs were stored with: one line per pack of the default set, in its order, then the
+    set's (the one every output names, issue 22)."""
     return PACK_SHA256.read_text(encoding="utf-8").split() if PACK_SHA256.exists() else []
+
+
+def hashed(pack: Any) -> tuple[Any, ...]:
+    """The packs whose sha256 an output may show: each pack of a set, then the set."""
+    return (*pack.parts, pack) if pack.members else pack.parts
 
 
 def as_stored(text: str, pack: Any) -> str:
     """The text with each current pack's sha256 written as the one the outputs were stored with."""
-    for part, stored in zip(pack.parts, stored_pack_sha256(), strict=False):
+    for part, stored in zip(hashed(pack), stored_pack_sha256(), strict=False):
         text = text.replace(part.sha256, stored)
     return text
 
@@ -551,7 +558,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.pack_hashes or not PACK_SHA256.exists():
         from cryoelig.rulepack.load import load_pack
 
-        _write(PACK_SHA256, "".join(f"{p.sha256}\n" for p in load_pack().parts))
+        _write(PACK_SHA256, "".join(f"{p.sha256}\n" for p in hashed(load_pack())))
     write_goldens(generated=not args.no_generated)
 
 
