@@ -19,6 +19,7 @@ from ..reasoning.evaluation import RESULT_WORD, RuleTrace, Trace, evaluate
 from ..reasoning.packmemo import PackMemos
 from ..rulepack.conditions import leaves
 from ..rulepack.packmodel import Pack, Rule, SourceSpec
+from .headline import Headline, headline_of
 from .scalesection import PublishedScales, published_scales
 from .valuetext import comparisons_in as comparisons_in  # re-exported: renderers and the service read them here
 from .valuetext import exact_number as exact_number
@@ -142,6 +143,8 @@ class Report(_Model):
     schema_version: int = REPORT_SCHEMA_VERSION
     case_id: str
     site: str
+    #: what matters first: the counts of the points and of the published bands at a named threshold
+    headline: Headline | None = None
     facts: dict[str, Any]
     input_notes: list[str]
     findings: list[Finding]
@@ -246,10 +249,12 @@ def report_of(case: Case, trace: Trace) -> Report:
                 waiting.setdefault(name, []).append(rt.rule.id)
         elif kind is _DERIVED:
             derived.append(view[1])
+    scales = published_scales(trace, [f.rule for f in findings], fill)
     return Report(
-        case_id=case.case_id, site=case.site, facts=plan.shown_facts(facts), input_notes=case.input_notes(pack),
+        case_id=case.case_id, site=case.site, headline=headline_of(pack, case.site, findings, scales),
+        facts=plan.shown_facts(facts), input_notes=case.input_notes(pack),
         findings=findings, missing=plan.missing(pack, waiting), not_applicable=not_applicable, derived=derived,
-        published_scales=published_scales(trace, [f.rule for f in findings], fill), pack=plan.pack_ref,
+        published_scales=scales, pack=plan.pack_ref,
         sources=sources_used(pack.parts[0], findings),  # the source article's; the papers: published_scales
     )
 

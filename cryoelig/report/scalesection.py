@@ -90,6 +90,8 @@ class ScaleLine(_Model):
     total_from: Literal["components", "given"] | None = None
     band: str | None = None
     band_label: str | None = None
+    #: the band lies at or past a threshold its paper names (scales.yaml ``named_threshold``)
+    named_threshold: bool = False
     components: list[ScaleComponent]
     descriptors: str = ""
     applies_to: str
@@ -287,6 +289,7 @@ def _line(trace: Trace, result: ScaleResult, applies: bool | None, rule_ids: lis
         scale=scale.id, name=scale.name, short=scale.short, kind=scale.kind, status=result.status,
         summary=summary, total=result.total, total_from=result.total_from,
         band=result.band.id if result.band else None, band_label=result.band.label if result.band else None,
+        named_threshold=bool(result.band and result.band.named_threshold),
         components=components, descriptors=result.descriptors, applies_to=scale.applies_to,
         applies=_APPLIES[applies],  # type: ignore[arg-type]
         missing=[ScaleMissing(field=f, label=_label(pack, result, f)) for f in missing],
