@@ -112,3 +112,31 @@ def test_cds_response_leads_with_one_summary_card():
     assert "risks.documented" in background[0]["detail"] and "\u201c" in background[0]["detail"]
     assert cards[1]["detail"].startswith("**Documented factor present**")  # then the points, each with its basis
     assert cards.index(background[0]) == 2  # the folded background after the points, before missing and scales
+
+
+def _asked(*options: str) -> list[str]:
+    """The fields a piped kidney checklist asks (every answer Enter: unknown), in order."""
+    import re
+
+    result = runner.invoke(app, ["checklist", "--site", "kidney", *options], input="mdt-k\n" + "\n" * 60,
+                           env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    return re.findall(r"^\S[^\n]*\[([a-z_.]+)\]$", result.stderr, re.M)
+
+
+def test_the_kidney_checklist_asks_the_sources_questions_and_the_scales_only_when_asked():
+    source = _asked()
+    assert source[0] == "case_id" and len(source) <= 8, source  # label, six questions, the ECOG follow-up
+    assert not {"kps", "labs.inr", "labs.platelets", "renal.exophytic"} & set(source)
+    both = _asked("--scales")
+    assert both[:len(source)] == source  # the source's questions first, in the same order
+    assert {"kps", "labs.inr", "labs.platelets", "renal.exophytic"} <= set(both[len(source):])
+
+
+def test_the_checklist_page_toggle_asks_the_scales_questions():
+    from cryoelig.web.form import read_form
+
+    pack = load_pack(None)
+    plain = [i.question.field for i in read_form(pack, {"site": ["kidney"]}).items]
+    toggled = [i.question.field for i in read_form(pack, {"site": ["kidney"], "scales": ["on"]}).items]
+    assert "kps" not in plain and "kps" in toggled and toggled[:len(plain)] == plain
