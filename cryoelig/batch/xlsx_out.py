@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .about import about
 from .outfiles import open_partial
 from .outputs import CSV_RESULT_COLUMNS, Row
 from .serialize import csv_line
@@ -84,8 +85,11 @@ def write_workbook(results: Iterator[list[Any]], errors: Iterator[list[Any]], su
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
+    info = about(pack)
+    identity = [["notice", info["notice"]], *(["pack " + k, v] for k, v in info["pack"].items())]
     for title, header, rows in (("results", CSV_RESULT_COLUMNS, results), ("errors", ERROR_COLUMNS, errors),
-                                ("summary", ("section", "name", "kind", "count"), summary_rows(summary))):
+                                ("summary", ("section", "name", "kind", "count"), summary_rows(summary)),
+                                ("about", ("name", "value"), iter(identity))):
         sheet = wb.create_sheet(title)
         sheet.append(list(header))
         for row in rows:
