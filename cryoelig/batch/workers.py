@@ -180,7 +180,7 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
 _worker_pack: Any = None
 #: Collections of the youngest generation after this many new objects instead of 700: a chunk
 #: allocates tens of thousands of short-lived objects, and collecting them early costs ~8% of a
-#: run for nothing (perf-notes.md); the memo's long-lived objects are few collections anyway.
+#: run for nothing (docs/scaling.md); the memo's long-lived objects are few collections anyway.
 GC_THRESHOLD = (50_000, 20, 20)
 
 
