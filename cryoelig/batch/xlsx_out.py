@@ -48,7 +48,7 @@ def _results(partial: Path) -> Iterator[list[Any]]:
             yield [int(c) if name in _COUNTS else c for name, c in zip(CSV_RESULT_COLUMNS, cells, strict=True)]
 
 
-def _errors(errors_partial: Path) -> Iterator[list[Any]]:
+def error_rows(errors_partial: Path) -> Iterator[list[Any]]:
     with open(errors_partial, "rb") as f:
         for line in f:
             record = json.loads(line)
@@ -78,14 +78,12 @@ def summary_rows(summary: dict[str, Any]) -> Iterator[list[Any]]:
         yield ["errors by field", name, None, n]
 
 
-def write_workbook(results: Iterator[list[Any]], errors: Iterator[list[Any]], summary: dict[str, Any],
-                   pack: Any, raw: Any) -> None:
-    """The three sheets, streamed (openpyxl write-only), saved to ``raw`` (a binary file object)."""
+def write_workbook(sheets: list[tuple[str, Any, Iterator[list[Any]]]], pack: Any, raw: Any) -> None:
+    """The sheets (title, header, rows), streamed (openpyxl write-only), saved to ``raw`` (a binary file)."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    for title, header, rows in (("results", CSV_RESULT_COLUMNS, results), ("errors", ERROR_COLUMNS, errors),
-                                ("summary", ("section", "name", "kind", "count"), summary_rows(summary))):
+    for title, header, rows in sheets:
         sheet = wb.create_sheet(title)
         sheet.append(list(header))
         for row in rows:
@@ -118,7 +116,9 @@ def finish(partial: Path, final: Path, errors_partial: Path, summary: dict[str, 
     raw = final.with_name(final.name + ".partial.raw")
     try:
         with os.fdopen(open_partial(raw, truncate=True), "w+b") as saved:
-            write_workbook(_results(partial), _errors(errors_partial), summary, pack, saved)
+            write_workbook([("results", CSV_RESULT_COLUMNS, _results(partial)),
+                            ("errors", ERROR_COLUMNS, error_rows(errors_partial)),
+                            ("summary", ("section", "name", "kind", "count"), summary_rows(summary))], pack, saved)
             saved.flush()
             saved.seek(0)
             with os.fdopen(open_partial(temp, truncate=True), "wb") as sink:

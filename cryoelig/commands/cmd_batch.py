@@ -78,10 +78,18 @@ def batch(
              "a longer one is an error row.")] = MAX_RECORD_BYTES,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; one line of counts at the end.")
                      ] = False,
+    report: Annotated[str, typer.Option(
+        "--report", metavar="auto|table|full",
+        help="table: the analysis table (one column per factor, missing field, scale total and band; .parquet, "
+             ".csv or .xlsx; needs the parquet extra), decided by the rule pack compiled to columns; full: a full "
+             "report per case (today's JSONL line, CSV counts). auto (the default): table for .parquet, .csv and "
+             ".xlsx when pyarrow is installed, else full.")] = "auto",
     cross_check: Annotated[str, typer.Option(
         "--cross-check", metavar="all|sample:N",
-        help="Which cases the rule engine also decides, cross-checked against the explanation: all (the "
-             "default) or one row in N.")] = "all",
+        help="Which rows the rule engine and the Python evaluator also decide, checked against the result: all, "
+             "or sample:N (the default, sample:100: with --report table the first 1,000 rows and every N-th; "
+             "with --report full every N-th). With --report table a disagreement stops the run with one line "
+             "naming the row and the rule, exit code 2.")] = "sample:100",
     cluster: Annotated[str | None, typer.Option(
         "--cluster", metavar="local:N", help="Run on a local Dask cluster of N worker processes (extra [cluster]); "
                                               "--out is then a folder.")] = None,
@@ -97,11 +105,14 @@ def batch(
 ) -> None:
     """Review many de-identified cases (the help text is BATCH_HELP)."""
     from ..batch import BatchOptions, default_jobs
+    from ..batch.options import resolve_report
 
+    with user_errors():
+        chosen = resolve_report(report, out, on_cluster=cluster is not None or scheduler is not None)
     opts = BatchOptions(input=input_path, out=out, errors=errors, summary=summary, summary_html=summary_html,
                         jobs=jobs or default_jobs(), resume=resume, force=force, pack_dir=pack_dir,
                         chunk_rows=chunk_rows, checkpoint_seconds=checkpoint_seconds, max_bytes=max_bytes,
-                        cross_check=cross_check)
+                        cross_check=cross_check, report=chosen)
     draw_page = _page_drawer(summary_html)
     if cluster is not None or scheduler is not None:
         _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, _note)

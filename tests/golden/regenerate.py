@@ -304,7 +304,8 @@ def _batch_outputs(run: Callable[..., str]) -> Iterator[tuple[str, str]]:
                 run("batch", f"examples/{source}", "--out", str(out), "--jobs", "1", "--quiet")
                 stem = f"batch/{Path(source).stem}-{Path(source).suffix[1:]}"
                 yield f"{stem}.results.{suffix}", out.read_text(encoding="utf-8")
-                yield f"{stem}.errors.jsonl", out.with_name(f"{out.stem}.errors.jsonl").read_text(encoding="utf-8")
+                errors = out.with_name(f"{out.stem}.errors.jsonl" if suffix == "jsonl" else f"{out.name}.errors.jsonl")
+                yield f"{stem}.errors.jsonl", errors.read_text(encoding="utf-8")
 
 
 def _rules_outputs(run: Callable[..., str], pack: Any) -> Iterator[tuple[str, str]]:
