@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .outfiles import open_partial
-from .outputs import CSV_RESULT_COLUMNS, Row
+from .outputs import CSV_RESULT_COLUMNS, KIND_COLUMNS, Row
 from .serialize import csv_line
 
 #: The time written into the workbook's properties and zip entries (the zip format starts in 1980).
@@ -32,7 +32,7 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_ISO = b"1980-01-01T00:00:00Z"
 _CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 ERROR_COLUMNS = ("row", "line", "file", "case_id", "reason", "field", "message")
-_COUNTS = {"supporting", "caution", "context", "missing"}
+_COUNTS = {"documented_factor", "caution", "background", "missing"}
 #: Excel's limit for the text of one cell.
 MAX_CELL = 32_767
 
@@ -63,10 +63,10 @@ def summary_rows(summary: dict[str, Any]) -> Iterator[list[Any]]:
     for name, n in summary["sites"].items():
         yield ["sites", name, None, n]
     for kind, n in summary["findings"]["by_kind"].items():
-        yield ["findings by kind", kind, None, n]
+        yield ["findings by kind", KIND_COLUMNS.get(kind, kind), None, n]
     for factor, kinds in summary["findings"]["by_factor"].items():
         for kind, n in kinds.items():
-            yield ["findings by factor", factor, kind, n]
+            yield ["findings by factor", factor, KIND_COLUMNS.get(kind, kind), n]
     for name, n in summary["missing"].items():
         yield ["missing information", name, None, n]
     for site, factors in summary.get("cases_by_site_factor", {}).items():
