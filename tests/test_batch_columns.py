@@ -111,3 +111,47 @@ def test_the_cli_chooses_the_table_for_tabular_outputs(tmp_path: Path) -> None:
     assert full.returncode == 0 and "report" in pq.read_schema(tmp_path / "f.parquet").names
     bad = cli("batch", str(ROOT / "examples" / "cases.csv"), "--out", str(tmp_path / "r.jsonl"), "--report", "table")
     assert bad.returncode == 2 and b"--report table writes" in bad.stderr and b"Traceback" not in bad.stderr
+
+
+def test_the_docs_pandas_recipe_runs_on_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/columns.md's pandas block, run as written on a table of the examples: kidney cases by band."""
+    import re
+
+    pytest.importorskip("pandas")
+    run_batch(BatchOptions(input=str(ROOT / "examples" / "cases.csv"), out=tmp_path / "table.parquet", jobs=1,
+                           report="table"))
+    text = (ROOT / "docs" / "columns.md").read_text()
+    code = re.search(r"pandas \(checked by[^\n]*\n\n```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    scope: dict[str, Any] = {}
+    exec(compile(code, "docs/columns.md", "exec"), scope)  # noqa: S102 - the documentation's own example
+    share = scope["share"]
+    kidney = [r for r in pq.read_table(tmp_path / "table.parquet").to_pylist() if r["site"] == "kidney"]
+    assert int(share["cases"].sum()) == len(kidney) > 0
+    assert int(share["at_4cm_or_more"].sum()) == sum(r["factor.kidney.size_4cm_or_more"] is True for r in kidney)
+    assert "share" in capsys.readouterr().out
+
+
+def test_quiet_prints_only_errors_and_help_names_every_extra(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text((ROOT / "examples" / "cases.csv").read_text() + "bad-1,moon\n")
+    quiet = cli("batch", str(src), "--out", str(tmp_path / "r.csv"), "-q", "--jobs", "99")
+    assert quiet.returncode == 1 and quiet.stdout == b"" and quiet.stderr == b""
+    refused = cli("batch", str(src), "--out", str(tmp_path / "r.csv"), "-q")
+    assert refused.returncode == 2 and b"already exists" in refused.stderr
+    helped = cli("batch", "--help", prelude="import os; os.environ['COLUMNS'] = '300'\n")
+    text = b" ".join(helped.stdout.split()).decode()
+    assert "(extra )" not in text and "extra )" not in text
+    for extra in ("parquet", "xlsx", "cluster", "figures"):
+        assert f"the {extra} extra" in text
+
+
+def test_error_files_of_two_formats_never_collide(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text((ROOT / "examples" / "cases.csv").read_text() + "bad-1,moon\n")
+    for name in ("results.jsonl", "results.csv", "results.parquet", "results.xlsx"):
+        done = cli("batch", str(src), "--out", str(tmp_path / name), "-q")
+        assert done.returncode == 1, done.stderr
+    assert sorted(p.name for p in tmp_path.glob("*errors*")) == [
+        "results.csv.errors.jsonl", "results.errors.jsonl", "results.parquet.errors.jsonl", "results.xlsx.errors.jsonl"]
