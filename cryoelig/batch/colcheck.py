@@ -59,8 +59,19 @@ def _bounds(info: Any) -> tuple[float | None, float | None]:
     return ge, le
 
 
+_FIELDS: dict[int, tuple[Plan, dict[str, InputField]]] = {}
+
+
 def input_fields(plan: Plan) -> dict[str, InputField]:
-    """Every column a batch may have, with what a column-wise check needs (from the case model)."""
+    """Every column a batch may have, with what a column-wise check needs: built once per plan."""
+    held = _FIELDS.get(id(plan))
+    if held is None or held[0] is not plan:
+        _FIELDS.clear()
+        held = _FIELDS[id(plan)] = (plan, _input_fields(plan))
+    return held[1]
+
+
+def _input_fields(plan: Plan) -> dict[str, InputField]:
     specs, infos = plan.case_fields, model_fields()
     out: dict[str, InputField] = {}
     for name in [*specs, *EXTRA_COLUMNS]:

@@ -130,7 +130,7 @@ def _parquet(source: Any, plan: Plan, sampled: Sampled) -> Iterator[Part]:
     text = [c for c, t in dictionary_types(plan, names).items() if pa.types.is_dictionary(t)]
     reader = pq.ParquetFile(source.path, read_dictionary=[c for c in text if "." not in c])
     first = 0
-    for batch in reader.iter_batches(batch_size=PART_ROWS, use_threads=False):
+    for batch in _whole_parts(reader.iter_batches(batch_size=PART_ROWS, use_threads=False)):
         columns = flat_columns(batch)
         raw = pa.table({c: columns[c] for c in names})
         numbers = pa.array(range(first + 1, first + raw.num_rows + 1), pa.int64())
@@ -140,6 +140,21 @@ def _parquet(source: Any, plan: Plan, sampled: Sampled) -> Iterator[Part]:
                                                                                        strict=True)]
         yield _decided(source, plan, raw, numbers, records, sampled, None)
         first += raw.num_rows
+
+
+def _whole_parts(batches: Iterator[Any]) -> Iterator[Any]:
+    """Record batches (at most a row group each) joined into batches of about PART_ROWS rows: each part
+    costs a fixed overhead (validation per distinct text, the compiled pack's call)."""
+    held: list[Any] = []
+    rows = 0
+    for batch in batches:
+        held.append(batch)
+        rows += batch.num_rows
+        if rows >= PART_ROWS:
+            yield pa.Table.from_batches(held).combine_chunks().to_batches()[0]
+            held, rows = [], 0
+    if held and rows:
+        yield pa.Table.from_batches(held).combine_chunks().to_batches()[0]
 
 
 def csv_fast(path: str) -> tuple[list[str], str, bytes]:
