@@ -211,15 +211,17 @@ def test_folder_input_with_csv_output_and_summary(tmp_path: Path) -> None:
         (folder / name).write_text((ROOT / "examples" / name).read_text())
     (folder / "b-broken.json").write_text("{not json")
     (folder / "readme.txt").write_text("ignored: not a case file")
-    proc = cli("batch", str(folder), "--out", str(tmp_path / "r.csv"), "--summary", str(tmp_path / "s.json"), "-q")
+    proc = cli("batch", str(folder), "--out", str(tmp_path / "r.csv"), "--summary", str(tmp_path / "s.json"), "-q",
+               "--report", "full")
     assert proc.returncode == 1, proc.stderr
     rows = list(csv.DictReader((tmp_path / "r.csv").open()))
     assert [r["site"] for r in rows] == ["bone", "kidney", "skin"]  # sorted by file name, broken one left out
-    assert list(rows[0]) == ["case_id", "site", "supporting", "caution", "context", "missing", "factors",
+    assert list(rows[0]) == ["case_id", "site", "documented_factor", "caution", "background", "missing", "factors",
                              "missing_fields"]
     for r in rows:
-        assert int(r["supporting"]) + int(r["caution"]) + int(r["context"]) >= len(set(r["factors"].split(";")))
-    (error,) = [json.loads(line) for line in (tmp_path / "r.errors.jsonl").read_text().splitlines()]
+        assert int(r["documented_factor"]) + int(r["caution"]) + int(r["background"]) >= \
+            len(set(r["factors"].split(";")))
+    (error,) = [json.loads(line) for line in (tmp_path / "r.csv.errors.jsonl").read_text().splitlines()]
     assert (error["row"], error["reason"]) == (1, "unreadable")
     assert error["file"].endswith("b-broken.json")
     summary = json.loads((tmp_path / "s.json").read_text())

@@ -149,6 +149,8 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
         try:
             if source.kind == "csv":
                 note(f"reading {source.description}")
+            if opts.report == "table":
+                return _run_table(opts, source, pack, out_kind, progress, draw_page)
             run = _Run(opts, source, pack, out_kind, out, errors, jobs, progress, note)
             run.draw_page = draw_page
             return run.go()
@@ -157,6 +159,27 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
             raise InputError([Problem(f"{where}cannot write: {error.strerror or error}")]) from None
         finally:
             source.close()
+
+
+def _run_table(opts: BatchOptions, source: Source, pack: Any, out_kind: str, progress: Progress | None,
+               draw_page: DrawPage | None) -> BatchResult:
+    """The analysis table, decided column-wise (colrun): written to partial names, renamed at the end."""
+    from .colrun import run_columns
+
+    out, errors = opts.out, opts.errors_path
+    part_out, part_err, _state = partial_paths(out, errors)
+    agg = run_columns(source, pack, out_kind, part_out, part_err, CrossCheck.parse(opts.cross_check), progress)
+    summary = agg.to_dict()
+    if opts.summary is not None:
+        write_atomic(opts.summary, summary_json(summary).encode())
+    if opts.summary_html is not None and draw_page is not None:
+        write_atomic(opts.summary_html, draw_page(summary, pack))
+    for part, final in ((part_err, errors), (part_out, out)):
+        target = Path(os.path.realpath(final))
+        check_replaceable(target)
+        os.replace(part, target)
+    fsync_dir(out.resolve().parent)
+    return BatchResult(summary, out, errors)
 
 
 class _Run:
