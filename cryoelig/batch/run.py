@@ -281,15 +281,7 @@ class _Run:
                 why = "terminated" if getattr(stop, "signum", None) == signal.SIGTERM else "interrupted"
                 raise BatchInterrupted(self.agg.rows, self.source.seekable, why) from None
             except Exception as error:
-                from concurrent.futures.process import BrokenProcessPool
-
-                if isinstance(error, BrokenProcessPool):
-                    self.checkpoint()
-                    raise BatchInterrupted(self.agg.rows, self.source.seekable, "a worker process stopped") from None
-                if isinstance(error, OSError):  # disk full, permissions, I/O error: the last checkpoint stands
-                    where = f"{error.filename}: " if error.filename else ""
-                    raise InputError([Problem(f"{where}{error.strerror or error} after {self.agg.rows} rows; fix it, "
-                                              "then run the same command with --resume to finish")]) from None
+                self._stopped_by(error)
                 raise
             finally:
                 if executor is not None:
@@ -297,6 +289,22 @@ class _Run:
                     with contextlib.suppress(_Signal, KeyboardInterrupt):
                         executor.shutdown(wait=True, cancel_futures=True)
                         shutil.rmtree(self.spill_dir, ignore_errors=True)
+
+    def _stopped_by(self, error: Exception) -> None:
+        """A lost worker, a full disk or memory that ran out: said in one line (the last checkpoint stands)."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if isinstance(error, BrokenProcessPool):
+            self.checkpoint()
+            raise BatchInterrupted(self.agg.rows, self.source.seekable, "a worker process stopped") from None
+        then = "then run the same command with --resume to finish" if self.source.seekable else "then run it again"
+        if isinstance(error, MemoryError):  # e.g. a record of up to --max-bytes (1 GiB) sent to a worker
+            raise InputError([Problem(f"out of memory after {self.agg.rows} rows (each record of up to --max-bytes "
+                                      f"is held whole: lower --max-bytes, or use --jobs 1); {then}")]) from None
+        if isinstance(error, OSError):  # disk full, permissions, I/O error
+            where = f"{error.filename}: " if error.filename else ""
+            raise InputError([Problem(f"{where}{error.strerror or error} after {self.agg.rows} rows; fix it, "
+                                      f"{then}")]) from None
 
     def _finish(self) -> BatchResult:
         if self.source.seekable:

@@ -118,6 +118,7 @@ def _reviews(cases: list[Any], rows: list[int], pack: Any, cross: CrossCheck) ->
 
 _INTERNAL = Problem("internal error: the rule engine and the Python evaluator disagree on this case; nothing "
                     "was reported for it (please report this)", reason="internal")
+_TOO_BIG = Problem("the record is too large to decode in the memory available (see --max-bytes)", reason="unreadable")
 _lines = ReportLines()
 
 
@@ -137,6 +138,10 @@ def _decode(decoder: Decoder, label: str, records: list[Record], pack: Any) -> t
             continue
         except InputError as error:
             slots.append(error_line(rec, label, error.problems, data))
+            continue
+        except MemoryError:  # a record of up to --max-bytes (1 GiB) decoded: this row, not the run
+            data = None
+            slots.append(error_line(rec, label, [_TOO_BIG], None))
             continue
         slots.append((rec, data))
         cases.append(case)
