@@ -343,7 +343,7 @@ def test_resume_refuses_a_changed_input_and_a_fresh_run_discards(tmp_path: Path)
     (tmp_path / "r.errors.jsonl.partial").write_text("")
     empty = hashlib.sha256().hexdigest()
     state = State({"input": "something else"}, Position(), 0, 0, Aggregate(), {"input": None, "out": empty,
-                                                                                 "errors": empty})
+                                                                                 "errors": empty}, [[0, 0]])
     (tmp_path / "r.jsonl.partial.state").write_bytes(state.to_json())
     refused = cli("batch", str(src), "--out", str(out), "--resume", "-q")
     assert refused.returncode == 2 and b"cannot resume: " in refused.stderr and b"input" in refused.stderr

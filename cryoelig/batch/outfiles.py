@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import mmap
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 from ..atomic import write_atomic as replace_atomically
 from ..errors import InputError, Problem
@@ -98,14 +96,10 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def append_file(src: str, fd: int, digest: Any = None) -> None:
-    """Append a file's bytes at fd's position (copy_file_range where the kernel has it), then remove it;
-    ``digest`` (a hashlib object) takes the same bytes, read from the page cache through a mapping."""
+def append_file(src: str, fd: int) -> None:
+    """Append a file's bytes at fd's position (copy_file_range where the kernel has it), then remove it."""
     with open(src, "rb") as f:
         size = os.fstat(f.fileno()).st_size
-        if digest is not None and size:
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                digest.update(view)
         copied = 0
         if hasattr(os, "copy_file_range"):
             with contextlib.suppress(OSError):

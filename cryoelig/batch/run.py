@@ -11,8 +11,9 @@ Why it is shaped this way:
   link, nothing but regular files, no two names for one file), an exclusive lock on the output set,
   existing results kept unless ``--force`` or ``--resume``, final names by rename at the end.
 - Resumable (checkpoint.py) unless the input is standard input; the checkpoint carries digests of
-  itself, of the partial files (updated here as chunks are appended) and of the input consumed
-  (kept by the reader; a chunk carries the one at its end position).
+  itself, of the partial files (chains of the chunks' sha256, taken by the workers, linked here as
+  chunks are appended) and of the input consumed (kept by the reader; a chunk carries the one at its
+  end position).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from ..atomic import remove_leftovers
 from ..errors import InputError, Problem
 from ..inputs import Position, Record, Source, open_source
 from .aggregate import Aggregate, summary_json
-from .checkpoint import ResumeFiles, State, fingerprint, resume_state
+from .checkpoint import ResumeFiles, State, fingerprint, link, resume_state
 from .options import BatchInterrupted, BatchOptions, capped_jobs
 from .outfiles import OutputLock, append_file, check_replaceable, fsync_dir, open_partial, write_all, write_atomic
 from .outputs import finish_output, output_format, output_kind
@@ -193,8 +194,8 @@ class _Run:
                                ResumeFiles(self.part_out, self.part_err, self.state_path, self.files.finals(), header,
                                            self.out_kind == "jsonl"))
         if resumed is not None:
-            self.out_hash, self.err_hash = resumed.out_hash, resumed.errors_hash
-            self.input_digest = resumed.state.digests["input"]
+            self.out_chain, self.err_chain = resumed.out_chain, resumed.errors_chain
+            self.input_digest, self.chunks = resumed.state.digests["input"], resumed.state.chunks
             return resumed.state
         fd = open_partial(self.part_out, truncate=True)
         try:
@@ -202,15 +203,16 @@ class _Run:
         finally:
             os.close(fd)
         os.close(open_partial(self.part_err, truncate=True))
-        self.out_hash, self.err_hash = hashlib.sha256(header), hashlib.sha256()
+        self.out_chain, self.err_chain = link(b"", _sha256(header)), link(b"", _sha256(b""))
+        self.chunks = [[len(header), 0]]
         self.input_digest = self.source.prefix_digest(self.source.start)
-        state = State(self.fingerprint, self.source.start, len(header), 0, Aggregate(), self._digests())
+        state = State(self.fingerprint, self.source.start, len(header), 0, Aggregate(), self._digests(), self.chunks)
         if self.source.seekable:
             write_atomic(self.state_path, state.to_json())
         return state
 
     def _digests(self) -> dict[str, str | None]:
-        return {"input": self.input_digest, "out": self.out_hash.hexdigest(), "errors": self.err_hash.hexdigest()}
+        return {"input": self.input_digest, "out": self.out_chain.hex(), "errors": self.err_chain.hex()}
 
     def _close(self) -> None:
         for fd in (self.fd_out, self.fd_err):
@@ -223,22 +225,27 @@ class _Run:
             os.fsync(self.fd_out)
             os.fsync(self.fd_err)
             state = State(self.fingerprint, self.position, os.lseek(self.fd_out, 0, os.SEEK_CUR),
-                          os.lseek(self.fd_err, 0, os.SEEK_CUR), self.agg, self._digests())
+                          os.lseek(self.fd_err, 0, os.SEEK_CUR), self.agg, self._digests(), self.chunks)
             write_atomic(self.state_path, state.to_json())
         self.last_checkpoint = time.monotonic()
 
     def commit(self, result: ChunkResult, pos: Position, n: int, stopper: _Stopper, digest: str | None) -> None:
-        """Append one chunk's bytes (and to the partial files' digests); ``digest``: the input's up to ``pos``."""
+        """Append one chunk's bytes, and its digests (a worker's, or taken here with --jobs 1) to the partial
+        files' chains; ``digest``: the input's up to ``pos``."""
         if result.results + result.error_count != n:  # pragma: no cover
             raise AssertionError("rows lost between worker and writer")
+        if not result.spill:
+            result.out_sha256, result.out_size = _sha256(result.out), len(result.out)
+            result.errors_sha256 = _sha256(result.errors)
         with stopper.hold():
             if result.spill:
-                append_file(result.spill, self.fd_out, self.out_hash)
+                append_file(result.spill, self.fd_out)
             else:
                 write_all(self.fd_out, result.out)
-                self.out_hash.update(result.out)
             write_all(self.fd_err, result.errors)
-            self.err_hash.update(result.errors)
+            self.out_chain = link(self.out_chain, result.out_sha256)
+            self.err_chain = link(self.err_chain, result.errors_sha256)
+            self.chunks.append([result.out_size, len(result.errors)])
             self.agg.merge(Aggregate(result.aggregate))
             self.position, self.input_digest = pos, digest
             if time.monotonic() - self.last_checkpoint >= self.opts.checkpoint_seconds:
@@ -332,6 +339,10 @@ class _Run:
                 remove_leftovers(path)
         fsync_dir(self.out.resolve().parent)
         return BatchResult(summary, self.out, self.errors)
+
+
+def _sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
 
 
 def chunks(records: Iterator[tuple[Record | None, Position]], size: int,
