@@ -17,6 +17,7 @@ from corpus import GOOD, Attack, counts
 
 JSONL = json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "case_id": "ok-2"}) + "\n"
 VICTIM = "precious: not a batch output\n"
+FINISHED = {"in.jsonl": JSONL + JSONL, "r.jsonl": JSONL, "r.errors.jsonl": ""}
 RUN = ["batch", "in.jsonl", "--out", "r.jsonl", "--jobs", "1"]
 
 
@@ -34,6 +35,14 @@ def nothing_written(*inputs: str) -> Callable[[Path, object], None]:
     def check(folder: Path, outcome: object) -> None:
         names = sorted(p.name for p in folder.iterdir())
         assert names == sorted(inputs), names
+    return check
+
+
+def unchanged(files: dict[str, str]) -> Callable[[Path, object], None]:
+    """The folder holds exactly these files with exactly this content: nothing changed, nothing added."""
+    def check(folder: Path, outcome: object) -> None:
+        found = {p.name: p.read_text() for p in folder.iterdir()}
+        assert found == files, sorted(found)
     return check
 
 
@@ -76,8 +85,8 @@ def _outputs() -> list[Attack]:
                ["batch", "r.jsonl.partial", "--out", "r.jsonl", "--jobs", "1"], {"r.jsonl.partial": JSONL},
                codes=(2,), err_has=("overwrite the input",), check=untouched("r.jsonl.partial")),
         Attack("loss", "--resume on a run that already finished", "--resume after the end overwrote the results",
-               [*RUN, "--resume"], {"in.jsonl": JSONL + JSONL, "r.jsonl": JSONL, "r.errors.jsonl": ""},
-               codes=(2,), err_has=("already finished", "nothing was changed"), check=untouched("r.jsonl")),
+               [*RUN, "--resume"], FINISHED, codes=(2,), err_has=("already finished", "nothing was changed"),
+               check=unchanged(FINISHED)),
     ]
     return out
 
@@ -110,6 +119,10 @@ def _bounds() -> list[Attack]:
         Attack("wrong exit code", "a 16 MB line then a good one on stdin", "a 1 GB line on stdin: exit code 0",
                ["batch", "-", "--out", "r.jsonl", "--summary", "s.json"],
                stdin=b"{" * (16 << 20) + b"\n" + JSONL.encode(), codes=(1,), check=counts(3, 2, 1)),
+        Attack("wrong exit code", "a 1 MiB line over --max-bytes 4096 on stdin, then good ones",
+               "a 1 GB line on stdin: one error row but exit code 0",
+               ["batch", "-", "--out", "r.jsonl", "--summary", "s.json", "--max-bytes", "4096"],
+               stdin=b"x" * (1 << 20) + b"\n" + JSONL.encode(), codes=(1,), check=counts(3, 2, 1)),
     ]
 
 

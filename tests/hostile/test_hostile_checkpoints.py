@@ -124,10 +124,22 @@ def _counts_that_do_not_add_up(state: dict[str, Any]) -> None:
     state["position"]["row"] += 7
 
 
+def _chunks_resplit(state: dict[str, Any]) -> None:
+    """The same totals cut elsewhere: the offsets add up, the chain of the chunks' digests does not."""
+    chunks = state["chunks"]
+    chunks[1][0] += 1
+    chunks[2][0] -= 1
+
+
+def _chunks_that_do_not_add_up(state: dict[str, Any]) -> None:
+    state["chunks"].append([5, 0])
+
+
 CHANGES = {"position.offset past the input's end": _past_the_end,
            "position.offset further on in the input": _further_on, "a negative row count": _negative_rows,
            "a null aggregate": _null_aggregate, "a garbage aggregate": _garbage_aggregate,
-           "counts that the partial files do not hold": _counts_that_do_not_add_up}
+           "counts that the partial files do not hold": _counts_that_do_not_add_up,
+           "chunk sizes cut elsewhere": _chunks_resplit, "chunks beyond the offsets": _chunks_that_do_not_add_up}
 
 
 @pytest.mark.parametrize("redigest", [True, False], ids=["digest recomputed", "digest kept"])
