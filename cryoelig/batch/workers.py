@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import json
 import os
 import signal
@@ -46,6 +47,10 @@ class ChunkResult:
     error_count: int
     aggregate: dict[str, Any] = field(default_factory=dict)
     spill: str | None = None
+    #: sha256 of ``out`` and ``errors`` and the size of ``out``, taken by the worker (the checkpoint's chains)
+    out_sha256: bytes = b""
+    errors_sha256: bytes = b""
+    out_size: int = 0
 
 
 def _safe_case_id(data: Any, problems: list[Problem]) -> str | None:
@@ -118,6 +123,7 @@ def _reviews(cases: list[Any], rows: list[int], pack: Any, cross: CrossCheck) ->
 
 _INTERNAL = Problem("internal error: the rule engine and the Python evaluator disagree on this case; nothing "
                     "was reported for it (please report this)", reason="internal")
+_TOO_BIG = Problem("the record is too large to decode in the memory available (see --max-bytes)", reason="unreadable")
 _lines = ReportLines()
 
 
@@ -137,6 +143,10 @@ def _decode(decoder: Decoder, label: str, records: list[Record], pack: Any) -> t
             continue
         except InputError as error:
             slots.append(error_line(rec, label, error.problems, data))
+            continue
+        except MemoryError:  # a record of up to --max-bytes (1 GiB) decoded: this row, not the run
+            data = None
+            slots.append(error_line(rec, label, [_TOO_BIG], None))
             continue
         slots.append((rec, data))
         cases.append(case)
@@ -241,6 +251,8 @@ def work(decoder: Decoder, label: str, out_kind: str, records: list[Record], spi
     result = process_chunk(decoder, label, out_kind, records, _worker_pack, cross)
     with open(spill, "wb") as f:
         f.write(result.out)
+    result.out_sha256, result.out_size = hashlib.sha256(result.out).digest(), len(result.out)
+    result.errors_sha256 = hashlib.sha256(result.errors).digest()
     result.out = b""
     result.spill = spill
     return result
