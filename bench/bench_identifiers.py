@@ -19,6 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 SETS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "phi"
+#: Labels as a batch checks them on every row (case_id).
+LABELS = ["mdt-kidney-07", "batch-01", "case-000123", "example-bone-repeat", "lung.peripheral.3", "mdt_liver_2024",
+          "c-1", "row-18500"]
 TYPICAL = ("72M, RCC 3.2 cm interpolar left kidney, ECOG 1, eGFR 55, INR 1.1, plt 210; s/p partial nephrectomy "
            "2019 contralateral; discussed at MDT, prefers ablation.")
 
@@ -29,16 +32,17 @@ def load(name: str) -> list[tuple[str, str]]:
 
 
 def per_note(checks: dict[str, Callable[[str], object]], texts: list[str], rounds: int) -> dict[str, float]:
-    """Microseconds per text of each guard: the best of ``rounds`` passes, the guards taking turns."""
+    """CPU microseconds per text of each guard (process time: the machine is shared), the best of ``rounds``
+    passes, the guards taking turns."""
     reps = max(1, 3000 // (len(texts) * (1 + len(texts[0]) // 100)))
     best = dict.fromkeys(checks, float("inf"))
     for _ in range(rounds):
         for name, check in checks.items():
-            start = time.perf_counter()
+            start = time.process_time()
             for _ in range(reps):
                 for text in texts:
                     check(text)
-            best[name] = min(best[name], (time.perf_counter() - start) / (reps * len(texts)))
+            best[name] = min(best[name], (time.process_time() - start) / (reps * len(texts)))
     return {name: seconds * 1e6 for name, seconds in best.items()}
 
 
@@ -62,14 +66,16 @@ def main() -> None:
     parser.add_argument("--baseline", help="another guard module (a file) to compare with")
     parser.add_argument("--list", action="store_true", help="print every miss and false alarm")
     args = parser.parse_args()
-    from cryoelig.case.identifiers import find_identifier
+    from cryoelig.case.identifiers import find_identifier, find_label_identifier
 
     checks: dict[str, Callable[[str], object]] = {"this guard": find_identifier}
+    labels: dict[str, Callable[[str], object]] = {"this guard": find_label_identifier}
     if args.baseline:
         spec = importlib.util.spec_from_file_location("baseline_identifiers", args.baseline)
         module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
         spec.loader.exec_module(module)  # type: ignore[union-attr]
         checks["baseline"] = module.find_identifier
+        labels["baseline"] = module.find_label_identifier
     for name, check in checks.items():
         accuracy(name, check, args.list)
     notes = [t for _, t in load("clean_holdout2.txt")]
@@ -79,6 +85,8 @@ def main() -> None:
                          ("long note (2,000 characters)", [long_note])):
         times = per_note(checks, texts, args.rounds)
         print(f"{label}: " + ", ".join(f"{name} {us:.1f} us" for name, us in times.items()))
+    times = per_note(labels, LABELS, args.rounds)
+    print(f"labels ({len(LABELS)} case_ids): " + ", ".join(f"{name} {us:.1f} us" for name, us in times.items()))
 
 
 if __name__ == "__main__":

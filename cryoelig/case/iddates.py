@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .lazyre import lazy
+
 DATE = "a full date"
 DAY_MONTH = "a date (a day and month; under HIPAA Safe Harbor only the year of a date may be given)"
 MONTH_YEAR = "a date (a month and year; under HIPAA Safe Harbor only the year of a date may be given)"
@@ -24,8 +26,8 @@ _MONTH_OTHER = (r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|s
                 r"novembre|décembre|januar|februar|märz|juni|juli|oktober|dezember|gennaio|febbraio|aprile|maggio|"
                 r"giugno|luglio|settembre|ottobre|dicembre|janeiro|fevereiro|março|maio|junho|julho|setembro|"
                 r"outubro|novembro|dezembro")
-_MONTH = re.compile(rf"(?<![a-z])(?:{_MONTH_EN})(?![a-z])\.?")
-_MONTH_ANY = re.compile(rf"(?<![a-zà-ÿ])(?:{_MONTH_EN}|{_MONTH_OTHER})(?![a-zà-ÿ])\.?")
+_MONTH = lazy(rf"(?<![a-z])(?:{_MONTH_EN})(?![a-z])\.?")
+_MONTH_ANY = lazy(rf"(?<![a-zà-ÿ])(?:{_MONTH_EN}|{_MONTH_OTHER})(?![a-zà-ÿ])\.?")
 _M = "\x01"
 _ORD_WORDS = (r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
               r"fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
@@ -33,26 +35,26 @@ _ORD_WORDS = (r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth
 _DAY = rf"(?:(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?|{_ORD_WORDS})"
 _YEAR = r"(?:[0-9]{4}|'[0-9]{2}|[0-9]{2})(?![0-9])"
 _OF = r"(?: {0,3}(?:of|de|del|di) {1,3}|[-./ ,]{0,3})"
-_SPELLED_DATE = re.compile("|".join([
+_SPELLED_DATE = lazy("|".join([
     rf"(?<![0-9a-z]){_DAY}{_OF}{_M}(?: {{0,3}}(?:de|del|di) {{1,3}}|[-./ ,]{{0,3}}){_YEAR}",
     rf"{_M}[-./ ,]{{0,3}}(?:the {{1,3}})?{_DAY}[-./ ,]{{1,3}}{_YEAR}",
     rf"(?<![0-9])[0-9]{{4}}[-./ ,]{{0,3}}{_M}[-./ ,]{{0,3}}{_DAY}(?![0-9a-z])",
 ]))
 #: A day and a month without a year, not followed by a unit ('Dec 2 mg').
-_DAY_MONTH = re.compile(
+_DAY_MONTH = lazy(
     rf"(?<![0-9a-z.]){_DAY}{_OF}{_M}|{_M}[-./ ,]{{0,3}}(?:the {{1,3}})?{_DAY}(?![0-9a-z%])"
     r"(?! {0,2}(?:mg|cm|mm|ml|g|kg|%|units?)(?![a-z]))"
 )
 #: 29.II.1952: a Roman-numeral month between a day and a year; searched only where the cheap hint (it starts
 #: with a separator, which Python's re finds fast) finds a Roman numeral between two separators.
-_ROMAN_HINT = re.compile(r"[./-] {0,2}[ivx]{1,4} {0,2}[./-]")
-_ROMAN_DATE = re.compile(r"(?:[12][0-9]|3[01]|0?[1-9]) {0,2}[./-] {0,2}(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})"
+_ROMAN_HINT = lazy(r"[./-] {0,2}[ivx]{1,4} {0,2}[./-]")
+_ROMAN_DATE = lazy(r"(?:[12][0-9]|3[01]|0?[1-9]) {0,2}[./-] {0,2}(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})"
                          r" {0,2}[./-] {0,2}(?:[0-9]{4}|[0-9]{2})(?![0-9])")
 #: A month and a year: 'March 2019', 'march of 2019', "Mar '19"; in digits '03/2024', '3.2024', '2019-03'.
-_MONTH_YEAR = re.compile(rf"{_M}[-./ ,]{{0,3}}(?:of {{1,3}})?(?:[0-9]{{4}}|'[0-9]{{2}})(?![0-9])")
+_MONTH_YEAR = lazy(rf"{_M}[-./ ,]{{0,3}}(?:of {{1,3}})?(?:[0-9]{{4}}|'[0-9]{{2}})(?![0-9])")
 #: Two numbers, the values checked in Python: a pattern that starts with a digit class is searched by re's fast
 #: scan for its first character, one that starts with '0?' or a lookbehind is tried at every position.
-_MONTH_YEAR_DIGITS = re.compile(r"[0-9]{1,4}[/.-][0-9]{2,4}(?![0-9./-])")
+_MONTH_YEAR_DIGITS = lazy(r"(?:[0-9]{1,2}[/.-](?:19|20)[0-9]{2}|(?:19|20)[0-9]{2}[/.-][0-9]{2})(?![0-9./-])")
 
 
 def _roman_kind(low: str) -> str | None:
@@ -71,8 +73,7 @@ def _month_year_digits(low: str) -> bool:
         if start and low[start - 1] in "0123456789./-":
             continue
         a, b = re.split(r"[/.-]", match.group())
-        if (len(a) <= 2 and len(b) == 4 and b[:2] in ("19", "20") and 1 <= int(a) <= 12) or (
-                len(a) == 4 and len(b) == 2 and a[:2] in ("19", "20") and 1 <= int(b) <= 12):
+        if 1 <= int(a if len(b) == 4 else b) <= 12:
             return True
     return False
 

@@ -12,24 +12,24 @@ lower-cased copy is passed as ``low``; nothing here returns the value.
 
 from __future__ import annotations
 
-import re
+from .lazyre import lazy
 
-#: A run of digit groups joined by separators (- . / _ space, a bracketed area code). It starts with a digit,
-#: which Python's re finds with its fast scan (an optional '+' or '(' first made it try every position, ten
-#: times slower); a leading '+' or '(' is taken in by :func:`_runs`.
-_CLUSTER = re.compile(r"[0-9]{1,15}\)?(?:(?: {0,2}[-./_] {0,2}| {1,2})\(?[0-9]{1,15}\)?){0,7}")
-_GROUPS = re.compile(r"[0-9]+")
-_SEPS = re.compile(r"[0-9]+\)?([^0-9]*)")
+#: Two or more digit groups joined by separators (- . / _ space, a bracketed area code): a single group is only
+#: ever a long run (below). It starts with a digit, which Python's re finds with its fast scan (an optional '+'
+#: or '(' first made it try every position, ten times slower); a leading '+' or '(' is taken in by :func:`_runs`.
+_CLUSTER = lazy(r"[0-9]{1,15}\)?(?:(?: {0,2}[-./_] {0,2}| {1,2})\(?[0-9]{1,15}\)?){1,7}")
+_GROUPS = lazy(r"[0-9]+")
+_SEPS = lazy(r"[0-9]+\)?([^0-9]*)")
 #: A unit or word after a measurement: a run followed by it is not a date or phone number (on lower case).
-_UNIT_AFTER = re.compile(
+_UNIT_AFTER = lazy(
     r" {0,2}(?:min|mins|minutes|s|sec|secs|seconds|h|hr|hrs|hours|days?|weeks?|wks?|months?|years?|yrs?|"
     r"mm|cm|m|km|mg|g|kg|mcg|ug|ng|ml|l|dl|mmol|umol|gy|cgy|fx|fractions?|%|°|c|f|w|j|kv|ma|psi|bar|"
     r"units?|u|iu|cores?|cycles?|probes?|needles?|sessions?|mmhg|bpm)(?![a-z])"
 )
 #: Public codes whose digits are nobody's: trial, terminology and bibliographic ids (on lower case).
-_PUBLIC_CODE_BEFORE = re.compile(r"(?:nct|snomed(?:[ -]?ct)?|pmid|pmcid|isbn|issn|cpt|loinc|hcpcs) {0,2}[:#]? {0,2}$")
-_DOI = re.compile(r"10\.[0-9]{4,9}/[^\s]{1,200}")
-_LONG_RUN = re.compile(r"[0-9]{7,}")
+_PUBLIC_CODE_BEFORE = lazy(r"(?:nct|snomed(?:[ -]?ct)?|pmid|pmcid|isbn|issn|cpt|loinc|hcpcs) {0,2}[:#]? {0,2}$")
+_DOI = lazy(r"10\.[0-9]{4,9}/[^\s]{1,200}")
+_LONG_RUN = lazy(r"[0-9]{7,}")
 
 PHONE = "a phone or fax number"
 DATE = "a full date"
