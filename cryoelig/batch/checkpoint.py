@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..inputs import Position, Source
+from ..safetext import shown_file
 from .aggregate import Aggregate
 from .options import BatchOptions
 
@@ -69,7 +70,8 @@ def resume_state(opts: BatchOptions, source: Source, print_note: Callable[[str],
         raise InputError([Problem("--resume needs an input file: standard input cannot be read again")])
     if not opts.resume:
         if state_path.exists() or part_out.exists():
-            print_note(f"discarding the unfinished output of an earlier run ({part_out.name}); "
+            named = shown_file(part_out.name, "name not shown")
+            print_note(f"discarding the unfinished output of an earlier run ({named}); "
                        "use --resume to continue such a run instead")
         return None
     if not (state_path.exists() and part_out.exists() and part_err.exists()):

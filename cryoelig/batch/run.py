@@ -29,6 +29,7 @@ from typing import Any
 from ..atomic import remove_leftovers
 from ..errors import InputError, Problem
 from ..inputs import Position, Record, Source, open_source
+from ..safetext import shown_file
 from .aggregate import Aggregate, summary_json
 from .checkpoint import State, fingerprint, resume_state
 from .options import BatchInterrupted, BatchOptions, capped_jobs, partial_paths
@@ -153,7 +154,7 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
             run.draw_page = draw_page
             return run.go()
         except OSError as error:
-            where = f"{error.filename}: " if error.filename else ""
+            where = f"{shown_file(str(error.filename))}: " if error.filename else ""
             raise InputError([Problem(f"{where}cannot write: {error.strerror or error}")]) from None
         finally:
             source.close()
@@ -283,7 +284,7 @@ class _Run:
                     self.checkpoint()
                     raise BatchInterrupted(self.agg.rows, self.source.seekable, "a worker process stopped") from None
                 if isinstance(error, OSError):  # disk full, permissions, I/O error: the last checkpoint stands
-                    where = f"{error.filename}: " if error.filename else ""
+                    where = f"{shown_file(str(error.filename))}: " if error.filename else ""
                     raise InputError([Problem(f"{where}{error.strerror or error} after {self.agg.rows} rows; fix it, "
                                               "then run the same command with --resume to finish")]) from None
                 raise

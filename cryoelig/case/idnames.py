@@ -63,7 +63,7 @@ _CAP = r"(?:[A-Z][a-z]{1,30}(?:['’-][A-Z]?[a-z]{1,30})?|[A-Z]['’][A-Z][a-z]{
 #: A capitalised word (_CAP) or an upper-case one (DOE), written to start with [A-Z] (re's fast scan).
 _WORD = lazy(r"[A-Z](?:[a-z]{1,30}(?:['’-][A-Z]?[a-z]{1,30})?|['’][A-Z][a-z]{1,30}|[A-Z]{1,19}(?![a-z]))")
 _INITIAL_LAST = lazy(rf"[A-Z]\. {{0,2}}({_CAP})")
-_GAP_PAIR = lazy(r" {1,3}(?:[A-Z]\.? {1,3})?")  # between a first name and a surname, maybe an initial
+_GAP_PAIR = lazy(r" {1,3}(?:[A-Z]\.? {1,3})?|[_.]")  # between a first name and a surname: maybe an initial; Jane_Doe
 _GAP_TITLE = lazy(r"\.? {1,3}(?:[A-Z]\. {0,2})?")  # 'Dr. ', 'Mrs ', 'Dr. A. '
 _GAP_COMMA = lazy(r", {1,3}")
 _NEXT_WORDS = lazy(r"(?: {1,3}[A-Z][a-z'’-]{1,30}){0,2} {1,3}([A-Za-z]{2,30})")
