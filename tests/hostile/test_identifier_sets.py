@@ -10,6 +10,10 @@ The pack's texts as they are now are checked too, since the pack changes after t
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
+import json
 import re
 from pathlib import Path
 
@@ -99,3 +103,48 @@ def test_the_pack_ids_pass_as_labels() -> None:
     """Rule, factor and scenario ids and field names may appear where labels are checked (summaries)."""
     ids = [t for o, t in _pack_texts() if o.rsplit("#", 1)[-1] in ("id", "factor", "field", "derives", "case_id")]
     assert ids and [(t, find_label_identifier(t)) for t in ids if find_label_identifier(t)] == []
+
+
+def _strings(node: object, out: list[str]) -> list[str]:
+    if isinstance(node, str):
+        out.append(node)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            out.append(str(key))
+            _strings(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _strings(value, out)
+    return out
+
+
+def _example_texts() -> list[tuple[str, str]]:
+    """Every string of the example cases (examples/: YAML, JSON, JSON Lines, CSV cells; the FHIR and CDS Hooks
+    examples in its subfolders are resources, not cases), of the case examples in the docs' code blocks, and
+    every ``notes:`` line the docs show."""
+    out: list[tuple[str, str]] = []
+    for path in sorted(p for p in (ROOT / "examples").iterdir() if p.is_file()):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".csv":
+            found = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+        elif path.suffix == ".jsonl":
+            found = [s for line in text.splitlines() if line.strip() for s in _strings(json.loads(line), [])]
+        else:
+            found = _strings(yaml.safe_load(text), [])
+        out += [(path.name, s) for s in found]
+    for path in sorted([*(ROOT / "docs").glob("**/*.md"), ROOT / "README.md"]):
+        text = path.read_text(encoding="utf-8")
+        for block in re.findall(r"```(?:yaml|json)\n(.*?)```", text, re.S):
+            with contextlib.suppress(yaml.YAMLError):
+                for doc in yaml.safe_load_all(block):
+                    if isinstance(doc, dict) and "case_id" in doc:
+                        out += [(path.name, s) for s in _strings(doc, [])]
+        out += [(path.name, m.strip()) for m in re.findall(r"^\s*notes: *(\S.*)$", text, re.M)]
+    return out
+
+
+def test_the_examples_and_the_docs_cases_raise_no_false_alarm() -> None:
+    """What the project shows as a case (examples/, the docs' case examples and notes) passes the note guard."""
+    texts = _example_texts()
+    assert len(texts) > 500 and sum(o.endswith(".md") for o, _ in texts) >= 3
+    assert [(o, t, find_identifier(t)) for o, t in texts if find_identifier(t)] == []
