@@ -32,6 +32,7 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..inputs import Position, Source
+from ..safetext import shown_file
 from .aggregate import Aggregate
 from .options import BatchOptions
 
@@ -215,7 +216,8 @@ def resume_state(opts: BatchOptions, source: Source, print_note: Callable[[str],
         raise InputError([Problem("--resume needs an input file: standard input cannot be read again")])
     if not opts.resume:
         if files.state.exists() or files.part_out.exists():
-            print_note(f"discarding the unfinished output of an earlier run ({files.part_out.name}); "
+            named = shown_file(files.part_out.name, "name not shown")
+            print_note(f"discarding the unfinished output of an earlier run ({named}); "
                        "use --resume to continue such a run instead")
         return None
     if not files.state.exists():

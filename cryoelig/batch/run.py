@@ -34,6 +34,7 @@ from typing import Any
 from ..atomic import remove_leftovers
 from ..errors import InputError, Problem
 from ..inputs import Position, Record, Source, open_source
+from ..safetext import shown_file
 from .aggregate import Aggregate, summary_json
 from .checkpoint import ResumeFiles, State, fingerprint, link, resume_state
 from .options import BatchInterrupted, BatchOptions, capped_jobs
@@ -146,7 +147,7 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
             run.draw_page = draw_page
             return run.go()
         except OSError as error:
-            where = f"{error.filename}: " if error.filename else ""
+            where = f"{shown_file(str(error.filename))}: " if error.filename else ""
             raise InputError([Problem(f"{where}cannot write: {error.strerror or error}")]) from None
         finally:
             source.close()
@@ -331,7 +332,7 @@ class _Run:
             raise InputError([Problem(f"out of memory after {self.agg.rows} rows (each record of up to --max-bytes "
                                       f"is held whole: lower --max-bytes, or use --jobs 1); {then}")]) from None
         if isinstance(error, OSError):  # disk full, permissions, I/O error
-            where = f"{error.filename}: " if error.filename else ""
+            where = f"{shown_file(str(error.filename))}: " if error.filename else ""
             raise InputError([Problem(f"{where}{error.strerror or error} after {self.agg.rows} rows; fix it, "
                                       f"{then}")]) from None
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..case.contract import MAX_CASE_ID, parse_case
-from ..case.identifiers import find_label_identifier
+from ..case.identifiers import find_label_identifier, shown_file_name
 from ..errors import EngineMismatchError, InputError, Problem
 from ..inputs import Decoder, Record, RecordError
 from .aggregate import Aggregate, safe_key
@@ -67,13 +67,20 @@ def _safe_case_id(data: Any, problems: list[Problem]) -> str | None:
     return value
 
 
+def _shown_file(rec: Record, label: str) -> str:
+    """The file of an error record, or its place when any part of its path looks identifying (issue 26)."""
+    if isinstance(rec.payload, str):  # a folder's case file: records are its files in name order
+        return shown_file_name(rec.payload, f"file {rec.row} of the folder")
+    return shown_file_name(label, "the input file")
+
+
 def error_line(rec: Record, label: str, problems: list[Problem], data: Any) -> tuple[bytes, str, str]:
     """One error record (JSON line): row, line, file, a safe case_id, the first problem and all problems."""
     items = [{"field": safe_key(p.field) if p.field else None, "message": p.message, "reason": p.reason}
              for p in problems]
     first = next((i for i in items if i["reason"] == "identifier"), items[0])
     record = {
-        "row": rec.row, "line": rec.line, "file": rec.payload if isinstance(rec.payload, str) else label,
+        "row": rec.row, "line": rec.line, "file": _shown_file(rec, label),
         "case_id": _safe_case_id(data, problems), "reason": first["reason"], "field": first["field"],
         "message": first["message"], "problems": items,
     }

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from ..case.limits import MAX_RECORD_BYTES
-from ..safetext import clean_line
+from ..safetext import clean_line, shown_file
 from .cmd_common import PackOption, app, fail, user_errors
 
 
@@ -242,7 +242,7 @@ def summarize(
 
     with user_errors():
         if results.lower().endswith(".csv"):
-            fail([f"{clean_line(results)}: summarize reads JSONL results (cryoelig batch --out results.jsonl)"])
+            fail([f"{shown_file(results)}: summarize reads JSONL results (cryoelig batch --out results.jsonl)"])
         _summary_target(summary, force)
         pack = _page_target(out, force, [Path(results), summary] + ([Path(errors)] if errors else []), pack_dir)
         run = read_run(results, errors)
@@ -255,13 +255,13 @@ def summarize(
 
                 write_atomic(out, summary_page(run, pack).encode("utf-8"))
         except OSError as error:
-            fail([f"{clean_line(str(error.filename or out))}: cannot write: {error.strerror or error}"])
+            fail([f"{shown_file(str(error.filename or out))}: cannot write: {error.strerror or error}"])
     if as_json:
         sys.stdout.write(summary_json(data))
     else:
         _finish(data, False, "")
     if out is not None:
-        sys.stderr.write(f"cryoelig: wrote {clean_line(str(out))}\n")
+        sys.stderr.write(f"cryoelig: wrote {shown_file(str(out), 'the --out file')}\n")
 
 
 def _summary_target(summary: Path | None, force: bool) -> None:

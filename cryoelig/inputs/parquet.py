@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..safetext import shown_file
 from .base import Position, Record, Source
 from .lines import SHORT
 from .sources import StreamFormat, register_stream_format
@@ -218,7 +219,8 @@ class ParquetSource(Source):
         while done < first + rows:  # a damaged or short row group: each row it holds by its footer is an error
             done += 1
             if done > skip_to:
-                message = f"row group {group + 1} of {name} cannot be read (damaged data); its rows are not read"
+                named = shown_file(name, "a file of the dataset" if self.is_folder else "the input file")
+                message = f"row group {group + 1} of {named} cannot be read (damaged data); its rows are not read"
                 yield Record(done, None, ("unreadable", message)), Position(done, 0, done)
 
     def _cells(self, batch: Any, file_index: int) -> list[list[Any]]:
