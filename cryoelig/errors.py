@@ -3,14 +3,16 @@
 Why: the CLI turns these into one line and exit code 2; anything else escaping is a bug
 and shows as a traceback. A Problem prints as one line whatever it holds: the file name
 (the one piece of user-given text it may show) is cut to a readable length and every
-control character is dropped, so a crafted name cannot forge or rewrite a terminal line.
+control character is dropped, so a crafted name cannot forge or rewrite a terminal line;
+a name that looks identifying (``Jane_Doe_1950-03-14.yaml``) is not shown at all, the file
+is named by its place instead (``safetext.name_may_show``: the identifier guard's test).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .safetext import clean_line, shown
+from .safetext import HIDDEN_FILE, clean_line, name_may_show, shown
 
 
 class CryoeligError(Exception):
@@ -27,11 +29,17 @@ class Problem:
     line: int | None = None
     field: str | None = None
     reason: str = "invalid"
+    #: How to name the file when its name looks identifying ('file 12 of the folder'); None: 'the file given'.
+    place: str | None = None
 
     def __str__(self) -> str:
         where = []
-        if self.file:
+        if self.file and name_may_show(self.file):
             where.append(shown(self.file) + (f":{self.line}" if self.line else ""))
+        elif self.file:  # named by its place: the line goes apart ('the file given, line 3')
+            where.append(self.place or HIDDEN_FILE)
+            if self.line:
+                where.append(f"line {self.line}")
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.field:

@@ -11,6 +11,7 @@ about input goes through :func:`clean_line`; multi-line text the tool composes i
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 _CONTROL = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
 #: Invisible or direction-changing characters that make a line read as something else.
@@ -41,6 +42,34 @@ def shown(text: str, limit: int = MAX_SHOWN) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1] + "\u2026"
+
+
+def _no_name(path: str) -> bool:
+    return False
+
+
+#: Whether a file's name may be shown: the identifier guard's test, installed by cryoelig.case.identifiers
+#: when it is imported (the foundation imports nothing above it); until then no name is shown at all.
+_name_may_show: Callable[[str], bool] = _no_name
+#: How a file whose name is not shown is named when its place is not known.
+HIDDEN_FILE = "the file given (its name is not shown: it looks identifying)"
+
+
+def install_file_name_guard(check: Callable[[str], bool]) -> None:
+    """Set the test of :func:`shown_file` (called once, by cryoelig.case.identifiers)."""
+    global _name_may_show
+    _name_may_show = check
+
+
+def name_may_show(path: str) -> bool:
+    """True when no part of the path looks identifying (a date, a person's name, an SSN...)."""
+    return _name_may_show(path)
+
+
+def shown_file(path: str, place: str | None = None) -> str:
+    """A file as a message names it: its path as :func:`shown` shows it when no part of the path looks
+    identifying, else its place ('file 12 of the folder'; by default :data:`HIDDEN_FILE`)."""
+    return shown(path) if _name_may_show(path) else (place or HIDDEN_FILE)
 
 
 def err_line(line: str) -> None:

@@ -8,11 +8,11 @@ layer and the layers below it, at the top of the file or inside a function alike
     inputs      readers of case data (files, streams, FHIR) into the contract; know no pack, rule or engine
     scales      the published scales as data, and their arithmetic
     rulepack    the pack: model, conditions, loading, validation (incl. the scales' gate), sets, cache
-    reasoning   the evaluation, the rule engine, their memo
+    reasoning   the evaluation, the rule engine, their memo, the pack compiled to Arrow columns (columns.py)
     report      the report projected from a trace
     facade      facade.py (review, review_many), versions.py
     views       explanation, questions, checklist, catalog, compare, scenarios, schemas (they use the facade)
-    batch       many cases at once, on processes or a cluster
+    batch       many cases at once, on processes or a cluster; column-wise (colcheck, colread, colrun, table_out)
     render      the formats of every view (and the batch summary)
     web         the browser form
     server      the HTTP API and CDS Hooks service (mounts the web form)

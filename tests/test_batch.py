@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import case_data
 
-from cryoelig.batch import STATE_VERSION, BatchOptions, run_batch, summarize_files, summary_json
+from cryoelig.batch import Aggregate, BatchOptions, Position, State, run_batch, summarize_files, summary_json
 from cryoelig.case.contract import case_fields
 from cryoelig.wording import directive_words
 
@@ -211,15 +212,17 @@ def test_folder_input_with_csv_output_and_summary(tmp_path: Path) -> None:
         (folder / name).write_text((ROOT / "examples" / name).read_text())
     (folder / "b-broken.json").write_text("{not json")
     (folder / "readme.txt").write_text("ignored: not a case file")
-    proc = cli("batch", str(folder), "--out", str(tmp_path / "r.csv"), "--summary", str(tmp_path / "s.json"), "-q")
+    proc = cli("batch", str(folder), "--out", str(tmp_path / "r.csv"), "--summary", str(tmp_path / "s.json"), "-q",
+               "--report", "full")
     assert proc.returncode == 1, proc.stderr
     rows = list(csv.DictReader((tmp_path / "r.csv").open()))
     assert [r["site"] for r in rows] == ["bone", "kidney", "skin"]  # sorted by file name, broken one left out
-    assert list(rows[0]) == ["case_id", "site", "supporting", "caution", "context", "missing", "factors",
+    assert list(rows[0]) == ["case_id", "site", "documented_factor", "caution", "background", "missing", "factors",
                              "missing_fields"]
     for r in rows:
-        assert int(r["supporting"]) + int(r["caution"]) + int(r["context"]) >= len(set(r["factors"].split(";")))
-    (error,) = [json.loads(line) for line in (tmp_path / "r.errors.jsonl").read_text().splitlines()]
+        assert int(r["documented_factor"]) + int(r["caution"]) + int(r["background"]) >= \
+            len(set(r["factors"].split(";")))
+    (error,) = [json.loads(line) for line in (tmp_path / "r.csv.errors.jsonl").read_text().splitlines()]
     assert (error["row"], error["reason"]) == (1, "unreadable")
     assert error["file"].endswith("b-broken.json")
     summary = json.loads((tmp_path / "s.json").read_text())
@@ -340,9 +343,10 @@ def test_resume_refuses_a_changed_input_and_a_fresh_run_discards(tmp_path: Path)
     out = tmp_path / "r.jsonl"
     (tmp_path / "r.jsonl.partial").write_text("half a line")
     (tmp_path / "r.errors.jsonl.partial").write_text("")
-    state = {"version": STATE_VERSION, "fingerprint": {"input": "something else"},
-             "position": {"offset": 0, "line": 0, "row": 0}, "out_offset": 0, "errors_offset": 0, "aggregate": {}}
-    (tmp_path / "r.jsonl.partial.state").write_text(json.dumps(state))
+    empty = hashlib.sha256().hexdigest()
+    state = State({"input": "something else"}, Position(), 0, 0, Aggregate(), {"input": None, "out": empty,
+                                                                                 "errors": empty}, [[0, 0]])
+    (tmp_path / "r.jsonl.partial.state").write_bytes(state.to_json())
     refused = cli("batch", str(src), "--out", str(out), "--resume", "-q")
     assert refused.returncode == 2 and b"cannot resume: " in refused.stderr and b"input" in refused.stderr
     assert (tmp_path / "r.jsonl.partial").read_text() == "half a line"  # a refused resume touches nothing

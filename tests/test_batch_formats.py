@@ -252,7 +252,7 @@ def test_parquet_output_typed_with_the_report_and_the_pack_hash(mix: dict[str, A
     f = pq.ParquetFile(out)
     assert f.metadata.metadata[b"cryoelig.pack.sha256"] == load_pack().sha256.encode()
     schema = f.schema_arrow
-    assert [schema.field(n).type for n in ("supporting", "factors", "report")] == \
+    assert [schema.field(n).type for n in ("documented_factor", "factors", "report")] == \
         [pa.int32(), pa.list_(pa.string()), pa.string()]
     table = f.read()
     assert table.num_rows == mix["summary"]["counts"]["results"]
@@ -332,9 +332,10 @@ def test_killed_run_resumes_to_byte_identical_files(mix: dict[str, Any], tmp_pat
     ref.mkdir()
     run.mkdir()
     done = cli("batch", str(source), "--out", str(ref / out_name), "--summary", str(ref / "s.json"), "--jobs", "1",
-               "-q")
+               "-q", "--report", "full")  # the full reports' run is the resumable one
     assert done.returncode == 1, done.stderr
-    args = ["batch", str(source), "--out", str(run / out_name), "--summary", str(run / "s.json"), "--jobs", "2"]
+    args = ["batch", str(source), "--out", str(run / out_name), "--summary", str(run / "s.json"), "--jobs", "2",
+            "--report", "full"]
     _start_and_kill(args, run / f"{out_name}.partial.state")
     assert not (run / out_name).exists()
     resumed = cli(*args, "--resume")

@@ -210,3 +210,20 @@ def test_user_guide_checklist_sessions_run_as_shown(command, answers, shown):
     for line in shown:
         assert line in printed[position:], f"docs/user-guide.md is stale for `{command}`: {line!r}"
         position = printed.index(line, position) + 1
+
+
+def test_nothing_points_outside_the_repository():
+    """Code, tests, scripts and docs name only files in the repository: no design note beside the checkout."""
+    import re
+
+    outside = re.compile(r"\.\./shared|shared/design|engine-notes\.md|perf-notes\.md")
+    folders = ("cryoelig", "tests", "bench", "scripts", "docs", "rules", ".ci")
+    found = [f"{path.relative_to(ROOT)}:{number}"
+             for folder in folders for path in sorted((ROOT / folder).rglob("*"))
+             if path.is_file() and path.suffix in {".py", ".md", ".yaml", ".toml", ""} and path != Path(__file__)
+             for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+             if outside.search(line)]
+    found += [f"{name}:{number}" for name in ("README.md", "pyproject.toml", "cli.py")
+              for number, line in enumerate((ROOT / name).read_text(encoding="utf-8").splitlines(), 1)
+              if outside.search(line)]
+    assert not found, found

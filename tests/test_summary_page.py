@@ -355,8 +355,8 @@ def test_the_page_is_under_the_runs_lock_and_apart_from_the_other_outputs(tmp_pa
     assert not page.exists()
     same = cli("batch", src, "--out", str(out), "--summary", str(page), "--summary-html", str(page), "-q")
     assert same.returncode == 2
-    assert same.stderr.splitlines() == [f"cryoelig: error: {page}: --summary-html names the same file as another "
-                                        "output; give another name"]
+    assert same.stderr.splitlines() == [f"cryoelig: error: {page}: --summary-html names the same file as --summary; "
+                                        "give two different files"]
     (tmp_path / "r2.jsonl").write_text("")
     also = cli("summarize", str(tmp_path / "r2.jsonl"), "--summary", str(page), "--out", str(page))
     assert also.returncode == 2 and "--out names the same file as another file of this command" in also.stderr

@@ -31,7 +31,7 @@ from .workers import CrossCheck, process_chunk
 
 OUTPUT_SCHEMA = pa.schema([*SCHEMA, pa.field("error", pa.string())])
 #: The same schema as Spark DDL, for ``df.mapInArrow(review_arrow, SPARK_SCHEMA)``.
-SPARK_SCHEMA = ("case_id string, site string, supporting int, caution int, context int, missing int, "
+SPARK_SCHEMA = ("case_id string, site string, documented_factor int, caution int, background int, missing int, "
                 "factors array<string>, missing_fields array<string>, report string, error string")
 LABEL = "<arrow>"
 _packs: dict[str, Any] = {}

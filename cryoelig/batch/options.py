@@ -30,8 +30,11 @@ class BatchInterrupted(Exception):
 
 
 def default_errors_path(out: Path) -> Path:
-    """results.jsonl -> results.errors.jsonl (errors are always JSONL)."""
-    return out.with_name(f"{out.stem}.errors.jsonl")
+    """results.jsonl -> results.errors.jsonl (errors are always JSONL); any other format keeps its suffix in
+    the name, results.csv -> results.csv.errors.jsonl, so outputs of two formats never share an error file."""
+    if out.suffix.lower() == ".jsonl":
+        return out.with_name(f"{out.stem}.errors.jsonl")
+    return out.with_name(f"{out.name}.errors.jsonl")
 
 
 def default_jobs() -> int:
@@ -68,10 +71,38 @@ class BatchOptions:
     checkpoint_seconds: float = 1.0  # at most this long between checkpoints (0: after every chunk)
     max_bytes: int = MAX_RECORD_BYTES  # the largest record read (CSV row, JSONL line, case file)
     cross_check: str = "all"  # 'all' or 'sample:N': which cases the engine decides and is checked on
+    #: 'full' (a report per case, decided by the engine and explained) or 'table' (the analysis table,
+    #: decided by the pack compiled to columns: .parquet, .csv or .xlsx; needs pyarrow), see resolve_report
+    report: str = "full"
 
     @property
     def errors_path(self) -> Path:
         return self.errors if self.errors is not None else default_errors_path(self.out)
+
+
+TABLE_SUFFIXES = (".parquet", ".csv", ".xlsx")
+
+
+def resolve_report(report: str, out: Path, on_cluster: bool = False) -> str:
+    """``--report``: ``auto`` is ``table`` for a .parquet, .csv or .xlsx output when pyarrow is installed (and
+    not on a cluster), else ``full``; ``table`` with another output or without pyarrow is refused."""
+    import importlib.util
+
+    if report not in ("auto", "table", "full"):
+        raise InputError([Problem("--report takes auto, table or full")])
+    tabular = out.suffix.lower() in TABLE_SUFFIXES
+    arrow = importlib.util.find_spec("pyarrow") is not None
+    if report == "auto":
+        return "table" if tabular and arrow and not on_cluster else "full"
+    if report == "table" and not tabular:
+        raise InputError([Problem("--report table writes a .parquet, .csv or .xlsx file; .jsonl gets --report full",
+                                  file=str(out))])
+    if report == "table" and not arrow:
+        raise InputError([Problem("--report table needs the optional extra [parquet]: pip install "
+                                  "'cryoelig[parquet]'", file=str(out))])
+    if report == "table" and on_cluster:
+        raise InputError([Problem("--report table runs in one process; on a cluster, give --report full")])
+    return report
 
 
 def partial_paths(out: Path, errors: Path) -> tuple[Path, Path, Path]:

@@ -4,10 +4,11 @@ Why:
 - Two runs with the same ``--out`` at once left millions of NUL bytes under the final name; an
   exclusive lock (``flock``) on ``<out>.lock`` makes the second run stop at once, naming the lock,
   before it touches anything.
-- ``--summary /dev/full`` replaced the device by a rename. An output may replace a regular file
-  only: a device, FIFO, socket or folder under an output's name is refused (a symlink is followed,
-  and the file it points to is what gets replaced). Partial and temporary files are opened with
-  ``O_NOFOLLOW | O_NONBLOCK`` so a planted FIFO or symlink cannot stall or redirect them.
+- ``--summary /dev/full`` replaced the device by a rename, and ``--out`` naming a symbolic link
+  overwrote the file it pointed to. An output may replace a regular file only: a symbolic link,
+  device, FIFO, socket or folder under an output's name is refused, never followed. Partial and
+  temporary files are opened with ``O_NOFOLLOW | O_NONBLOCK`` (a new partial with ``O_EXCL``) so a
+  planted FIFO, link or hard link cannot stall or redirect them.
 - Every final file appears by ``rename`` of a complete, fsynced temporary file in the same folder
   (``cryoelig.atomic``), so a file with its final name is always complete.
 """
@@ -26,19 +27,17 @@ from ..errors import InputError, Problem
 _SAFE_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def real_target(path: Path) -> Path:
-    """Where writing ``path`` lands: the file a symlink points to, else the path itself."""
-    return Path(os.path.realpath(path))
-
-
 def check_replaceable(path: Path, what: str = "output") -> None:
-    """InputError unless ``path`` is absent or a regular file (after following symlinks)."""
+    """InputError unless ``path`` is absent or a regular file; a symbolic link is refused, never followed."""
     try:
-        mode = os.stat(path).st_mode
+        mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return
     except OSError as error:
         raise InputError([Problem(f"cannot use this {what}: {error.strerror}", file=str(path))]) from None
+    if stat.S_ISLNK(mode):
+        raise InputError([Problem(f"is a symbolic link, which is not a regular file: cryoelig never writes through "
+                                  f"a link; remove it or give another {what} name", file=str(path))])
     if stat.S_ISDIR(mode):
         raise InputError([Problem(f"is a folder; the {what} is a file name", file=str(path))])
     if not stat.S_ISREG(mode):
@@ -56,9 +55,10 @@ def fsync_dir(path: Path) -> None:
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """``cryoelig.atomic.write_atomic`` (a unique temporary file, fsync, rename) on a final name that
-    is absent or a regular file; a symlink's target is the file replaced, never a device or FIFO."""
-    path = real_target(Path(path))
+    """``cryoelig.atomic.write_atomic`` (a new temporary file made with ``O_EXCL``, fsync, rename) on a
+    final name that is absent or a regular file: never a link, device or FIFO (a rename replaces the
+    name, so a link planted after the check is replaced, never followed)."""
+    path = Path(path)
     check_replaceable(path)
     replace_atomically(path, data)
 
@@ -68,17 +68,24 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def open_partial(path: Path, truncate: bool) -> int:
-    """A descriptor for an unfinished output: a regular file only, created if absent, never through a symlink."""
+    """A descriptor for an unfinished output, never through a link: ``truncate``, a new file (what was
+    under the name is removed first, so a hard link elsewhere keeps its content); else the existing
+    one, a regular file with no other name."""
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | _SAFE_FLAGS | (os.O_TRUNC if truncate else 0), 0o666)
+        if truncate:
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(path)
+        fd = os.open(path, os.O_RDWR | _SAFE_FLAGS | (os.O_CREAT | os.O_EXCL if truncate else 0), 0o666)
     except OSError as error:
-        if error.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+        if error.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR, errno.EEXIST, errno.EPERM):
             raise InputError([Problem("is not a regular file (a symlink, pipe, device or folder); remove it or "
                                       "choose another --out", file=str(path))]) from None
         raise
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
         os.close(fd)
-        raise InputError([Problem("is not a regular file; remove it or choose another --out", file=str(path))])
+        raise InputError([Problem("is not a regular file of its own (a device, or a file with another name "
+                                  "too); remove it or choose another --out", file=str(path))])
     os.set_blocking(fd, True)
     return fd
 

@@ -24,7 +24,10 @@ from typing import Any
 from ..errors import InputError, Problem
 from .serialize import Summary, csv_line
 
-CSV_RESULT_COLUMNS = ("case_id", "site", "supporting", "caution", "context", "missing", "factors",
+#: The kinds of points as every page names them (documented factor, caution, background: render/kinds.py);
+#: the JSON reports and summary.json keep the schema's values (supporting, caution, context).
+KIND_COLUMNS = {"supporting": "documented_factor", "caution": "caution", "context": "background"}
+CSV_RESULT_COLUMNS = ("case_id", "site", "documented_factor", "caution", "background", "missing", "factors",
                       "missing_fields")
 
 #: One reviewed case for an encoder: its summary and its report's JSON (no line end).

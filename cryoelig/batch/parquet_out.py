@@ -29,8 +29,8 @@ from .outputs import Row
 
 ROW_GROUP_ROWS = 2048
 SCHEMA = pa.schema([
-    ("case_id", pa.string()), ("site", pa.string()), ("supporting", pa.int32()), ("caution", pa.int32()),
-    ("context", pa.int32()), ("missing", pa.int32()), ("factors", pa.list_(pa.string())),
+    ("case_id", pa.string()), ("site", pa.string()), ("documented_factor", pa.int32()), ("caution", pa.int32()),
+    ("background", pa.int32()), ("missing", pa.int32()), ("factors", pa.list_(pa.string())),
     ("missing_fields", pa.list_(pa.string())), ("report", pa.string()),
 ])
 

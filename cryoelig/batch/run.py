@@ -7,14 +7,19 @@ Why it is shaped this way:
 - Parallel by processes (durable_rules is not thread-safe), each with its own engine: ``fork``ed, or
   ``spawn``ed when this process runs other threads (workers.start_method).
 - Nothing lost: ``rows_read == results + errors`` is checked at each chunk and at the end.
-- Safe outputs (files.py): an exclusive lock on the output set, existing results kept unless
-  ``--force`` or ``--resume``, only regular files replaced, final names by rename at the end.
-- Resumable (checkpoint.py) unless the input is standard input.
+- Safe outputs (targets.py, outfiles.py): every file of the run checked before any row is read (no
+  link, nothing but regular files, no two names for one file), an exclusive lock on the output set,
+  existing results kept unless ``--force`` or ``--resume``, final names by rename at the end.
+- Resumable (checkpoint.py) unless the input is standard input; the checkpoint carries digests of
+  itself, of the partial files (chains of the chunks' sha256, taken by the workers, linked here as
+  chunks are appended) and of the input consumed (kept by the reader; a chunk carries the one at its
+  end position).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
@@ -29,12 +34,14 @@ from typing import Any
 from ..atomic import remove_leftovers
 from ..errors import InputError, Problem
 from ..inputs import Position, Record, Source, open_source
+from ..safetext import shown_file
 from .about import about, about_json, sidecar_path
 from .aggregate import Aggregate, summary_json
-from .checkpoint import State, fingerprint, resume_state
-from .options import BatchInterrupted, BatchOptions, capped_jobs, partial_paths
+from .checkpoint import ResumeFiles, State, fingerprint, link, resume_state
+from .options import BatchInterrupted, BatchOptions, capped_jobs
 from .outfiles import OutputLock, append_file, check_replaceable, fsync_dir, open_partial, write_all, write_atomic
 from .outputs import finish_output, output_format, output_kind
+from .targets import RunFiles, check_run_files
 from .workers import ChunkResult, CrossCheck, batch_gc, init_worker, process_chunk, start_method, work
 
 Progress = Callable[[int, int, "int | None"], None]
@@ -94,27 +101,11 @@ class _Stopper:
             raise _Signal(self.pending)
 
 
-def _check_outputs(opts: BatchOptions, out: Path, errors: Path) -> None:
-    """Refusals that need no file to be touched: same names, missing folders, non-regular targets."""
-    if out.resolve() == errors.resolve():
-        raise InputError([Problem("--out and --errors name the same file; give two different files", file=str(out))])
-    targets = [t for t in (out, errors, opts.summary, opts.summary_html) if t is not None]
-    if opts.summary_html is not None and opts.summary_html.resolve() in [t.resolve() for t in targets[:-1]]:
-        raise InputError([Problem("--summary-html names the same file as another output; give another name",
-                                  file=str(opts.summary_html))])
-    if opts.input != "-" and Path(opts.input).resolve() in [t.resolve() for t in targets]:
-        raise InputError([Problem("the output would overwrite the input", file=opts.input)])
-    for target in targets:
-        if not target.resolve().parent.is_dir():
-            raise InputError([Problem("the folder for this output does not exist", file=str(target))])
-        check_replaceable(target)
-
-
-def _check_existing(opts: BatchOptions, out: Path, errors: Path) -> None:
+def _check_existing(opts: BatchOptions, files: RunFiles) -> None:
     """Existing results are kept unless --force or --resume says otherwise."""
     if opts.force or opts.resume:
         return
-    existing = [t for t in (out, errors, opts.summary, opts.summary_html) if t is not None and t.exists()]
+    existing = [t for t in files.finals() if os.path.lexists(t)]
     if existing:
         raise InputError([Problem("already exists and is kept; give --force to replace it (or --resume to finish "
                                   "an interrupted run)", file=str(existing[0]))])
@@ -140,36 +131,62 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
         note(why)
     out_kind = output_kind(opts.out)
     CrossCheck.parse(opts.cross_check)
-    out, errors = opts.out, opts.errors_path
-    _check_outputs(opts, out, errors)
+    out = opts.out
+    files = RunFiles.of(opts)
+    check_run_files(opts, files)
     with OutputLock(out):
-        _check_existing(opts, out, errors)
+        _check_existing(opts, files)
         pack = load_pack(opts.pack_dir)
         from ..reasoning import engine  # noqa: F401 - an engine that cannot load stops here in one line, before workers or files
         source = open_source(opts.input, opts.max_bytes)
         try:
             if source.kind == "csv":
                 note(f"reading {source.description}")
-            run = _Run(opts, source, pack, out_kind, out, errors, jobs, progress, note)
+            if opts.report == "table":
+                return _run_table(opts, source, pack, out_kind, files, progress, draw_page)
+            run = _Run(opts, source, pack, out_kind, files, jobs, progress, note)
             run.draw_page = draw_page
             return run.go()
         except OSError as error:
-            where = f"{error.filename}: " if error.filename else ""
+            where = f"{shown_file(str(error.filename))}: " if error.filename else ""
             raise InputError([Problem(f"{where}cannot write: {error.strerror or error}")]) from None
         finally:
             source.close()
 
 
+def _run_table(opts: BatchOptions, source: Source, pack: Any, out_kind: str, files: RunFiles,
+               progress: Progress | None, draw_page: DrawPage | None) -> BatchResult:
+    """The analysis table, decided column-wise (colrun): written to the run's partial names, renamed at the
+    end the way a full run's are (a name is replaced, never followed)."""
+    from .colrun import run_columns
+
+    agg = run_columns(source, pack, out_kind, files.part_out, files.part_err, CrossCheck.parse(opts.cross_check),
+                      progress)
+    summary = {**agg.to_dict(), "about": about(pack)}  # the notice and the pack, as every output
+    if opts.summary is not None:
+        write_atomic(opts.summary, summary_json(summary).encode())
+    if opts.summary_html is not None and draw_page is not None:
+        write_atomic(opts.summary_html, draw_page(summary, pack))
+    if out_kind == "csv":  # a CSV has no place for them every reader skips: a sidecar beside it
+        write_atomic(sidecar_path(files.out), about_json(pack))
+    for part, final in ((files.part_err, files.errors), (files.part_out, files.out)):
+        check_replaceable(final)  # a rename replaces the name: a link planted since is replaced, not followed
+        os.replace(part, final)
+    fsync_dir(files.out.resolve().parent)
+    return BatchResult(summary, files.out, files.errors)
+
+
 class _Run:
     """One run from the first chunk (or the checkpoint) to the final renames."""
 
-    def __init__(self, opts: BatchOptions, source: Source, pack: Any, out_kind: str, out: Path, errors: Path,
+    def __init__(self, opts: BatchOptions, source: Source, pack: Any, out_kind: str, files: RunFiles,
                  jobs: int, progress: Progress | None, note: Callable[[str], None]):
         self.opts, self.source, self.pack, self.out_kind = opts, source, pack, out_kind
-        self.out, self.errors, self.jobs, self.progress, self.note = out, errors, jobs, progress, note
-        self.part_out, self.part_err, self.state_path = partial_paths(out, errors)
-        self.spill_dir = out.with_name(out.name + ".partial.spill")
-        self.fingerprint = fingerprint(opts, source, out_kind, out, errors, pack.sha256)
+        self.files, self.out, self.errors = files, files.out, files.errors
+        self.jobs, self.progress, self.note = jobs, progress, note
+        self.part_out, self.part_err, self.state_path = files.part_out, files.part_err, files.state
+        self.spill_dir = files.spill
+        self.fingerprint = fingerprint(opts, source, out_kind, self.out, self.errors, pack.sha256)
         self.cross = CrossCheck.parse(opts.cross_check)
         self.last_checkpoint = time.monotonic()
         self.draw_page: DrawPage | None = None
@@ -198,20 +215,30 @@ class _Run:
         return self._finish()
 
     def _start(self) -> State:
-        state = resume_state(self.opts, self.source, self.note, self.fingerprint, self.part_out, self.part_err,
-                             self.state_path)
-        if state is None:
-            fd = open_partial(self.part_out, truncate=True)
-            try:
-                write_all(fd, output_format(self.out_kind).header)
-                size = os.fstat(fd).st_size
-            finally:
-                os.close(fd)
-            os.close(open_partial(self.part_err, truncate=True))
-            state = State(self.fingerprint, self.source.start, size, 0, Aggregate())
+        header = output_format(self.out_kind).header
+        resumed = resume_state(self.opts, self.source, self.note, self.fingerprint,
+                               ResumeFiles(self.part_out, self.part_err, self.state_path, self.files.finals(), header,
+                                           self.out_kind == "jsonl"))
+        if resumed is not None:
+            self.out_chain, self.err_chain = resumed.out_chain, resumed.errors_chain
+            self.input_digest, self.chunks = resumed.state.digests["input"], resumed.state.chunks
+            return resumed.state
+        fd = open_partial(self.part_out, truncate=True)
+        try:
+            write_all(fd, header)
+        finally:
+            os.close(fd)
+        os.close(open_partial(self.part_err, truncate=True))
+        self.out_chain, self.err_chain = link(b"", _sha256(header)), link(b"", _sha256(b""))
+        self.chunks = [[len(header), 0]]
+        self.input_digest = self.source.prefix_digest(self.source.start)
+        state = State(self.fingerprint, self.source.start, len(header), 0, Aggregate(), self._digests(), self.chunks)
         if self.source.seekable:
             write_atomic(self.state_path, state.to_json())
         return state
+
+    def _digests(self) -> dict[str, str | None]:
+        return {"input": self.input_digest, "out": self.out_chain.hex(), "errors": self.err_chain.hex()}
 
     def _close(self) -> None:
         for fd in (self.fd_out, self.fd_err):
@@ -224,21 +251,29 @@ class _Run:
             os.fsync(self.fd_out)
             os.fsync(self.fd_err)
             state = State(self.fingerprint, self.position, os.lseek(self.fd_out, 0, os.SEEK_CUR),
-                          os.lseek(self.fd_err, 0, os.SEEK_CUR), self.agg)
+                          os.lseek(self.fd_err, 0, os.SEEK_CUR), self.agg, self._digests(), self.chunks)
             write_atomic(self.state_path, state.to_json())
         self.last_checkpoint = time.monotonic()
 
-    def commit(self, result: ChunkResult, pos: Position, n: int, stopper: _Stopper) -> None:
+    def commit(self, result: ChunkResult, pos: Position, n: int, stopper: _Stopper, digest: str | None) -> None:
+        """Append one chunk's bytes, and its digests (a worker's, or taken here with --jobs 1) to the partial
+        files' chains; ``digest``: the input's up to ``pos``."""
         if result.results + result.error_count != n:  # pragma: no cover
             raise AssertionError("rows lost between worker and writer")
+        if not result.spill:
+            result.out_sha256, result.out_size = _sha256(result.out), len(result.out)
+            result.errors_sha256 = _sha256(result.errors)
         with stopper.hold():
             if result.spill:
                 append_file(result.spill, self.fd_out)
             else:
                 write_all(self.fd_out, result.out)
             write_all(self.fd_err, result.errors)
+            self.out_chain = link(self.out_chain, result.out_sha256)
+            self.err_chain = link(self.err_chain, result.errors_sha256)
+            self.chunks.append([result.out_size, len(result.errors)])
             self.agg.merge(Aggregate(result.aggregate))
-            self.position = pos
+            self.position, self.input_digest = pos, digest
             if time.monotonic() - self.last_checkpoint >= self.opts.checkpoint_seconds:
                 self.checkpoint()
         if self.progress:
@@ -256,37 +291,30 @@ class _Run:
                     executor = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context(start_method()),
                                                    initializer=init_worker, initargs=(self.opts.pack_dir, os.getpid()))
                     self.spill_dir.mkdir()
-                inflight: deque[tuple[Any, Position, int]] = deque()
+                inflight: deque[tuple[Any, Position, int, str | None]] = deque()
                 serial = 0
                 for chunk, pos in chunks(self.source.records(self.position), self.opts.chunk_rows, self.position):
+                    digest = self.source.digest()  # the reader stands just after pos
                     if executor is None:
                         self.commit(process_chunk(decoder, label, self.out_kind, chunk, self.pack, self.cross), pos,
-                                    len(chunk), stopper)
+                                    len(chunk), stopper, digest)
                         continue
                     serial += 1
                     spill = str(self.spill_dir / f"{serial}.part")
                     future = executor.submit(work, decoder, label, self.out_kind, chunk, spill, self.cross)
-                    inflight.append((future, pos, len(chunk)))
+                    inflight.append((future, pos, len(chunk), digest))
                     while len(inflight) >= 2 * self.jobs:
-                        fut, p, n = inflight.popleft()
-                        self.commit(fut.result(), p, n, stopper)
+                        fut, p, n, d = inflight.popleft()
+                        self.commit(fut.result(), p, n, stopper, d)
                 while inflight:
-                    fut, p, n = inflight.popleft()
-                    self.commit(fut.result(), p, n, stopper)
+                    fut, p, n, d = inflight.popleft()
+                    self.commit(fut.result(), p, n, stopper, d)
             except (_Signal, KeyboardInterrupt) as stop:
                 self.checkpoint()
                 why = "terminated" if getattr(stop, "signum", None) == signal.SIGTERM else "interrupted"
                 raise BatchInterrupted(self.agg.rows, self.source.seekable, why) from None
             except Exception as error:
-                from concurrent.futures.process import BrokenProcessPool
-
-                if isinstance(error, BrokenProcessPool):
-                    self.checkpoint()
-                    raise BatchInterrupted(self.agg.rows, self.source.seekable, "a worker process stopped") from None
-                if isinstance(error, OSError):  # disk full, permissions, I/O error: the last checkpoint stands
-                    where = f"{error.filename}: " if error.filename else ""
-                    raise InputError([Problem(f"{where}{error.strerror or error} after {self.agg.rows} rows; fix it, "
-                                              "then run the same command with --resume to finish")]) from None
+                self._stopped_by(error)
                 raise
             finally:
                 if executor is not None:
@@ -294,6 +322,22 @@ class _Run:
                     with contextlib.suppress(_Signal, KeyboardInterrupt):
                         executor.shutdown(wait=True, cancel_futures=True)
                         shutil.rmtree(self.spill_dir, ignore_errors=True)
+
+    def _stopped_by(self, error: Exception) -> None:
+        """A lost worker, a full disk or memory that ran out: said in one line (the last checkpoint stands)."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if isinstance(error, BrokenProcessPool):
+            self.checkpoint()
+            raise BatchInterrupted(self.agg.rows, self.source.seekable, "a worker process stopped") from None
+        then = "then run the same command with --resume to finish" if self.source.seekable else "then run it again"
+        if isinstance(error, MemoryError):  # e.g. a record of up to --max-bytes (1 GiB) sent to a worker
+            raise InputError([Problem(f"out of memory after {self.agg.rows} rows (each record of up to --max-bytes "
+                                      f"is held whole: lower --max-bytes, or use --jobs 1); {then}")]) from None
+        if isinstance(error, OSError):  # disk full, permissions, I/O error
+            where = f"{shown_file(str(error.filename))}: " if error.filename else ""
+            raise InputError([Problem(f"{where}{error.strerror or error} after {self.agg.rows} rows; fix it, "
+                                      f"{then}")]) from None
 
     def _finish(self) -> BatchResult:
         if self.source.seekable:
@@ -313,9 +357,8 @@ class _Run:
             write_atomic(sidecar_path(self.out), about_json(self.pack))
         made = finish_output(self.out_kind, self.part_out, self.out, self.part_err, summary, self.pack)
         for part, final in ((self.part_err, self.errors), (made or self.part_out, self.out)):
-            target = Path(os.path.realpath(final))
-            check_replaceable(target)
-            os.replace(part, target)
+            check_replaceable(final)  # a rename replaces the name: a link planted since is replaced, not followed
+            os.replace(part, final)
         if made is not None:
             self.part_out.unlink()
         self.state_path.unlink(missing_ok=True)
@@ -324,6 +367,10 @@ class _Run:
                 remove_leftovers(path)
         fsync_dir(self.out.resolve().parent)
         return BatchResult(summary, self.out, self.errors)
+
+
+def _sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
 
 
 def chunks(records: Iterator[tuple[Record | None, Position]], size: int,

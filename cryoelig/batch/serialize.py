@@ -3,7 +3,7 @@
 Why: a report is ~9 kB of JSON, and most of it (each finding, not-applicable rule and derived
 fact) is a piece shared by every case with equal values for the fields its rule reads: the
 evaluation memo keeps it with the rule's trace (``RuleTrace.view``). Serializing each piece once,
-next to it, and joining bytes is what removed a fifth of a batch's time (perf-notes.md), while
+next to it, and joining bytes is what removed a fifth of a batch's time (docs/scaling.md), while
 ``Report.model_dump_json`` re-serialized every piece of every case.
 
 Byte-identical by construction and by check: the top level follows the Report model's fields in

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..case.contract import MAX_CASE_ID, parse_case
-from ..case.identifiers import find_label_identifier
+from ..case.identifiers import find_label_identifier, shown_file_name
 from ..errors import EngineMismatchError, InputError, Problem
 from ..inputs import Decoder, Record, RecordError
 from .aggregate import Aggregate, safe_key
@@ -46,6 +47,10 @@ class ChunkResult:
     error_count: int
     aggregate: dict[str, Any] = field(default_factory=dict)
     spill: str | None = None
+    #: sha256 of ``out`` and ``errors`` and the size of ``out``, taken by the worker (the checkpoint's chains)
+    out_sha256: bytes = b""
+    errors_sha256: bytes = b""
+    out_size: int = 0
 
 
 def _safe_case_id(data: Any, problems: list[Problem]) -> str | None:
@@ -62,13 +67,20 @@ def _safe_case_id(data: Any, problems: list[Problem]) -> str | None:
     return value
 
 
+def _shown_file(rec: Record, label: str) -> str:
+    """The file of an error record, or its place when any part of its path looks identifying (issue 26)."""
+    if isinstance(rec.payload, str):  # a folder's case file: records are its files in name order
+        return shown_file_name(rec.payload, f"file {rec.row} of the folder")
+    return shown_file_name(label, "the input file")
+
+
 def error_line(rec: Record, label: str, problems: list[Problem], data: Any) -> tuple[bytes, str, str]:
     """One error record (JSON line): row, line, file, a safe case_id, the first problem and all problems."""
     items = [{"field": safe_key(p.field) if p.field else None, "message": p.message, "reason": p.reason}
              for p in problems]
     first = next((i for i in items if i["reason"] == "identifier"), items[0])
     record = {
-        "row": rec.row, "line": rec.line, "file": rec.payload if isinstance(rec.payload, str) else label,
+        "row": rec.row, "line": rec.line, "file": _shown_file(rec, label),
         "case_id": _safe_case_id(data, problems), "reason": first["reason"], "field": first["field"],
         "message": first["message"], "problems": items,
     }
@@ -118,6 +130,7 @@ def _reviews(cases: list[Any], rows: list[int], pack: Any, cross: CrossCheck) ->
 
 _INTERNAL = Problem("internal error: the rule engine and the Python evaluator disagree on this case; nothing "
                     "was reported for it (please report this)", reason="internal")
+_TOO_BIG = Problem("the record is too large to decode in the memory available (see --max-bytes)", reason="unreadable")
 _lines = ReportLines()
 
 
@@ -137,6 +150,10 @@ def _decode(decoder: Decoder, label: str, records: list[Record], pack: Any) -> t
             continue
         except InputError as error:
             slots.append(error_line(rec, label, error.problems, data))
+            continue
+        except MemoryError:  # a record of up to --max-bytes (1 GiB) decoded: this row, not the run
+            data = None
+            slots.append(error_line(rec, label, [_TOO_BIG], None))
             continue
         slots.append((rec, data))
         cases.append(case)
@@ -180,7 +197,7 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
 _worker_pack: Any = None
 #: Collections of the youngest generation after this many new objects instead of 700: a chunk
 #: allocates tens of thousands of short-lived objects, and collecting them early costs ~8% of a
-#: run for nothing (perf-notes.md); the memo's long-lived objects are few collections anyway.
+#: run for nothing (docs/scaling.md); the memo's long-lived objects are few collections anyway.
 GC_THRESHOLD = (50_000, 20, 20)
 
 
@@ -241,6 +258,8 @@ def work(decoder: Decoder, label: str, out_kind: str, records: list[Record], spi
     result = process_chunk(decoder, label, out_kind, records, _worker_pack, cross)
     with open(spill, "wb") as f:
         f.write(result.out)
+    result.out_sha256, result.out_size = hashlib.sha256(result.out).digest(), len(result.out)
+    result.errors_sha256 = hashlib.sha256(result.errors).digest()
     result.out = b""
     result.spill = spill
     return result

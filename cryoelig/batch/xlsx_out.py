@@ -25,7 +25,7 @@ from typing import Any
 
 from .about import about
 from .outfiles import open_partial
-from .outputs import CSV_RESULT_COLUMNS, Row
+from .outputs import CSV_RESULT_COLUMNS, KIND_COLUMNS, Row
 from .serialize import csv_line
 
 #: The time written into the workbook's properties and zip entries (the zip format starts in 1980).
@@ -33,7 +33,7 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_ISO = b"1980-01-01T00:00:00Z"
 _CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 ERROR_COLUMNS = ("row", "line", "file", "case_id", "reason", "field", "message")
-_COUNTS = {"supporting", "caution", "context", "missing"}
+_COUNTS = {"documented_factor", "caution", "background", "missing"}
 #: Excel's limit for the text of one cell.
 MAX_CELL = 32_767
 
@@ -49,7 +49,7 @@ def _results(partial: Path) -> Iterator[list[Any]]:
             yield [int(c) if name in _COUNTS else c for name, c in zip(CSV_RESULT_COLUMNS, cells, strict=True)]
 
 
-def _errors(errors_partial: Path) -> Iterator[list[Any]]:
+def error_rows(errors_partial: Path) -> Iterator[list[Any]]:
     with open(errors_partial, "rb") as f:
         for line in f:
             record = json.loads(line)
@@ -64,10 +64,10 @@ def summary_rows(summary: dict[str, Any]) -> Iterator[list[Any]]:
     for name, n in summary["sites"].items():
         yield ["sites", name, None, n]
     for kind, n in summary["findings"]["by_kind"].items():
-        yield ["findings by kind", kind, None, n]
+        yield ["findings by kind", KIND_COLUMNS.get(kind, kind), None, n]
     for factor, kinds in summary["findings"]["by_factor"].items():
         for kind, n in kinds.items():
-            yield ["findings by factor", factor, kind, n]
+            yield ["findings by factor", factor, KIND_COLUMNS.get(kind, kind), n]
     for name, n in summary["missing"].items():
         yield ["missing information", name, None, n]
     for site, factors in summary.get("cases_by_site_factor", {}).items():
@@ -79,17 +79,14 @@ def summary_rows(summary: dict[str, Any]) -> Iterator[list[Any]]:
         yield ["errors by field", name, None, n]
 
 
-def write_workbook(results: Iterator[list[Any]], errors: Iterator[list[Any]], summary: dict[str, Any],
-                   pack: Any, raw: Any) -> None:
-    """The three sheets, streamed (openpyxl write-only), saved to ``raw`` (a binary file object)."""
+def write_workbook(sheets: list[tuple[str, Any, Iterator[list[Any]]]], pack: Any, raw: Any) -> None:
+    """The sheets (title, header, rows), streamed (openpyxl write-only), saved to ``raw`` (a binary file)."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     info = about(pack)
     identity = [["notice", info["notice"]], *(["pack " + k, v] for k, v in info["pack"].items())]
-    for title, header, rows in (("results", CSV_RESULT_COLUMNS, results), ("errors", ERROR_COLUMNS, errors),
-                                ("summary", ("section", "name", "kind", "count"), summary_rows(summary)),
-                                ("about", ("name", "value"), iter(identity))):
+    for title, header, rows in [*sheets, ("about", ("name", "value"), iter(identity))]:
         sheet = wb.create_sheet(title)
         sheet.append(list(header))
         for row in rows:
@@ -122,7 +119,9 @@ def finish(partial: Path, final: Path, errors_partial: Path, summary: dict[str, 
     raw = final.with_name(final.name + ".partial.raw")
     try:
         with os.fdopen(open_partial(raw, truncate=True), "w+b") as saved:
-            write_workbook(_results(partial), _errors(errors_partial), summary, pack, saved)
+            write_workbook([("results", CSV_RESULT_COLUMNS, _results(partial)),
+                            ("errors", ERROR_COLUMNS, error_rows(errors_partial)),
+                            ("summary", ("section", "name", "kind", "count"), summary_rows(summary))], pack, saved)
             saved.flush()
             saved.seek(0)
             with os.fdopen(open_partial(temp, truncate=True), "wb") as sink:

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from ..case.limits import MAX_RECORD_BYTES
-from ..safetext import clean_line
+from ..safetext import clean_line, shown_file
 from .cmd_common import PackOption, app, fail, user_errors
 
 
@@ -76,17 +76,28 @@ def batch(
         "--max-bytes", min=1, max=1 << 30,
         help=f"Largest record read: a CSV row, a JSONL line or a case file (default {MAX_RECORD_BYTES}, 1 MiB); "
              "a longer one is an error row.")] = MAX_RECORD_BYTES,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; one line of counts at the end.")
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors: no progress, notes or counts "
+                                                              "(the exit code and the files say how it went).")
                      ] = False,
+    report: Annotated[str, typer.Option(
+        "--report", metavar="auto|table|full",
+        help="table: the analysis table (one column per factor, missing field, scale total and band; .parquet, "
+             ".csv or .xlsx; needs the parquet extra), decided by the rule pack compiled to columns; full: a full "
+             "report per case (today's JSONL line, CSV counts). auto (the default): table for .parquet, .csv and "
+             ".xlsx when pyarrow is installed, else full.")] = "auto",
     cross_check: Annotated[str, typer.Option(
         "--cross-check", metavar="all|sample:N",
-        help="Which cases the rule engine also decides, cross-checked against the explanation: all (the "
-             "default) or one row in N.")] = "all",
+        help="Which rows the rule engine and the Python evaluator also decide, checked against the result: all, "
+             "or sample:N (the default, sample:100: with --report table the first 1,000 rows and every N-th; "
+             "with --report full every N-th). With --report table a disagreement stops the run with one line "
+             "naming the row and the rule, exit code 2.")] = "sample:100",
     cluster: Annotated[str | None, typer.Option(
-        "--cluster", metavar="local:N", help="Run on a local Dask cluster of N worker processes (extra [cluster]); "
+        "--cluster", metavar="local:N", help="Run on a local Dask cluster of N worker processes (the "
+                                              "cluster extra); "
                                               "--out is then a folder.")] = None,
     scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", metavar="tcp://HOST:PORT", help="Run on the Dask cluster of this scheduler (extra [cluster]); "
+        "--scheduler", metavar="tcp://HOST:PORT", help="Run on the Dask cluster of this scheduler (the cluster "
+                                                       "extra); "
                                                        "input and --out folder on storage its workers share.")] = None,
     partition_rows: Annotated[int, typer.Option(
         "--partition-rows", min=1, max=10_000_000, help="Rows per partition (one task, one part file) on a "
@@ -97,14 +108,17 @@ def batch(
 ) -> None:
     """Review many de-identified cases (the help text is BATCH_HELP)."""
     from ..batch import BatchOptions, default_jobs
+    from ..batch.options import resolve_report
 
+    with user_errors():
+        chosen = resolve_report(report, out, on_cluster=cluster is not None or scheduler is not None)
     opts = BatchOptions(input=input_path, out=out, errors=errors, summary=summary, summary_html=summary_html,
                         jobs=jobs or default_jobs(), resume=resume, force=force, pack_dir=pack_dir,
                         chunk_rows=chunk_rows, checkpoint_seconds=checkpoint_seconds, max_bytes=max_bytes,
-                        cross_check=cross_check)
+                        cross_check=cross_check, report=chosen)
     draw_page = _page_drawer(summary_html)
     if cluster is not None or scheduler is not None:
-        _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, _note)
+        _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, None if quiet else _note)
     result = _run_here(opts, quiet, draw_page)
     # The process ends after the summary: a last full collection over the evaluation memo's objects
     # at exit would only cost time (0.3 s of CPU on 10,000 rows).
@@ -137,7 +151,7 @@ def _run_here(opts, quiet: bool, draw_page):  # noqa: ANN001, ANN202
     try:
         with user_errors():
             if quiet:
-                return run_batch(opts, notes=_note, draw_page=draw_page)
+                return run_batch(opts, draw_page=draw_page)
             if sys.stderr.isatty():
                 return _run_with_bar(opts, _note, draw_page)
             return run_batch(opts, progress=_plain_progress(), notes=_note, draw_page=draw_page)
@@ -183,11 +197,10 @@ def _run_with_bar(opts, note, draw_page):  # noqa: ANN001, ANN202
 
 def _finish(summary: dict, quiet: bool, where: str) -> None:
     """The summary tables on standard output (a closed pipe there does not change the exit code:
-    the files of the run are complete), or one line of counts on standard error with --quiet."""
+    the files of the run are complete); nothing with --quiet (only errors are printed)."""
     from ..render.summary import counts_line
 
     if quiet:
-        sys.stderr.write(f"cryoelig: {clean_line(counts_line(summary))}\n")
         return
     from ..render.summary import print_summary
 
@@ -229,7 +242,7 @@ def summarize(
 
     with user_errors():
         if results.lower().endswith(".csv"):
-            fail([f"{clean_line(results)}: summarize reads JSONL results (cryoelig batch --out results.jsonl)"])
+            fail([f"{shown_file(results)}: summarize reads JSONL results (cryoelig batch --out results.jsonl)"])
         _summary_target(summary, force)
         pack = _page_target(out, force, [Path(results), summary] + ([Path(errors)] if errors else []), pack_dir)
         run = read_run(results, errors)
@@ -242,13 +255,13 @@ def summarize(
 
                 write_atomic(out, summary_page(run, pack).encode("utf-8"))
         except OSError as error:
-            fail([f"{clean_line(str(error.filename or out))}: cannot write: {error.strerror or error}"])
+            fail([f"{shown_file(str(error.filename or out))}: cannot write: {error.strerror or error}"])
     if as_json:
         sys.stdout.write(summary_json(data))
     else:
         _finish(data, False, "")
     if out is not None:
-        sys.stderr.write(f"cryoelig: wrote {clean_line(str(out))}\n")
+        sys.stderr.write(f"cryoelig: wrote {shown_file(str(out), 'the --out file')}\n")
 
 
 def _summary_target(summary: Path | None, force: bool) -> None:

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from ..case.limits import MAX_ANSWER_CHARS
-from ..safetext import clean_block, shown
+from ..safetext import clean_block, shown_file
 from .cmd_common import PackOption, SourcesOption, WhyNotOption, app, emit, fail, format_option, load, user_errors
 
 #: Most answer lines read from a pipe: a checklist has a few dozen questions, so more means that
@@ -84,16 +84,21 @@ def _ask(prompt: str) -> str:
     return answer
 
 
+def _named(path: Path) -> str:
+    """The --save file as a message names it: not by its name when that looks identifying (issue 26)."""
+    return shown_file(str(path), "the --save file (name not shown: it looks identifying)")
+
+
 def _check_save_target(path: Path, force: bool) -> None:
     from ..batch.outfiles import check_replaceable
     from ..errors import InputError
 
     if path.is_dir():
-        fail([f"{shown(str(path))}: is a folder; --save takes a file name, e.g. case.yaml"])
+        fail([f"{_named(path)}: is a folder; --save takes a file name, e.g. case.yaml"])
     if path.exists() and not force:
-        fail([f"{shown(str(path))}: file exists and is kept; choose another name or add --force to overwrite it"])
+        fail([f"{_named(path)}: file exists and is kept; choose another name or add --force to overwrite it"])
     if not path.parent.is_dir():
-        fail([f"{shown(str(path))}: folder {shown(str(path.parent))} does not exist"])
+        fail([f"{_named(path)}: its folder does not exist"])
     try:
         check_replaceable(path, "--save file")
     except InputError as error:
@@ -109,13 +114,13 @@ def _write_case(path: Path, data: dict, force: bool, pack_line: str) -> None:
     text = (f"# case file written by `cryoelig checklist` ({pack_line}); fields left out are unknown\n"
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False))
     if path.exists() and not force:
-        fail([f"{shown(str(path))}: file exists and is kept; choose another name or add --force to overwrite it"])
+        fail([f"{_named(path)}: file exists and is kept; choose another name or add --force to overwrite it"])
     try:
         write_text_atomic(path, text)
     except InputError as error:
         fail([str(p) for p in error.problems])
     except OSError as error:
-        fail([f"{shown(str(path))}: cannot write: {error.strerror}"])
+        fail([f"{_named(path)}: cannot write: {error.strerror}"])
 
 
 @app.command()
@@ -169,6 +174,6 @@ def checklist(
         _say("\nLeft unknown (missing information where a rule reads it): " + ", ".join(result.unknown))
     if save is not None:
         _write_case(save, result.data, force, f"rule pack {pack.name} {pack.version}")
-        _say(f"Answers saved to {shown(str(save))}; the same summary again: cryoelig check {shown(str(save))}")
+        _say(f"Answers saved to {_named(save)}; the same summary again: cryoelig check {_named(save)}")
     _say("")
     emit("report", fmt, report, sources=sources, why_not=why_not, full=full)

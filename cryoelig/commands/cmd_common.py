@@ -103,10 +103,12 @@ def load_case(path: str, pack: Pack) -> Case:
     from ..inputs import read_case
     from ..inputs.fhirdoc import collect_provenance
     from ..inputs.sources import stream_suffixes
-    from ..safetext import clean_line, shown
+    from ..safetext import HIDDEN_FILE, clean_line, name_may_show, shown
 
     if path != "-" and path.lower().endswith(stream_suffixes()):
-        fail([f"{shown(path)}: a file of many cases; use cryoelig batch {shown(path)} --out results.jsonl"])
+        fail([f"{shown(path)}: a file of many cases; use cryoelig batch {shown(path)} --out results.jsonl"
+              if name_may_show(path) else
+              f"{HIDDEN_FILE}: a file of many cases; use cryoelig batch with it and --out results.jsonl"])
     with collect_provenance() as provenance:
         case = read_case(path, pack)
     for lines in provenance:
@@ -122,8 +124,11 @@ def emit(view: str, fmt: str, obj: Any, **options: Any) -> None:
 
 def write_text(out: Path, text: str | bytes) -> None:
     """Write a file all at once (cryoelig.atomic): a failed write leaves no half page."""
+    from ..safetext import shown_file
+
+    named = shown_file(str(out), "the --out file (name not shown: it looks identifying)")
     if not out.parent.is_dir():
-        fail([f"{out}: folder {out.parent} does not exist"])
+        fail([f"{named}: its folder does not exist"])
     from ..batch.outfiles import check_replaceable
 
     try:
@@ -133,7 +138,7 @@ def write_text(out: Path, text: str | bytes) -> None:
     try:
         write_atomic(out, text)
     except OSError as error:
-        fail([f"{out}: cannot write: {error.strerror or error}"])
+        fail([f"{named}: cannot write: {error.strerror or error}"])
 
 
 def discard_stdout() -> None:

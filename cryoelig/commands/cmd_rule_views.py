@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from .. import render
+from ..safetext import shown_file
 from .cmd_common import PackOption, emit, fail, format_option, load, rules_app, user_errors, write_text
 
 SiteOption = Annotated[str | None, typer.Option(
@@ -85,7 +86,8 @@ def rules_graph(
         data = chosen.render(graph, pack=pack)
     if out is not None:
         write_text(out, data)
-        typer.echo(f"wrote {out} ({chosen.name}, {len(graph.rules)} rules)", err=True)
+        typer.echo(f"wrote {shown_file(str(out), 'the --out file')} ({chosen.name}, {len(graph.rules)} rules)",
+                   err=True)
     elif isinstance(data, bytes):
         if sys.stdout.isatty():
             fail([f"{chosen.name} is binary and standard output is a terminal: give --out graph.{chosen.name}"])
@@ -110,4 +112,4 @@ def rules_catalog(
         emit("catalog", "markdown", pack)
         return
     write_text(out, render.get("catalog", "markdown").render(pack))
-    typer.echo(f"wrote {out} ({len(pack.rules)} rules)", err=True)
+    typer.echo(f"wrote {shown_file(str(out), 'the --out file')} ({len(pack.rules)} rules)", err=True)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from .. import render
+from ..safetext import shown_file
 from .cmd_common import (
     CASE_PATH_HELP,
     DecidedByOption,
@@ -87,7 +88,7 @@ def report(
     with user_errors():
         chosen = render.choose("printable", fmt, out, default="html")
     if out is not None and out.exists() and not force:
-        fail([f"{out}: already exists; give --force to replace it"])
+        fail([f"{shown_file(str(out))}: already exists; give --force to replace it"])
     with user_errors():
         pack = load(pack_dir)
         rep = review(load_case(path, pack), pack, use_engine=use_engine(decided_by, engine)).report

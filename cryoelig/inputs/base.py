@@ -75,6 +75,17 @@ class Source:
     def fingerprint(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    def prefix_digest(self, position: Position) -> str | None:
+        """The sha256 of the input read up to ``position``, read again now: what a checkpoint's digest
+        of the input consumed is checked against (a position past the input's end gives "short").
+        Call it before ``records(position)``, which then goes on with the same digest. None: this
+        input keeps no digest."""
+        return None
+
+    def digest(self) -> str | None:
+        """The sha256 of the input read up to the position of the last record ``records`` yielded."""
+        return None
+
     def records(self, start: Position) -> Iterator[tuple[Record | None, Position]]:
         raise NotImplementedError
 

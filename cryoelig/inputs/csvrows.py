@@ -29,7 +29,7 @@ from ..case.identifiers import find_label_identifier, is_identifying_field, show
 from ..case.limits import MAX_KEY_CHARS, MAX_STRING_CHARS, mib
 from ..errors import InputError, Problem
 from .base import BOM, Position, Record, Source, unreadable
-from .lines import physical_lines
+from .lines import LineDigests, physical_lines
 from .opening import file_fingerprint, open_regular
 
 #: Dotted CSV columns that are not rule fields but still part of the case contract.
@@ -217,7 +217,7 @@ class CsvDecoder:
         return data
 
 
-class CsvSource(Source):
+class CsvSource(LineDigests, Source):
     kind = "csv"
 
     def __init__(self, path: str, limit: int):
@@ -267,10 +267,9 @@ class CsvSource(Source):
         return CsvDecoder(self.label, tuple(self.header), self.delimiter, self.limit)
 
     def records(self, start: Position) -> Iterator[tuple[Record | None, Position]]:
-        self.stream.seek(start.offset)
         row = start.row
         blank = (" \t" + self.delimiter).encode()
-        for line in physical_lines(self.stream, start.offset, start.line, self.limit):
+        for line in self._lines(start):
             if line.data is not None and not line.data.strip(blank):
                 yield None, Position(line.end, line.number, row)
                 continue

@@ -17,7 +17,7 @@ from ..errors import InputError
 from .base import BOM, Position, Record, Source, as_record_error, unreadable
 from .documents import interpret
 from .jsondoc import loads
-from .lines import physical_lines
+from .lines import LineDigests
 from .opening import file_fingerprint, open_regular
 from .stdin import STDIN_NAME, stdin_stream
 
@@ -41,7 +41,7 @@ class JsonlDecoder:
             raise as_record_error(error, self.label, rec) from None
 
 
-class JsonlSource(Source):
+class JsonlSource(LineDigests, Source):
     kind = "jsonl"
 
     def __init__(self, path: str, limit: int):
@@ -61,14 +61,15 @@ class JsonlSource(Source):
     def fingerprint(self) -> dict[str, Any]:
         return {"kind": self.kind, **file_fingerprint(self.path)}
 
+    def prefix_digest(self, position: Position) -> str | None:
+        return super().prefix_digest(position) if self.seekable else None
+
     def decoder(self) -> JsonlDecoder:
         return JsonlDecoder(self.label, self.limit)
 
     def records(self, start: Position) -> Iterator[tuple[Record | None, Position]]:
-        if self.seekable:
-            self.stream.seek(start.offset)
         row = start.row
-        for line in physical_lines(self.stream, start.offset, start.line, self.limit):
+        for line in self._lines(start, seek=self.seekable):
             if line.data is not None and not line.data.removeprefix(BOM).strip():
                 yield None, Position(line.end, line.number, row)
                 continue

@@ -13,6 +13,10 @@ Why it reads this way:
 - Nothing lost: a row group that cannot be read (a damaged page) gives one ``unreadable`` error per
   row it holds (its footer says how many), and reading goes on with the next row group.
 - Resumable: a position is the number of rows read; resuming re-reads the row group it falls in.
+  The digest of the input consumed (a checkpoint's) is over the bytes of the row groups reached.
+- Bounded before a row is read: from the footers, a column chunk over 1 MiB may unpack to at most
+  100 times its packed size (a 7 KB file whose one cell unpacked to 200 MB took 1.3 GB and 20 s),
+  and a row group to at most the record limit (``--max-bytes``, at least 1 MiB) per row.
 
 pyarrow comes with the ``[parquet]`` extra and is imported only when a Parquet input is opened.
 """
@@ -27,10 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..safetext import shown_file
 from .base import Position, Record, Source
+from .lines import SHORT
 from .sources import StreamFormat, register_stream_format
 
 SUFFIXES = (".parquet", ".parq")
+MAX_RATIO = 100  # unpacked / packed, for a column chunk over RATIO_FROM unpacked
+RATIO_FROM = 1 << 20
 BATCH_ROWS = 1024  # rows per record batch read from a row group
 _PYARROW_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, KeyError, IndexError, RuntimeError)
 
@@ -110,15 +118,18 @@ class ParquetSource(Source):
         self.groups: list[tuple[int, int, int, int]] = []  # (file index, row group, rows, first row)
         columns: dict[str, None] = {}
         self.keys: list[dict[str, str]] = []
+        self.spans: list[list[list[tuple[int, int]]]] = []  # per file, per row group: its byte ranges
         first = 0
         for index, name in enumerate(self.files):
             try:
                 meta = pq.ParquetFile(name)
                 schema = meta.schema_arrow
                 counts = [meta.metadata.row_group(g).num_rows for g in range(meta.metadata.num_row_groups)]
+                spans = _check_bounds(meta.metadata, name, limit)
             except _PYARROW_ERRORS + (_arrow_error(),) as error:
                 raise InputError([Problem(f"cannot be read as Parquet ({type(error).__name__}); no row was processed",
                                           file=name)]) from None
+            self.spans.append(spans)
             keys = partition_keys(path, name) if self.is_folder else {}
             self.keys.append(keys)
             columns.update(dict.fromkeys(flat_names(schema)))
@@ -134,6 +145,8 @@ class ParquetSource(Source):
             raise InputError(problems)
         self.total = first
         self._reader: tuple[int, Any] | None = None  # the file being read
+        self._hash: Any = None  # the digest of the row groups reached (when the run asked for it)
+        self._hashed = 0  # how many of self.groups it holds
         self.description = (f"a Parquet dataset of {len(self.files)} file(s)" if self.is_folder else "Parquet") + \
             f", {first} rows in {len(self.groups)} row group(s)"
 
@@ -144,15 +157,41 @@ class ParquetSource(Source):
             digest.update(f"{os.path.relpath(name, self.path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
         return {"kind": self.kind, "path": str(Path(self.path).resolve()), "files": digest.hexdigest()}
 
+    def prefix_digest(self, position: Position) -> str | None:
+        if not 0 <= position.offset <= self.total:
+            self._hash = None
+            return SHORT
+        self._hash, self._hashed = hashlib.sha256(), 0
+        for file_index, group, _rows, first in self.groups:
+            if first >= position.offset:
+                break
+            self._hash_group(file_index, group)
+        return self._hash.hexdigest()
+
+    def digest(self) -> str | None:
+        return None if self._hash is None else self._hash.hexdigest()
+
+    def _hash_group(self, file_index: int, group: int) -> None:
+        """Add a row group's bytes (its column chunks' ranges, as the footer gives them) to the digest."""
+        self._hashed += 1
+        with open(self.files[file_index], "rb") as f:
+            for offset, length in self.spans[file_index][group]:
+                f.seek(offset)
+                while length > 0 and (block := f.read(min(length, 1 << 20))):
+                    self._hash.update(block)
+                    length -= len(block)
+
     def decoder(self) -> Any:
         from .cells import CellsDecoder
 
         return CellsDecoder(self.label, self.columns)
 
     def records(self, start: Position) -> Iterator[tuple[Record | None, Position]]:
-        for file_index, group, rows, first in self.groups:
+        for index, (file_index, group, rows, first) in enumerate(self.groups):
             if first + rows <= start.offset:
                 continue
+            if self._hash is not None and index >= self._hashed:
+                self._hash_group(file_index, group)
             yield from self._group(file_index, group, rows, first, start.offset)
 
     def _group(self, file_index: int, group: int, rows: int, first: int,
@@ -180,7 +219,8 @@ class ParquetSource(Source):
         while done < first + rows:  # a damaged or short row group: each row it holds by its footer is an error
             done += 1
             if done > skip_to:
-                message = f"row group {group + 1} of {name} cannot be read (damaged data); its rows are not read"
+                named = shown_file(name, "a file of the dataset" if self.is_folder else "the input file")
+                message = f"row group {group + 1} of {named} cannot be read (damaged data); its rows are not read"
                 yield Record(done, None, ("unreadable", message)), Position(done, 0, done)
 
     def _cells(self, batch: Any, file_index: int) -> list[list[Any]]:
@@ -194,6 +234,32 @@ class ParquetSource(Source):
             else:
                 out.append([keys.get(name)] * n)
         return out
+
+
+def _check_bounds(meta: Any, name: str, limit: int) -> list[list[tuple[int, int]]]:
+    """InputError when a row group or column chunk unpacks beyond the bounds (module docstring); the byte
+    ranges of each row group's column chunks (for the digest)."""
+    spans = []
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        if group.total_byte_size > max(group.num_rows, 1) * max(limit, 1 << 20):
+            _refuse(name, f"row group {g + 1} unpacks to more than the record limit per row (see --max-bytes)")
+        ranges = []
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            packed, unpacked = chunk.total_compressed_size, chunk.total_uncompressed_size
+            if unpacked > RATIO_FROM and unpacked > MAX_RATIO * max(packed, 1):
+                _refuse(name, f"a column chunk of row group {g + 1} unpacks to more than {MAX_RATIO} times its "
+                              "packed size")
+            start = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
+            ranges.append((max(start or 0, 0), max(packed, 0)))
+        spans.append(ranges)
+    return spans
+
+
+def _refuse(name: str, why: str) -> None:
+    raise InputError([Problem(f"{why}: refused as Parquet that unpacks beyond cryoelig's bounds; no row was read",
+                              file=name)])
 
 
 def _arrow_error() -> type[BaseException]:

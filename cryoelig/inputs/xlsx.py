@@ -7,14 +7,17 @@ rules, a number or a yes/no cell passes as it is, a date cell is refused as iden
 (cryoelig.inputs.cells). openpyxl reads in read-only mode (the sheet is streamed, never held
 whole), with cached formula results. If the sheet's data breaks off (a damaged file), the rest is
 one ``unreadable`` error record after the last row read: what was read is counted, nothing is
-silently dropped.
+silently dropped. Before openpyxl sees the file, its zip is held to bounds (zipbounds.py: sizes,
+ratios, cells, shared strings), on the same open file that openpyxl then reads.
 
 openpyxl comes with the ``[xlsx]`` extra and is imported only when a spreadsheet is opened.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +26,7 @@ from ..errors import InputError, Problem
 from .base import Position, Record, Source
 from .opening import file_fingerprint, open_regular
 from .sources import StreamFormat, register_stream_format
+from .zipbounds import check_xlsx
 
 SUFFIXES = (".xlsx", ".xlsm")
 _BROKEN = (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, EOFError)
@@ -45,7 +49,13 @@ class XlsxSource(Source):
         _need_openpyxl(path)
         self.path = self.label = path
         self.limit = limit
-        open_regular(path, "an xlsx file").close()  # regular files only: never a FIFO or a device
+        self.stream = open_regular(path, "an xlsx file")  # regular files only: never a FIFO or a device
+        try:
+            check_xlsx(self.stream, path, limit)
+            self.stream.seek(0)
+        except BaseException:
+            self.stream.close()
+            raise
         self._open()
         try:
             self._read_header()
@@ -57,9 +67,10 @@ class XlsxSource(Source):
         from openpyxl import load_workbook
 
         try:
-            self.book = load_workbook(self.path, read_only=True, data_only=True)
+            self.book = load_workbook(self.stream, read_only=True, data_only=True)
             self.sheet = self.book.worksheets[0]
         except Exception as error:  # noqa: BLE001 - zipfile, lxml and openpyxl raise many kinds
+            self.stream.close()
             raise InputError([Problem(f"cannot be read as an xlsx workbook ({type(error).__name__})",
                                       file=self.path)]) from None
 
@@ -90,6 +101,18 @@ class XlsxSource(Source):
 
     def fingerprint(self) -> dict[str, Any]:
         return {"kind": self.kind, **file_fingerprint(self.path)}
+
+    def prefix_digest(self, position: Position) -> str | None:
+        """The whole file's sha256: a zip has no prefix that holds the rows read so far."""
+        digest, offset, fd = hashlib.sha256(), 0, self.stream.fileno()
+        while block := os.pread(fd, 1 << 20, offset):  # pread: openpyxl's own reads keep their place
+            digest.update(block)
+            offset += len(block)
+        self._digest = digest.hexdigest()
+        return self._digest
+
+    def digest(self) -> str | None:
+        return getattr(self, "_digest", None)
 
     def decoder(self) -> Any:
         from .cells import CellsDecoder
@@ -123,6 +146,7 @@ class XlsxSource(Source):
         book = getattr(self, "book", None)
         if book is not None:
             book.close()
+        self.stream.close()
 
 
 def _xml_error() -> type[BaseException]:

@@ -9,7 +9,7 @@ internal case number), and the matches are read back with ``start_action_for_sta
 ``complete_and_start_action``. So nothing can be swallowed inside an action, and what fired
 is recorded by this module, not by the engine.
 
-Traps handled here (see ../shared/design/engine-notes.md):
+Traps handled here (measured; the table in docs/architecture.md, "The rule engine"):
 - facts, never events (an event fires one rule only);
 - every compiled rule starts with the discriminator ``kind == 'case'`` (a rule whose only
   condition is a negation would hang);
@@ -131,8 +131,8 @@ _MATCH_HEAD = re.compile(r'\{"(r[0-9]+)":\{"[a-z0-9]+":\{"cid": ?([0-9]+)[,}]')
 def _match_of(message: str) -> tuple[str, int]:
     """The rule name and case number of one match, read from its first characters without decoding it:
     a match echoes the whole fact, and ``json.loads`` of it was 38% of the engine's time
-    (perf-notes.md). Every fact this module asserts has ``cid`` as its first key. Anything else is
-    decoded in full."""
+    (docs/scaling.md, "What bounds the per-core rate"). Every fact this module asserts has ``cid`` as its
+    first key. Anything else is decoded in full."""
     head = _MATCH_HEAD.match(message)
     if head:
         return head[1], int(head[2])

@@ -9,8 +9,8 @@ table made once per engine, with the text of each list and each token value kept
 
 A key no rule reads cannot change a match: the compiled rules compare only the keys they name (a
 ``$nex`` probe's key is one of them). A float written with an exponent (Python writes ``9e-05`` below
-0.0001 and from 1e16 up) crashes the C parser or silently matches nothing (engine-notes.md): every float
-here is written in plain decimals, and a number that is not finite is refused.
+0.0001 and from 1e16 up) crashes the C parser or silently matches nothing (docs/architecture.md, "The rule
+engine"): every float here is written in plain decimals, and a number that is not finite is refused.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CryoeligError
+from ..safetext import shown_file
 
 
 class FormatError(CryoeligError):
@@ -87,11 +88,12 @@ def choose(view: str, name: str | None, out: Path | None, default: str) -> Outpu
     by_suffix = for_suffix(view, out) if out is not None else None
     if out is not None and name is None and by_suffix is None:
         formats = _FORMATS[view].values()
-        raise FormatError(f"{out}: cannot tell the format from the suffix '{out.suffix}'; use "
+        raise FormatError(f"{shown_file(str(out))}: cannot tell the format from the suffix '{out.suffix}'; use "
                           + " or ".join(f.suffixes[0] for f in formats if f.suffixes)
                           + f", or give --format {'|'.join(names(view))}")
     if name is not None and by_suffix is not None and name != by_suffix.name:
-        raise FormatError(f"{out}: the suffix says {by_suffix.name} but --format says {name}; make them agree")
+        raise FormatError(f"{shown_file(str(out))}: the suffix says {by_suffix.name} but --format says {name}; "
+                          "make them agree")
     return get(view, name or (by_suffix.name if by_suffix else default))
 
 

@@ -351,9 +351,10 @@ def _batch_outputs(run: Callable[..., str]) -> Iterator[tuple[str, str]]:
                 run("batch", f"examples/{source}", "--out", str(out), "--jobs", "1", "--quiet")
                 stem = f"batch/{Path(source).stem}-{Path(source).suffix[1:]}"
                 yield f"{stem}.results.{suffix}", out.read_text(encoding="utf-8")
-                # each run's error file (before issue 23 both runs' had one name, and only the last was kept)
-                yield f"{stem}.results.{suffix}.errors.jsonl", \
-                    out.with_name(f"{out.stem}.errors.jsonl").read_text(encoding="utf-8")
+                # each run's error file (before issue 23 both runs' had one name, and only the last was kept);
+                # a JSONL output's is <stem>.errors.jsonl, any other format's <name>.errors.jsonl (issue 24)
+                errors = out.with_name(f"{out.stem}.errors.jsonl" if suffix == "jsonl" else f"{out.name}.errors.jsonl")
+                yield f"{stem}.results.{suffix}.errors.jsonl", errors.read_text(encoding="utf-8")
 
 
 def _rules_outputs(run: Callable[..., str], pack: Any) -> Iterator[tuple[str, str]]:

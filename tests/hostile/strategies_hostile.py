@@ -82,10 +82,19 @@ def identifier_labels(draw: st.DrawFn) -> tuple[str, str]:
     return kind, f"{prefix}{core}{suffix}"
 
 
+#: Words that make a label with a number identifying (docs/case-schema.md): a month (``mar-2019``: a month and
+#: year), a record keyword (``mrn_123``, ``lot_123``), an age (``age_95``), a ZIP code's context (``zip_02139``,
+#: ``lives_in_02139``), a PO box, ``www.`` (a URL).
+NOT_PLAIN_WORDS = frozenset(MONTHS) | {
+    "www", "mrn", "mr", "sn", "ssn", "ss", "acct", "account", "lot", "chart", "serial", "plate", "license", "licence",
+    "passport", "accession", "medicare", "medicaid", "age", "aged", "ages", "zip", "post", "postal", "box", "lives",
+    "living", "resides", "residing", "moved", "relocated", "located", "home", "address"}
+
 #: Labels as people make them for anonymized cases: lower-case words and at most one number.
 legitimate_labels = st.builds(
     lambda words, sep, number: sep.join(words) + (f"{sep}{number}" if number is not None else ""),
-    st.lists(st.from_regex(r"[a-z]{2,8}", fullmatch=True), min_size=1, max_size=4),
+    st.lists(st.from_regex(r"[a-z]{2,8}", fullmatch=True).filter(lambda w: w not in NOT_PLAIN_WORDS),
+             min_size=1, max_size=4),
     st.sampled_from(LABEL_SEPARATORS),
     st.none() | st.integers(0, 999_999).map(str) | st.integers(0, 99).map(lambda n: f"{n:02d}"),
 )

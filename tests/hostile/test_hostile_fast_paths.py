@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from strategies import case_data
 from strategies_hostile import PLANTED_KEYS, SCHEMA_KEYS, hostile_cases, identifier_labels, nested
 
-from cryoelig.case import limits
+from cryoelig.case import iddates, iddigits, idnames, idscan, idtext, limits
 from cryoelig.case.contract import _GROUPS, _NOT_FACTS, Case, parse_case, schema_levels
-from cryoelig.case.identifiers import _DATE, _M, _MONTH, _VALUE_PATTERNS, find_identifier, find_label_identifier
+from cryoelig.case.identifiers import find_label_identifier
 from cryoelig.case.limits import MAX_LIST_ITEMS, MAX_STRING_CHARS, check_structure
 from cryoelig.errors import InputError
 from cryoelig.inputs import RecordError, open_source
@@ -127,35 +127,115 @@ def _outcome(data: Any) -> Any:
 # ---------------------------------------------------------------- the identifier search
 
 
-def _find_identifier_by_every_pattern(value: str) -> str | None:
-    """find_identifier as it was: every pattern searched, in order."""
-    for kind, pattern in _VALUE_PATTERNS:
-        if pattern.search(value):
-            return kind
-    if _MONTH.search(value) and _DATE.search(_MONTH.sub(_M, value.replace(_M, ""))):
-        return "a full date"
-    return None
+def _scan_without_gates(value: str, strict: bool) -> str | None:
+    """idscan.scan as it would be without its gates: every kind searched, whatever digits or capitals."""
+    text = idscan.fold(value)
+    low = idscan._lower(text)
+    return (idtext.email_kind(low) or idtext.url_kind(low, strict) or idtext.ipv6_kind(low)
+            or iddigits.digit_kind(text, low, strict) or idtext.age_kind(text, low) or idtext.record_kind(low)
+            or iddates.date_kind(text, low) or idtext.zip_kind(text, low) or idtext.address_kind(text, low)
+            or idnames.name_kind(text, low) or (None if strict else idnames.place_kind(text, low)))
 
 
 _PIECES = st.sampled_from(["0", "12", "345", "2025", "1234567", "-", "_", ".", "/", " ", ",", "@", "://", "www.",
-                           "WwW.", "\x01", "mar", "March", "x", "case", "Jane", "Doe", "(", ")", "+", "e", "١٢"])
-_TEXTS = (st.lists(_PIECES, max_size=12).map("".join) | st.text(alphabet="09-_./ @:wW\x01ab,", max_size=24)
+                           "WwW.", "\x01", "mar", "March", "x", "case", "Jane", "Doe", "(", ")", "+", "e", "١٢",
+                           "II", "iv", "\u2013", "\u200b", "\uff20", "Street", "lives in ", "SW1A 1AA", "mrn ",
+                           "age 9", "aged ", "93", "M", "+ ", "(617)", "Dr ", "İ", "ﬃ", "03/2024", "2019-03",
+                           "1.1950", "GIR 0AA", "AIR 0AA", "29.II.1952", ".iv.", "12/1", "19", "ssn", "ss#",
+                           "s/n", "sn ", "pt. id", "chart #", "medicaid no.", "medical record ", "lot ", "ab12-3"])
+_TEXTS = (st.lists(_PIECES, max_size=14).map("".join) | st.text(alphabet="09-_./ @:wW\x01ab,+()MDS", max_size=24)
           | identifier_labels().map(lambda kl: kl[1]) | st.text(max_size=30))
 
 
-@settings(max_examples=1000, deadline=None)
-@given(_TEXTS)
-def test_find_identifier_is_the_search_by_every_pattern(value: str) -> None:
-    assert find_identifier(value) == _find_identifier_by_every_pattern(value)
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(_TEXTS, st.booleans())
+def test_the_scan_decides_as_without_its_gates(value: str, strict: bool) -> None:
+    """The scan skips digit patterns in text without a digit and names in text without a capital."""
+    assert idscan.scan(value, strict) == _scan_without_gates(value, strict)
 
 
-def test_the_hint_skips_plain_labels_and_keeps_identifiers() -> None:
-    from cryoelig.case.identifiers import _VALUE_HINT
+#: The patterns as they were first written (a lookbehind or an optional first character): the fast ones start
+#: with a character class so that re's scan skips to it, and check the character before in Python.
+_CLUSTER_SLOW = re.compile(r"(?:\+ ?|\()?[0-9]{1,15}\)?(?:(?: {0,2}[-./_] {0,2}| {1,2})\(?[0-9]{1,15}\)?){0,7}")
+_CAP = r"(?:[A-Z][a-z]{1,30}(?:['’-][A-Z]?[a-z]{1,30})?|[A-Z]['’][A-Z][a-z]{1,30})"
+_WORD_SLOW = re.compile(rf"{_CAP}|[A-Z]{{2,20}}(?![a-z])")
+_MONTH_YEAR_SLOW = re.compile(r"(?<![0-9./-])(?:(?:0?[1-9]|1[0-2])[/.-](?:19|20)[0-9]{2}"
+                              r"|(?:19|20)[0-9]{2}[/.-](?:0[1-9]|1[0-2]))(?![0-9./-])")
+_RECORD_SLOW = re.compile(
+    r"(?:mrn|mr ?#|mr ?no\.?|medical {1,2}record(?: {1,2}(?:number|no\.?|#))?|record {1,2}(?:number|no\.?|#)"
+    r"|hospital {1,2}(?:number|no\.?|#|id)|nhs {1,2}(?:number|no\.?)|chi {1,2}(?:number|no\.?)"
+    r"|patient {1,2}(?:id|number|no\.?|#)|chart(?: {1,2}(?:number|no\.?|#))?|acct|account(?: {1,2}(?:number|no\.?|#))?"
+    r"|member {1,2}(?:id|number|no\.?)|policy {1,2}(?:number|no\.?)|health {1,2}plan(?: {1,2}(?:number|no\.?|id))?"
+    r"|insurance {1,2}(?:id|number|no\.?)|medicare(?: {1,2}(?:number|no\.?|id))?|medicaid(?: {1,2}(?:number|no\.?|id))?"
+    r"|serial(?: {1,2}(?:number|no\.?|#))?|s/n|sn|device {1,2}(?:id|serial)|lot(?: {1,2}(?:number|no\.?|#))?"
+    r"|licen[cs]e(?: {1,2}(?:number|no\.?|#))?|passport(?: {1,2}(?:number|no\.?|#))?|plate(?: {1,2}(?:number|no\.?))?"
+    r"|accession(?: {1,2}(?:number|no\.?|#))?|specimen {1,2}(?:id|number|no\.?)|pt\.? {0,2}(?:id|no\.?|number|#)"
+    r"|ssn|ss ?#|social {1,2}security(?: {1,2}(?:number|no\.?))?)"
+    r"(?![a-z]) {0,2}[:#=]? {0,2}(?:is {1,2})?"
+    r"(?=[a-z0-9-]{0,24}[0-9][a-z0-9-]{0,24}[0-9][a-z0-9-]{0,24}[0-9])[a-z0-9][a-z0-9-]{2,30}"
+)
+_POSTCODE_SLOW = re.compile(r"(?:[A-Z]{1,2}[0-9][A-Z0-9]?|GIR) {0,2}[0-9][A-Z]{2}(?![A-Za-z0-9])")
 
-    assert not _VALUE_HINT.search("case-000123")
+
+def _runs_slow(text: str) -> list[tuple[str, int, int]]:
+    """iddigits._runs as it was, on the pattern that takes in a leading '+' or '(' itself."""
+    out = []
+    for match in _CLUSTER_SLOW.finditer(text):
+        start = match.start()
+        if match.end() - start < 6:
+            continue
+        if start and text[start - 1].isalnum() and text[start].isdigit():
+            run = match.group()
+            rest = run[re.match(r"[0-9]+", run).end():].lstrip(" -./_")  # type: ignore[union-attr]
+            start = match.end() - len(rest)
+            if not rest or not rest[0].isdigit():
+                continue
+        run = match.group()[start - match.start():].rstrip()
+        out.append((run, start, start + len(run)))
+    return out
+
+
+_DIGITISH = st.text(alphabet="0123456789+() -./_aZ", max_size=40) | _TEXTS
+
+
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(_DIGITISH)
+def test_digit_runs_are_found_as_by_the_first_pattern(text: str) -> None:
+    """(A single group is never classified as a run, only the long-run rule reads it: those are left out.)"""
+    def groups(runs: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        return [r for r in runs if len(re.findall("[0-9]+", r[0])) > 1]
+
+    assert groups(iddigits._runs(text)) == groups(_runs_slow(text))
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(_DIGITISH | st.text(alphabet="AaBzZ'’- .", max_size=30))
+def test_the_fast_patterns_match_as_the_first_ones(text: str) -> None:
+    assert [m.span() for m in idnames._WORD.finditer(text)] == [m.span() for m in _WORD_SLOW.finditer(text)]
+    assert iddates._month_year_digits(text) == bool(_MONTH_YEAR_SLOW.search(text))
+    assert [m.span() for m in idtext._UK_POSTCODE.finditer(text)] == [m.span() for m in _POSTCODE_SLOW.finditer(text)]
+    low = text.lower()
+    assert [m.span() for m in idtext._RECORD.finditer(low)] == [m.span() for m in _RECORD_SLOW.finditer(low)]
+    starts = [m.start() for m in iddates._ROMAN_DATE.finditer(text.lower())]
+    assert not starts or iddates._ROMAN_HINT.search(text.lower())  # the hint never hides a Roman-numeral date
+
+
+@pytest.mark.parametrize("text", ["0/2024", "00/2019", "13/2019", "2019-13", "2019-00", "x03/2024", "1-03/2024",
+                                  "12.2019", "2019/1", "1850-03", "2101-01", "3/2024", "GIR 0AA", "AIR 0AA",
+                                  "SW1A 1AA", "sw1a 1aa", "EC1A1BB", "O'Connor", "O’Neil Jean-Luc", "DOE McD X",
+                                  "mrn 1234567", "mr# 123", "medicaid no. 1234567", "pt. no 456", "ss# 123456789",
+                                  "s/n 12-345", "lot # 12a34", "licence no 1x2y3", "device serial 123", "acct 123456",
+                                  "social security no 123456789", "health plan id 12345", "xmrn 123",
+                                  "passport # 1234"])
+def test_the_fast_patterns_at_their_edges(text: str) -> None:
+    test_the_fast_patterns_match_as_the_first_ones.hypothesis.inner_test(text)  # type: ignore[attr-defined]
+
+
+def test_the_gates_skip_plain_labels_and_keep_identifiers() -> None:
     for label, kind in [("C_2025-03-14", "a full date"), ("jane@example.org", "an e-mail address"),
                         ("id-1234567", "a long digit run (record number)"), ("10.0.0.1", "an IP address")]:
         assert find_label_identifier(label) == kind
+    assert find_label_identifier("case-000123") is None
 
 
 # ---------------------------------------------------------------- the CSV line and row

@@ -1,0 +1,228 @@
+"""Validation of a table of text cells, column-wise: the facts table, and the rows it cannot vouch for.
+
+Why conservative: a row is decided column-wise only when every cell passes a check that accepts a
+**subset** of what the case model accepts, with the same value; every other row takes today's
+per-row path (``colread``), whose error record is today's byte for byte, or whose case (when the
+model takes it after all) is decided by the same compiled pack. So the columns can refuse too much,
+never too little: limits and identifier refusal stay the case model's. The patterns below are
+supersets of ``case.identifiers`` (no look-arounds: RE2 has none; any non-ASCII text goes per row).
+
+A dictionary column (Parquet's dictionary pages, the CSV reader's dictionary type) is checked once
+per distinct cell text, the results taken back to the rows by the indices.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..case.contract import CASE_ID_REGEX
+from ..inputs.csvrows import EXTRA_COLUMNS
+from ..reasoning.columns import TYPES, Plan, base_type, flag, model_fields, points
+
+NUMBER_TEXT = r"^-?[0-9]{1,15}(?:[.,][0-9]{1,15})?$"
+WHOLE_TEXT = r"^-?[0-9]{1,15}$"
+_HINTS = (r"[^\x00-\x7f]", r"[@\x01]|://|(?i:www\.)|[0-9][-_./ ][0-9]|[0-9]{7}",
+          r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+_LABEL_HINTS = (r"^[0-9]{5}(?:[-_. ][0-9]{4})?$", r"[A-Z][a-z]+(?:[A-Z][a-z]+)?[-_. ]{1,2}[A-Z][a-z]")
+VALUE_HINT = "|".join(f"(?:{h})" for h in _HINTS)
+LABEL_HINT = "|".join(f"(?:{h})" for h in _HINTS + _LABEL_HINTS)
+DISTINCT_KINDS = ("case_id", "notes")  # mostly distinct cells: checked cell by cell
+ASCII_SPACE = " \t\n\r\x0b\x0c"  # a subset of what str.strip() removes
+NONE_CELLS = ("none", "-")
+MAX_NOTES = 2000
+MAX_LIST_CELL = 1000  # characters: fewer than limits.MAX_LIST_ITEMS items, whatever the items
+CONVERTED = ("tumor.size_mm", "labs.platelets_per_ul")  # round(x, 6) of a conversion: per row
+_NULL = pa.scalar(None, pa.bool_())
+
+
+@dataclass(frozen=True)
+class InputField:
+    name: str
+    kind: str  # site | enum | bool | number | whole | list | case_id | notes | converted
+    values: tuple[Any, ...] = ()
+    ge: float | None = None
+    le: float | None = None
+    step: int | None = None
+
+
+def _bounds(info: Any) -> tuple[float | None, float | None]:
+    ge = le = None
+    for m in info.metadata:
+        ge = getattr(m, "ge", ge)
+        le = getattr(m, "le", le)
+    return ge, le
+
+
+_FIELDS: dict[int, tuple[Plan, dict[str, InputField]]] = {}
+
+
+def input_fields(plan: Plan) -> dict[str, InputField]:
+    """Every column a batch may have, with what a column-wise check needs: built once per plan."""
+    held = _FIELDS.get(id(plan))
+    if held is None or held[0] is not plan:
+        _FIELDS.clear()
+        held = _FIELDS[id(plan)] = (plan, _input_fields(plan))
+    return held[1]
+
+
+def _input_fields(plan: Plan) -> dict[str, InputField]:
+    specs, infos = plan.case_fields, model_fields()
+    out: dict[str, InputField] = {}
+    for name in [*specs, *EXTRA_COLUMNS]:
+        spec = specs.get(name, {})
+        if name in out:
+            continue
+        if name in ("case_id", "notes"):
+            out[name] = InputField(name, name)
+        elif name in CONVERTED:
+            out[name] = InputField(name, "converted")
+        elif name == "site":
+            out[name] = InputField(name, "site", tuple(plan.pack.site_ids))
+        elif spec["type"] in ("enum", "list", "bool"):
+            out[name] = InputField(name, spec["type"], tuple(spec["values"]))
+        else:
+            ge, le = _bounds(infos[name])
+            whole = base_type(infos[name].annotation) is int
+            out[name] = InputField(name, "whole" if whole else "number", (), ge, le, 10 if name == "kps" else None)
+    return out
+
+
+def list_patterns(values: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """A list cell (lower-cased) the check takes: allowed values between ';' or ',' and ASCII spaces (an
+    empty item is dropped, as csvrows does); and, per value, whether the cell names it."""
+    ws, alt = f"[{ASCII_SPACE.encode('unicode_escape').decode()}]*", "|".join(re.escape(v) for v in values)
+    item = f"(?:(?:{alt}){ws})?"
+    return f"^{ws}{item}(?:[;,]{ws}{item})*$", {
+        v: f"(?:^|[;,]){ws}{re.escape(v)}{ws}(?:$|[;,])" for v in values}
+
+
+def _regex(col: Any, pattern: str) -> Any:
+    return pc.fill_null(pc.match_substring_regex(col, pattern), False)
+
+
+def _text_column(raw: pa.Table, name: str) -> Any:
+    """A column as text (plain or dictionary), None when absent; a typed column is returned as it is."""
+    if name not in raw.column_names:
+        return None
+    col = raw.column(name)
+    if pa.types.is_dictionary(col.type):
+        return col.unify_dictionaries().combine_chunks()
+    return col.combine_chunks()
+
+
+def validate(plan: Plan, raw: pa.Table, cell_limit: int | None = None) -> tuple[pa.Table, Any]:
+    """Text cells -> (facts table, rows the per-row path must take: a bool array). ``row`` is left 1..n
+    (the caller numbers rows). ``cell_limit``: the longest cell the reader takes (CSV, before stripping)."""
+    n, fields = raw.num_rows, input_fields(plan)
+    cols: dict[str, Any] = {"row": pa.array(range(1, n + 1), pa.int64())}
+    wrongs: list[Any] = [pa.array([False] * n, pa.bool_())]
+    types = dict(plan.fact_columns())
+    for name, spec in fields.items():
+        col = _text_column(raw, name)
+        text_type = None if col is None else (col.type.value_type if pa.types.is_dictionary(col.type) else col.type)
+        if col is not None and not pa.types.is_string(text_type):
+            wrongs.append(pc.is_valid(col))  # typed cells (numbers, booleans in Parquet): per row
+            col = None
+        if col is None:
+            if spec.kind in ("site", "case_id"):
+                wrongs.append(pc.is_valid(cols["row"]))
+            for c in ([flag(name, v) for v in spec.values] if spec.kind == "list" else [name]):
+                if c in types:
+                    cols[c] = pa.nulls(n, TYPES[types[c]])
+            continue
+        if not pa.types.is_dictionary(col.type):
+            wrongs.append(_cells(spec, name, col, cell_limit, cols))
+            continue
+        few: dict[str, Any] = {}  # once per distinct text, then to the rows
+        wrong = _cells(spec, name, col.dictionary, cell_limit, few)
+        for c, values in few.items():
+            cols[c] = pc.take(values, col.indices)
+        wrongs.append(pc.fill_null(pc.take(wrong, col.indices), spec.kind == "site"))  # a null cell: not given
+    wrongs += _conflicting_totals(plan, cols)
+    return pa.table({c: cols[c] for c in plan.schema().names}, schema=plan.schema()), reduce(pc.or_, wrongs)
+
+
+def _conflicting_totals(plan: Plan, cols: dict[str, Any]) -> list[Any]:
+    """A given total the given components cannot add up to: per row (its message is the model's)."""
+    out = []
+    for scale in plan.scores:
+        parts = [points(c, cols[c.field]) for c in scale.components]
+        low = reduce(pc.add, [pc.coalesce(p, c.min_points) for p, c in zip(parts, scale.components, strict=True)])
+        high = reduce(pc.add, [pc.coalesce(p, c.max_points) for p, c in zip(parts, scale.components, strict=True)])
+        known = reduce(pc.or_, [pc.is_valid(p) for p in parts])
+        total = cols[scale.total_field]
+        out.append(pc.fill_null(pc.and_kleene(known, pc.or_kleene(pc.less(total, low), pc.greater(total, high))),
+                                False))
+    return out
+
+
+def _choice(spec: InputField, name: str, text: Any, given: Any, cols: dict[str, Any]) -> Any:
+    low = pc.ascii_lower(text)
+    if spec.kind == "bool":
+        cols[name] = value = pc.take(pa.array([True, True, False, False]),
+                                     pc.index_in(low, value_set=pa.array(["true", "yes", "false", "no"])))
+    else:
+        members = pa.array(list(spec.values))
+        cols[name] = value = pc.take(members, pc.index_in(low, value_set=members))
+    return pc.is_null(value) if spec.kind == "site" else pc.and_(given, pc.is_null(value))
+
+
+def _number(spec: InputField, name: str, text: Any, given: Any, cols: dict[str, Any]) -> Any:
+    ok = _regex(text, NUMBER_TEXT if spec.kind == "number" else WHOLE_TEXT)
+    shown = pc.if_else(ok, text, pa.scalar(None, pa.string()))
+    if spec.kind == "number":
+        value = pc.cast(pc.replace_substring(shown, ",", "."), pa.float64())
+    else:
+        value = pc.cast(shown, pa.int64())
+    cols[name] = value
+    wrong = pc.and_(given, pc.invert(ok))
+    for limit, cmp in ((spec.ge, pc.less), (spec.le, pc.greater)):
+        if limit is not None:
+            wrong = pc.or_(wrong, pc.fill_null(cmp(value, limit), False))
+    if spec.step:
+        stepped = pc.multiply(pc.divide(value, spec.step), spec.step)  # integer division
+        wrong = pc.or_(wrong, pc.fill_null(pc.not_equal(stepped, value), False))
+    return wrong
+
+
+def _list(spec: InputField, name: str, text: Any, given: Any, cols: dict[str, Any]) -> Any:
+    low = pc.ascii_lower(text)
+    whole, items = list_patterns(spec.values)
+    ok = pc.or_(pc.fill_null(pc.is_in(low, value_set=pa.array(list(NONE_CELLS))), False),
+                pc.and_(_regex(low, whole), pc.less_equal(pc.utf8_length(text), MAX_LIST_CELL)))
+    for v, pattern in items.items():
+        cols[flag(name, v)] = pc.if_else(given, _regex(low, pattern), _NULL)
+    return pc.and_(given, pc.invert(ok))
+
+
+def _cells(spec: InputField, name: str, col: Any, cell_limit: int | None, cols: dict[str, Any]) -> Any:
+    """One column's cells: their fact columns into ``cols``; returns the rows it cannot vouch for."""
+    text = pc.utf8_trim(col, ASCII_SPACE)
+    given = pc.fill_null(pc.greater(pc.binary_length(text), 0), False)
+    if spec.kind in ("site", "enum", "bool"):
+        wrong = _choice(spec, name, text, given, cols)
+    elif spec.kind in ("number", "whole"):
+        wrong = _number(spec, name, text, given, cols)
+    elif spec.kind == "list":
+        wrong = _list(spec, name, text, given, cols)
+    elif spec.kind == "case_id":
+        cols[name] = text
+        wrong = pc.or_(pc.invert(_regex(text, CASE_ID_REGEX)), _regex(text, LABEL_HINT))
+    elif spec.kind == "notes":
+        wrong = pc.and_(given, pc.or_(pc.greater(pc.utf8_length(text), MAX_NOTES), _regex(text, VALUE_HINT)))
+    else:  # a unit to convert: per row
+        wrong = given
+    if cell_limit is not None:
+        wrong = pc.or_(wrong, pc.fill_null(pc.greater(pc.binary_length(col), cell_limit), False))
+    return wrong
+
+
+def dictionary_types(plan: Plan, columns: list[str]) -> dict[str, Any]:
+    """The column types a reader gives: a dictionary of texts, but for the columns of mostly distinct cells."""
+    return {c: pa.string() if c in DISTINCT_KINDS else pa.dictionary(pa.int32(), pa.string()) for c in columns}

@@ -1,0 +1,203 @@
+"""A batch decided by the pack compiled to columns (``--report table``), checked by the references.
+
+Why: the rule engine and the Python evaluator remain the references; the columns decide every row,
+and both references decide a deterministic sample (``--cross-check``: the first 1,000 rows and every
+N-th row; ``all``: every row). Any disagreement stops the run with one line naming the row and the
+rule (exit code 2), and no result file is written: a disagreement is a bug of the tool, never of the
+input. Rows the columns refuse take today's per-row path (``colread``), so the error file is today's.
+
+The run is not resumable (it writes its files at the end, atomically); ``--resume`` starts it again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import InputError, Problem
+from ..reasoning.columns import Plan, compile_pack, reference
+from .aggregate import Aggregate
+from .colread import parts
+from .outfiles import open_partial, write_all
+from .table_out import TableWriter, table_of
+from .workers import CrossCheck
+
+FIRST_ROWS = 1000  # the cross-check's sample always holds the first rows
+
+
+def sampler(cross: CrossCheck) -> Callable[[Any], Any]:
+    """Row numbers -> the rows the references decide: every row (``all``), or the first 1,000 and every N-th."""
+    if cross.every == 1:
+        return lambda rows: pc.greater(rows, 0)
+
+    def sampled(rows: Any) -> Any:
+        after = pc.subtract(rows, 1)  # rows 1, 1 + N, 1 + 2N, ... (integer division)
+        return pc.or_(pc.less_equal(rows, FIRST_ROWS), pc.equal(pc.multiply(pc.divide(after, cross.every),
+                                                                            cross.every), after))
+    return sampled
+
+
+class CrossCheckFailed(InputError):
+    """The columns and a reference disagree on a row: the run stops (exit code 2), nothing is written."""
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b
+
+
+def cross_check(plan: Plan, results: pa.Table, sample: dict[int, Any], label: str) -> None:
+    """The sampled rows: the Python evaluator's columns and the engine's fired rules must be the columns'."""
+    if not sample:
+        return
+    from ..reasoning.engine import engine_for
+
+    rows = pa.array(sorted(sample), pa.int64())
+    decided = {r["row"]: r for r in results.filter(pc.is_in(results.column("row"), value_set=rows)).to_pylist()}
+    for row in sorted(sample):
+        if (sample[row] is None) != (row not in decided):
+            _stop(label, row, "the case model", "(the row itself)", "refuses" if sample[row] is None else "takes")
+    cases = [(row, sample[row].facts()) for row in sorted(sample) if sample[row] is not None]
+    fired = engine_for(plan.pack).fire_many([facts for _, facts in cases])
+    for (row, facts), engine in zip(cases, fired, strict=True):
+        got = decided[row]
+        want = reference(plan, facts)
+        for key, value in want.items():
+            if not _same(got[key], value):
+                _stop(label, row, "the Python evaluator", key, f"says {value!r} where the columns say {got[key]!r}")
+        columns = frozenset(r.id for r in plan.rules if got[f"rule.{r.id}"] is True)
+        if engine != columns:
+            rule = sorted(engine ^ columns)[0]
+            _stop(label, row, "the rule engine", f"rule.{rule}",
+                  "fires it" if rule in engine else "does not fire it, where the columns do")
+
+
+def _stop(label: str, row: int, who: str, what: str, how: str) -> None:
+    raise CrossCheckFailed([Problem(
+        f"cross-check failed at row {row}, {what}: {who} {how}; nothing was written (a bug of cryoelig, not of the "
+        "input: please report it; --report full decides every row with the engine)", file=label)])
+
+
+def aggregate_part(agg: Aggregate, plan: Plan, results: pa.Table, errors: list[Any]) -> None:
+    """The summary counts of a part, from its columns (the same counts ``--report full`` makes of reports)."""
+    for _row, (_line, reason, field) in errors:
+        agg.add_error(reason, field)
+    n = results.num_rows
+    agg.rows += n
+    agg.results += n
+    if not n:
+        return
+    for site, count in zip(*_counts(results.column("site")), strict=True):
+        agg.sites[site] = agg.sites.get(site, 0) + count
+    any_finding = pc.is_null(results.column("row"))
+    for rule in plan.missing_rules:
+        met = pc.fill_null(results.column(f"rule.{rule.id}"), False)
+        count = pc.sum(pc.cast(met, pa.int64())).as_py() or 0
+        if count:
+            agg.kinds[rule.kind] = agg.kinds.get(rule.kind, 0) + count
+            by_kind = agg.factors.setdefault(rule.spec.factor, {})
+            by_kind[rule.kind] = by_kind.get(rule.kind, 0) + count
+            any_finding = pc.or_(any_finding, met)
+            _source_rule(agg, plan, rule)
+    if not pc.all(any_finding).as_py():
+        _all_sources(agg, plan)
+    _site_factors(agg, plan, results)
+    for name in plan.missing_fields:
+        count = pc.sum(pc.cast(results.column(f"missing.{name}"), pa.int64())).as_py() or 0
+        if count:
+            agg.missing[name] = agg.missing.get(name, 0) + count
+
+
+def _counts(column: Any) -> tuple[list[Any], list[int]]:
+    counts = pc.value_counts(column)
+    return counts.field("values").to_pylist(), counts.field("counts").to_pylist()
+
+
+def _source_rule(agg: Aggregate, plan: Plan, rule: Any) -> None:
+    from ..report.projection import sources_used
+
+    for info in sources_used(plan.pack.parts[0], [_Quoting(rule.id)]):
+        agg.sources.setdefault(info.id, {k: getattr(info, k) for k in ("title", "publisher", "date", "description",
+                                                                        "scope")})
+
+
+def _all_sources(agg: Aggregate, plan: Plan) -> None:
+    from ..report.projection import sources_used
+
+    for info in sources_used(plan.pack.parts[0], []):
+        agg.sources.setdefault(info.id, {k: getattr(info, k) for k in ("title", "publisher", "date", "description",
+                                                                        "scope")})
+
+
+class _Quoting:
+    """A finding as ``sources_used`` reads it: its rule."""
+
+    def __init__(self, rule: str):
+        self.rule = rule
+
+
+def _site_factors(agg: Aggregate, plan: Plan, results: pa.Table) -> None:
+    """Cases per site and factor (a case once per factor, whatever the number of its rules met)."""
+    factors = list(dict.fromkeys(r.spec.factor for r in plan.missing_rules))
+    raised = {f: pc.fill_null(_any_met(results, [r for r in plan.missing_rules if r.spec.factor == f]), False)
+              for f in factors}
+    table = pa.table({"site": results.column("site"), **{f: pc.cast(v, pa.int64()) for f, v in raised.items()}})
+    grouped = table.group_by("site").aggregate([(f, "sum") for f in factors]).to_pylist()
+    for row in grouped:
+        at_site = agg.site_factors.setdefault(row["site"], {})
+        for f in factors:
+            if row[f"{f}_sum"]:
+                at_site[f] = at_site.get(f, 0) + row[f"{f}_sum"]
+
+
+def _any_met(results: pa.Table, rules: list[Any]) -> Any:
+    out = pc.fill_null(results.column(f"rule.{rules[0].id}"), False)
+    for rule in rules[1:]:
+        out = pc.or_(out, pc.fill_null(results.column(f"rule.{rule.id}"), False))
+    return out
+
+
+def run_columns(source: Any, pack: Any, out_kind: str, temp: Path, errors_partial: Path,
+                cross: CrossCheck, progress: Callable[[int, int, Any], None] | None = None) -> Aggregate:
+    """Decide the whole input column-wise: the table into ``temp``, the error records into ``errors_partial``;
+    returns the aggregate. ``CrossCheckFailed`` when a reference disagrees (the partial files are removed)."""
+    compiled = compile_pack(pack)
+    plan = compiled.plan
+    columns = plan.table_columns()
+    writer = TableWriter(out_kind, temp, pack)
+    fd = open_partial(errors_partial, truncate=True)
+    agg = Aggregate()
+    try:
+        for part in parts(source, plan, sampler(cross)):
+            results = compiled(part.facts)
+            cross_check(plan, results, part.sample, source.label)
+            writer.write(table_of(results, columns, pack))
+            write_all(fd, b"".join(line for _, (line, _r, _f) in part.errors))
+            aggregate_part(agg, plan, results, part.errors)
+            if progress:
+                progress(agg.rows, 0, None)
+        if writer.writer is None:
+            writer.write(table_of(compiled(parts_empty(plan)), columns, pack))
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        writer.close(errors_partial, agg.to_dict())
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        writer.abort()
+        errors_partial.unlink(missing_ok=True)
+        raise
+    return agg
+
+
+def parts_empty(plan: Plan) -> pa.Table:
+    return plan.schema().empty_table()

@@ -1,0 +1,157 @@
+"""A batch decided by the pack compiled to columns (--report table), against --report full on the same rows:
+the same error file byte for byte, the same summary, and table columns that say what the full reports say;
+the cross-check stops the run on a planted disagreement (issue 24)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+import pyarrow.parquet as pq  # noqa: E402
+from csvmix import write_mixed_csv  # noqa: E402
+from test_batch_formats import cli, write_parquet_dotted  # noqa: E402
+
+from cryoelig.batch import BatchOptions, run_batch  # noqa: E402
+from cryoelig.errors import InputError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """1,500 mixed rows (some refused) as CSV and Parquet, and today's full run of the CSV."""
+    folder = tmp_path_factory.mktemp("columns")
+    src = folder / "mix.csv"
+    write_mixed_csv(src, 1500, seed=24)
+    parquet = folder / "mix.parquet"
+    write_parquet_dotted(src, parquet)
+    full = run_batch(BatchOptions(input=str(src), out=folder / "full.jsonl", jobs=1, cross_check="all"))
+    reports = [json.loads(line) for line in (folder / "full.jsonl").read_text().splitlines()]
+    run_batch(BatchOptions(input=str(parquet), out=folder / "fullp.csv", jobs=1, cross_check="sample:50"))
+    return {"src": src, "parquet": parquet, "full": full, "reports": reports, "folder": folder,
+            "csv errors": (folder / "full.errors.jsonl").read_bytes(),
+            "parquet errors": (folder / "fullp.csv.errors.jsonl").read_bytes()}
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_table_says_what_the_full_reports_say(rows: dict[str, Any], tmp_path: Path, kind: str) -> None:
+    out = tmp_path / "table.parquet"
+    result = run_batch(BatchOptions(input=str(rows[kind if kind == "parquet" else "src"]), out=out, jobs=1,
+                                    report="table", cross_check="sample:100"))
+    assert b"line" in rows[f"{kind} errors"]
+    assert (tmp_path / "table.parquet.errors.jsonl").read_bytes() == rows[f"{kind} errors"]
+    assert result.summary == rows["full"].summary
+    table = pq.read_table(out)
+    assert table.schema.metadata[b"cryoelig.pack.sha256"] == table.column("pack.sha256")[0].as_py().encode()
+    got = {r["case_id"]: r for r in table.to_pylist()}
+    assert len(got) == len(rows["reports"])
+    for report in rows["reports"]:
+        row = got[report["case_id"]]
+        raised = {f["factor"] for f in report["findings"]}
+        assert {c[len("factor."):] for c, v in row.items() if c.startswith("factor.") and v is True
+                and not c.startswith("factor.scales.")} == raised
+        assert {c[len("missing."):] for c, v in row.items() if c.startswith("missing.") and v} == \
+            {m["field"] for m in report["missing"]}
+        assert row["site"] == report["site"] and row["pack.version"] == report["pack"]["version"]
+
+
+def test_csv_and_xlsx_tables(rows: dict[str, Any], tmp_path: Path) -> None:
+    import csv
+
+    from openpyxl import load_workbook
+
+    run_batch(BatchOptions(input=str(rows["src"]), out=tmp_path / "t.csv", jobs=1, report="table"))
+    run_batch(BatchOptions(input=str(rows["src"]), out=tmp_path / "t.xlsx", jobs=1, report="table"))
+    with (tmp_path / "t.csv").open() as f:
+        table = list(csv.DictReader(f))
+    sheet = list(load_workbook(tmp_path / "t.xlsx", read_only=True)["results"].values)
+    assert len(table) == len(sheet) - 1 == len(rows["reports"])
+    assert list(table[0]) == list(sheet[0]) and "factor.kidney.size_4cm_or_more" in table[0]
+    assert table[0]["factor.site.documented"] in ("true", "false", "")
+
+
+def test_a_planted_disagreement_stops_the_run(rows: dict[str, Any], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compiled rule that says the opposite of the references on one row: the run stops, nothing written."""
+    import pyarrow.compute as pc
+
+    from cryoelig.reasoning import columns
+
+    real = columns.Compiled.__call__
+    planted_at: list[int] = []
+
+    def planted(self: Any, facts: Any) -> Any:
+        out = real(self, facts)
+        name = f"rule.{self.plan.rules[-1].id}"
+        planted_at.append(out.column("row")[5].as_py())  # a row the columns decide (row 6 or after)
+        column = out.column(name)
+        flipped = pc.if_else(pc.equal(out.column("row"), planted_at[0]), pc.invert(pc.fill_null(column, False)), column)
+        return out.set_column(out.column_names.index(name), name, flipped)
+
+    monkeypatch.setattr(columns.Compiled, "__call__", planted)
+    out = tmp_path / "bad.parquet"
+    with pytest.raises(InputError) as stop:
+        run_batch(BatchOptions(input=str(rows["src"]), out=out, jobs=1, report="table", cross_check="sample:100"))
+    from cryoelig.rulepack.load import load_pack
+
+    assert f"row {planted_at[0]}," in str(stop.value) and load_pack().rules[-1].id in str(stop.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_the_cli_chooses_the_table_for_tabular_outputs(tmp_path: Path) -> None:
+    done = cli("batch", str(ROOT / "examples" / "cases.csv"), "--out", str(tmp_path / "r.parquet"), "-q")
+    assert done.returncode == 0, done.stderr
+    assert "factor.kidney.size_4cm_or_more" in pq.read_schema(tmp_path / "r.parquet").names
+    full = cli("batch", str(ROOT / "examples" / "cases.csv"), "--out", str(tmp_path / "f.parquet"), "-q",
+               "--report", "full")
+    assert full.returncode == 0 and "report" in pq.read_schema(tmp_path / "f.parquet").names
+    bad = cli("batch", str(ROOT / "examples" / "cases.csv"), "--out", str(tmp_path / "r.jsonl"), "--report", "table")
+    assert bad.returncode == 2 and b"--report table writes" in bad.stderr and b"Traceback" not in bad.stderr
+
+
+def test_the_docs_pandas_recipe_runs_on_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/columns.md's pandas block, run as written on a table of the examples: kidney cases by band."""
+    import re
+
+    pytest.importorskip("pandas")
+    run_batch(BatchOptions(input=str(ROOT / "examples" / "cases.csv"), out=tmp_path / "table.parquet", jobs=1,
+                           report="table"))
+    text = (ROOT / "docs" / "columns.md").read_text()
+    code = re.search(r"pandas \(checked by[^\n]*\n\n```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    scope: dict[str, Any] = {}
+    exec(compile(code, "docs/columns.md", "exec"), scope)  # noqa: S102 - the documentation's own example
+    share = scope["share"]
+    kidney = [r for r in pq.read_table(tmp_path / "table.parquet").to_pylist() if r["site"] == "kidney"]
+    assert int(share["cases"].sum()) == len(kidney) > 0
+    assert int(share["at_4cm_or_more"].sum()) == sum(r["factor.kidney.size_4cm_or_more"] is True for r in kidney)
+    assert "share" in capsys.readouterr().out
+
+
+def test_quiet_prints_only_errors_and_help_names_every_extra(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text((ROOT / "examples" / "cases.csv").read_text() + "bad-1,moon\n")
+    quiet = cli("batch", str(src), "--out", str(tmp_path / "r.csv"), "-q", "--jobs", "99")
+    assert quiet.returncode == 1 and quiet.stdout == b"" and quiet.stderr == b""
+    refused = cli("batch", str(src), "--out", str(tmp_path / "r.csv"), "-q")
+    assert refused.returncode == 2 and b"already exists" in refused.stderr
+    helped = cli("batch", "--help", prelude="import os; os.environ['COLUMNS'] = '300'\n")
+    text = b" ".join(helped.stdout.split()).decode()
+    assert "(extra )" not in text and "extra )" not in text
+    for extra in ("parquet", "xlsx", "cluster", "figures"):
+        assert f"the {extra} extra" in text
+
+
+def test_error_files_of_two_formats_never_collide(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text((ROOT / "examples" / "cases.csv").read_text() + "bad-1,moon\n")
+    for name in ("results.jsonl", "results.csv", "results.parquet", "results.xlsx"):
+        done = cli("batch", str(src), "--out", str(tmp_path / name), "-q")
+        assert done.returncode == 1, done.stderr
+    assert sorted(p.name for p in tmp_path.glob("*errors*")) == [
+        "results.csv.errors.jsonl", "results.errors.jsonl", "results.parquet.errors.jsonl", "results.xlsx.errors.jsonl"]
