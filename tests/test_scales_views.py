@@ -152,12 +152,12 @@ def test_a_cds_hooks_card_carries_the_section_apart_from_the_source_points(pack)
     """The service's cards: one information card for the published scales (total, band, paper), no
     suggestion or action, and no card of a source point for a scale's rule."""
     pytest.importorskip("fastapi")
+    from cryoelig.facade import review
     from cryoelig.inputs import read_case
     from cryoelig.render.cds_cards import cards_for
-    from cryoelig.report.projection import build_reports
     from cryoelig.wording import advice_words
 
-    report = build_reports([read_case(str(ROOT / "examples" / "bone-femur-mirels.yaml"), pack)], pack)[0]
+    report = review(read_case(str(ROOT / "examples" / "bone-femur-mirels.yaml"), pack), pack).report
     cards = cards_for(report, pack)
     [card] = [c for c in cards if c["detail"].startswith(f"**{TITLE}**")]
     assert card["summary"].startswith(TITLE) and "Mirels" in card["summary"] and "total 10" in card["detail"]
