@@ -221,8 +221,9 @@ def test_folder_input_with_csv_output_and_summary(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     rows = list(csv.DictReader((tmp_path / "r.csv").open()))
     assert [r["site"] for r in rows] == ["bone", "kidney", "skin"]  # sorted by file name, broken one left out
-    assert list(rows[0]) == ["case_id", "site", "documented_factor", "caution", "background", "missing", "factors",
-                             "missing_fields"]
+    assert list(rows[0])[:8] == ["case_id", "site", "documented_factor", "caution", "background", "missing",
+                                 "factors", "missing_fields"]
+    assert list(rows[0])[8:12] == ["total.ecog", "total.kps", "total.mirels", "band.mirels"]  # then each scale's
     for r in rows:
         assert int(r["documented_factor"]) + int(r["caution"]) + int(r["background"]) >= \
             len(set(r["factors"].split(";")))

@@ -1,5 +1,6 @@
 """The running aggregate of a batch (counts per site, factor, kind, missing field, error reason,
-and cases per site and factor), and the sources the reports quote (named once by the summary, as by
+cases per site and factor, and per published scale the cases with a total computed / given / none and
+the cases in each band), and the sources the reports quote (named once by the summary, as by
 every view of a report).
 
 Why it only ever holds names the tool wrote: ``summary.json`` is read by people, so every key is a
@@ -13,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from ..case.identifiers import find_identifier, find_label_identifier
@@ -22,6 +24,8 @@ from ..safetext import clean_line
 _TOKEN = re.compile(r"[a-z][a-z0-9_]{0,63}(?:\.(?:[a-z][a-z0-9_]{0,63}|#?\d{1,6}))*|#\d{1,6}(?:\.[a-z0-9_#]{1,64})*")
 _SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # a pack's source ids (packmodel.SourceSpec)
 NOT_SHOWN = "(not shown)"
+#: How a case gives a published scale's total (the report's ``total_from``; a measure's or grade's value is given).
+TOTAL_STATES = ("computed", "given", "none")
 #: What a summary says about each source (the Report's ``sources`` entries, without the id).
 SOURCE_KEYS = ("title", "publisher", "date", "description", "scope")
 
@@ -77,11 +81,17 @@ class Aggregate:
         self.site_factors: dict[str, dict[str, int]] = {k: dict(v) for k, v in
                                                         d.get("cases_by_site_factor", {}).items()}
         self.sources: dict[str, dict[str, str | None]] = {k: dict(v) for k, v in d.get("sources", {}).items()}
+        #: per scale: {"total": {state: cases}, "bands": {band: cases}}, over the cases the scale applies to
+        self.scales: dict[str, dict[str, dict[str, int]]] = {k: {part: dict(v.get(part, {})) for part in _SCALE_PARTS}
+                                                             for k, v in d.get("scales", {}).items()}
 
     def add_report(self, site: str, findings: list[tuple[str, str]], missing: list[str],
-                   sources: list[dict[str, Any]] = ()) -> None:
+                   sources: list[dict[str, Any]] = (), scales: Iterable[ScaleState] = ()) -> None:
         """One report: its site, (factor, kind) per finding, the missing fields, the sources it quotes
-        (the Report's ``sources``: models, or their dicts read back from a results file)."""
+        (the Report's ``sources``: models, or their dicts read back from a results file), and the
+        published scales that apply to it (``scale_states``)."""
+        for scale, total, band in scales:
+            self.add_scale(scale, total, band)
         self.rows += 1
         self.results += 1
         sites, kinds, factors, counted = self.sites, self.kinds, self.factors, self.missing
@@ -105,6 +115,21 @@ class Aggregate:
             at_site[factor] = at_site.get(factor, 0) + 1
         for name in missing:
             counted[name] = counted.get(name, 0) + 1
+
+    def add_scale(self, scale: str, total: str, band: str | None, n: int = 1) -> None:
+        """``n`` cases the scale applies to, with a total ``total`` (TOTAL_STATES) and ``band`` (None: none)."""
+        _inc(self._scale(scale)["total"], total, n)
+        if band is not None:
+            self.add_band(scale, band, n)
+
+    def add_band(self, scale: str, band: str, n: int) -> None:
+        _inc(self._scale(scale)["bands"], band, n)
+
+    def _scale(self, scale: str) -> dict[str, dict[str, int]]:
+        entry = self.scales.get(scale)
+        if entry is None:
+            entry = self.scales[scale] = {part: {} for part in _SCALE_PARTS}
+        return entry
 
     def add_error(self, reason: str, field_name: str | None) -> None:
         self.rows += 1
@@ -130,6 +155,11 @@ class Aggregate:
                 _inc(target, factor, n)
         for key, source in other.sources.items():
             self.sources.setdefault(key, dict(source))
+        for scale, parts in other.scales.items():
+            target = self.scales.setdefault(scale, {part: {} for part in _SCALE_PARTS})
+            for part in _SCALE_PARTS:
+                for key, n in parts[part].items():
+                    _inc(target[part], key, n)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -141,7 +171,51 @@ class Aggregate:
             "errors": {"by_reason": _sorted(self.reasons), "by_field": _sorted(self.error_fields)},
             "cases_by_site_factor": {k: _sorted(v) for k, v in sorted(self.site_factors.items())},
             "sources": {k: v for k, v in sorted(self.sources.items())},
+            "scales": {k: {part: _sorted(v[part]) for part in _SCALE_PARTS} for k, v in sorted(self.scales.items())},
         }
+
+
+_SCALE_PARTS = ("total", "bands")
+#: A published scale on one case as the aggregate counts it: (scale, total state, band or None).
+ScaleState = tuple[str, str, "str | None"]
+
+
+def _get(item: Any, name: str) -> Any:
+    """A field of a report's model, or of its dict read back (TypeError for anything else: not a report)."""
+    if isinstance(item, dict):
+        return item.get(name)
+    if isinstance(item, str | int | float | list):
+        raise TypeError("not a published-scales section")
+    return getattr(item, name)
+
+
+def _items(section: Any, name: str) -> list[Any]:
+    items = _get(section, name)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise TypeError("not a published-scales section")
+    return items
+
+
+def scale_states(section: Any) -> list[ScaleState]:
+    """The published scales that apply to a case (applies yes or unknown), from its report's
+    ``published_scales`` (the model, or its dict read back from a results file; None: no scales):
+    each scale's total state (computed from components, given, none) and band. A scale the
+    paper does not describe for the case (applies no) is not counted, as its result columns are empty."""
+    if section is None:
+        return []
+    out: list[ScaleState] = []
+    for line in _items(section, "lines"):
+        if _get(line, "applies") == "no":
+            continue
+        total = _get(line, "total")
+        state = "none" if total is None else "computed" if _get(line, "total_from") == "components" else "given"
+        band = _get(line, "band")
+        out.append((safe_key(_get(line, "scale")), state, None if band is None else safe_key(band)))
+    for item in _items(section, "not_given"):
+        out.append((safe_key(_get(item, "scale")), "none", None))
+    return out
 
 
 def _inc(counter: dict[str, int], key: str, n: int = 1) -> None:

@@ -123,7 +123,9 @@ def _aggregate_problem(a: Any) -> str | None:
               _counter(a["sites"], 1), _counter(a["missing"], 1), _counter(a["cases_by_site_factor"], 2),
               isinstance(a["sources"], dict) and all(
                   isinstance(s, dict) and all(isinstance(v, str | None) for v in s.values())
-                  for s in a["sources"].values())]
+                  for s in a["sources"].values()),
+              isinstance(a["scales"], dict) and all(isinstance(v, dict) and set(v) == {"total", "bands"}
+                                                    and _counter(v, 2) for v in a["scales"].values())]
     if not all(shapes):
         return "the aggregate holds something other than counts"
     if counts["rows_read"] != counts["results"] + counts["errors"]:

@@ -110,6 +110,7 @@ def aggregate_part(agg: Aggregate, plan: Plan, results: pa.Table, errors: list[A
     if not pc.all(any_finding).as_py():
         _all_sources(agg, plan)
     _site_factors(agg, plan, results)
+    _scales(agg, plan, results)
     for name in plan.missing_fields:
         count = pc.sum(pc.cast(results.column(f"missing.{name}"), pa.int64())).as_py() or 0
         if count:
@@ -156,6 +157,26 @@ def _site_factors(agg: Aggregate, plan: Plan, results: pa.Table) -> None:
         for f in factors:
             if row[f"{f}_sum"]:
                 at_site[f] = at_site.get(f, 0) + row[f"{f}_sum"]
+
+
+def _scales(agg: Aggregate, plan: Plan, results: pa.Table) -> None:
+    """Per published scale, over the rows it applies to (yes or unknown): the rows with a total computed from
+    the components, given, or none, and the rows in each band (``aggregate.scale_states`` of the reports)."""
+    for scale in plan.pack.scales:
+        applies = pc.fill_null(results.column(f"applies.{scale.id}"), True)
+        total = pc.is_valid(results.column(f"total.{scale.id}"))
+        states = {"given": total, "none": pc.invert(total)}
+        if scale.kind == "score":
+            computed = results.column(f"computed.{scale.id}")
+            states.update(computed=pc.and_(total, computed), given=pc.and_(total, pc.invert(computed)))
+        for state, rows in states.items():
+            count = pc.sum(pc.cast(pc.and_(applies, rows), pa.int64())).as_py() or 0
+            if count:
+                agg.add_scale(scale.id, state, None, count)
+        if scale.bands:
+            for band, count in zip(*_counts(results.column(f"band.{scale.id}").filter(applies).drop_null()),
+                                   strict=True):
+                agg.add_band(scale.id, band, count)
 
 
 def _any_met(results: pa.Table, rules: list[Any]) -> Any:

@@ -22,20 +22,29 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
-from .serialize import Summary, csv_line
+from .serialize import Summary, csv_line, scale_layout
 
 #: The kinds of points as every page names them (documented factor, caution, background: render/kinds.py);
 #: the JSON reports and summary.json keep the schema's values (supporting, caution, context).
 KIND_COLUMNS = {"supporting": "documented_factor", "caution": "caution", "context": "background"}
 CSV_RESULT_COLUMNS = ("case_id", "site", "documented_factor", "caution", "background", "missing", "factors",
                       "missing_fields")
+#: Then, per published scale of the pack (the Arrow table's names): ``total.<scale>`` and, for a scale with
+#: bands, ``band.<scale>``; empty when the case does not give the total or the paper does not describe the
+#: scale for the case (serialize.scale_cells).
 
 #: One reviewed case for an encoder: its summary and its report's JSON (no line end).
 Row = tuple[Summary, bytes]
 
 
-def csv_result_header() -> bytes:
-    return (",".join(CSV_RESULT_COLUMNS) + "\n").encode()
+def csv_result_columns(pack: Any = None) -> tuple[str, ...]:
+    """The CSV result columns for a pack: the fixed ones, then a total and a band column per scale."""
+    return CSV_RESULT_COLUMNS + tuple(f"{what}.{scale_id}" for scale_id, bands in scale_layout(pack)
+                                      for what in ("total", "band")[:1 + bands])
+
+
+def csv_result_header(pack: Any = None) -> bytes:
+    return (",".join(csv_result_columns(pack)) + "\n").encode()
 
 
 @dataclass(frozen=True)
@@ -46,11 +55,14 @@ class OutputFormat:
     name: str
     suffixes: tuple[str, ...]
     describe: str
-    header: bytes = b""
+    has_header: bool = False  # the CSV header line (its scale columns are the pack's)
     needs_json: bool = True  # whether encode reads the report's JSON
     module: str | None = None  # holds encode / finish for formats that need a library
     extra: str | None = None
     library: str | None = None  # the import that the extra brings
+
+    def header(self, pack: Any) -> bytes:
+        return csv_result_header(pack) if self.has_header else b""
 
     def encoder(self) -> Callable[[list[Row]], bytes]:
         if self.module is None:
@@ -78,7 +90,7 @@ _LOCAL: dict[str, Callable[[list[Row]], bytes]] = {"jsonl": _encode_jsonl, "csv"
 
 FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
     OutputFormat("jsonl", (".jsonl", ".ndjson"), "JSONL (one report per line)"),
-    OutputFormat("csv", (".csv",), "CSV (one row per case)", header=csv_result_header(), needs_json=False),
+    OutputFormat("csv", (".csv",), "CSV (one row per case)", has_header=True, needs_json=False),
     OutputFormat("parquet", (".parquet",), "Parquet (one row per case with its report)",
                  module="cryoelig.batch.parquet_out", extra="parquet", library="pyarrow"),
     OutputFormat("xlsx", (".xlsx",), "an xlsx workbook (results, errors and summary sheets)", needs_json=False,

@@ -215,7 +215,7 @@ class _Run:
         return self._finish()
 
     def _start(self) -> State:
-        header = output_format(self.out_kind).header
+        header = output_format(self.out_kind).header(self.pack)
         resumed = resume_state(self.opts, self.source, self.note, self.fingerprint,
                                ResumeFiles(self.part_out, self.part_err, self.state_path, self.files.finals(), header,
                                            self.out_kind == "jsonl"))

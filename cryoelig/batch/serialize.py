@@ -41,24 +41,48 @@ class Summary(NamedTuple):
     factors: tuple[str, ...]
     missing_fields: tuple[str, ...]
     findings: tuple[tuple[str, str], ...]  # (factor, kind) of each finding, for the aggregate
+    scales: tuple[str, ...] = ()  # the total and band cells of each scale of the pack (scale_cells)
 
 
-def summary_of(report: Any) -> Summary:
+#: Per published scale of a pack, in its order: (scale id, whether it has bands).
+Layout = tuple[tuple[str, bool], ...]
+
+
+def scale_layout(pack: Any) -> Layout:
+    return tuple((s.id, bool(s.bands)) for s in pack.scales) if pack is not None else ()
+
+
+def scale_cells(section: Any, layout: Layout) -> tuple[str, ...]:
+    """The report's published scales as result cells: per scale of the pack its total (the report's number
+    as its JSON writes it) and, for a scale with bands, its band id; empty when the report has no total for
+    it, or the paper does not describe the scale for the case (applies no: the report's line says so)."""
+    lines = {line.scale: line for line in section.lines} if section is not None else {}
+    cells: list[str] = []
+    for scale_id, bands in layout:
+        line = lines.get(scale_id)
+        shown = line is not None and line.applies != "no" and line.total is not None
+        cells.append(to_json(line.total).decode() if shown else "")
+        if bands:
+            cells.append((line.band or "") if shown else "")
+    return tuple(cells)
+
+
+def summary_of(report: Any, layout: Layout = ()) -> Summary:
     findings = tuple([(f.factor, f.kind) for f in report.findings])
     kinds = [kind for _, kind in findings]
     missing = tuple([m.field for m in report.missing])
     return Summary(report.case_id, report.site, kinds.count("supporting"), kinds.count("caution"),
                    kinds.count("context"), len(missing), tuple(dict.fromkeys([f for f, _ in findings])), missing,
-                   findings)
+                   findings, scale_cells(report.published_scales, layout) if layout else ())
 
 
 def csv_line(s: Summary) -> bytes:
     """One CSV result row. Every cell is a schema token or a count (case_id is ``[A-Za-z0-9._-]``),
     so no cell needs quoting; the csv module writes any other (never seen) value."""
     cells = [s.case_id, s.site, str(s.supporting), str(s.caution), str(s.context), str(s.missing),
-             ";".join(s.factors), ";".join(s.missing_fields)]
+             ";".join(s.factors), ";".join(s.missing_fields), *s.scales]
     text = ",".join(cells)
-    if text.count(",") != 7 or '"' in text or "\n" in text or "\r" in text:  # pragma: no cover
+    if text.count(",") != len(cells) - 1 or '"' in text or "\n" in text or "\r" in text:  # pragma: no cover
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(cells)
         return buf.getvalue().encode()

@@ -24,7 +24,7 @@ from ..errors import InputError, Problem
 from ..inputs import open_regular
 from ..inputs.lines import physical_lines
 from .about import about
-from .aggregate import NOT_SHOWN, Aggregate, safe_key
+from .aggregate import NOT_SHOWN, Aggregate, safe_key, scale_states
 
 _REASONS = frozenset({"invalid", "identifier", "unreadable", "internal"})
 _KINDS = frozenset({"supporting", "caution", "context"})
@@ -112,7 +112,8 @@ def read_run(results: str, errors: str | None = None) -> RunData:
                         agg.add_report(safe_key(d["site"]),
                                        [(safe_key(f["factor"]), _kind(f["kind"])) for f in d["findings"]],
                                        [safe_key(m["field"]) for m in d["missing"]],
-                                       [s for s in d.get("sources", []) if isinstance(s, dict)])
+                                       [s for s in d.get("sources", []) if isinstance(s, dict)],
+                                       scale_states(d.get("published_scales")))
                         _note_pack(run, pack_ref(d.get("pack")))
                 except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
                     what = "an error record" if is_error else "a report (cryoelig batch --out *.jsonl)"

@@ -26,9 +26,9 @@ from ..case.contract import MAX_CASE_ID, parse_case
 from ..case.identifiers import find_label_identifier, shown_file_name
 from ..errors import EngineMismatchError, InputError, Problem
 from ..inputs import Decoder, Record, RecordError
-from .aggregate import Aggregate, safe_key
+from .aggregate import Aggregate, safe_key, scale_states
 from .outputs import Row, output_format
-from .serialize import ReportLines, summary_of
+from .serialize import ReportLines, scale_layout, summary_of
 
 
 def review(cases: list[Any], pack: Any, use_engine: bool = True) -> list[Any]:
@@ -171,6 +171,7 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
     agg = Aggregate()
     out: list[Row] = []
     errs: list[bytes] = []
+    layout = scale_layout(pack)
     check = True  # one report per chunk is also compared with model_dump_json (serialize.py)
     for slot in slots:
         if isinstance(slot[0], bytes):
@@ -184,10 +185,11 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
             errs.append(line)
             agg.add_error(reason, field_name)
             continue
-        summary = summary_of(reviewed.report)
+        summary = summary_of(reviewed.report, layout)
         out.append((summary, _lines.line(reviewed, check) if fmt.needs_json else b""))
         check = False
-        agg.add_report(summary.site, summary.findings, summary.missing_fields, reviewed.report.sources)
+        agg.add_report(summary.site, summary.findings, summary.missing_fields, reviewed.report.sources,
+                       scale_states(reviewed.report.published_scales))
     if agg.results + agg.errors != len(records):  # pragma: no cover - the identity is the contract
         raise AssertionError("a row was lost in a chunk")
     body = fmt.encoder()(out) if out else b""

@@ -25,7 +25,7 @@ from typing import Any
 
 from .about import about
 from .outfiles import open_partial
-from .outputs import CSV_RESULT_COLUMNS, KIND_COLUMNS, Row
+from .outputs import KIND_COLUMNS, Row, csv_result_columns
 from .serialize import csv_line
 
 #: The time written into the workbook's properties and zip entries (the zip format starts in 1980).
@@ -43,10 +43,21 @@ def encode(rows: list[Row]) -> bytes:
     return b"".join([csv_line(s) for s, _ in rows])
 
 
-def _results(partial: Path) -> Iterator[list[Any]]:
+def _cell(name: str, value: str) -> Any:
+    """A CSV result cell as the sheet holds it: counts and scale totals as numbers, an empty total as empty."""
+    if name in _COUNTS:
+        return int(value)
+    if name.startswith("total."):
+        return None if value == "" else json.loads(value)  # the report's number, as its JSON wrote it
+    if name.startswith("band."):
+        return value or None
+    return value
+
+
+def _results(partial: Path, columns: tuple[str, ...]) -> Iterator[list[Any]]:
     with open(partial, encoding="utf-8", newline="") as f:
         for cells in csv.reader(f):
-            yield [int(c) if name in _COUNTS else c for name, c in zip(CSV_RESULT_COLUMNS, cells, strict=True)]
+            yield [_cell(name, c) for name, c in zip(columns, cells, strict=True)]
 
 
 def error_rows(errors_partial: Path) -> Iterator[list[Any]]:
@@ -73,10 +84,20 @@ def summary_rows(summary: dict[str, Any]) -> Iterator[list[Any]]:
     for site, factors in summary.get("cases_by_site_factor", {}).items():
         for factor, n in factors.items():
             yield ["cases by site and factor", site, factor, n]
+    yield from _scale_rows(summary)
     for reason, n in summary["errors"]["by_reason"].items():
         yield ["errors by reason", reason, None, n]
     for name, n in summary["errors"]["by_field"].items():
         yield ["errors by field", name, None, n]
+
+
+def _scale_rows(summary: dict[str, Any]) -> Iterator[list[Any]]:
+    """Per published scale: the cases with a total computed / given / none, and the cases in each band."""
+    for scale, parts in summary.get("scales", {}).items():
+        for state, n in parts["total"].items():
+            yield ["published scales", scale, f"total {state}", n]
+        for band, n in parts["bands"].items():
+            yield ["published scales", scale, f"band {band}", n]
 
 
 def write_workbook(sheets: list[tuple[str, Any, Iterator[list[Any]]]], pack: Any, raw: Any) -> None:
@@ -119,7 +140,8 @@ def finish(partial: Path, final: Path, errors_partial: Path, summary: dict[str, 
     raw = final.with_name(final.name + ".partial.raw")
     try:
         with os.fdopen(open_partial(raw, truncate=True), "w+b") as saved:
-            write_workbook([("results", CSV_RESULT_COLUMNS, _results(partial)),
+            columns = csv_result_columns(pack)
+            write_workbook([("results", columns, _results(partial, columns)),
                             ("errors", ERROR_COLUMNS, error_rows(errors_partial)),
                             ("summary", ("section", "name", "kind", "count"), summary_rows(summary))], pack, saved)
             saved.flush()

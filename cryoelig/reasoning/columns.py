@@ -241,6 +241,8 @@ class Compiled:
         self.plan = plan = Plan(pack)
         self.rules = [(rule, _node(rule.condition, plan)) for rule in plan.rules]
         self.waited = {r.id for r in plan.missing_rules} | {r.id for r in plan.rules if r.spec.derives}
+        #: each scale's applies_when, read as ``Trace.applies`` reads it (no derived fact: false)
+        self.guards = [(sid, _node(cond, plan)) for sid, cond in pack.guards.items()]
 
     def _rules(self, env: Env) -> tuple[Env, Env, Env]:
         """Each rule's result, the derived facts' states and the fields each waited rule waits on."""
@@ -265,7 +267,8 @@ class Compiled:
         false = env["__false"] = pc.is_null(env["row"])
         for scale in plan.scores:  # computed facts first: the band rules read them
             parts = [points(c, env[c.field]) for c in scale.components]
-            env[scale.fact] = pc.coalesce(reduce(pc.add, parts), env[scale.total_field])
+            env[f"__sum.{scale.id}"] = reduce(pc.add, parts)
+            env[scale.fact] = pc.coalesce(env[f"__sum.{scale.id}"], env[scale.total_field])
         results, state, waits = self._rules(env)
         out: dict[str, Any] = {"row": env["row"], "case_id": env["case_id"], "site": env["site"]}
         out.update({f"rule.{rid}": r for rid, r in results.items()})
@@ -280,7 +283,16 @@ class Compiled:
             value = out[f"total.{scale.id}"] = env[scale.fact if scale.kind == "score" else scale.field]
             if scale.bands:
                 out[f"band.{scale.id}"] = _band(value, scale.bands)
+        self._scale_states(env, out)
         return pa.table(out)
+
+    def _scale_states(self, env: Env, out: Env) -> None:
+        """``applies.<scale>`` (the scale's applies_when: true / false / null) and ``computed.<scale>`` (its
+        total is the sum of its components' points, not a given total): what the batch summary counts."""
+        for sid, guard in self.guards:
+            out[f"applies.{sid}"] = guard(env, {})
+        for scale in self.plan.scores:
+            out[f"computed.{scale.id}"] = pc.is_valid(env[f"__sum.{scale.id}"])
 
 
 _RANK = {False: 0, None: 1, True: 2}  # a factor is the strongest state of its rules (raised > unknown > not)

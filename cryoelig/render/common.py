@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..report.projection import Clause, Missing, Report, SourceInfo, comparisons_in, format_value
 from .kinds import KIND_HEADINGS
@@ -104,3 +105,23 @@ def md(text: str) -> str:
 def _escape_line_start(match: re.Match[str]) -> str:
     indent, marker = match.groups()
     return indent + marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else indent + "\\" + marker
+
+
+# The batch summary's published scales (terminal table and page alike).
+SCALES_TITLE = "Published scales (not from the source article): cases"
+BANDS_TITLE = "Published scales: cases per band (a band names a range of a total; it decides nothing)"
+
+
+def scale_rows(summary: dict[str, Any]) -> list[tuple[str, int, int, int, int]]:
+    """Per published scale: the cases it applies to (yes or unknown), with a total computed from its
+    components, given, and none."""
+    rows = []
+    for scale, parts in summary.get("scales", {}).items():
+        total = parts["total"]
+        rows.append((scale, sum(total.values()), total.get("computed", 0), total.get("given", 0), total.get("none", 0)))
+    return rows
+
+
+def band_rows(summary: dict[str, Any]) -> list[tuple[str, str, int]]:
+    scales = summary.get("scales", {})
+    return [(scale, band, n) for scale, parts in scales.items() for band, n in parts["bands"].items()]

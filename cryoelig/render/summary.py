@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report.projection import SourceInfo
-from .common import MISSING_TITLE, source_line
+from .common import BANDS_TITLE, MISSING_TITLE, SCALES_TITLE, band_rows, scale_rows, source_line
 from .kinds import kind_word
 
 
@@ -44,9 +44,19 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
         console.print(_table("Points to discuss, per factor", ("factor", "kind", "findings"), rows))
         console.print(_table("Points to discuss, per kind", ("kind", "findings"),
                              [(kind_word(kind), n) for kind, n in summary["findings"]["by_kind"].items()]))
+    print_scales(summary, console)
     if summary["missing"]:
         console.print(_table(MISSING_TITLE, ("field", "cases"), list(summary["missing"].items())))
     errors = summary["errors"]
     if errors["by_reason"]:
         console.print(_table("Errors by reason", ("reason", "rows"), list(errors["by_reason"].items())))
         console.print(_table("Errors by field", ("field", "rows"), list(errors["by_field"].items())))
+
+
+def print_scales(summary: dict[str, Any], console: Console) -> None:
+    rows = scale_rows(summary)
+    if rows:
+        console.print(_table(SCALES_TITLE, ("scale", "cases", "computed", "given", "no total"), rows))
+    bands = band_rows(summary)
+    if bands:
+        console.print(_table(BANDS_TITLE, ("scale", "band", "cases"), bands))

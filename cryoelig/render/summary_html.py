@@ -18,6 +18,7 @@ from typing import Any
 
 from ..batch.summarize import PackRef, RunData
 from .charts import Bar, Chart, draw_svg, glyph_defs, inline_svg
+from .common import BANDS_TITLE, SCALES_TITLE, band_rows, scale_rows
 from .kinds import KIND_ORDER, KIND_WORDS, kind_rank, kind_word
 
 TITLE = "Batch summary: points to discuss, by site"
@@ -219,6 +220,25 @@ def _missing_section(page: _Page, run: RunData, labels: dict[str, str]) -> None:
     page.add("</section>")
 
 
+def _scales_section(page: _Page, run: RunData) -> None:
+    """Per published scale, the cases it applies to by how their total is known, and the cases per band."""
+    rows = scale_rows(run.summary)
+    if not rows:
+        return
+    page.add(f'<section id="scales"><h2>{_e(SCALES_TITLE)}</h2>')
+    page.add('<p class="note">A scale counts for a case when its paper describes it for such a case (or whether '
+             "it does is not known); a total is computed from the components, given as a total, or not known. "
+             "The scales are context beside the source article, not its points.</p>")
+    page.add(page.table("t-scales", "Cases per published scale, by how the total is known",
+                        [_Column("scale", code=True), _Column("cases", True), _Column("total computed", True),
+                         _Column("total given", True), _Column("no total", True)], [list(r) for r in rows]))
+    bands = band_rows(run.summary)
+    if bands:
+        page.add(page.table("t-bands", BANDS_TITLE, [_Column("scale", code=True), _Column("band", code=True),
+                                                     _Column("cases", True)], [list(r) for r in bands]))
+    page.add("</section>")
+
+
 def _errors_section(page: _Page, run: RunData) -> None:
     s = run.summary
     c = s["counts"]
@@ -289,6 +309,7 @@ def summary_page(run: RunData, pack: Any = None) -> str:
     else:
         _sites_section(page, run, labels)
         _missing_section(page, run, labels)
+        _scales_section(page, run)
     if c["rows_read"]:
         _errors_section(page, run)
     page.add("</main>")
