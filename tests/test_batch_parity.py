@@ -29,12 +29,14 @@ def identity() -> dict:
     return {"name": pack.name, "version": pack.version, "sha256": pack.sha256}
 
 
-def test_csv_has_a_sidecar_and_the_summary_json_says_it_too(tmp_path):
-    out = batch(tmp_path, "r.csv", "--summary", str(tmp_path / "s.json"))
+@pytest.mark.parametrize(("report", "header"), [("full", "case_id,"), ("table", '"row",')])
+def test_csv_has_a_sidecar_and_the_summary_json_says_it_too(tmp_path, report, header):
+    """Both CSV forms (one report per row, and the analysis table) carry the notice and pack beside them."""
+    out = batch(tmp_path, "r.csv", "--summary", str(tmp_path / "s.json"), "--report", report)
     about = json.loads((tmp_path / "r.csv.about.json").read_text())
     assert about == {"notice": DISCLAIMER, "pack": identity()}
     assert json.loads((tmp_path / "s.json").read_text())["about"] == about
-    assert out.read_text().startswith("case_id,")  # the CSV itself stays plain rows
+    assert out.read_text().startswith(header)  # the CSV itself stays plain rows
 
 
 def test_parquet_metadata_has_the_notice_and_the_pack():
