@@ -20,7 +20,6 @@ from cryoelig.wording import directive_words
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 #: Examples that fill in a published scale (its section is longer).
-SCALE_EXAMPLES = {"bone-femur-mirels", "bone-spine-sins"}
 NOTICE = "Non-diagnostic decision support for health-care professionals."
 needs_poppler = pytest.mark.skipif(not (shutil.which("pdftotext") and shutil.which("pdfinfo")),
                                    reason="poppler-utils is not installed")
@@ -54,9 +53,8 @@ def page_text(pdf: Path, page: int) -> str:
 @needs_poppler
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_each_example_is_one_a4_page_with_the_notice_and_the_source(example, tmp_path):
-    """One A4 page with the source article's pack (--pack rules), and with the default set (the published
-    scales beside it) too, except the two examples made to show a filled-in scale (at most two pages),
-    each page with the running header and footer."""
+    """One A4 page with the source article's pack (--pack rules); with the default set (the headline and the
+    published scales beside it) at most two, each page with the running header and footer."""
     weasyprint_or_skip()
     pdf = tmp_path / f"{example.stem}.pdf"
     pdf.write_bytes(pdf_of(example, pack_dirs=[ROOT / "rules"]))
@@ -69,7 +67,7 @@ def test_each_example_is_one_a4_page_with_the_notice_and_the_source(example, tmp
     both = tmp_path / f"{example.stem}-with-scales.pdf"
     both.write_bytes(pdf_of(example))
     pages = int(info(both)["Pages"])
-    assert pages <= (2 if example.stem in SCALE_EXAMPLES else 1)
+    assert pages <= 2
     for page in range(1, pages + 1):
         text = page_text(both, page)
         assert text.startswith("Source:") and NOTICE in text and f"page {page} of {pages}" in text, page
