@@ -113,3 +113,16 @@ def test_every_factor_of_the_contract_is_in_the_vocabulary(pack, root):
     for factor, kind in ids:
         assert factor in pack.factor_by_id, factor
         assert pack.factor_by_id[factor].kind == kind, factor
+
+
+def test_a_quote_that_joins_two_paragraphs_is_refused(tmp_path):
+    """Issue 22: every quote lies within one paragraph of its source; across a paragraph break it would read
+    as one statement of the source. The same words quoted within one paragraph load."""
+    joined = ("improve quality of life. The procedure involves inserting a special probe into the tumor, "
+              "which then freezes the cancerous tissue. The freezing process destroys the cancer cells")
+    found = problems_of(tmp_path / "joined", {"kidney.yaml": KIDNEY_RULE.replace(
+        "particularly small tumors that are less than 4cm in size", joined), "bone.yaml": BONE_RULES})
+    assert any("quote joins two paragraphs" in p for p in found), found
+    within = joined.rsplit(" The freezing", 1)[0]
+    load_pack(make_pack(tmp_path / "within", {"kidney.yaml": KIDNEY_RULE.replace(
+        "particularly small tumors that are less than 4cm in size", within), "bone.yaml": BONE_RULES}))

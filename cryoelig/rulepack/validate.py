@@ -8,6 +8,7 @@ no directive wording. Every problem is reported in one run with file and line.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def load_files(directory: Path) -> Pack:
     # A pack that cites papers (scales.yaml) is linted for advice words too: its texts are its own words.
     lint = _linter(advice_words if (directory / "scales.yaml").is_file() else directive_words)
     source_texts, source_hashes = _read_sources(directory, meta, problems)
-    normalised_sources = {k: normalise_space(v) for k, v in source_texts.items()}
+    normalised_sources = {k: by_paragraph(v) for k, v in source_texts.items()}
     _check_meta(meta, pack_file, lint, problems)
     statements, raw_statements = _read_statements(directory, normalised_sources, problems)
     _check_not_encoded(meta, {s.id for s in statements}, pack_file, lint, problems)
@@ -255,11 +256,29 @@ def _texts(meta: PackMeta, fields: dict[str, FieldSpec], rules: list[Rule], pack
     return out
 
 
+def by_paragraph(text: str) -> str:
+    """A stored source as its paragraphs (blank-line separated), each with its spaces normalised, one per
+    line: a normalised quote holds no line break, so it is found only within one paragraph."""
+    return "\n".join(normalise_space(p) for p in _PARAGRAPH_BREAK.split(text))
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
 def _check_quote(source: str, quote: str, normalised_sources: dict[str, str], file: str,
                  line: int | None, problems: list[Problem]) -> None:
+    """A quote is found verbatim within one paragraph of its source: a quote that joins two paragraphs would
+    read as one statement of the source (cite each paragraph on its own)."""
     if source not in normalised_sources:
         problems.append(Problem(f"unknown source '{source}'", file=file, line=line))
-    elif normalise_space(quote) not in normalised_sources[source]:
+        return
+    quote, text = normalise_space(quote), normalised_sources[source]
+    if quote in text:
+        return
+    if quote in normalise_space(text):
+        problems.append(Problem(f"quote joins two paragraphs of source '{source}' (cite each paragraph on its "
+                                f"own): \"{quote[:80]}\"", file=file, line=line))
+    else:
         problems.append(Problem(f"quote not found verbatim in source '{source}': \"{quote[:80]}\"",
                                 file=file, line=line))
 
