@@ -161,12 +161,12 @@ def run_cluster(copts: ClusterOptions, notes: Callable[[str], None] | None = Non
         pack = load_pack(opts.pack_dir)
         from .partitions import plan
 
-        with open_source(opts.input, opts.max_bytes) as source:
+        with open_source(opts.input, opts.max_bytes, opts.ignore_columns) as source:
             fingerprint = source.fingerprint()
             partitions = plan(source, copts.partition_rows)
         head = {"version": MANIFEST_VERSION, "input": fingerprint, "pack_sha256": pack.sha256,
                 "partition_rows": copts.partition_rows, "cross_check": opts.cross_check, "format": "jsonl",
-                "max_bytes": opts.max_bytes}
+                "max_bytes": opts.max_bytes, "ignore_columns": sorted(set(opts.ignore_columns))}
         manifest = _Manifest(out / MANIFEST, head, partitions)
         manifest.load_previous(opts.resume, opts.force, note)
         if opts.force and not opts.resume:
@@ -187,7 +187,7 @@ def _review_on_cluster(copts: ClusterOptions, pack: Any, fingerprint: dict[str, 
 
     opts = copts.batch
     job = Job(str(Path(opts.input).resolve()), opts.max_bytes, fingerprint, pack.sha256,
-              str(opts.out.resolve()), cross.every)
+              str(opts.out.resolve()), cross.every, opts.ignore_columns)
     client, cluster = _client(copts, note)
     try:
         files, parts = pack_set_files(pack)

@@ -185,6 +185,7 @@ class Job:
     pack_sha256: str
     out_dir: str
     cross_every: int = 1
+    ignore_columns: tuple[str, ...] = ()
 
 
 def review_partition(job: Job, part: Partition) -> dict[str, Any]:
@@ -198,7 +199,7 @@ def review_partition(job: Job, part: Partition) -> dict[str, Any]:
     temps = [out_dir / f"{n}.tmp-{os.getpid()}-{os.urandom(4).hex()}" for n in names]
     agg = Aggregate()
     digests = [hashlib.sha256(), hashlib.sha256()]
-    with open_source(job.input, job.max_bytes) as source:
+    with open_source(job.input, job.max_bytes, job.ignore_columns) as source:
         if source.fingerprint() != job.fingerprint:
             raise InputError([Problem("the input changed since the run was planned", file=job.input)])
         decoder, label = source.decoder(), source.label

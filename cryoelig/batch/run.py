@@ -138,7 +138,7 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
         _check_existing(opts, files)
         pack = load_pack(opts.pack_dir)
         from ..reasoning import engine  # noqa: F401 - an engine that cannot load stops here in one line, before workers or files
-        source = open_source(opts.input, opts.max_bytes)
+        source = open_source(opts.input, opts.max_bytes, opts.ignore_columns)
         try:
             if source.kind == "csv":
                 note(f"reading {source.description}")

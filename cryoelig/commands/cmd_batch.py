@@ -102,6 +102,11 @@ def batch(
     partition_rows: Annotated[int, typer.Option(
         "--partition-rows", min=1, max=10_000_000, help="Rows per partition (one task, one part file) on a "
                                                         "cluster.")] = 50_000,
+    ignore_column: Annotated[list[str] | None, typer.Option(
+        "--ignore-column", metavar="NAME",
+        help="Drop this input column before validation (CSV, Parquet, xlsx): its exact name, never a pattern; "
+             "repeat for more. A name that is not in the header stops the run (exit code 2). A column whose name "
+             "looks identifying refuses the input even when named here.")] = None,
     chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1, max=100_000, hidden=True)] = 500,
     checkpoint_seconds: Annotated[float, typer.Option("--checkpoint-seconds", min=0, max=3600, hidden=True)] = 1.0,
     pack_dir: PackOption = None,
@@ -115,7 +120,7 @@ def batch(
     opts = BatchOptions(input=input_path, out=out, errors=errors, summary=summary, summary_html=summary_html,
                         jobs=jobs or default_jobs(), resume=resume, force=force, pack_dir=pack_dir,
                         chunk_rows=chunk_rows, checkpoint_seconds=checkpoint_seconds, max_bytes=max_bytes,
-                        cross_check=cross_check, report=chosen)
+                        cross_check=cross_check, report=chosen, ignore_columns=tuple(ignore_column or ()))
     draw_page = _page_drawer(summary_html)
     if cluster is not None or scheduler is not None:
         _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, None if quiet else _note)
