@@ -55,6 +55,8 @@ class BatchResult:
     summary: dict[str, Any]
     out: Path
     errors: Path
+    #: a cluster run's timing: workers, the cluster's start and the review apart, its rate (manifest.json)
+    timing: dict[str, Any] | None = None
 
     @property
     def exit_code(self) -> int:

@@ -99,9 +99,11 @@ def batch(
         "--scheduler", metavar="tcp://HOST:PORT", help="Run on the Dask cluster of this scheduler (the cluster "
                                                        "extra); "
                                                        "input and --out folder on storage its workers share.")] = None,
-    partition_rows: Annotated[int, typer.Option(
+    partition_rows: Annotated[int | None, typer.Option(
         "--partition-rows", min=1, max=10_000_000, help="Rows per partition (one task, one part file) on a "
-                                                        "cluster.")] = 50_000,
+                                                        "cluster; default: sized to the input, at least two "
+                                                        "partitions per worker and at most 50,000 rows each.")
+    ] = None,
     ignore_column: Annotated[list[str] | None, typer.Option(
         "--ignore-column", metavar="NAME",
         help="Drop this input column before validation (CSV, Parquet, xlsx): its exact name, never a pattern; "
@@ -174,7 +176,10 @@ def _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, note):  # n
             fail(["give --cluster or --scheduler, not both"])
         result = run_cluster(ClusterOptions(opts, cluster=cluster, scheduler=scheduler, partition_rows=partition_rows),
                              notes=note)
-    _finish(result.summary, quiet, f"parts, manifest and summary in {result.out}")
+    timing = result.timing or {}
+    rate = (f"; {timing['rows_per_second']:.0f} rows/s on {timing['workers']} worker(s), the cluster's start "
+            f"({timing['start_seconds']:.1f} s) apart" if timing else "")
+    _finish(result.summary, quiet, f"parts, manifest and summary in {result.out}{rate}")
     raise typer.Exit(result.exit_code)
 
 
