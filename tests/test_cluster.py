@@ -276,3 +276,33 @@ def test_a_single_row_group_is_cut_for_two_workers_and_the_start_is_timed_apart(
     parts = b"".join((out / e["part"]).read_bytes() for e in manifest["done"])
     assert parts == ref.read_bytes()
     assert (out / "summary.json").read_bytes() == (tmp_path / "ref-one.json").read_bytes()
+
+
+def test_a_resume_keeps_the_partition_size_of_its_manifest(tmp_path: Path) -> None:
+    from cryoelig.batch.cluster import _plan
+    from cryoelig.inputs import open_source
+
+    src = tmp_path / "cases.csv"
+    write_mixed_csv(src, 1_000, seed=5)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"partition_rows": 300}))
+    with open_source(str(src)) as source:
+        assert _plan(ClusterOptions(BatchOptions(input=str(src), out=out, resume=True)), source, 8)[1] == 300
+        assert _plan(ClusterOptions(BatchOptions(input=str(src), out=out)), source, 2)[1] == 250
+        assert _plan(ClusterOptions(BatchOptions(input=str(src), out=out, resume=True), partition_rows=90),
+                     source, 2)[1] == 90
+
+
+def test_ignored_columns_reach_the_workers(data: dict[str, Any], cluster: Any, tmp_path: Path) -> None:
+    """--ignore-column on a cluster: each worker opens the input with the same names (the Job carries them)."""
+    lines = data["csv"].read_text().splitlines()
+    aged = tmp_path / "aged.csv"
+    aged.write_text("\n".join([lines[0] + ",age", *[line + ",71" for line in lines[1:]]]) + "\n")
+    out = tmp_path / "out"
+    run_cluster(ClusterOptions(BatchOptions(input=str(aged), out=out, ignore_columns=("age",)),
+                               scheduler=cluster.scheduler_address, partition_rows=1_000))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["ignore_columns"] == ["age"]
+    parts = b"".join((out / e["part"]).read_bytes() for e in manifest["done"])
+    assert parts == data["refs"]["csv"].read_bytes()
