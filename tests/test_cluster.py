@@ -229,3 +229,80 @@ def test_a_worker_loads_the_set_the_client_reviews_with(tmp_path: Path) -> None:
         plugin.setup()
         assert [p.name for p in _packs[pack.sha256].parts] == ["cryoelig-default", "published-scales"]
         plugin.teardown()
+
+
+# ---------------------------------------------------------------- issue 24: partitions sized to the input
+
+
+def test_partitions_sized_to_the_input_at_least_two_per_worker(tmp_path: Path) -> None:
+    from cryoelig.batch.partitions import FINE_ROWS, MAX_PARTITION_ROWS, plan, plan_sized, sized_rows
+    from cryoelig.inputs import open_source
+
+    assert sized_rows(50_000, 2) == 12_500 and sized_rows(50_000, 16) == 1_563
+    assert sized_rows(10_000_000, 2) == MAX_PARTITION_ROWS and sized_rows(0, 4) == 1
+    src = tmp_path / "cases.csv"
+    write_mixed_csv(src, 9_001, seed=3)
+    with open_source(str(src)) as source:
+        for workers in (1, 2, 3):
+            partitions, rows = plan_sized(source, workers)
+            assert len(partitions) >= 2 * workers and sum(p.rows for p in partitions) == 9_001
+            assert rows == (rows // FINE_ROWS * FINE_ROWS if rows >= 4 * FINE_ROWS else rows)
+            assert partitions == plan(source, rows)  # joined fine partitions: the same cuts as planning with it
+
+
+def test_a_single_row_group_is_cut_for_two_workers_and_the_start_is_timed_apart(data: dict[str, Any], cluster: Any,
+                                                                                 tmp_path: Path) -> None:
+    """Issue 24: a 50,000-row input with the default 50,000 rows per partition was one partition on one worker.
+    One Parquet row group of all the rows, no --partition-rows: 4 partitions (cut inside the row group), the
+    parts byte-identical to the one-machine run; the cluster's start timed apart from the review's rate."""
+    lines = data["csv"].read_text().splitlines()
+    header, rows = lines[0].split(","), [line.split(",") for line in lines[1:]]
+    one = tmp_path / "one.parquet"
+    pq.write_table(pa.table({c: [r[i] for r in rows] for i, c in enumerate(header)}), one, row_group_size=ROWS)
+    assert pq.ParquetFile(one).metadata.num_row_groups == 1
+    ref = tmp_path / "ref-one.jsonl"
+    run_batch(BatchOptions(input=str(one), out=ref, summary=tmp_path / "ref-one.json", jobs=1))
+    out = tmp_path / "out"
+    notes: list[str] = []
+    result = run_cluster(ClusterOptions(BatchOptions(input=str(one), out=out), scheduler=cluster.scheduler_address),
+                         notes=notes.append)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["partition_rows"] == 750 and [p["rows"] for p in manifest["partitions"]] == [750] * 4
+    timing = manifest["timing"]
+    assert timing == result.timing and timing["workers"] == 2 and timing["rows"] == ROWS
+    assert timing["start_seconds"] >= 0 and timing["rows_per_second"] > 0
+    assert any("started in" in n and "not counted in the rate" in n for n in notes)
+    assert any("(sized to the input: at least two per worker" in n for n in notes)
+    parts = b"".join((out / e["part"]).read_bytes() for e in manifest["done"])
+    assert parts == ref.read_bytes()
+    assert (out / "summary.json").read_bytes() == (tmp_path / "ref-one.json").read_bytes()
+
+
+def test_a_resume_keeps_the_partition_size_of_its_manifest(tmp_path: Path) -> None:
+    from cryoelig.batch.cluster import _plan
+    from cryoelig.inputs import open_source
+
+    src = tmp_path / "cases.csv"
+    write_mixed_csv(src, 1_000, seed=5)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"partition_rows": 300}))
+    with open_source(str(src)) as source:
+        assert _plan(ClusterOptions(BatchOptions(input=str(src), out=out, resume=True)), source, 8)[1] == 300
+        assert _plan(ClusterOptions(BatchOptions(input=str(src), out=out)), source, 2)[1] == 250
+        assert _plan(ClusterOptions(BatchOptions(input=str(src), out=out, resume=True), partition_rows=90),
+                     source, 2)[1] == 90
+
+
+def test_ignored_columns_reach_the_workers(data: dict[str, Any], cluster: Any, tmp_path: Path) -> None:
+    """--ignore-column on a cluster: each worker opens the input with the same names (the Job carries them)."""
+    lines = data["csv"].read_text().splitlines()
+    aged = tmp_path / "aged.csv"
+    aged.write_text("\n".join([lines[0] + ",age", *[line + ",71" for line in lines[1:]]]) + "\n")
+    out = tmp_path / "out"
+    run_cluster(ClusterOptions(BatchOptions(input=str(aged), out=out, ignore_columns=("age",)),
+                               scheduler=cluster.scheduler_address, partition_rows=1_000))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["ignore_columns"] == ["age"]
+    parts = b"".join((out / e["part"]).read_bytes() for e in manifest["done"])
+    assert parts == data["refs"]["csv"].read_bytes()

@@ -165,7 +165,7 @@ def fingerprint(opts: BatchOptions, source: Source, out_kind: str, out: Path, er
     """What must not change between an interrupted run and its resume."""
     return {"input": source.fingerprint() if source.seekable else "<stdin>", "out_kind": out_kind,
             "out": str(out.resolve()), "errors": str(errors.resolve()), "pack_sha256": pack_sha256,
-            "max_bytes": opts.max_bytes}
+            "max_bytes": opts.max_bytes, "ignore_columns": sorted(set(opts.ignore_columns))}
 
 
 def chain_partial(path: Path, sizes: list[int]) -> tuple[bytes, int] | None:

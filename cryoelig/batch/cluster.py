@@ -24,7 +24,8 @@ import importlib.util
 import json
 import logging
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ class ClusterOptions:
     batch: BatchOptions
     cluster: str | None = None  # "local:N"
     scheduler: str | None = None  # "tcp://host:port"
-    partition_rows: int = 50_000
+    partition_rows: int | None = None  # None: sized to the input (partitions.plan_sized)
     retries: int = 3  # further tries of a partition whose task failed (a lost worker is retried by Dask too)
 
 
@@ -116,33 +117,68 @@ class _Manifest:
         self.done[entry["partition"]] = entry
         self.write()
 
-    def write(self, counts: dict[str, Any] | None = None) -> None:
+    def write(self, counts: dict[str, Any] | None = None, timing: dict[str, Any] | None = None) -> None:
         data = {**self.head, "partitions": [p.to_dict() for p in self.partitions],
                 "done": [self.done[i] for i in sorted(self.done)], "complete": counts is not None}
         if counts is not None:
             data["counts"] = counts
+        if timing is not None:  # the cluster's start apart from the review and its rate (not in summary.json)
+            data["timing"] = timing
         write_atomic(self.path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
 
 
-def _client(copts: ClusterOptions, note: Callable[[str], None]) -> tuple[Any, Any]:
+@contextlib.contextmanager
+def _connected(copts: ClusterOptions, note: Callable[[str], None]) -> Iterator[tuple[Any, int]]:
+    """The client and the number of its workers; the cluster (a local one) closed at the end."""
     from distributed import Client, LocalCluster
 
+    cluster = None
     if copts.cluster is not None:
         n, why = capped_jobs(local_workers(copts.cluster))
         if why:
             note(why.replace("--jobs", "--cluster local:").replace("worker(s)", "worker process(es)"))
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                                dashboard_address=None, silence_logs=logging.ERROR)
-        return Client(cluster), cluster
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(copts.scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as error:
+            raise InputError([Problem(f"cannot reach the Dask scheduler {copts.scheduler}: {type(error).__name__}")]
+                             ) from None
     try:
-        return Client(copts.scheduler, timeout="20s"), None
-    except (OSError, TimeoutError, ValueError) as error:
-        raise InputError([Problem(f"cannot reach the Dask scheduler {copts.scheduler}: {type(error).__name__}")]
-                         ) from None
+        yield client, max(1, len(client.scheduler_info().get("workers", {})))
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()
+
+
+def _previous_rows(path: Path) -> int | None:
+    """The rows per partition of the run a ``--resume`` finishes (its manifest), when readable."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        rows = json.loads(path.read_bytes()).get("partition_rows")
+        return rows if isinstance(rows, int) and not isinstance(rows, bool) and rows > 0 else None
+    return None
+
+
+def _plan(copts: ClusterOptions, source: Any, workers: int) -> tuple[list[Any], int]:
+    """The partitions: ``--partition-rows`` when given, else those of the run being resumed, else sized to the
+    input (at least two per worker)."""
+    from .partitions import plan, plan_sized
+
+    opts = copts.batch
+    rows = copts.partition_rows or (_previous_rows(opts.out / MANIFEST) if opts.resume else None)
+    if rows is not None:
+        return plan(source, rows), rows
+    return plan_sized(source, workers)
 
 
 def run_cluster(copts: ClusterOptions, notes: Callable[[str], None] | None = None) -> BatchResult:
-    """Plan the partitions, review them on the cluster, write the manifest and the summary."""
+    """Plan the partitions, review them on the cluster, write the manifest and the summary. The cluster's
+    start-up is timed apart from the review: the rate counts the review only (notes and ``manifest.json``)."""
     from ..rulepack.load import load_pack
 
     def note(text: str) -> None:
@@ -159,26 +195,49 @@ def run_cluster(copts: ClusterOptions, notes: Callable[[str], None] | None = Non
     _check_out_dir(out, opts)
     with OutputLock(out / MANIFEST):
         pack = load_pack(opts.pack_dir)
-        from .partitions import plan
+        if (out / MANIFEST).exists() and not opts.resume and not opts.force:  # before a cluster starts
+            _Manifest(out / MANIFEST, {}, []).load_previous(False, False, note)
+        with open_source(opts.input, opts.max_bytes, opts.ignore_columns) as source:  # refused before a cluster
+            began = time.monotonic()
+            with _connected(copts, note) as (client, workers):
+                timing = {"workers": workers, "start_seconds": round(time.monotonic() - began, 3)}
+                note(f"the cluster: {workers} worker(s), started in {timing['start_seconds']:.1f} s (not counted "
+                     "in the rate)")
+                manifest, partitions = _planned(copts, pack, source, workers, note)
+                todo = [p for p in partitions if p.index not in manifest.done]
+                began = time.monotonic()
+                if todo:
+                    _review_on_cluster(client, copts, pack, manifest.head["input"], cross, todo, manifest, note)
+        timing |= _rate(sum(p.rows for p in todo), time.monotonic() - began)
+        note(f"reviewed {timing['rows']} rows in {timing['review_seconds']:.1f} s: {timing['rows_per_second']:.0f} "
+             f"rows/s on {workers} worker(s); the cluster's start ({timing['start_seconds']:.1f} s) is apart")
+        return _finish(out, manifest, partitions, pack, timing)
 
-        with open_source(opts.input, opts.max_bytes) as source:
-            fingerprint = source.fingerprint()
-            partitions = plan(source, copts.partition_rows)
-        head = {"version": MANIFEST_VERSION, "input": fingerprint, "pack_sha256": pack.sha256,
-                "partition_rows": copts.partition_rows, "cross_check": opts.cross_check, "format": "jsonl",
-                "max_bytes": opts.max_bytes}
-        manifest = _Manifest(out / MANIFEST, head, partitions)
-        manifest.load_previous(opts.resume, opts.force, note)
-        if opts.force and not opts.resume:
-            (out / SUMMARY).unlink(missing_ok=True)
-        todo = [p for p in partitions if p.index not in manifest.done]
-        note(f"{len(partitions)} partition(s) of up to {copts.partition_rows} rows; {len(todo)} to review")
-        if todo:
-            _review_on_cluster(copts, pack, fingerprint, cross, todo, manifest, note)
-        return _finish(out, manifest, partitions, pack)
+
+def _rate(rows: int, seconds: float) -> dict[str, Any]:
+    return {"rows": rows, "review_seconds": round(seconds, 3), "rows_per_second": round(rows / max(seconds, 1e-9), 1)}
 
 
-def _review_on_cluster(copts: ClusterOptions, pack: Any, fingerprint: dict[str, Any], cross: CrossCheck,
+def _planned(copts: ClusterOptions, pack: Any, source: Any, workers: int,
+             note: Callable[[str], None]) -> tuple[_Manifest, list[Any]]:
+    """The input planned into partitions, and the manifest (a resumed run's finished partitions in it)."""
+    opts, out = copts.batch, copts.batch.out
+    fingerprint = source.fingerprint()
+    partitions, rows = _plan(copts, source, workers)
+    head = {"version": MANIFEST_VERSION, "input": fingerprint, "pack_sha256": pack.sha256,
+            "partition_rows": rows, "cross_check": opts.cross_check, "format": "jsonl",
+            "max_bytes": opts.max_bytes, "ignore_columns": sorted(set(opts.ignore_columns))}
+    manifest = _Manifest(out / MANIFEST, head, partitions)
+    manifest.load_previous(opts.resume, opts.force, note)
+    if opts.force and not opts.resume:
+        (out / SUMMARY).unlink(missing_ok=True)
+    todo = sum(p.index not in manifest.done for p in partitions)
+    sized = "" if copts.partition_rows else f" (sized to the input: at least two per worker, {workers} worker(s))"
+    note(f"{len(partitions)} partition(s) of up to {rows} rows{sized}; {todo} to review")
+    return manifest, partitions
+
+
+def _review_on_cluster(client: Any, copts: ClusterOptions, pack: Any, fingerprint: dict[str, Any], cross: CrossCheck,
                        todo: list[Any], manifest: _Manifest, note: Callable[[str], None]) -> None:
     from distributed import as_completed
 
@@ -187,36 +246,28 @@ def _review_on_cluster(copts: ClusterOptions, pack: Any, fingerprint: dict[str, 
 
     opts = copts.batch
     job = Job(str(Path(opts.input).resolve()), opts.max_bytes, fingerprint, pack.sha256,
-              str(opts.out.resolve()), cross.every)
-    client, cluster = _client(copts, note)
-    try:
-        files, parts = pack_set_files(pack)
-        plugin = partitions.DaskPackPlugin(files, pack.sha256, parts)
-        client.register_plugin(plugin, name="cryoelig-pack")
-        futures = [client.submit(review_partition, job, p, key=f"cryoelig-{pack.sha256[:12]}-{p.index:05d}",
-                                 retries=copts.retries, pure=False) for p in todo]
-        step = max(1, len(todo) // 10)
-        for n, future in enumerate(as_completed(futures), 1):
-            try:
-                entry = future.result()
-            except InputError:
-                raise
-            except Exception as error:  # noqa: BLE001 - a task that failed after its retries
-                raise InputError([Problem(f"a partition failed on the cluster after {copts.retries} retries "
-                                          f"({type(error).__name__}: {str(error)[:200]}); run again with "
-                                          "--resume to finish")]) from None
-            manifest.record(entry)
-            if n % step == 0 or n == len(todo):
-                note(f"{n} of {len(todo)} partition(s) done")
-    finally:
-        with contextlib.suppress(Exception):
-            client.close()
-        if cluster is not None:
-            with contextlib.suppress(Exception):
-                cluster.close()
+              str(opts.out.resolve()), cross.every, opts.ignore_columns)
+    files, parts = pack_set_files(pack)
+    plugin = partitions.DaskPackPlugin(files, pack.sha256, parts)
+    client.register_plugin(plugin, name="cryoelig-pack")
+    futures = [client.submit(review_partition, job, p, key=f"cryoelig-{pack.sha256[:12]}-{p.index:05d}",
+                             retries=copts.retries, pure=False) for p in todo]
+    step = max(1, len(todo) // 10)
+    for n, future in enumerate(as_completed(futures), 1):
+        try:
+            entry = future.result()
+        except InputError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a task that failed after its retries
+            raise InputError([Problem(f"a partition failed on the cluster after {copts.retries} retries "
+                                      f"({type(error).__name__}: {str(error)[:200]}); run again with "
+                                      "--resume to finish")]) from None
+        manifest.record(entry)
+        if n % step == 0 or n == len(todo):
+            note(f"{n} of {len(todo)} partition(s) done")
 
 
-def _finish(out: Path, manifest: _Manifest, partitions: list[Any], pack: Any) -> BatchResult:
+def _finish(out: Path, manifest: _Manifest, partitions: list[Any], pack: Any, timing: dict[str, Any]) -> BatchResult:
     agg = Aggregate()
     for p in partitions:
         entry = manifest.done[p.index]
@@ -228,7 +279,7 @@ def _finish(out: Path, manifest: _Manifest, partitions: list[Any], pack: Any) ->
         raise AssertionError("count identity broken across partitions")
     summary = {**agg.to_dict(), "about": about(pack)}  # the notice and the pack, as every output
     write_atomic(out / SUMMARY, summary_json(summary).encode())
-    manifest.write(summary["counts"])
+    manifest.write(summary["counts"], timing)
     for stale in out.glob("part-*.tmp-*"):  # left by a killed worker: never counted
         with contextlib.suppress(OSError):
             stale.unlink()
@@ -236,4 +287,4 @@ def _finish(out: Path, manifest: _Manifest, partitions: list[Any], pack: Any) ->
         fd = os.open(out, os.O_RDONLY)
         os.fsync(fd)
         os.close(fd)
-    return BatchResult(summary, out, out)
+    return BatchResult(summary, out, out, timing)

@@ -99,7 +99,10 @@ def _decoded(source: Source, plan: Plan, records: list[Record], sample_records: 
 
 def _decided(source: Source, plan: Plan, raw: pa.Table, numbers: pa.Array, records: Callable[[list[int]], list[Record]],
              sampled: Sampled, cell_limit: int | None) -> Part:
-    """A table of text cells validated column-wise; refused and sampled rows through the per-row path."""
+    """A table of text cells validated column-wise; refused and sampled rows through the per-row path. The
+    columns ``--ignore-column`` drops are left out here; ``records`` gives whole rows (the decoder drops them)."""
+    if source.ignore:
+        raw = raw.select([i for i, c in enumerate(raw.column_names) if c not in source.ignore])
     facts, bad = validate(plan, raw, cell_limit)
     facts = facts.set_column(0, "row", numbers)
     refused = pc.indices_nonzero(bad).to_pylist()

@@ -74,6 +74,8 @@ class BatchOptions:
     #: 'full' (a report per case, decided by the engine and explained) or 'table' (the analysis table,
     #: decided by the pack compiled to columns: .parquet, .csv or .xlsx; needs pyarrow), see resolve_report
     report: str = "full"
+    #: ``--ignore-column``: exact names of input columns dropped before validation (CSV, Parquet, xlsx)
+    ignore_columns: tuple[str, ...] = ()
 
     @property
     def errors_path(self) -> Path:

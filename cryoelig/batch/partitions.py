@@ -5,8 +5,10 @@ ended (a byte offset at a line start for CSV and JSONL, a row-group boundary for
 row for xlsx, a file index for a folder), and holds a fixed number of data rows, so each partition
 knows the row and line numbers it starts at. Its error records then carry the same numbers as in
 a one-machine run, and the parts concatenated in partition order are byte for byte that run's
-output. Parquet partitions come from the footers (no scan); other inputs are scanned once by the
-client (records are split into lines, not decoded).
+output. Parquet partitions come from the footers (no scan; a row group larger than a partition is cut,
+the reader skipping to the partition's first row); other inputs are scanned once by the client (records
+are split into lines, not decoded). Unless ``--partition-rows`` is given, a partition is sized to the
+input (``plan_sized``): at least two per worker, so that a 50,000-row input is not one task on one worker.
 
 :func:`review_partition` is what a cluster worker runs: open the input, check it is the file the
 client planned on (fingerprint), review its rows chunk by chunk with :func:`workers.process_chunk`
@@ -68,10 +70,46 @@ def plan(source: Source, rows_per: int) -> list[Partition]:
     return out
 
 
+#: The most rows in a partition sized to the input (an explicit ``--partition-rows`` may give more).
+MAX_PARTITION_ROWS = 50_000
+#: The rows of the first plan of an input whose rows are counted by scanning (CSV, JSONL, xlsx, folders).
+FINE_ROWS = 1_000
+
+
+def sized_rows(total: int, workers: int) -> int:
+    """Rows per partition for ``total`` rows on ``workers`` workers: at least two partitions per worker (a
+    partition is one task), and none over MAX_PARTITION_ROWS rows."""
+    return max(1, min(MAX_PARTITION_ROWS, -(-total // (2 * max(1, workers)))))
+
+
+def plan_sized(source: Source, workers: int) -> tuple[list[Partition], int]:
+    """The partitions of ``plan(source, sized_rows(rows, workers))`` and that number of rows. A Parquet input
+    counts its rows from the footers; another is scanned once in partitions of FINE_ROWS, which are then
+    joined (the same cuts as planning with a multiple of FINE_ROWS), or scanned again when it is small."""
+    if getattr(source, "groups", None) is not None:
+        rows_per = sized_rows(source.total or 0, workers)
+        return plan(source, rows_per), rows_per
+    fine = plan(source, FINE_ROWS)
+    rows_per = sized_rows(sum(p.rows for p in fine), workers)
+    if rows_per < 4 * FINE_ROWS:
+        return plan(source, rows_per), rows_per
+    k = rows_per // FINE_ROWS
+    joined = [fine[i:i + k] for i in range(0, len(fine), k)]
+    return [Partition(n, g[0].start, g[-1].end, sum(p.rows for p in g)) for n, g in enumerate(joined)], k * FINE_ROWS
+
+
+def _pieces(groups: list[tuple[int, int, int, int]], rows_per: int) -> Iterator[tuple[int, int]]:
+    """(rows, first row) of each row group, a group of more than ``rows_per`` rows cut into pieces of that
+    many rows (a partition may start inside a row group: the reader skips to its first row)."""
+    for _file, _group, n, group_first in groups:
+        for at in range(0, n, rows_per) if n > rows_per else (0,):
+            yield min(rows_per, n - at) if n > rows_per else n, group_first + at
+
+
 def _plan_groups(groups: list[tuple[int, int, int, int]], rows_per: int) -> list[Partition]:
     out: list[Partition] = []
     first = rows = 0
-    for _file, _group, n, group_first in groups:
+    for n, group_first in _pieces(groups, rows_per):
         rows += n
         if rows >= rows_per:
             end = group_first + n
@@ -185,6 +223,7 @@ class Job:
     pack_sha256: str
     out_dir: str
     cross_every: int = 1
+    ignore_columns: tuple[str, ...] = ()
 
 
 def review_partition(job: Job, part: Partition) -> dict[str, Any]:
@@ -198,7 +237,7 @@ def review_partition(job: Job, part: Partition) -> dict[str, Any]:
     temps = [out_dir / f"{n}.tmp-{os.getpid()}-{os.urandom(4).hex()}" for n in names]
     agg = Aggregate()
     digests = [hashlib.sha256(), hashlib.sha256()]
-    with open_source(job.input, job.max_bytes) as source:
+    with open_source(job.input, job.max_bytes, job.ignore_columns) as source:
         if source.fingerprint() != job.fingerprint:
             raise InputError([Problem("the input changed since the run was planned", file=job.input)])
         decoder, label = source.decoder(), source.label

@@ -55,6 +55,8 @@ class BatchResult:
     summary: dict[str, Any]
     out: Path
     errors: Path
+    #: a cluster run's timing: workers, the cluster's start and the review apart, its rate (manifest.json)
+    timing: dict[str, Any] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -138,7 +140,7 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
         _check_existing(opts, files)
         pack = load_pack(opts.pack_dir)
         from ..reasoning import engine  # noqa: F401 - an engine that cannot load stops here in one line, before workers or files
-        source = open_source(opts.input, opts.max_bytes)
+        source = open_source(opts.input, opts.max_bytes, opts.ignore_columns)
         try:
             if source.kind == "csv":
                 note(f"reading {source.description}")
@@ -284,13 +286,6 @@ class _Run:
         executor = None
         with _Stopper() as stopper, batch_gc():
             try:
-                if self.jobs > 1:
-                    import multiprocessing
-                    from concurrent.futures import ProcessPoolExecutor
-
-                    executor = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context(start_method()),
-                                                   initializer=init_worker, initargs=(self.opts.pack_dir, os.getpid()))
-                    self.spill_dir.mkdir()
                 inflight: deque[tuple[Any, Position, int, str | None]] = deque()
                 serial = 0
                 for chunk, pos in chunks(self.source.records(self.position), self.opts.chunk_rows, self.position):
@@ -298,6 +293,8 @@ class _Run:
                     if executor is None:
                         self.commit(process_chunk(decoder, label, self.out_kind, chunk, self.pack, self.cross), pos,
                                     len(chunk), stopper, digest)
+                        if self.jobs > 1:  # the first chunk warmed this process: the workers start from it
+                            executor = self._pool()
                         continue
                     serial += 1
                     spill = str(self.spill_dir / f"{serial}.part")
@@ -322,6 +319,20 @@ class _Run:
                     with contextlib.suppress(_Signal, KeyboardInterrupt):
                         executor.shutdown(wait=True, cancel_futures=True)
                         shutil.rmtree(self.spill_dir, ignore_errors=True)
+
+    def _pool(self) -> Any:
+        """The workers, started after this process reviewed the first chunk (pack validated, engine compiled,
+        memos filled): forked, they start with all of it (docs/scaling.md, "Warm workers")."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from ..reasoning.engine import engine_for
+
+        engine_for(self.pack)
+        executor = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context(start_method()),
+                                       initializer=init_worker, initargs=(self.opts.pack_dir, os.getpid()))
+        self.spill_dir.mkdir()
+        return executor
 
     def _stopped_by(self, error: Exception) -> None:
         """A lost worker, a full disk or memory that ran out: said in one line (the last checkpoint stands)."""

@@ -99,9 +99,16 @@ def batch(
         "--scheduler", metavar="tcp://HOST:PORT", help="Run on the Dask cluster of this scheduler (the cluster "
                                                        "extra); "
                                                        "input and --out folder on storage its workers share.")] = None,
-    partition_rows: Annotated[int, typer.Option(
+    partition_rows: Annotated[int | None, typer.Option(
         "--partition-rows", min=1, max=10_000_000, help="Rows per partition (one task, one part file) on a "
-                                                        "cluster.")] = 50_000,
+                                                        "cluster; default: sized to the input, at least two "
+                                                        "partitions per worker and at most 50,000 rows each.")
+    ] = None,
+    ignore_column: Annotated[list[str] | None, typer.Option(
+        "--ignore-column", metavar="NAME",
+        help="Drop this input column before validation (CSV, Parquet, xlsx): its exact name, never a pattern; "
+             "repeat for more. A name that is not in the header stops the run (exit code 2). A column whose name "
+             "looks identifying refuses the input even when named here.")] = None,
     chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1, max=100_000, hidden=True)] = 500,
     checkpoint_seconds: Annotated[float, typer.Option("--checkpoint-seconds", min=0, max=3600, hidden=True)] = 1.0,
     pack_dir: PackOption = None,
@@ -115,7 +122,7 @@ def batch(
     opts = BatchOptions(input=input_path, out=out, errors=errors, summary=summary, summary_html=summary_html,
                         jobs=jobs or default_jobs(), resume=resume, force=force, pack_dir=pack_dir,
                         chunk_rows=chunk_rows, checkpoint_seconds=checkpoint_seconds, max_bytes=max_bytes,
-                        cross_check=cross_check, report=chosen)
+                        cross_check=cross_check, report=chosen, ignore_columns=tuple(ignore_column or ()))
     draw_page = _page_drawer(summary_html)
     if cluster is not None or scheduler is not None:
         _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, None if quiet else _note)
@@ -169,7 +176,10 @@ def _run_on_cluster(opts, cluster, scheduler, partition_rows, quiet, note):  # n
             fail(["give --cluster or --scheduler, not both"])
         result = run_cluster(ClusterOptions(opts, cluster=cluster, scheduler=scheduler, partition_rows=partition_rows),
                              notes=note)
-    _finish(result.summary, quiet, f"parts, manifest and summary in {result.out}")
+    timing = result.timing or {}
+    rate = (f"; {timing['rows_per_second']:.0f} rows/s on {timing['workers']} worker(s), the cluster's start "
+            f"({timing['start_seconds']:.1f} s) apart" if timing else "")
+    _finish(result.summary, quiet, f"parts, manifest and summary in {result.out}{rate}")
     raise typer.Exit(result.exit_code)
 
 

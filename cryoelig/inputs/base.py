@@ -71,6 +71,8 @@ class Source:
     seekable: bool = True
     #: How the input is read, for the notes of a run (e.g. "CSV, ';' between cells (from the header row)").
     description: str = ""
+    #: Columns dropped before validation (``--ignore-column``; CSV, Parquet and xlsx), exact names.
+    ignore: tuple[str, ...] = ()
 
     def fingerprint(self) -> dict[str, Any]:
         raise NotImplementedError

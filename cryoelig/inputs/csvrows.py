@@ -113,14 +113,35 @@ def suggest_column(name: str) -> str | None:
     return close[0] if close else None
 
 
-def header_problems(columns: list[str], file: str) -> list[Problem]:
-    """Identifying or unknown columns refuse the whole file before any row is read."""
+#: What an identifying column's refusal adds when it was named by --ignore-column.
+NOT_IGNORED = "--ignore-column never drops a column whose name looks identifying: remove it from the export"
+
+
+def ignore_problems(columns: list[str], file: str, ignore: tuple[str, ...]) -> list[Problem]:
+    """``--ignore-column`` names that are not in the header, by their place among the options (a name given
+    on the command line is never echoed: it may be anything); exact names only, so a typo is not silent."""
+    present = set(columns)
+    return [Problem(f"--ignore-column #{number} names no column of the header (names are exact: case, dots and "
+                    "spaces count); no row was processed", file=file)
+            for number, name in enumerate(ignore, 1) if name not in present]
+
+
+def kept_columns(columns: list[str], ignore: tuple[str, ...]) -> list[str]:
+    """The header without the columns ``--ignore-column`` drops (after ``header_problems`` passed)."""
+    return [c for c in columns if c not in ignore] if ignore else list(columns)
+
+
+def header_problems(columns: list[str], file: str, ignore: tuple[str, ...] = ()) -> list[Problem]:
+    """Identifying or unknown columns refuse the whole file before any row is read. ``ignore``
+    (``--ignore-column``): exact names of columns dropped before validation; every one must be in the
+    header, and a column whose name looks identifying refuses the file even when it is named there."""
     identifying = [shown_identifying_name(c) for c in columns if is_identifying_field(c)]
     if identifying:
-        return [Problem(f"identifying column(s) refused: {', '.join(identifying)}; no row was processed",
-                        file=file, reason="identifier")]
+        named = any(c in ignore for c in columns if is_identifying_field(c))
+        return [Problem(f"identifying column(s) refused: {', '.join(identifying)}; no row was processed"
+                        + (f"; {NOT_IGNORED}" if named else ""), file=file, reason="identifier")]
+    problems = ignore_problems(columns, file, ignore)
     known = known_columns()
-    problems = []
     for number, column in enumerate(columns, 1):
         if column in known:
             continue
@@ -129,14 +150,24 @@ def header_problems(columns: list[str], file: str) -> list[Problem]:
             continue
         kind = find_label_identifier(column) if len(column) <= MAX_KEY_CHARS else "an over-long name"
         if kind:
+            also = f"; {NOT_IGNORED}" if column in ignore else ""
             problems.append(Problem(f"column #{number}: a column name that looks like {kind} (not shown); "
-                                    "no row was processed", file=file, reason="identifier"))
+                                    f"no row was processed{also}", file=file, reason="identifier"))
+            continue
+        if column in ignore:
             continue
         message = f"unknown column #{number} (not shown): not in the case schema"
         suggestion = suggest_column(column)
         if suggestion:
             message += f"; did you mean '{suggestion}'?"
+        if not ignore:
+            message += "; --ignore-column NAME drops a column before validation"
         problems.append(Problem(message, file=file))
+    return problems + _required_problems(kept_columns(columns, ignore), file, known)
+
+
+def _required_problems(columns: list[str], file: str, known: set[str]) -> list[Problem]:
+    problems = []
     if "case_id" not in columns:
         problems.append(Problem("no case_id column", file=file))
     if "site" not in columns:
@@ -157,13 +188,18 @@ class CsvDecoder:
     header: tuple[str, ...]
     delimiter: str
     limit: int
+    #: the columns ``--ignore-column`` drops: their cells are cut from each row before it is decoded
+    ignore: tuple[str, ...] = ()
     paths: tuple[tuple[str, ...], ...] = field(init=False)
     lists: tuple[bool, ...] = field(init=False)
+    keep: tuple[int, ...] | None = field(init=False)
 
     def __post_init__(self) -> None:
         fields = case_fields()
-        self.paths = tuple(tuple(c.split(".")) for c in self.header)
-        self.lists = tuple(fields.get(c, {}).get("type") == "list" for c in self.header)
+        kept = [c for c in self.header if c not in self.ignore]
+        self.paths = tuple(tuple(c.split(".")) for c in kept)
+        self.lists = tuple(fields.get(c, {}).get("type") == "list" for c in kept)
+        self.keep = tuple(i for i, c in enumerate(self.header) if c not in self.ignore) if self.ignore else None
 
     def __call__(self, rec: Record) -> Any:
         raw = rec.payload
@@ -182,6 +218,8 @@ class CsvDecoder:
         width = len(self.header)
         if len(cells) < width or (len(cells) > width and any(c.strip() for c in cells[width:])):
             raise unreadable(f"the row has {len(cells)} cells; the header has {width} columns", self.label, rec)
+        if self.keep is not None:
+            cells = [cells[i] for i in self.keep]
         if max(map(len, cells), default=0) > MAX_STRING_CHARS:
             raise unreadable(f"a cell is longer than {MAX_STRING_CHARS} characters", self.label, rec)
         return self.to_data(cells)
@@ -220,9 +258,10 @@ class CsvDecoder:
 class CsvSource(LineDigests, Source):
     kind = "csv"
 
-    def __init__(self, path: str, limit: int):
+    def __init__(self, path: str, limit: int, ignore: tuple[str, ...] = ()):
         self.path = self.label = path
         self.limit = limit
+        self.ignore = ignore
         self.stream = open_regular(path, "a CSV file")
         try:
             self._read_header()
@@ -253,7 +292,7 @@ class CsvSource(LineDigests, Source):
         header = [c.strip() for c in cells]
         while header and not header[-1]:  # spreadsheets add empty columns at the end
             header.pop()
-        problems = header_problems(header, path)
+        problems = header_problems(header, path, self.ignore)
         if problems:
             raise InputError(problems)
         self.header = header
@@ -264,7 +303,7 @@ class CsvSource(LineDigests, Source):
         return {"kind": self.kind, **file_fingerprint(self.path)}
 
     def decoder(self) -> CsvDecoder:
-        return CsvDecoder(self.label, tuple(self.header), self.delimiter, self.limit)
+        return CsvDecoder(self.label, tuple(self.header), self.delimiter, self.limit, self.ignore)
 
     def records(self, start: Position) -> Iterator[tuple[Record | None, Position]]:
         row = start.row

@@ -105,8 +105,9 @@ def partition_keys(path: str, file: str) -> dict[str, str]:
 class ParquetSource(Source):
     kind = "parquet"
 
-    def __init__(self, path: str, limit: int):
+    def __init__(self, path: str, limit: int, ignore: tuple[str, ...] = ()):
         need_pyarrow(path)
+        self.ignore = ignore
         import pyarrow.parquet as pq
 
         self.path = self.label = path
@@ -137,12 +138,12 @@ class ParquetSource(Source):
             for group, rows in enumerate(counts):
                 self.groups.append((index, group, rows, first))
                 first += rows
-        self.columns = tuple(columns)
-        from .csvrows import header_problems
+        from .csvrows import header_problems, kept_columns
 
-        problems = header_problems(list(self.columns), path)
+        problems = header_problems(list(columns), path, ignore)
         if problems:
             raise InputError(problems)
+        self.columns = tuple(kept_columns(list(columns), ignore))  # read by name: the dropped are never read
         self.total = first
         self._reader: tuple[int, Any] | None = None  # the file being read
         self._hash: Any = None  # the digest of the row groups reached (when the run asked for it)
@@ -268,8 +269,8 @@ def _arrow_error() -> type[BaseException]:
     return pa.ArrowException
 
 
-def _open(path: str, limit: int) -> Source:
-    return ParquetSource(path, limit)
+def _open(path: str, limit: int, ignore: tuple[str, ...] = ()) -> Source:
+    return ParquetSource(path, limit, ignore)
 
 
-register_stream_format(StreamFormat("parquet", SUFFIXES, _open, is_dataset))
+register_stream_format(StreamFormat("parquet", SUFFIXES, _open, is_dataset, columns=True))

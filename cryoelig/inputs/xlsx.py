@@ -45,8 +45,9 @@ def _blank(values: tuple[Any, ...]) -> bool:
 class XlsxSource(Source):
     kind = "xlsx"
 
-    def __init__(self, path: str, limit: int):
+    def __init__(self, path: str, limit: int, ignore: tuple[str, ...] = ()):
         _need_openpyxl(path)
+        self.ignore = ignore
         self.path = self.label = path
         self.limit = limit
         self.stream = open_regular(path, "an xlsx file")  # regular files only: never a FIFO or a device
@@ -89,12 +90,14 @@ class XlsxSource(Source):
         header = ["" if v is None else str(v).strip()[:MAX_KEY_CHARS + 1] for v in values]
         while header and not header[-1]:
             header.pop()
-        from .csvrows import header_problems
+        from .csvrows import header_problems, kept_columns
 
-        problems = header_problems(header, self.path)
+        problems = header_problems(header, self.path, self.ignore)
         if problems:
             raise InputError(problems)
-        self.columns = tuple(header)
+        self.width = len(header)  # cells are read by place: the dropped columns' cells are cut from each row
+        self.keep = tuple(i for i, c in enumerate(header) if c not in self.ignore) if self.ignore else None
+        self.columns = tuple(kept_columns(header, self.ignore))
         self.start = Position(number, number, 0)
         self.total = None
         self.description = f"xlsx, the first sheet, header in row {number}"
@@ -120,7 +123,7 @@ class XlsxSource(Source):
         return CellsDecoder(self.label, self.columns)
 
     def records(self, start: Position) -> Iterator[tuple[Record | None, Position]]:
-        width = len(self.columns)
+        width, keep = self.width, self.keep
         number, row = start.offset, start.row
         rows = self.sheet.iter_rows(min_row=number + 1, max_col=width, values_only=True)
         while True:
@@ -140,6 +143,8 @@ class XlsxSource(Source):
                 continue
             row += 1
             cells = tuple(values) + (None,) * (width - len(values))
+            if keep is not None:
+                cells = tuple(cells[i] for i in keep)
             yield Record(row, number, ("row", cells)), Position(number, number, row)
 
     def close(self) -> None:
@@ -160,8 +165,8 @@ def _xml_error() -> type[BaseException]:
         return ParseError
 
 
-def _open(path: str, limit: int) -> Source:
-    return XlsxSource(path, limit)
+def _open(path: str, limit: int, ignore: tuple[str, ...] = ()) -> Source:
+    return XlsxSource(path, limit, ignore)
 
 
-register_stream_format(StreamFormat("xlsx", SUFFIXES, _open))
+register_stream_format(StreamFormat("xlsx", SUFFIXES, _open, columns=True))
