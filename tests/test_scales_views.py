@@ -140,7 +140,9 @@ def test_a_csv_batch_reads_the_scale_columns_and_refuses_a_total_that_does_not_a
     report = json.loads(line)
     lines = {x["scale"]: x for x in report["published_scales"]["lines"]}
     assert lines["mirels"]["total"] == 10 and lines["sir_platelets"]["total"] == 45
-    assert report["input_notes"] == ["labs.platelets 45 x10^9/L from platelets_per_ul 45000"]
+    assert report["input_notes"][0] == "labs.platelets 45 x10^9/L from platelets_per_ul 45000"
+    assert [n.split(";")[0] for n in report["input_notes"][1:]] == [  # issue 22: answered through links
+        "symptoms.pain_score is not given", "concerns.bleeding_risk is not given", "ecog is not given"]
     [error] = (tmp_path / "out.errors.jsonl").read_text().splitlines()
     error = json.loads(error)
     assert (error["row"], error["field"]) == (2, "mirels.total")

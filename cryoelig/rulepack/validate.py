@@ -17,6 +17,7 @@ from ..scales.scalemodel import Scale, ScalesFile
 from ..wording import advice_words, directive_words
 from .conditions import ConditionError, check_derived_placement, derived_refs, leaves, parse
 from .conventions import convention_problems, convention_text_problems
+from .links import read_links
 from .packmodel import (
     PLACEHOLDER,
     SPECIAL_FILES,
@@ -71,6 +72,7 @@ def load_files(directory: Path) -> Pack:
     problems += convention_text_problems(rules, _texts(meta, fields, rules, pack_file, directory))
     if scales:
         check_bands_against_rules(scales, guards, rules, problems)
+    links, raw_links = read_links(directory, meta, specs, lint, problems)
     ordered = _evaluation_order(rules, problems)
     if problems:
         raise PackError(problems)
@@ -78,9 +80,11 @@ def load_files(directory: Path) -> Pack:
                "fields": raw_fields, "rules": raw_rules}
     if raw_scales is not None:  # a pack without scales keeps the hash it always had
         content["scales"] = raw_scales
+    if raw_links is not None:  # likewise a pack without links
+        content["links"] = raw_links
     digest = hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
     return Pack(directory, meta, ordered, statements, fields, source_texts, digest, groups, scales=scales,
-                guards=guards)
+                guards=guards, links=links)
 
 
 def _linter(words: Any) -> Lint:
