@@ -122,3 +122,17 @@ def test_the_source_pack_alone_is_not_rewritten():
     report = _report(alone, site="liver", labs={"inr": 2.5})
     assert "risks.bleeding" not in {f.rule for f in report.findings}
     assert "concerns.bleeding_risk" in _missing(report)
+
+
+def test_a_cited_title_and_a_scales_wording_are_verbatim_marked_quotations(pack):
+    """Issue 22, deliverable 7: shown as the paper's words, and the linter reads around them only."""
+    from cryoelig.citations import full_reference
+    from cryoelig.wording import directive_words, own_words
+
+    patel = pack.source_by_id["patel-2019"]
+    assert "Part II: recommendations: endorsed by the Canadian Association" in patel.title
+    reference = full_reference(patel, patel.title, patel.publisher)
+    assert f"\u201c{patel.title}\u201d" in reference and directive_words(own_words(reference)) == []
+    [kps30] = [lv.description for lv in pack.scale_by_id["kps"].levels if lv.value == 30]
+    assert kps30 == "\u201cSeverely disabled; hospital admission is indicated although death not imminent.\u201d"
+    assert directive_words(own_words("The tool says \u201cindicated\u201d but this is indicated.")) == ["indicated"]

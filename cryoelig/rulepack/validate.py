@@ -14,7 +14,7 @@ from typing import Any
 from ..case.contract import case_fields
 from ..errors import PackError, Problem
 from ..scales.scalemodel import Scale, ScalesFile
-from ..wording import advice_words, directive_words
+from ..wording import advice_words, directive_words, own_words
 from .conditions import ConditionError, check_derived_placement, derived_refs, leaves, parse
 from .conventions import convention_problems, convention_text_problems
 from .links import read_links
@@ -146,7 +146,8 @@ def _check_meta(meta: PackMeta, file: str, lint: Lint, problems: list[Problem]) 
         problems.append(Problem("sites: Field required (the sites a case can name); a pack that adds to "
                                 "another pack's sites names that pack in adds_to instead, not both", file=file))
     for source in meta.sources:
-        for part in (source.title, source.publisher, source.date, source.description, source.scope):
+        title = own_words(f"\u201c{source.title}\u201d") if source.file is None else source.title  # a paper's words
+        for part in (title, source.publisher, source.date, source.description, source.scope):
             lint(f"source '{source.id}'", part or "", file, None, problems)
         if source.file is None:
             citation_problems(source, file, lint, problems)
