@@ -344,7 +344,9 @@ def test_platelets_per_microliter_become_10e9_per_litre():
     case = parse_fields({"labs": {"platelets_per_ul": 45000}})
     assert case.facts()["labs.platelets"] == 45
     assert "labs.platelets_per_ul" not in case.facts()
-    assert case.input_notes(load_pack()) == ["labs.platelets 45 x10^9/L from platelets_per_ul 45000"]
+    notes = case.input_notes(load_pack())
+    assert notes[0] == "labs.platelets 45 x10^9/L from platelets_per_ul 45000"
+    assert notes[1].startswith("concerns.bleeding_risk is not given; labs.platelets 45 answers")  # a link (issue 22)
     assert parse_fields({"labs": {"platelets_per_ul": 150_500, "platelets": 150.5}}).labs.platelets == 150.5
 
 
