@@ -62,13 +62,15 @@ def scales_renderings(report) -> dict[str, str]:
 @given(case_data(case_id="case-2"))
 def test_no_advice_in_the_published_scales_section(pack, data):
     """The section's own words (bands, components, points, citations) carry neither directive nor advice
-    wording: no 'requires fixation', 'unstable, refer', 'not a candidate'."""
+    wording: no 'requires fixation', 'unstable, refer', 'not a candidate'. A marked quotation (a cited title,
+    a scale's published wording) is the paper's words and is read around, as in the test above."""
     from cryoelig.wording import advice_words
 
     report = build_reports([parse_case(data, pack)], pack)[0]
     assert report.published_scales is not None
     for name, text in scales_renderings(report).items():
-        assert advice_words(text) == [], (name, advice_words(text))
+        mine = own_words(text)
+        assert advice_words(mine) == [], (name, advice_words(mine))
 
 
 def test_the_advice_property_would_catch_a_band_that_advises(pack):
@@ -81,4 +83,4 @@ def test_the_advice_property_would_catch_a_band_that_advises(pack):
     lines = [line.model_copy(update={"band_label": "9 to 12: requires fixation; unstable, refer"})
              if line.scale == "mirels" else line for line in section.lines]
     bad = report.model_copy(update={"published_scales": section.model_copy(update={"lines": lines})})
-    assert any(advice_words(t) for t in scales_renderings(bad).values())
+    assert any(advice_words(own_words(t)) for t in scales_renderings(bad).values())
