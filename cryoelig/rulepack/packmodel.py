@@ -165,6 +165,9 @@ class Rule:
     area: str
     file: str
     line: int | None
+    #: (field, fragment) pairs a reconciliation link adds: the fragment is written after the field's value
+    #: in the filled text only when the case gives every field it names (never "Karnofsky not given")
+    shown_with: tuple[tuple[str, str], ...] = ()
 
     @property
     def id(self) -> str:

@@ -93,12 +93,10 @@ def linked_rules(packs: Sequence[Pack]) -> list[Rule]:
             if condition is rule.condition or condition == rule.condition:
                 out.append(rule)
                 continue
-            text = rule.spec.text
-            for link in links:
-                if text and link.spec.shown_with and link.spec.reads in rule.fields:
-                    text = text.replace(f"{{{link.spec.reads}}}", f"{{{link.spec.reads}}} {link.spec.shown_with}")
-            spec = rule.spec.model_copy(update={"notes": {**notes, **rule.spec.notes}, "text": text})
-            out.append(Rule(spec, condition, rule.area, rule.file, rule.line))
+            shown = tuple((link.spec.reads, link.spec.shown_with) for link in links
+                          if link.spec.reads and link.spec.shown_with and link.spec.reads in rule.fields)
+            spec = rule.spec.model_copy(update={"notes": {**notes, **rule.spec.notes}})
+            out.append(Rule(spec, condition, rule.area, rule.file, rule.line, shown))
     return out
 
 
