@@ -47,11 +47,11 @@ def work(code: str, n: int, mode: str) -> None:
 
 
 def _work_before(cases: list, pack: object, use_engine: bool) -> None:
-    from cryoelig.report.projection import build_report
+    from cryoelig.report import build_report  # the module that had it before issue 8
 
     fired = [None] * len(cases)
     if use_engine:
-        from cryoelig.reasoning.engine import engine_for
+        from cryoelig.engine import engine_for  # the module that had it before issue 8
 
         fired = engine_for(pack).fire_many([c.facts() for c in cases])
     for case, f in zip(cases, fired, strict=True):

@@ -2,7 +2,7 @@
 
 Prints, for N generated cases with the scale fields given or not at random: the time per case to score
 the nine scales with a fresh memo (``scales.score_all``: the arithmetic itself), through the pack's
-memoized ``Scorer`` (what the evaluation and the engine use), and to build the report's section
+memoized results (``reasoning.casefacts``: what the evaluation and the engine use), and to build the report's section
 (``scales_report.published_scales``, memoized per pack). Run it twice minutes apart on a shared machine;
 the figures are noisy there.
 
@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cryoelig.reasoning.casefacts import case_facts, scale_results  # noqa: E402
 from cryoelig.reasoning.evaluation import evaluate  # noqa: E402
 from cryoelig.report.projection import fill  # noqa: E402
 from cryoelig.report.scalesection import published_scales  # noqa: E402
@@ -66,14 +67,14 @@ def main() -> None:
     data = cases(args.cases, args.seed, pack)
     n = len(data)
     plain = best(args.repeat, lambda: [score_all(pack.scales, f) for f in data])
-    memo = best(args.repeat, lambda: [pack.scorer.results(f) for f in data])
-    totals = best(args.repeat, lambda: [pack.scorer.with_totals(f) for f in data])
+    memo = best(args.repeat, lambda: [scale_results(pack, f) for f in data])
+    totals = best(args.repeat, lambda: [case_facts(pack, f) for f in data])
     traces = [evaluate(pack, f) for f in data]
     section = best(args.repeat, lambda: [published_scales(t, [], fill) for t in traces])
     print(f"{n:,} cases, {len(pack.scales)} scales, best of {args.repeat}; command: "
           f"python bench/bench_scales.py --cases {args.cases} --repeat {args.repeat} --seed {args.seed}")
-    for label, seconds in (("score_all (arithmetic, no memo)", plain), ("Scorer.results (memoized)", memo),
-                           ("Scorer.with_totals (what both evaluators add)", totals),
+    for label, seconds in (("score_all (arithmetic, no memo)", plain), ("scale_results (memoized)", memo),
+                           ("case_facts (the totals, once per case)", totals),
                            ("published_scales section (memoized)", section)):
         print(f"  {label:<48} {seconds / n * 1e6:8.2f} us/case")
 

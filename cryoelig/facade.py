@@ -21,6 +21,7 @@ from typing import Any
 
 from .case.contract import Case, parse_case, site_message
 from .errors import InputError, Problem
+from .reasoning.casefacts import case_facts
 from .reasoning.evaluation import Trace, evaluate
 from .report.projection import Report, report_of
 from .rulepack.packmodel import Pack
@@ -95,7 +96,7 @@ def _review_chunk(chunk: list[tuple[int, Case | Mapping[str, Any]]], pack: Pack,
         except InputError as error:
             slots.append(ReviewError(index, error.problems))
     cases = [c for c in slots if type(c) is not ReviewError]
-    facts = [c.facts() for c in cases]
+    facts = [case_facts(pack, c.facts()) for c in cases]  # the totals once, read by the engine and the evaluation
     fired: list[frozenset[str]] | list[None] = [None] * len(cases)
     engine_share = 0.0
     if engine is not None and cases:
@@ -107,7 +108,7 @@ def _review_chunk(chunk: list[tuple[int, Case | Mapping[str, Any]]], pack: Pack,
             for slot in slots]
 
 
-def _review_one(pack: Pack, case: Case, facts: dict[str, Any], fired: frozenset[str] | None,
+def _review_one(pack: Pack, case: Case, facts: Mapping[str, Any], fired: frozenset[str] | None,
                 engine_share: float) -> Review:
     start = time.perf_counter()
     trace = evaluate(pack, facts)

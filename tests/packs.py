@@ -81,3 +81,40 @@ def make_pack(tmp: Path, files: dict[str, str] | None = None, pack_yaml: str = P
                                                          "bone.yaml": BONE_RULES}).items():
         (tmp / name).write_text(textwrap.dedent(text))
     return tmp
+
+ADDON_PACK_YAML = f"""\
+name: test-addon
+version: 0.0.1
+adds_to: test-pack
+sources:
+  - id: {SOURCE}-again
+    file: sources/{SOURCE}.txt
+    title: the same source text, under another id
+factors:
+  - id: addon.bone
+    kind: context
+    label: a bone case
+"""
+
+#: An add-on pack deriving the base pack's ``bone_metastatic`` (BONE_RULES reads it): loaded together, the
+#: base's reader comes before this deriver.
+ADDON_DERIVING_RULES = f"""\
+area: addon
+rules:
+  - id: addon.metastatic
+    kind: derived
+    derives: bone_metastatic
+    when:
+      all: [site == bone, history.symptoms_returned == true]
+    cites:
+      - source: {SOURCE}-again
+        quote: metastatic bone tumors
+  - id: addon.bone
+    factor: addon.bone
+    kind: context
+    when: site == bone
+    text: A bone case. Point to discuss.
+    cites:
+      - source: {SOURCE}-again
+        quote: metastatic bone tumors
+"""

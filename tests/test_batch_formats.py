@@ -269,7 +269,7 @@ def test_xlsx_output_has_results_errors_and_summary_sheets(mix: dict[str, Any], 
     out = tmp_path / "r.xlsx"
     run_batch(BatchOptions(input=str(mix["src"]), out=out, jobs=1))
     wb = openpyxl.load_workbook(out, read_only=True)
-    assert wb.sheetnames == ["results", "errors", "summary"]
+    assert wb.sheetnames == ["results", "errors", "summary", "about"]
     results = list(wb["results"].iter_rows(values_only=True))
     ref_csv = tmp_path / "r.csv"
     run_batch(BatchOptions(input=str(mix["src"]), out=ref_csv, errors=tmp_path / "e.jsonl", jobs=1))

@@ -83,8 +83,8 @@ SCALE_FIELDS = {
 SCALE_EVERY_SITE = {"kps"}
 
 
-def fields_for(pack, site):
-    return [q.field for q in questions_for(pack, site)]
+def fields_for(pack, site, scales: bool = False):
+    return [q.field for q in questions_for(pack, site, scales=scales)]
 
 
 # ---------------------------------------------------------------- questions from the pack
@@ -100,17 +100,18 @@ def test_only_the_fields_the_site_reads_are_asked(source_pack, site):
 
 @pytest.mark.parametrize("site", SITES)
 def test_a_scale_is_asked_only_where_it_applies(pack, source_pack, site):
-    """The default set asks the source article's questions and, after them in case-schema order, the
-    published scales' fields for the scales whose applies_when the site does not rule out."""
-    asked = fields_for(pack, site)
+    """The default set asks the source article's questions only; with scales (issue 22), after them in
+    case-schema order, the published scales' fields for the scales whose applies_when the site does not rule out."""
+    assert fields_for(pack, site) == fields_for(source_pack, site)
+    asked = fields_for(pack, site, scales=True)
     assert set(asked) == SITE_FIELDS[site] | every_site(site) | SCALE_FIELDS[site] | SCALE_EVERY_SITE
     order = list(case_fields())
-    assert asked == sorted(asked, key=order.index)
-    assert [f for f in asked if f in set(fields_for(source_pack, site))] == fields_for(source_pack, site)
+    source = fields_for(source_pack, site)
+    assert asked[:len(source)] == source and asked[len(source):] == sorted(asked[len(source):], key=order.index)
 
 
 def test_a_scale_question_names_the_paper_and_place_never_a_quote(pack):
-    [question] = [q for q in questions_for(pack, "bone") if q.field == "mirels.lesion"]
+    [question] = [q for q in questions_for(pack, "bone", scales=True) if q.field == "mirels.lesion"]
     assert [r.rule for r in question.why] == ["scales.mirels-4-to-7", "scales.mirels-8", "scales.mirels-9-to-12"]
     assert question.why_line.startswith("why asked: scales.mirels-4-to-7")
     assert "(source: mirels-1989, scoring table" in question.why_line and '"' not in question.why_line
@@ -522,15 +523,15 @@ def test_checklist_in_a_terminal_gives_the_same_report_as_a_case_file(pack, tmp_
 
 
 def test_kidney_questions_in_order_with_followups(tmp_path):
-    child = spawn(["checklist", "--format", "markdown"], tmp_path)
+    child = spawn(["checklist", "--format", "markdown", "--scales"], tmp_path)
     typed, invalid, _ = RUNS["kidney"]
     asked = answer_all(child, {"case_id": "k2", **typed}, invalid)
     output = child.before
     child.close()
     assert child.exitstatus == 0
-    assert asked == ["case_id", "site", "tumor.size_cm", "overall_health", "ecog", "kps", "concerns.near_nerves",
+    assert asked == ["case_id", "site", "tumor.size_cm", "overall_health", "ecog", "concerns.near_nerves",
                      "concerns.bleeding_risk", "concerns.active_infection", "concerns.near_critical_structures",
-                     "renal.exophytic", "renal.nearness_mm", "renal.polar_location", "renal.anterior_posterior",
+                     "kps", "renal.exophytic", "renal.nearness_mm", "renal.polar_location", "renal.anterior_posterior",
                      "renal.hilar", "renal.total", "labs.inr", "labs.platelets"]
     assert "Kidney tumor of 3.9 cm" in output
 

@@ -14,10 +14,11 @@ from typer.testing import CliRunner
 from cryoelig import render
 from cryoelig.case.contract import parse_case
 from cryoelig.cli import app
+from cryoelig.facade import review
 from cryoelig.inputs import read_case
 from cryoelig.render.common import GROUPS, MISSING_TITLE, source_line
 from cryoelig.render.kinds import KIND_HEADINGS, KIND_WORDS
-from cryoelig.report.projection import build_report, format_value, shown_number
+from cryoelig.report.projection import format_value, shown_number
 from cryoelig.rulepack.load import load_pack
 from cryoelig.views.explanation import explain_case
 from cryoelig.wording import directive_words
@@ -31,7 +32,7 @@ runner = CliRunner()
 
 
 def report_for(pack, data):
-    return build_report(parse_case({"case_id": "c", **data}, pack), pack)
+    return review(parse_case({"case_id": "c", **data}, pack), pack, use_engine=False).report
 
 
 def factors(report):
@@ -173,7 +174,7 @@ def test_values_other_than_decimals_are_unchanged():
 def test_every_view_names_the_source_once(pack, example):
     """Issue 9: only pack.yaml and the catalog said what the source is; kidney, lung and prostate points
     cited an article titled for metastatic bone tumors without saying so."""
-    report = build_report(read_case(str(example), pack), pack)
+    report = review(read_case(str(example), pack), pack, use_engine=False).report
     assert [s.model_dump() for s in report.sources] == [{
         "id": "cryosurgery-metastatic-bone-tumors", "title": "Cryosurgery in Metastatic Bone Tumors",
         "publisher": "a treatment clinic's website", "date": None,
@@ -199,7 +200,7 @@ def test_every_view_names_the_source_once(pack, example):
 def test_a_second_source_shows_its_own_line(pack):
     from cryoelig.report.projection import SourceInfo
 
-    report = build_report(read_case(str(ROOT / "examples" / "kidney-small.yaml"), pack), pack)
+    report = review(read_case(str(ROOT / "examples" / "kidney-small.yaml"), pack), pack, use_engine=False).report
     second = SourceInfo(id="published-scales", title="Published scales", publisher="journals", date="2020",
                         description="peer-reviewed papers")
     two = report.model_copy(update={"sources": [*report.sources, second]})
@@ -225,7 +226,7 @@ def test_a_hand_edited_results_file_cannot_bring_text_into_the_summary(tmp_path)
 
     pack = load_pack()
     report = json.loads(render.get("report", "json").render(
-        build_report(read_case(str(ROOT / "examples" / "kidney-small.yaml"), pack), pack)))
+        review(read_case(str(ROOT / "examples" / "kidney-small.yaml"), pack), pack, use_engine=False).report))
     report["sources"][0]["title"] = "call 555-123-4567"
     report["sources"][0]["id"] = "Jane_Doe"
     path = tmp_path / "r.jsonl"
@@ -266,7 +267,7 @@ def test_the_four_concerns_are_one_group_with_what_each_means(pack):
 def test_each_example_shows_its_own_items_and_at_most_one_general_item(pack, example):
     """Issue 9: the same 7-8 generic missing items appeared on every case, each repeating "Not given in the
     case. 1 documented point cannot be checked without it: ..."."""
-    report = build_report(read_case(str(example), pack), pack)
+    report = review(read_case(str(example), pack), pack, use_engine=False).report
     text = render.get("report", "markdown").render(report)
     section = text.split(f"## {MISSING_TITLE}")[1].split("\n---")[0]
     top_items = [line for line in section.splitlines() if line.startswith("- ")]

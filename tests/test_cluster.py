@@ -161,7 +161,7 @@ def test_resume_after_the_client_is_killed(data: dict[str, Any], tmp_path: Path)
     os.killpg(proc.pid, signal.SIGKILL)  # the client and its local cluster
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL and 2 <= finished < 12, "the run ended before it could be killed"
-    again = subprocess.run([*args[:-1], "--resume", "-q"], capture_output=True, timeout=300)
+    again = subprocess.run([*args[:-1], "--resume"], capture_output=True, timeout=300)  # its notes: no --quiet
     assert again.returncode == 1, again.stderr.decode()
     complete = int(again.stderr.decode().split("resuming: ")[1].split(" of ")[0])
     assert complete >= finished

@@ -170,6 +170,48 @@ def test_readme_example_output_is_what_check_prints():
     assert len(readme.splitlines()) <= 150
 
 
+def _documented_checklist_sessions():
+    """The guide's checklist transcripts: the command, the answers typed (``> x`` before the summary) and the
+    lines shown (elisions aside)."""
+    import re
+
+    text = (ROOT / "docs" / "user-guide.md").read_text()
+    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        lines = block.splitlines()
+        if not lines[0].startswith("$ cryoelig checklist"):
+            continue
+        answers, shown, summary = [], [], False
+        for line in lines[1:]:
+            summary = summary or line.startswith("# ")
+            if not summary and re.fullmatch(r">( .*)?", line):
+                answers.append(line[2:])
+            elif line.strip() not in ("", "...", "\u2026"):
+                shown.append(line.rstrip())
+        yield lines[0][2:], answers, shown
+
+
+@pytest.mark.parametrize(("command", "answers", "shown"), list(_documented_checklist_sessions()),
+                         ids=lambda v: str(v)[:50])
+def test_user_guide_checklist_sessions_run_as_shown(command, answers, shown):
+    """Issue 22: a script written from the guide's checklist session gets the questions the guide shows, in
+    order, and the summary; questions the guide does not show are answered with Enter (unknown)."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
+    args = [sys.executable, str(ROOT / "cli.py"), *shlex.split(command)[1:]]
+    typed = "\n".join(answers) + "\n" * 80
+    proc = subprocess.run(args, input=typed, capture_output=True, text=True, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    printed = [line.rstrip() for line in (proc.stderr + proc.stdout).splitlines()]
+    position = 0
+    for line in shown:
+        assert line in printed[position:], f"docs/user-guide.md is stale for `{command}`: {line!r}"
+        position = printed.index(line, position) + 1
+
+
 def test_nothing_points_outside_the_repository():
     """Code, tests, scripts and docs name only files in the repository: no design note beside the checkout."""
     import re

@@ -9,7 +9,7 @@ from strategies import case_data
 
 from cryoelig.case.contract import parse_case
 from cryoelig.reasoning.engine import Engine, engine_for
-from cryoelig.report.projection import evaluate_rules, python_fired
+from cryoelig.reasoning.evaluation import evaluate
 from cryoelig.rulepack.load import load_pack
 
 
@@ -25,14 +25,14 @@ def test_engine_and_python_agree_on_every_rule(pack, batch):
     engine = engine_for(pack)
     fired = engine.fire_many(facts)
     for f, got in zip(facts, fired, strict=True):
-        assert got == python_fired(evaluate_rules(pack, f)), f
+        assert got == evaluate(pack, f).fired, f
 
 
 @settings(max_examples=300, deadline=None)
 @given(case_data())
 def test_engine_and_python_agree_one_case_per_session(pack, data):
     f = facts_of(data)
-    assert engine_for(pack).fire(f) == python_fired(evaluate_rules(pack, f))
+    assert engine_for(pack).fire(f) == evaluate(pack, f).fired
 
 
 def test_fact_matching_no_rule_does_not_defer_others(tmp_path):
@@ -112,4 +112,4 @@ def test_engine_and_python_agree_at_every_threshold(pack):
         cases.append(facts)
     fired = engine_for(pack).fire_many(cases)
     for facts, got in zip(cases, fired, strict=True):
-        assert got == python_fired(evaluate_rules(pack, facts)), facts
+        assert got == evaluate(pack, facts).fired, facts

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from strategies import case_data
 
 from cryoelig.case.contract import parse_case
+from cryoelig.reasoning.casefacts import case_facts
 from cryoelig.reasoning.engine import _match_of, engine_for
 from cryoelig.reasoning.enginefacts import _EXPONENT, EngineError, FactWriter, keys_read, plain_float
 from cryoelig.rulepack.conditions import durable_fact
@@ -29,7 +30,7 @@ def written(writer: FactWriter, facts: dict) -> dict:
 def test_writer_is_durable_fact_on_the_keys_rules_read(pack, data):
     """Against the reference flat form, on every generated case, with the published scales' totals added."""
     engine = engine_for(pack)
-    facts = pack.scorer.with_totals(parse_case(data, pack).facts())
+    facts = case_facts(pack, parse_case(data, pack).facts())
     got = written(engine._writer, facts)
     expected = {k: v for k, v in durable_fact(facts).items() if k in engine._writer._read}
     assert got == {"cid": 7, "kind": "case", "sid": "s1", **expected}

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from strategies import case_data
 
 from cryoelig.case.contract import parse_case
-from cryoelig.report.projection import build_reports
+from cryoelig.facade import review
 from cryoelig.views.scenarios import run_scenarios
 
 DOCUMENTED = ("skin", "liver", "prostate", "kidney", "lung", "bone")
@@ -157,7 +157,7 @@ def test_the_table_names_every_factor_of_the_pack(source_pack):
 @given(case_data())
 def test_pack_produces_exactly_the_factors_of_the_contract(pack, data):
     case = parse_case(data, pack)
-    report = build_reports([case], pack)[0]
+    report = review(case, pack).report
     assert {f.factor for f in report.findings} == oracle(case.facts())
     assert {m.field for m in report.missing} == missing_oracle(case.facts())
 
@@ -181,7 +181,6 @@ def test_every_pair_of_field_values_at_every_threshold(pack):
     import itertools
 
     from cryoelig.case.contract import case_fields
-    from cryoelig.report.projection import build_report
     from cryoelig.rulepack.conditions import leaves
 
     thresholds: dict[str, set] = {}
@@ -212,7 +211,7 @@ def test_every_pair_of_field_values_at_every_threshold(pack):
                 elif name != "site":
                     data[name] = list(value) if isinstance(value, tuple) else value
             case = parse_case(data, pack)
-            report = build_report(case, pack)
+            report = review(case, pack, use_engine=False).report
             got, missing = {f.factor for f in report.findings}, {m.field for m in report.missing}
             expected, expected_missing = oracles(case.facts())
             assert got == expected, (facts, got ^ expected)

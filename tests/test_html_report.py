@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from cryoelig.facade import review
 from cryoelig.inputs import read_case
 from cryoelig.render.html import to_html
-from cryoelig.report.projection import build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -53,7 +53,7 @@ def visible_text(dom: str) -> str:
 
 
 def test_report_renders_in_chromium(pack, tmp_path):
-    report = build_report(read_case(str(ROOT / "examples" / "bone-repeat.yaml"), pack), pack)
+    report = review(read_case(str(ROOT / "examples" / "bone-repeat.yaml"), pack), pack, use_engine=False).report
     labels = {name: spec.label for name, spec in pack.fields.items()}
     page = tmp_path / "report.html"
     page.write_text(to_html(report, labels=labels, why_not=True), encoding="utf-8")
@@ -121,7 +121,7 @@ window.addEventListener('load', () => {{
 def test_report_at_420_px_fits_the_screen_and_breaks_no_word(pack, tmp_path):
     """Issue 9: at 420 px the facts table overflowed, and the footer broke a word ("report schem / a
     version 1"); only the hash may now break anywhere."""
-    report = build_report(read_case(str(ROOT / "examples" / "bone-repeat.yaml"), pack), pack)
+    report = review(read_case(str(ROOT / "examples" / "bone-repeat.yaml"), pack), pack, use_engine=False).report
     labels = {name: spec.label for name, spec in pack.fields.items()}
     page = tmp_path / "narrow.html"
     page.write_text(NARROW.format(width=420, page=html.escape(to_html(report, labels=labels, why_not=True))),

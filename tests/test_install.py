@@ -114,9 +114,9 @@ def test_engine_layer_never_loads_durables_python_package() -> None:
     """durable's Python layer (durable.engine) is what calls datetime.utcfromtimestamp, deprecated
     since 3.12; cryoelig drives the C layer only, so that warning can never reach a user or a test."""
     code = ("import sys, warnings; warnings.simplefilter('error');"
-            "from cryoelig.rulepack.load import load_pack; from cryoelig.report.projection import build_reports;"
+            "from cryoelig.rulepack.load import load_pack; from cryoelig.facade import review;"
             "from cryoelig.inputs import read_case; pack = load_pack(None);"
-            f"build_reports([read_case('{EXAMPLE}', pack)], pack);"
+            f"review(read_case('{EXAMPLE}', pack), pack);"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('durable', 'durable_rules_engine')))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr

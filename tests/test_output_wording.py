@@ -8,7 +8,7 @@ from strategies import case_data
 
 from cryoelig import render
 from cryoelig.case.contract import parse_case
-from cryoelig.report.projection import build_reports
+from cryoelig.facade import review
 from cryoelig.wording import directive_words, own_words, readable
 
 
@@ -27,7 +27,7 @@ def all_renderings(report) -> dict[str, str]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case_data(case_id="case-1"), st.booleans())
 def test_no_directive_wording_in_any_rendered_output(pack, data, engine):
-    report = build_reports([parse_case(data, pack)], pack, use_engine=engine)[0]
+    report = review(parse_case(data, pack), pack, use_engine=engine).report
     for name, text in all_renderings(report).items():
         # a marked quotation (a cited title, a scale's published wording) is the paper's words, not the tool's
         mine = own_words(readable(text))
@@ -36,7 +36,7 @@ def test_no_directive_wording_in_any_rendered_output(pack, data, engine):
 
 def test_the_property_would_catch_a_directive_text(pack):
     """The check above can fail: a report whose text is directive is caught."""
-    report = build_reports([parse_case({"case_id": "c", "site": "kidney", "tumor": {"size_cm": 2}}, pack)], pack)[0]
+    report = review(parse_case({"case_id": "c", "site": "kidney", "tumor": {"size_cm": 2}}, pack), pack).report
     finding = report.findings[0].model_copy(update={"text": "The patient is a good candidate."})
     bad = report.model_copy(update={"findings": [finding]})
     assert all(directive_words(readable(t)) for t in all_renderings(bad).values())
@@ -66,7 +66,7 @@ def test_no_advice_in_the_published_scales_section(pack, data):
     a scale's published wording) is the paper's words and is read around, as in the test above."""
     from cryoelig.wording import advice_words
 
-    report = build_reports([parse_case(data, pack)], pack)[0]
+    report = review(parse_case(data, pack), pack).report
     assert report.published_scales is not None
     for name, text in scales_renderings(report).items():
         mine = own_words(text)
@@ -78,7 +78,7 @@ def test_the_advice_property_would_catch_a_band_that_advises(pack):
 
     data = {"case_id": "c", "site": "bone", "tumor": {"metastatic": True, "bone_region": "long_bone"},
             "mirels": {"total": 10}}
-    report = build_reports([parse_case(data, pack)], pack)[0]
+    report = review(parse_case(data, pack), pack).report
     section = report.published_scales
     lines = [line.model_copy(update={"band_label": "9 to 12: requires fixation; unstable, refer"})
              if line.scale == "mirels" else line for line in section.lines]

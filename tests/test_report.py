@@ -9,15 +9,17 @@ from hypothesis import strategies as st
 from strategies import case_data
 
 from cryoelig.case.contract import parse_case
-from cryoelig.reasoning import evaluation
+from cryoelig.facade import review, review_many
+from cryoelig.reasoning import memo
+from cryoelig.reasoning.evaluation import evaluate
 from cryoelig.render.data import report_json as to_json
-from cryoelig.report.projection import Report, build_report, build_reports, evaluate_rules, python_fired
+from cryoelig.report.projection import Report
 from cryoelig.rulepack.load import _load
 from cryoelig.rulepack.packset import combine
 
 
 def report_of(pack, data, engine=True):
-    return build_reports([parse_case(data, pack)], pack, use_engine=engine)[0]
+    return review(parse_case(data, pack), pack, use_engine=engine).report
 
 
 def factors(report):
@@ -28,8 +30,8 @@ def factors(report):
 @given(st.lists(case_data(), min_size=1, max_size=20))
 def test_engine_and_python_reports_are_byte_identical(pack, batch):
     cases = [parse_case(d, pack) for d in batch]
-    by_engine = [to_json(r) for r in build_reports(cases, pack, use_engine=True)]
-    by_python = [to_json(r) for r in build_reports(cases, pack, use_engine=False)]
+    by_engine = [to_json(r) for r in [r.report for r in review_many(cases, pack, use_engine=True)]]
+    by_python = [to_json(r) for r in [r.report for r in review_many(cases, pack, use_engine=False)]]
     assert by_engine == by_python
 
 
@@ -37,13 +39,13 @@ def test_engine_and_python_reports_are_byte_identical(pack, batch):
 @given(case_data())
 def test_memo_gives_the_same_report_as_a_fresh_evaluation(pack, data):
     case = parse_case(data, pack)
-    warm = to_json(build_report(case, pack))
+    warm = to_json(review(case, pack, use_engine=False).report)
     fresh_pack = combine([_load(part.directory) for part in pack.parts])  # new Pack objects: empty memos
-    assert fresh_pack not in evaluation._memos
-    assert to_json(build_report(case, fresh_pack)) == warm
-    evaluation.forget(fresh_pack)
-    decided = {f.rule for f in build_report(case, pack).findings}
-    assert decided <= python_fired(evaluate_rules(pack, case.facts()))
+    assert fresh_pack not in memo.rule_memos
+    assert to_json(review(case, fresh_pack, use_engine=False).report) == warm
+    memo.forget(fresh_pack)
+    decided = {f.rule for f in review(case, pack, use_engine=False).report.findings}
+    assert decided <= evaluate(pack, case.facts()).fired
 
 
 def test_same_case_gives_byte_identical_json(pack):

@@ -13,7 +13,7 @@ from cryoelig.case.contract import parse_case
 from cryoelig.errors import EngineMismatchError
 from cryoelig.facade import Review, ReviewError, review, review_many
 from cryoelig.inputs import read_case
-from cryoelig.reasoning import evaluation
+from cryoelig.reasoning import evaluation, memo
 from cryoelig.render.data import explanation_json, report_json
 from cryoelig.views.explanation import explain_case
 
@@ -102,9 +102,9 @@ def test_an_engine_disagreement_is_raised(pack, monkeypatch):
 def test_review_from_eight_threads_equals_a_serial_run(pack):
     """durable_rules is not thread-safe: the engine's lock keeps each session to one thread."""
     cases = [parse_case(d, pack) for d in generated(400, seed=11)]
-    evaluation.forget(pack)  # the threads also race to fill a cold memo
+    memo.forget(pack)  # the threads also race to fill a cold memo
     serial = [(report_json(r.report), r.trace.fired) for r in review_many(cases, pack)]
-    evaluation.forget(pack)
+    memo.forget(pack)
     results: dict[int, list] = {}
     errors: list[BaseException] = []
     start = threading.Barrier(8)
@@ -152,7 +152,7 @@ def test_explanations_from_threads_equal_a_serial_run(pack):
 
 def test_equal_values_of_another_type_do_not_leak_between_cases(pack):
     """The memo keys on values, and 4 == 4.0: what a case shows is its own value, as given."""
-    evaluation.forget(pack)
+    memo.forget(pack)
     evaluation.evaluate(pack, {"site": "kidney", "tumor.size_cm": 4})  # raw facts, an int
     case = parse_case({"case_id": "k", "site": "kidney", "tumor": {"size_cm": 4}}, pack)  # the model makes it 4.0
     ex = explain_case(case, pack)

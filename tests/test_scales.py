@@ -17,6 +17,7 @@ from cryoelig.case.contract import Case, parse_case
 from cryoelig.case.scalefields import PER_UL_PER_10E9_L
 from cryoelig.citations import full_reference, short_reference
 from cryoelig.errors import InputError
+from cryoelig.reasoning.casefacts import scale_result, scale_results
 from cryoelig.reasoning.evaluation import evaluate
 from cryoelig.rulepack.load import load_pack
 from cryoelig.scales.scoring import computed_facts, consistency_problems, score
@@ -36,7 +37,7 @@ def fired(spack, facts):
 
 
 def results(spack, facts):
-    return spack.scorer.results(facts)
+    return scale_results(spack, facts)
 
 
 def parse_fields(data, file=None):
@@ -520,15 +521,11 @@ def test_citations_are_given_in_full(spack):
 
 
 def test_a_kept_result_is_not_handed_to_an_equal_value_of_another_type(spack):
-    """The scorer keeps each result for the values it read, typed: a result shows its value as given, so
+    """Each scale's result is kept for the values it read, typed: a result shows its value as given, so
     the one kept for 4.0 is not handed to a case giving 4 (equal as dictionary keys). Seen: the golden
     reports changed ("total": 4.0 instead of 4) when this file's boundary tests ran first."""
-    from cryoelig.scales.scoring import Scorer
-
-    scorer = Scorer(spack.scales)
     scale = spack.scale_by_id["callstrom_pain"]
-    fields = tuple(scale.input_fields)
-    as_float = scorer.result(scale, fields, {"symptoms.worst_pain_last_day": 4.0})
-    as_int = scorer.result(scale, fields, {"symptoms.worst_pain_last_day": 4})
+    as_float = scale_result(spack, scale.id, {"symptoms.worst_pain_last_day": 4.0})
+    as_int = scale_result(spack, scale.id, {"symptoms.worst_pain_last_day": 4})
     assert type(as_float.total) is float and type(as_int.total) is int
     assert as_int == score(scale, {"symptoms.worst_pain_last_day": 4})

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from strategies import case_data
 
 from cryoelig.case.contract import parse_case
-from cryoelig.report.projection import build_report, build_reports
+from cryoelig.facade import review
 
 MIRELS = {  # Mirels 1989, scoring table
     "mirels.site": {"upper_limb": 1, "lower_limb": 2, "peritrochanteric": 3},
@@ -125,7 +125,7 @@ def scale_factors(report) -> set[str]:
 @given(case_data())
 def test_the_scales_raise_exactly_the_factors_of_the_papers(pack, data):
     case = parse_case(data, pack)
-    report = build_reports([case], pack)[0]  # the engine decides, the evaluation explains (cross-checked)
+    report = review(case, pack).report  # the engine decides, the evaluation explains (cross-checked)
     assert scale_factors(report) == scales_oracle(case.facts())
     assert not {f.factor for f in report.findings} & scale_factors(report), "scale points stay in their section"
 
@@ -152,6 +152,6 @@ def test_every_total_and_threshold_under_every_guard():
             data = {"case_id": "grid", **guard}
             data = {**data, group: {**data.get(group, {}), name: value}}
             case = parse_case(data, pack)
-            assert scale_factors(build_report(case, pack)) == scales_oracle(case.facts()), data
+            assert scale_factors(review(case, pack, use_engine=False).report) == scales_oracle(case.facts()), data
             checked += 1
     assert checked > 300

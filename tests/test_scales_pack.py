@@ -16,7 +16,7 @@ from cryoelig.case.contract import parse_case
 from cryoelig.cli import app
 from cryoelig.errors import InputError, PackError
 from cryoelig.facade import review
-from cryoelig.report.projection import build_reports
+from cryoelig.reasoning.casefacts import case_facts
 from cryoelig.rulepack.load import load_pack, load_pack_set
 from cryoelig.rulepack.packset import default_pack_dirs
 from cryoelig.views.scenarios import run_scenarios
@@ -234,7 +234,7 @@ def test_a_whole_case_gives_facts_for_both_packs(pack):
     facts = parse_case(data, pack).facts()
     assert facts["tumor.size_cm"] == 4.0 and facts["ecog"] == 1 and facts["labs.platelets"] == 120
     assert "overall_health" not in facts  # ECOG is read as given by both packs, never rewritten (issue 9)
-    assert pack.scorer.with_totals(facts)["scales.renal_total"] == 1 + 2 + 2 + 2
+    assert case_facts(pack, facts)["scales.renal_total"] == 1 + 2 + 2 + 2
 
 
 def test_a_scale_conflict_in_a_whole_case_is_an_input_error(pack):
@@ -267,7 +267,7 @@ def test_the_source_pack_is_unchanged_by_the_scale_fields(pack, source_pack):
     base = {"case_id": "c1", "site": "bone", "tumor": {"metastatic": True}, "symptoms": {"pain_score": 6}}
     with_scales = {**base, "tumor": {"metastatic": True, "bone_region": "long_bone"}, "kps": 60,
                    "mirels": {"total": 9}, "symptoms": {"pain_score": 6, "worst_pain_last_day": 6}}
-    reports = [build_reports([parse_case(d, pack)], p)[0] for d in (base, with_scales) for p in (pack, source_pack)]
+    reports = [review(parse_case(d, pack), p).report for d in (base, with_scales) for p in (pack, source_pack)]
     assert len({tuple((f.rule, f.kind, f.text) for f in r.findings) for r in reports}) == 1
     assert reports[0].missing == reports[1].missing == reports[3].missing
     assert [m.field for m in reports[0].missing if m.field not in {m.field for m in reports[2].missing}] == [

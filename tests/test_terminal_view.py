@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 
 from cryoelig.case.contract import parse_case
 from cryoelig.cli import app
+from cryoelig.facade import review
 from cryoelig.inputs import read_case
 from cryoelig.render.common import clause_text
 from cryoelig.render.summary import print_summary
 from cryoelig.render.terminal import render_report
-from cryoelig.report.projection import build_report
 from cryoelig.rulepack.load import load_pack
 from cryoelig.views.scenarios import load_scenario, scenario_files
 
@@ -33,7 +33,7 @@ def squash(text: str) -> str:
 def test_why_not_keeps_every_bracketed_list_and_case_value(pack, example):
     """Issue 9: `check --why-not` dropped bracketed lists (`goals has any of  : not met`): the cells were
     read as rich markup."""
-    report = build_report(read_case(str(example), pack), pack)
+    report = review(read_case(str(example), pack), pack, use_engine=False).report
     shown = squash(render_report(report, sources=True, why_not=True, width=250))
     for na in report.not_applicable:
         for clause in na.clauses:
@@ -45,7 +45,8 @@ def test_why_not_keeps_every_bracketed_list_and_case_value(pack, example):
 
 
 def test_text_that_looks_like_markup_is_printed_as_written(pack):
-    report = build_report(parse_case({"case_id": "c", "site": "kidney", "tumor": {"size_cm": 2}}, pack), pack)
+    case = parse_case({"case_id": "c", "site": "kidney", "tumor": {"size_cm": 2}}, pack)
+    report = review(case, pack, use_engine=False).report
     finding = report.findings[0].model_copy(update={"text": "A [bold]point[/bold] with [red]brackets[/red]."})
     shown = render_report(report.model_copy(update={"findings": [finding]}), width=120)
     assert "A [bold]point[/bold] with [red]brackets[/red]." in shown
@@ -75,11 +76,11 @@ def scenario_files_default():
 @pytest.mark.parametrize(("name", "case"), list(_all_cases()), ids=lambda v: v if isinstance(v, str) else "")
 def test_nothing_is_cut_at_80_columns(pack, name, case):
     """Issue 9: at 80 columns the table cut `concerns.near_critica...` and `repeat.regrowth-or-sy...`."""
-    shown = render_report(build_report(case, pack), sources=True, why_not=True, width=80)
+    shown = render_report(review(case, pack, use_engine=False).report, sources=True, why_not=True, width=80)
     assert "\u2026" not in shown
     assert max(len(line) for line in shown.splitlines()) <= 80
     for field in ("concerns.near_critical_structures", "history.prior_cryoablation", "symptoms.bone_weakness"):
-        if field in [m.field for m in build_report(case, pack).missing]:
+        if field in [m.field for m in review(case, pack, use_engine=False).report.missing]:
             assert field in shown
 
 
@@ -92,7 +93,7 @@ def test_check_at_columns_80_from_the_command_line(pack):
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_the_source_is_named_once_near_the_top(pack, example):
     """Issue 9: the one source was invisible in the output ("the source" everywhere, the title nowhere)."""
-    shown = render_report(build_report(read_case(str(example), pack), pack), sources=True, width=120)
+    shown = render_report(review(read_case(str(example), pack), pack, use_engine=False).report, sources=True, width=120)
     lines = shown.splitlines()
     starts = [i for i, line in enumerate(lines) if line.startswith("Source: ")]
     assert len(starts) == 1 and starts[0] < 12
@@ -103,7 +104,7 @@ def test_the_source_is_named_once_near_the_top(pack, example):
 
 
 def test_missing_information_of_the_site_comes_first_and_the_general_fields_are_one_item(pack):
-    report = build_report(parse_case({"case_id": "k", "site": "kidney"}, pack), pack)
+    report = review(parse_case({"case_id": "k", "site": "kidney"}, pack), pack, use_engine=False).report
     shown = render_report(report, width=120)
     section = shown[shown.index("Information not given"):]
     bullets = [line.strip("\u2502 ").split(" \u00b7 ")[0] for line in section.splitlines()

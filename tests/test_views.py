@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from cryoelig.case.contract import parse_case
 from cryoelig.cli import app
+from cryoelig.facade import review
 from cryoelig.inputs import read_case
-from cryoelig.report.projection import build_report, evaluate_rules
+from cryoelig.reasoning.evaluation import evaluate
 from cryoelig.rulepack.conditions import leaves
 from cryoelig.views.explanation import Check, explain_case
 from cryoelig.views.scenarios import load_scenario, scenario_files
@@ -60,12 +61,12 @@ def _group_result(check: Check) -> str:
 
 def test_explanation_covers_every_clause_and_agrees_with_the_evaluator(pack):
     for case in all_cases(pack):
-        facts = pack.scorer.with_totals(case.facts())  # a published scale's known total is a fact too
-        outcomes = evaluate_rules(pack, facts)
+        trace = evaluate(pack, case.facts())
+        facts = trace.facts  # a published scale's known total is a fact too
         rules = explain_case(case, pack, use_engine=False).rules
         assert [r.rule for r in rules] == [r.id for r in pack.rules]
         for explained, rule in zip(rules, pack.rules, strict=True):
-            expected = {True: "met", False: "not met", None: "unknown"}[outcomes[rule.id].result]
+            expected = {True: "met", False: "not met", None: "unknown"}[trace.rule(rule.id).result]
             assert explained.result == expected == explained.check.result, (case.case_id, rule.id)
             clauses = check_leaves(explained.check)
             assert [c.text for c in clauses] == [leaf.text for leaf in leaves(rule.condition)]
@@ -82,7 +83,7 @@ def test_explanation_covers_every_clause_and_agrees_with_the_evaluator(pack):
 def test_explanation_matches_the_report(pack):
     for case in all_cases(pack):
         ex = explain_case(case, pack, use_engine=False)
-        report = build_report(case, pack)
+        report = review(case, pack, use_engine=False).report
         texts = {r.rule: r.text for r in ex.rules if r.text}
         scales = report.published_scales.lines
         assert texts == {f.rule: f.text for f in report.findings} | {p.rule: p.text for s in scales for p in s.points}
@@ -174,7 +175,7 @@ def test_report_html_file_and_overwrite_policy(tmp_path):
 def test_report_is_self_contained_and_escaped(pack):
     from cryoelig.render.html import to_html
 
-    report = build_report(read_case(str(ROOT / "examples" / "bone-repeat.yaml"), pack), pack)
+    report = review(read_case(str(ROOT / "examples" / "bone-repeat.yaml"), pack), pack, use_engine=False).report
     evil = report.findings[0].model_copy(update={"text": "<script>alert(1)</script> & \"x\""})
     page = to_html(report.model_copy(update={"findings": [evil, *report.findings[1:]]}))
     assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;" in page

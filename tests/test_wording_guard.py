@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from cryoelig.case.contract import parse_case
 from cryoelig.cli import app
-from cryoelig.report.projection import build_reports
+from cryoelig.facade import review
 from cryoelig.wording import directive_words, readable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +88,7 @@ def test_no_quote_the_pack_cites_holds_a_new_word(pack):
 
 @pytest.mark.parametrize("word", ["contraindicated", "qualifies", "avoided", "preferable", "warranted"])
 def test_the_output_property_catches_each_word_in_every_rendering(pack, word):
-    report = build_reports([parse_case({"case_id": "c", "site": "kidney", "tumor": {"size_cm": 2}}, pack)], pack)[0]
+    report = review(parse_case({"case_id": "c", "site": "kidney", "tumor": {"size_cm": 2}}, pack), pack).report
     finding = report.findings[0].model_copy(update={"text": f"Cryosurgery is {word} for this tumor."})
     bad = report.model_copy(update={"findings": [finding]})
     for name, text in all_renderings(bad).items():

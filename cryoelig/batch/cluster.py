@@ -31,6 +31,7 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..inputs import open_source
+from .about import about
 from .aggregate import Aggregate, summary_json
 from .options import BatchOptions, capped_jobs
 from .outfiles import OutputLock, write_atomic
@@ -174,7 +175,7 @@ def run_cluster(copts: ClusterOptions, notes: Callable[[str], None] | None = Non
         note(f"{len(partitions)} partition(s) of up to {copts.partition_rows} rows; {len(todo)} to review")
         if todo:
             _review_on_cluster(copts, pack, fingerprint, cross, todo, manifest, note)
-        return _finish(out, manifest, partitions)
+        return _finish(out, manifest, partitions, pack)
 
 
 def _review_on_cluster(copts: ClusterOptions, pack: Any, fingerprint: dict[str, Any], cross: CrossCheck,
@@ -215,7 +216,7 @@ def _review_on_cluster(copts: ClusterOptions, pack: Any, fingerprint: dict[str, 
                 cluster.close()
 
 
-def _finish(out: Path, manifest: _Manifest, partitions: list[Any]) -> BatchResult:
+def _finish(out: Path, manifest: _Manifest, partitions: list[Any], pack: Any) -> BatchResult:
     agg = Aggregate()
     for p in partitions:
         entry = manifest.done[p.index]
@@ -225,7 +226,7 @@ def _finish(out: Path, manifest: _Manifest, partitions: list[Any]) -> BatchResul
     planned = sum(p.rows for p in partitions)
     if agg.rows != planned or agg.rows != agg.results + agg.errors:  # pragma: no cover
         raise AssertionError("count identity broken across partitions")
-    summary = agg.to_dict()
+    summary = {**agg.to_dict(), "about": about(pack)}  # the notice and the pack, as every output
     write_atomic(out / SUMMARY, summary_json(summary).encode())
     manifest.write(summary["counts"])
     for stale in out.glob("part-*.tmp-*"):  # left by a killed worker: never counted

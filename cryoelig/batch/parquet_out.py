@@ -23,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .about import NOTICE
 from .outfiles import open_partial
 from .outputs import Row
 
@@ -56,8 +57,9 @@ def batches(path: Path) -> Any:
 
 
 def metadata(pack: Any) -> dict[bytes, bytes]:
+    """The pack identity and the non-diagnostic notice (``batch/about.py``) as key-value metadata."""
     return {b"cryoelig.pack.name": pack.name.encode(), b"cryoelig.pack.version": pack.version.encode(),
-            b"cryoelig.pack.sha256": pack.sha256.encode()}
+            b"cryoelig.pack.sha256": pack.sha256.encode(), b"cryoelig.notice": NOTICE.encode()}
 
 
 def write_parquet(source: Any, sink: Any, pack: Any) -> None:

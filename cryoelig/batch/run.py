@@ -35,6 +35,7 @@ from ..atomic import remove_leftovers
 from ..errors import InputError, Problem
 from ..inputs import Position, Record, Source, open_source
 from ..safetext import shown_file
+from .about import about, about_json, sidecar_path
 from .aggregate import Aggregate, summary_json
 from .checkpoint import ResumeFiles, State, fingerprint, link, resume_state
 from .options import BatchInterrupted, BatchOptions, capped_jobs
@@ -161,11 +162,13 @@ def _run_table(opts: BatchOptions, source: Source, pack: Any, out_kind: str, fil
 
     agg = run_columns(source, pack, out_kind, files.part_out, files.part_err, CrossCheck.parse(opts.cross_check),
                       progress)
-    summary = agg.to_dict()
+    summary = {**agg.to_dict(), "about": about(pack)}  # the notice and the pack, as every output
     if opts.summary is not None:
         write_atomic(opts.summary, summary_json(summary).encode())
     if opts.summary_html is not None and draw_page is not None:
         write_atomic(opts.summary_html, draw_page(summary, pack))
+    if out_kind == "csv":  # a CSV has no place for them every reader skips: a sidecar beside it
+        write_atomic(sidecar_path(files.out), about_json(pack))
     for part, final in ((files.part_err, files.errors), (files.part_out, files.out)):
         check_replaceable(final)  # a rename replaces the name: a link planted since is replaced, not followed
         os.replace(part, final)
@@ -342,7 +345,7 @@ class _Run:
             os.fsync(self.fd_err)
         self._close()
         agg = self.agg
-        summary = agg.to_dict()
+        summary = {**agg.to_dict(), "about": about(self.pack)}  # the notice and the pack, as every output
         if agg.rows != self.position.row or agg.rows != agg.results + agg.errors:  # pragma: no cover
             raise AssertionError(f"count identity broken: {agg.rows} rows, {agg.results} results, {agg.errors} errors")
         page = self.draw_page(summary, self.pack) if self.draw_page is not None else None
@@ -350,6 +353,8 @@ class _Run:
             write_atomic(self.opts.summary, summary_json(summary).encode())
         if self.opts.summary_html is not None and page is not None:
             write_atomic(self.opts.summary_html, page)
+        if self.out_kind == "csv":  # a CSV has no place for them every reader skips: a sidecar beside it
+            write_atomic(sidecar_path(self.out), about_json(self.pack))
         made = finish_output(self.out_kind, self.part_out, self.out, self.part_err, summary, self.pack)
         for part, final in ((self.part_err, self.errors), (made or self.part_out, self.out)):
             check_replaceable(final)  # a rename replaces the name: a link planted since is replaced, not followed

@@ -1,9 +1,9 @@
 """A reviewed case as the bytes of its result line, from pieces serialized once.
 
 Why: a report is ~9 kB of JSON, and most of it (each finding, not-applicable rule and derived
-fact) is a piece shared by every case with equal values for the fields its rule reads: the
-evaluation memo keeps it with the rule's trace (``RuleTrace.view``). Serializing each piece once,
-next to it, and joining bytes is what removed a fifth of a batch's time (docs/scaling.md), while
+fact) is a piece shared by every case with the same values for the fields its rule reads: the
+report keeps it per rule trace (``cryoelig.report.projection``). Serializing each piece once,
+by the piece's identity, and joining bytes is what removed a fifth of a batch's time (docs/scaling.md), while
 ``Report.model_dump_json`` re-serialized every piece of every case.
 
 Byte-identical by construction and by check: the top level follows the Report model's fields in
@@ -21,6 +21,8 @@ from typing import Any, NamedTuple, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic_core import to_json
+
+from ..reasoning.memo import IdTable
 
 _CACHE_LIMIT = 16_384  # pieces whose JSON is kept: a miss rate of 4.4% on 60,000 generated rows (3.7% is the
 # floor: each piece once), a few MB, filled within the first thousand rows so a run's RSS stays flat
@@ -80,8 +82,7 @@ class ReportLines:
 
     def __init__(self) -> None:
         self._plan: list[tuple[str, Any, bytes]] | None = None
-        self._json: dict[int, bytes] = {}  # the JSON of model objects, by identity ...
-        self._kept: list[Any] = []  # ... of these objects, held so that no id is reused while its entry stands
+        self._json = IdTable(_CACHE_LIMIT)  # the JSON of model objects, by identity (each object held)
         self.checked = 0
         self.exact = True
 
@@ -130,20 +131,14 @@ class ReportLines:
         return found
 
     def _piece(self, value: Any) -> bytes:
-        """A model's JSON, cached by identity: the report's pieces are shared by every case with equal
-        values for their rule's fields (kept in the evaluation memo), the missing-information items and
-        the pack reference by many more. The cache holds the object (``_kept``), so its id cannot be
-        reused by another object while the entry exists; it is emptied when full (bounded memory)."""
+        """A model's JSON, cached by identity: the report's pieces are shared by every case with the same
+        values for their rule's fields (kept by the report's memo), the missing-information items and the
+        pack reference by many more. The table holds the object, so its id cannot be reused by another
+        object while the entry exists; it is emptied when full (bounded memory)."""
         data = self._json.get(id(value))
         if data is not None:
             return data
-        data = value.__pydantic_serializer__.to_json(value)
-        if len(self._json) >= _CACHE_LIMIT:
-            self._json.clear()
-            self._kept.clear()
-        self._json[id(value)] = data
-        self._kept.append(value)
-        return data
+        return self._json.keep_for(value, value.__pydantic_serializer__.to_json(value))
 
 
 _PLAIN, _MODELS, _MODEL, _DEFAULT = "plain", "models", "model", "default"

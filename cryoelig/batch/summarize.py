@@ -23,6 +23,7 @@ from ..case.limits import MAX_RECORD_BYTES
 from ..errors import InputError, Problem
 from ..inputs import open_regular
 from ..inputs.lines import physical_lines
+from .about import about
 from .aggregate import NOT_SHOWN, Aggregate, safe_key
 
 _REASONS = frozenset({"invalid", "identifier", "unreadable", "internal"})
@@ -117,6 +118,9 @@ def read_run(results: str, errors: str | None = None) -> RunData:
                     what = "an error record" if is_error else "a report (cryoelig batch --out *.jsonl)"
                     raise InputError([Problem(f"not {what}", file=path, line=line.number)]) from None
     run.summary = agg.to_dict()
+    if len(run.packs) == 1 and not run.other_packs:  # the notice and the one pack, as the batch wrote them
+        [ref] = run.packs
+        run.summary["about"] = about(ref)
     return run
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .about import about
 from .outfiles import open_partial
 from .outputs import CSV_RESULT_COLUMNS, KIND_COLUMNS, Row
 from .serialize import csv_line
@@ -83,7 +84,9 @@ def write_workbook(sheets: list[tuple[str, Any, Iterator[list[Any]]]], pack: Any
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    for title, header, rows in sheets:
+    info = about(pack)
+    identity = [["notice", info["notice"]], *(["pack " + k, v] for k, v in info["pack"].items())]
+    for title, header, rows in [*sheets, ("about", ("name", "value"), iter(identity))]:
         sheet = wb.create_sheet(title)
         sheet.append(list(header))
         for row in rows:

@@ -34,8 +34,11 @@ def check(
     decided_by: DecidedByOption = "engine",
     engine: EngineAliasOption = None,
     pack_dir: PackOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Everything in the terminal: every point with its whole "
+                                       "basis, the published scales, what each missing field holds up "
+                                       "(the default fits one 80x25 screen).")] = False,
 ) -> None:
-    """Summarize one case: points to discuss, with basis, sources and missing information.
+    """Summarize one case: what matters first, then the points to discuss with their basis.
 
     The case: a YAML or JSON file, a FHIR R4 Bundle as JSON (the fhir extra), or - for standard input.
 
@@ -46,7 +49,7 @@ def check(
     with user_errors():
         pack = load(pack_dir)
         report = review(load_case(path, pack), pack, use_engine=use_engine(decided_by, engine)).report
-    emit("report", fmt, report, sources=sources, why_not=why_not)
+    emit("report", fmt, report, sources=sources, why_not=why_not, full=full)
 
 
 class SchemaName(StrEnum):

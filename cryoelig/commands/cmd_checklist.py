@@ -134,10 +134,15 @@ def checklist(
     sources: SourcesOption = False,
     why_not: WhyNotOption = False,
     pack_dir: PackOption = None,
+    scales: Annotated[bool, typer.Option("--scales", help="After the source's questions, also ask the published "
+                                         "scales' (their components, labs, performance status).")] = False,
+    full: Annotated[bool, typer.Option("--full", help="The whole summary at the end (default: one screen, "
+                                       "as check).")] = False,
 ) -> None:
     """Answer the questions the rule pack reads for one case, then see the summary.
 
-    Questions come from the fields the pack's rules read for the site, each with its rules and source.
+    Questions come from the fields the source article's rules read for the site, each with its rules and
+    source; with --scales, the published scales' questions follow.
 
     'unknown' is always an answer: the field then shows as missing information, never a guess.
 
@@ -154,7 +159,7 @@ def checklist(
 
         pack = load(pack_dir)
         try:
-            result = run(pack, _ask, _say, site=site)
+            result = run(pack, _ask, _say, site=site, scales=scales)
         except KeyboardInterrupt:
             sys.stderr.write("\n")
             fail(["checklist cancelled, nothing saved"], code=130)
@@ -171,4 +176,4 @@ def checklist(
         _write_case(save, result.data, force, f"rule pack {pack.name} {pack.version}")
         _say(f"Answers saved to {_named(save)}; the same summary again: cryoelig check {_named(save)}")
     _say("")
-    emit("report", fmt, report, sources=sources, why_not=why_not)
+    emit("report", fmt, report, sources=sources, why_not=why_not, full=full)

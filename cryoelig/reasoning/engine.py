@@ -21,8 +21,9 @@ Traps handled here (measured; the table in docs/architecture.md, "The rule engin
 - duplicate activations are collapsed into one fired rule id per case;
 - derived facts (chaining) are asserted back into the same session, tagged with the case
   number, and rules that read them join on that number;
-- a pack with published scales reads their totals as computed facts: they are added to each
-  case's facts here exactly as the Python evaluation adds them (``Pack.scorer``);
+- a pack with published scales reads their totals as computed facts: each case's facts come with
+  them (``casefacts.CaseFacts``, made once per case and read by the Python evaluation too), or
+  they are added here the same way (``casefacts.case_facts``);
 - a float written with an exponent (Python writes ``9e-05`` below 0.0001 and from 1e16 up)
   crashes the engine's C parser (segmentation fault) or silently matches nothing: every number
   in the compiled ruleset and in the facts is written in plain decimals (``enginefacts``),
@@ -38,6 +39,10 @@ per thread because the C calls hold the GIL anyway (threads could not run them s
 and one compiled ruleset per pack and process keeps memory bounded however many threads a
 service starts. After ``fork`` the child gets fresh locks (a lock held by another thread of
 the parent would never be released there).
+
+One engine per pack (``engine_for``), kept with the pack's other per-pack state
+(``cryoelig.reasoning.memo.PerPack``): it goes when the pack goes, and its compiled ruleset is
+deleted from durable_rules then. An engine holds the pack's rules, never the pack.
 """
 
 from __future__ import annotations
@@ -49,13 +54,16 @@ import re
 import shlex
 import sys
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import CryoeligError
 from ..rulepack.conditions import Leaf, derived_refs, to_durable
 from ..rulepack.packmodel import Pack, Rule
+from .casefacts import CaseFacts, case_facts
 from .enginefacts import EngineError, FactWriter, keys_read, plain_json
+from .memo import PerPack
 
 ENGINE_DIST = "durable-rules"
 ENGINE_PIN = "2.0.28"
@@ -150,7 +158,7 @@ class Engine:
     """A pack compiled once; evaluates many cases per session and returns fired rule ids."""
 
     def __init__(self, pack: Pack, cases_per_session: int = CASES_PER_SESSION):
-        self.pack = pack
+        self._pack = weakref.ref(pack)  # for plain facts' totals; a strong reference would keep the pack
         self.cases_per_session = cases_per_session
         self._names = [f"r{i}" for i in range(len(pack.rules))]
         self._rule_of = {name: rule for name, rule in zip(self._names, pack.rules, strict=True)}
@@ -160,10 +168,14 @@ class Engine:
         self._writer = FactWriter(keys_read([e for d in self.definition.values() for p in d["all"]
                                              for e in p.values()]))
         self._lock = threading.Lock()
+        self._handles: list[int] = []  # every ruleset made, deleted when the engine goes
+        weakref.finalize(self, _delete_rulesets, self._handles).atexit = False
         self._handle = self._create()
 
     def _create(self) -> int:
-        return _dre.create_ruleset(f"cryoelig{next(_ruleset_names)}", plain_json(self.definition))
+        handle = _dre.create_ruleset(f"cryoelig{next(_ruleset_names)}", plain_json(self.definition))
+        self._handles.append(handle)
+        return handle
 
     def fire(self, facts: Mapping[str, Any]) -> frozenset[str]:
         """Rule ids that fire for one case's facts."""
@@ -214,32 +226,32 @@ class Engine:
 
     def _case_facts(self, chunk: Sequence[Mapping[str, Any]], sid: str) -> list[str]:
         """One engine fact per case as JSON text, ``cid`` first (``_match_of`` reads it there), with the
-        published scales' known totals added as the Python evaluation adds them (``Scorer.with_totals``)."""
-        with_totals = self.pack.scorer.with_totals
+        published scales' known totals: a CaseFacts as it is, plain facts with them added."""
         write = self._writer.write
-        return [write(with_totals(case), f'{{"cid": {cid}, "kind": "case", "sid": "{sid}"')
-                for cid, case in enumerate(chunk)]
+        return [write(case if type(case) is CaseFacts else self._with_totals(case),
+                      f'{{"cid": {cid}, "kind": "case", "sid": "{sid}"') for cid, case in enumerate(chunk)]
+
+    def _with_totals(self, facts: Mapping[str, Any]) -> CaseFacts:
+        pack = self._pack()
+        if pack is None:
+            raise EngineError("the engine's pack is gone: the published scales' totals cannot be added")
+        return case_facts(pack, facts)
 
 
-_engines: dict[tuple[str, str], Engine] = {}
-_engines_lock = threading.Lock()
+def _delete_rulesets(handles: list[int]) -> None:
+    for handle in handles:
+        _dre.delete_ruleset(handle)
+
+
+_engines = PerPack(Engine)
 
 
 def engine_for(pack: Pack) -> Engine:
-    """The compiled engine for a pack, built once per process and shared by its threads."""
-    key = (str(pack.directory), pack.sha256)
-    engine = _engines.get(key)
-    if engine is None:
-        with _engines_lock:
-            engine = _engines.get(key)
-            if engine is None:
-                engine = _engines[key] = Engine(pack)
-    return engine
+    """The compiled engine for a pack, built once per pack and shared by the process's threads."""
+    return _engines.get(pack)
 
 
 def _fresh_locks_after_fork() -> None:
-    global _engines_lock
-    _engines_lock = threading.Lock()
     for engine in _engines.values():
         engine._lock = threading.Lock()
 

@@ -12,23 +12,19 @@ questions) is unknown even for those. ``all`` is false if any item is false, els
 any item is unknown; ``any`` is true if any item is true, else unknown if any is unknown. A
 derived fact holds when any rule deriving it is met (Kleene OR over its deriving rules,
 starting from false: a fact no rule derives is not established). Rules are evaluated in the
-pack's order, where every deriving rule comes before the rules reading its fact.
-
-Speed: what a rule contributes is fixed by the values of the fields it reads and by the
-traces of the rules deriving the facts it reads, so each rule's trace is memoized per pack on
-exactly those (``_Memo``, bounded per rule). Over thousands of cases a Trace is then mostly
-dictionary look-ups, and the parts a view needs (deciding clauses, fields waited on, a view's
-own pieces) are computed once per memo entry, when first asked for.
+pack's order, where every deriving rule comes before the rules reading its fact (checked when a
+pack loads).
 
 Published scales: a pack with scales (``Pack.scales``) reads their totals as computed facts
-(``scales.mirels_total``, ...): the evaluation adds the known totals to the case's facts before
-any rule runs (``Pack.scorer``; the rule engine adds the same totals the same way), so a band
-rule over a total the case does not allow to compute is unknown, never false. The Trace also
-answers whether each scale applies to the case (its ``applies_when``, three-valued) and gives
-each scale's result (``Trace.scales``).
+(``scales.mirels_total``, ...), added to the case's facts once per case before any rule runs
+(``cryoelig.reasoning.casefacts``; the rule engine reads the same facts), so a band rule over a total
+the case does not allow to compute is unknown, never false. The Trace also answers whether each scale
+applies to the case (its ``applies_when``, three-valued) and gives each scale's result (``Trace.scales``).
 
-Threads: the memo is plain dicts whose single operations are atomic under the GIL; two
-threads computing the same entry compute equal values, so a race costs time, never a result.
+Speed: each rule's trace, and each scale's applies_when, is kept per pack on exactly what it depends
+on (``cryoelig.reasoning.memo``): this module computes them, the memo decides when. Over thousands of
+cases a Trace is then mostly look-ups, and the parts a view needs (deciding clauses, fields waited on)
+are computed once per kept trace, when first asked for.
 """
 
 from __future__ import annotations
@@ -38,19 +34,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EngineMismatchError
-from ..rulepack.conditions import Condition, Leaf, derived_refs, leaves
+from ..rulepack.conditions import Condition, Leaf
 from ..rulepack.packmodel import Pack, Rule
 from ..scales.scoring import ScaleResult
-from .memoplan import key_of, remember, rule_groups
-from .packmemo import PackMemos
+from .casefacts import as_case_facts, scale_results
+from .memo import rule_memo
 
 Tri = bool | None
 
 #: A three-valued result as clinicians read it.
 RESULT_WORD: dict[Tri, str] = {True: "met", False: "not met", None: "unknown"}
-
-_UNKNOWN = "\x00unknown"  # memo key part for a field the case does not give (never a real value)
-_PENDING = "\x00pending"  # ... and for a field still to be asked
 
 
 def or3(a: Tri, b: Tri) -> Tri:
@@ -60,13 +53,20 @@ def or3(a: Tri, b: Tri) -> Tri:
     return None if a is None or b is None else False
 
 
+def holds(derivers: Iterable[RuleTrace]) -> Tri:
+    """A derived fact's state: the Kleene OR of its deriving rules' results, from false."""
+    state: Tri = False
+    for deriver in derivers:
+        state = or3(state, deriver.result)
+    return state
+
+
 class TraceNode:
     """One node of a rule's condition checked against the case: a clause, whether the case gives
     its field and, for a derived fact, the fact's state; or an all / any group with its items.
 
-    A node is shared by every case with equal values for the rule's fields (the memo), and equal
-    is not identical (4 == 4.0), so the case value a clause read is ``Trace.facts[field]``, never
-    stored here."""
+    A node is shared by every case with the same values for the rule's fields (the memo), so the
+    case value a clause read is ``Trace.facts[field]``, never stored here."""
 
     __slots__ = ("cond", "result", "items", "value", "given")
 
@@ -128,12 +128,11 @@ class RuleTrace:
     """One rule checked against the case: its result, its clause tree with the case values, and,
     computed on first use, the deciding clauses and the fields it waits on.
 
-    Shared by every case with the same values for the fields the rule reads (see ``_Memo``);
-    ``view`` is where the report keeps what it built from this trace (its finding, or the rule as
-    one that did not apply), so that too is built once per memo entry.
+    Shared by every case with the same values for the fields the rule reads and the same traces
+    deriving the facts it reads (``cryoelig.reasoning.memo``).
     """
 
-    __slots__ = ("rule", "result", "tree", "derivers", "view", "_deciders", "_waits_on", "_open")
+    __slots__ = ("rule", "result", "tree", "derivers", "_deciders", "_waits_on", "_open")
 
     def __init__(self, rule: Rule, tree: TraceNode, derivers: Mapping[str, tuple[RuleTrace, ...]]):
         self.rule = rule
@@ -141,7 +140,6 @@ class RuleTrace:
         self.result: Tri = tree.result
         #: per derived fact the rule reads: the traces of the rules deriving it, in pack order
         self.derivers = derivers
-        self.view: Any = None
         self._deciders: tuple[tuple[Leaf, Tri], ...] | None = None
         self._waits_on: tuple[str, ...] | None = None
         self._open: tuple[str, ...] | None = None
@@ -154,10 +152,7 @@ class RuleTrace:
 
     def derived_state(self, name: str) -> Tri:
         """The state of a derived fact this rule reads."""
-        state: Tri = False
-        for deriver in self.derivers.get(name, ()):
-            state = or3(state, deriver.result)
-        return state
+        return holds(self.derivers.get(name, ()))
 
     @property
     def waits_on(self) -> tuple[str, ...]:
@@ -210,23 +205,22 @@ class Trace:
     state of every derived fact. ``pending``: fields counted as unknown even for ``exists``.
     ``facts`` are the case's facts with the known totals of the pack's published scales."""
 
-    __slots__ = ("pack", "facts", "pending", "rules", "derived", "_by_id", "_memo")
+    __slots__ = ("pack", "facts", "pending", "rules", "derived", "_by_id")
 
     def __init__(self, pack: Pack, facts: Mapping[str, Any], pending: frozenset[str], rules: list[RuleTrace],
-                 derived: dict[str, Tri], memo: _Memo | None = None):
+                 derived: dict[str, Tri]):
         self.pack, self.facts, self.pending, self.rules, self.derived = pack, facts, pending, rules, derived
         self._by_id: dict[str, RuleTrace] | None = None
-        self._memo = memo
 
     @property
     def scales(self) -> list[ScaleResult]:
         """Each published scale of the pack on this case: total or value, band, components, missing."""
-        return self.pack.scorer.results(self.facts)
+        return scale_results(self.pack, self.facts)
 
     def applies(self, scale_id: str) -> Tri:
-        """Whether the case is one a scale is published for (its applies_when), three-valued."""
-        memo = self._memo or _memo(self.pack)
-        return memo.applies(scale_id, self.facts, self.pending)
+        """Whether the case is one a scale is published for (its applies_when), three-valued: a field
+        still to be asked is unknown."""
+        return rule_memo(self.pack).applies(scale_id, self.facts, self.pending, _guard_result)
 
     def rule(self, rule_id: str) -> RuleTrace:
         if self._by_id is None:
@@ -258,89 +252,23 @@ class Trace:
             )
 
 
-class _Memo:
-    """Rule traces of one pack, memoized per rule on the values of the fields the rule reads
-    (placeholders in texts are among them: the pack linter checks it) and on the traces of the
-    rules deriving the facts it reads (by identity: a memoized trace stands for its own key)."""
-
-    def __init__(self, pack: Pack):
-        self.pack = pack
-        groups = rule_groups(pack)
-        grouped = {rule.id for rules in groups for rule in rules}
-        single = [rule for rule in pack.rules if rule.id not in grouped]
-        #: every field some rule reads, once: a case's values are looked up once, then each rule's key (and
-        #: each group's) is one C call (``itemgetter``) over them instead of a comprehension per rule
-        self.fields = tuple(dict.fromkeys([*(f for rule in single for f in rule.fields),
-                                           *(f for rules in groups for r in rules for f in r.fields)]))
-        index = {f: i for i, f in enumerate(self.fields)}
-        self.plan = [(rule, key_of([index[f] for f in rule.fields]),
-                      tuple(dict.fromkeys(derived_refs(rule.condition))), rule.spec.derives, {})
-                     for rule in single]
-        #: the rules of a pack added to another (no derived facts), memoized together on the fields they read
-        self.groups = [(rules, key_of([index[f] for f in dict.fromkeys(f for r in rules for f in r.fields)]), {})
-                       for rules in groups]
-        self.scorer = pack.scorer if pack.scales else None
-        self.guards = {sid: (cond, tuple(dict.fromkeys(leaf.field for leaf in leaves(cond))), {})
-                       for sid, cond in pack.guards.items()}
-
-    def applies(self, scale_id: str, facts: Mapping[str, Any], pending: frozenset[str]) -> Tri:
-        cond, fields, cache = self.guards[scale_id]
-        key = tuple([(_PENDING if f in pending else facts.get(f, _UNKNOWN)) for f in fields])
-        hit = cache.get(key, _UNKNOWN)
-        if hit is _UNKNOWN:
-            hit = remember(cache, key, _check(cond, facts, {}, pending).result)
-        return hit  # type: ignore[return-value]
-
-    def with_totals(self, facts: Mapping[str, Any], pending: frozenset[str]) -> Mapping[str, Any]:
-        """The facts with the known totals of the published scales (a field still to be asked counts
-        as not given)."""
-        if self.scorer is None:
-            return facts
-        given = {k: v for k, v in facts.items() if k not in pending} if pending else facts
-        totals = self.scorer.totals(given)
-        return {**facts, **totals} if totals else facts
-
-    def trace(self, facts: Mapping[str, Any], pending: frozenset[str]) -> Trace:
-        facts = self.with_totals(facts, pending)
-        get = facts.get
-        if pending:  # a field still to be asked has a key part of its own (the checklist)
-            values = [(_PENDING, get(f, _UNKNOWN)) if f in pending else get(f, _UNKNOWN) for f in self.fields]
-        else:
-            values = [get(f, _UNKNOWN) for f in self.fields]
-        traces: list[RuleTrace] = []
-        derived: dict[str, Tri] = {}
-        deriving: dict[str, tuple[RuleTrace, ...]] = {}
-        for rule, make_key, refs, derives, cache in self.plan:
-            key = make_key(values)
-            if refs:  # the traces deriving what the rule reads, by identity: a trace stands for its own key
-                key += tuple([deriving.get(name) for name in refs])
-            hit = cache.get(key)
-            if hit is None:
-                hit = remember(cache, key, RuleTrace(rule, _check(rule.condition, facts, derived, pending),
-                                                     {name: deriving.get(name, ()) for name in refs}))
-            traces.append(hit)
-            if derives:
-                derived[derives] = or3(derived.get(derives, False), hit.result)
-                deriving[derives] = (*deriving.get(derives, ()), hit)
-        for rules, make_key, cache in self.groups:
-            group = cache.get(key := make_key(values))
-            if group is None:
-                group = remember(cache, key, tuple(RuleTrace(rule, _check(rule.condition, facts, {}, pending), {})
-                                                   for rule in rules))
-            traces.extend(group)
-        return Trace(self.pack, facts, pending, traces, derived, self)
+def _rule_trace(rule: Rule, facts: Mapping[str, Any], derivers: dict[str, tuple[RuleTrace, ...]],
+                pending: frozenset[str]) -> RuleTrace:
+    """One rule checked against the case, given the traces of the rules deriving the facts it reads (a
+    fact no rule derived before it is not established)."""
+    derived = {name: holds(traces) for name, traces in derivers.items() if traces}
+    return RuleTrace(rule, _check(rule.condition, facts, derived, pending), derivers)
 
 
-_memos: PackMemos[Pack, _Memo] = PackMemos(_Memo)
-_memo = _memos.get
+def _guard_result(cond: Condition, facts: Mapping[str, Any], pending: frozenset[str]) -> Tri:
+    return _check(cond, facts, {}, pending).result
 
 
 def evaluate(pack: Pack, facts: Mapping[str, Any], pending: Iterable[str] = ()) -> Trace:
-    """The Trace of a case's facts (dotted field -> value; absent fields are unknown).
-    ``pending``: fields still to be asked, unknown even for ``exists``."""
-    return _memo(pack).trace(facts, frozenset(pending))
-
-
-def forget(pack: Pack) -> None:
-    """Drop the memo of a pack (tests; a long-lived process that is done with a pack)."""
-    _memos.forget(pack)
+    """The Trace of a case's facts (dotted field -> value; absent fields are unknown), the published
+    scales' known totals added unless they are a ``CaseFacts`` already. ``pending``: fields still to be
+    asked, unknown even for ``exists``."""
+    pending = frozenset(pending)
+    facts = as_case_facts(pack, facts, pending)
+    traces, deriving = rule_memo(pack).traces(facts, pending, _rule_trace)
+    return Trace(pack, facts, pending, traces, {name: holds(ts) for name, ts in deriving.items()})

@@ -20,6 +20,7 @@ import json
 import uuid
 from typing import Any
 
+from ..report.headline import is_background
 from ..report.projection import Finding, Report, format_value
 from ..rulepack.load import Pack
 from .common import clause_text, md
@@ -71,16 +72,51 @@ def _footer(report: Report) -> list[str]:
     return ["", f"Rule pack {md(p.name)} {md(p.version)}, sha256 `{p.sha256}`.", "", f"*{md(report.disclaimer)}*"]
 
 
-def _finding_card(report: Report, pack: Pack, f: Finding, key: str) -> dict[str, Any]:
+def _finding_lines(report: Report, f: Finding) -> list[str]:
     lines = [f"**{KIND_TITLE[f.kind]}** \u00b7 site {md(format_value(report.site))} \u00b7 rule `{f.rule}` "
              f"\u00b7 factor `{f.factor}`", "", md(f.text), "",
              "Basis (the rule's conditions with the case values):", ""]
     lines += [f"- {md(clause_text(c))}" for c in f.basis]
     for s in f.sources:
         lines += ["", f"> \u201c{md(s.quote)}\u201d", ">", f"> \u2014 {md(s.title)} (`{s.source}`)"]
-    lines += _footer(report)
+    return lines
+
+
+def _finding_card(report: Report, pack: Pack, f: Finding, key: str) -> dict[str, Any]:
+    lines = _finding_lines(report, f) + _footer(report)
     return {"uuid": card_uuid(report, f.rule, key), "summary": summary(f.text), "indicator": "info",
             "detail": "\n".join(lines), "source": _source(pack, [s.source for s in f.sources])}
+
+
+def _summary_card(report: Report, pack: Pack) -> dict[str, Any]:
+    """The first card: the headline's counts, then each point in one line (the cards after it hold the basis)."""
+    h = report.headline
+    assert h is not None  # every report made by report_of has one
+    lines = [f"**{md(h.text)}**", ""]
+    lines += [f"- {KIND_TITLE[f.kind]}: {md(f.text.partition(': the source')[0])} (rule `{f.rule}`)"
+              for f in report.findings if f.kind != "context"]
+    lines += [f"- Published-scale band: {md(b.short)} {md(b.summary)}" for b in h.threshold_bands]
+    context = [f for f in report.findings if f.kind == "context" and not is_background(f)]
+    if context:
+        lines.append(f"- Background from the source for this case: {len(context)} (rules "
+                     + ", ".join(f"`{f.rule}`" for f in context) + ")")
+    if h.background:
+        lines.append(f"- {md(h.background)}")
+    if report.missing:
+        lines.append(f"- {KIND_HEADINGS['missing']}: {len(report.missing)} fields")
+    return {"uuid": card_uuid(report, "summary"), "summary": summary(h.text.split(" (", 1)[0]),
+            "indicator": "info", "detail": "\n".join(lines + _footer(report)), "source": _source(pack, [])}
+
+
+def _background_card(report: Report, pack: Pack, found: list[Finding]) -> dict[str, Any]:
+    """The background every case of the site gets, folded into one card (each point with its basis)."""
+    lines: list[str] = []
+    for f in found:
+        lines += [*(["", "---", ""] if lines else []), *_finding_lines(report, f)]
+    text = report.headline.background if report.headline and report.headline.background else found[0].text
+    return {"uuid": card_uuid(report, "background"), "summary": summary(text), "indicator": "info",
+            "detail": "\n".join(lines + _footer(report)),
+            "source": _source(pack, list(dict.fromkeys(s.source for f in found for s in f.sources)))}
 
 
 def _missing_card(report: Report, pack: Pack, active: list[str]) -> dict[str, Any]:
@@ -137,10 +173,14 @@ def _scales_source(pack: Pack, section: Any) -> dict[str, Any]:
 
 
 def cards_for(report: Report, pack: Pack, provenance: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Cards for one report: one per point to discuss, one for missing information, one for the published
-    scales the record gives, one for the data read."""
+    """Cards for one report: the summary first (the headline), one per point to discuss (the background every
+    case of the site gets folded into one card, last of them), one for missing information, one for the
+    published scales the record gives, one for the data read."""
     key = case_key(report)
-    cards = [_finding_card(report, pack, f, key) for f in report.findings]
+    cards = [_summary_card(report, pack)] if report.headline is not None else []
+    cards += [_finding_card(report, pack, f, key) for f in report.findings if not is_background(f)]
+    if background := [f for f in report.findings if is_background(f)]:
+        cards.append(_background_card(report, pack, background))
     if report.missing:
         cards.append(_missing_card(report, pack, (provenance or {}).get("active_treatments_not_classified", [])))
     if (scales := _scales_card(report, pack)) is not None:  # after the source article's cards

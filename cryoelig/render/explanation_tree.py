@@ -12,6 +12,7 @@ from ..report.projection import format_value
 from ..views.explanation import CaseExplanation, Check, RuleExplanation, clause_value
 from .common import MISSING_TITLE, NOTHING_MISSING, pack_line, source_lines
 from .common import md as _md
+from .scale_lines import markdown_section
 
 MARK = {"met": "\u2713", "not met": "\u2717", "unknown": "?"}
 _STYLE = {"met": "green", "not met": "red", "unknown": "yellow"}
@@ -120,11 +121,13 @@ def _add_check(parent, check: Check) -> None:  # noqa: ANN001 - rich Tree
 
 def render_tree(ex: CaseExplanation, rules: list[str] | None = None, width: int | None = None, **_: object) -> str:
     """The tree as text, styled for this terminal (plain when standard output is not one)."""
-    from rich.console import Console
+    from rich.console import Console, Group
+
+    from .scale_lines import terminal_section
 
     console = Console(width=width)
-    with console.capture() as captured:
-        console.print(build_tree(ex, rules))
+    with console.capture() as captured:  # the published scales after the reasoning, as check and report show them
+        console.print(Group(build_tree(ex, rules), *terminal_section(ex.report)))
     return captured.get()
 
 
@@ -185,5 +188,7 @@ def to_markdown(ex: CaseExplanation, rules: list[str] | None = None, **_: object
     out += [f"- **{_md(m.label)}** (`{m.field}`): {_md(m.why)}" for m in ex.report.missing]
     if not ex.report.missing:
         out.append(NOTHING_MISSING)
-    out += ["", "---", "", _md(pack_line(ex.report)), ""]
+    out.append("")
+    out += markdown_section(ex.report)  # the published scales, as check and report show them
+    out += ["---", "", _md(pack_line(ex.report)), ""]
     return "\n".join(out)

@@ -150,6 +150,15 @@ def _footer(report: Report) -> str:
             "</footer>")
 
 
+def _headline_html(report: Report) -> list[str]:
+    """What matters first: the headline's counts, then the background every case of the site gets in one line."""
+    h = report.headline
+    if h is None:
+        return []
+    return [f'<p class="headline" id="headline"><strong>{_e(h.text)}</strong></p>',
+            *([f'<p class="background-line">{_e(h.background)}</p>'] if h.background else [])]
+
+
 def to_html(report: Report, labels: dict[str, str] | None = None, why_not: bool = False, **_: object) -> str:
     """The report as one self-contained HTML page (deterministic for a case and a pack)."""
     labels = labels or {}
@@ -164,7 +173,7 @@ def to_html(report: Report, labels: dict[str, str] | None = None, why_not: bool 
         f"<strong>{_e(format_value(report.site))}</strong> \u00b7 {len(report.findings)} points, "
         f"{len(report.missing)} missing</p>",
         f'<p class="notice" role="note" id="notice">{_e(report.disclaimer)}</p>',
-        *(f'<p class="source">{_e(line)}</p>' for line in source_lines(report)), "</header>",
+        *(f'<p class="source">{_e(line)}</p>' for line in source_lines(report)), *_headline_html(report), "</header>",
         '<section id="facts"><h2>Case facts</h2><dl class="facts">',
     ]
     for name, value in report.facts.items():

@@ -67,6 +67,9 @@ def to_markdown(report: Report, sources: bool = False, why_not: bool = False, fa
            "", f"> **{_md(report.disclaimer)}**", ""]
     out += [f"{_md(line)}" for line in source_lines(report)]
     out.append("")
+    if report.headline is not None:  # what matters first
+        out += [f"**{_md(report.headline.text)}**", ""]
+        out += [_md(report.headline.background), ""] if report.headline.background else []
     if facts:
         out += ["## Case facts", "", "| fact | field | value |", "|---|---|---|"]
         for name, value in report.facts.items():

@@ -14,14 +14,15 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ..report.basis import Clause
 from ..report.projection import comparisons_in, format_value
-from ..report.scalesection import PublishedScales, ScaleClause, ScaleLine
+from ..report.scalesection import PublishedScales, ScaleLine
 from .common import md
 
 # ---------------------------------------------------------------- plain lines (shared)
 
 
-def _clause(clause: ScaleClause) -> str:
+def _clause(clause: Clause) -> str:
     return f"{clause.clause} [case: {format_value(clause.value, comparisons_in(clause.clause))}]: {clause.result}"
 
 

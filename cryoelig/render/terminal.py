@@ -98,6 +98,9 @@ def build(report: Report, sources: bool = False, why_not: bool = False) -> Group
         *(Text(line) for line in source_lines(report)),
         *(Text(f"Input: {note}", style="dim") for note in report.input_notes),
     ]
+    if report.headline is not None:  # what matters first
+        parts.append(Text(report.headline.text, style="bold"))
+        parts += [Text(report.headline.background, style="dim")] if report.headline.background else []
     for kind, title in GROUPS:
         parts.append(Panel(Group(*_points(report, kind, sources)), title=Text(title), title_align="left",
                            border_style=_STYLE[kind]))
@@ -110,8 +113,13 @@ def build(report: Report, sources: bool = False, why_not: bool = False) -> Group
 
 
 def render_report(report: Report, sources: bool = False, why_not: bool = False, width: int | None = None,
-                  **_: object) -> str:
-    """The terminal view as text, styled for this terminal (plain when standard output is not one)."""
+                  full: bool = True, **_: object) -> str:
+    """The terminal view as text, styled for this terminal (plain when standard output is not one); with
+    ``full=False`` the one-screen summary (``render/brief.py``) unless sources or why-not are asked for."""
+    if not (full or sources or why_not):
+        from .brief import render_brief
+
+        return render_brief(report, width=width)
     console = Console(width=width)
     with console.capture() as captured:
         console.print(build(report, sources=sources, why_not=why_not))

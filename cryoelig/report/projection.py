@@ -3,22 +3,27 @@
 A projection of the case's Trace (``cryoelig.reasoning.evaluation``): the met rules become findings
 (with the deciding clauses and case values as their basis, and the cited quotes), the rules
 that did not apply keep the clauses that failed, and the fields the unknown rules wait on
-become missing information. Each rule's piece is built once per memo entry of its trace
-(``RuleTrace.view``), so across thousands of cases a report is mostly look-ups.
+become missing information.
+
+Speed: what a rule puts in the report is fixed by its trace (a kept trace stands for the typed values
+of the fields its rule reads, ``cryoelig.reasoning.memo``), so each rule's piece is kept per pack on
+its trace, and each missing-information item on its field and the rules waiting on it: across
+thousands of cases a report is mostly look-ups.
 """
 
 
-import functools
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from ..case.contract import Case, case_fields
-from ..reasoning.evaluation import RESULT_WORD, RuleTrace, Trace, evaluate
-from ..reasoning.packmemo import PackMemos
+from ..reasoning.evaluation import RESULT_WORD, RuleTrace, Trace
+from ..reasoning.memo import LIMIT, PerPack, Table
 from ..rulepack.conditions import leaves
 from ..rulepack.packmodel import Pack, Rule, SourceSpec
+from .basis import Clause, PackPart, PackRef, ReportModel, json_value
+from .headline import Headline, headline_of
 from .scalesection import PublishedScales, published_scales
 from .valuetext import comparisons_in as comparisons_in  # re-exported: renderers and the service read them here
 from .valuetext import exact_number as exact_number
@@ -34,28 +39,13 @@ DISCLAIMER = (
 )
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Clause(_Model):
-    """One clause of a rule's condition with the case value it was checked against."""
-
-    clause: str
-    field: str | None
-    value: Any = None
-    result: Literal["met", "not met", "unknown"]
-    #: what the pack says about this clause's reading (e.g. a convention of the tool, not the source's)
-    note: str | None = None
-
-
-class SourceQuote(_Model):
+class SourceQuote(ReportModel):
     source: str
     title: str
     quote: str
 
 
-class Finding(_Model):
+class Finding(ReportModel):
     """A point to discuss: which rule raised it, on what case values, on what quote."""
 
     rule: str
@@ -66,7 +56,7 @@ class Finding(_Model):
     sources: list[SourceQuote]
 
 
-class Missing(_Model):
+class Missing(ReportModel):
     """A field the case does not give that would decide whether some rules apply.
 
     One item per field (``factor`` is ``missing.<field>``, what a batch counts), ranked: the fields
@@ -89,7 +79,7 @@ class Missing(_Model):
     group_label: str | None = None
 
 
-class NotApplicable(_Model):
+class NotApplicable(ReportModel):
     """A rule that did not apply, with the clauses that failed and the case values."""
 
     rule: str
@@ -98,32 +88,13 @@ class NotApplicable(_Model):
     clauses: list[Clause]
 
 
-class DerivedFact(_Model):
+class DerivedFact(ReportModel):
     name: str
     rule: str
     basis: list[Clause]
 
 
-class PackPart(_Model):
-    """One pack of a set, with its own sha256 (a part: the set's is the one to match)."""
-
-    name: str
-    version: str
-    sha256: str
-
-
-class PackRef(_Model):
-    """The rule pack that made the report: its name and version (a set's are its first pack's) and its sha256,
-    the one value --version, every output and the service name (a set's: ``packset.set_sha256``); ``parts``
-    lists a set's packs with their own (empty for a single pack)."""
-
-    name: str
-    version: str
-    sha256: str
-    parts: list[PackPart] = []
-
-
-class SourceInfo(_Model):
+class SourceInfo(ReportModel):
     """A source document the report quotes, as its one "Source:" line names it."""
 
     id: str
@@ -134,7 +105,7 @@ class SourceInfo(_Model):
     scope: str | None = None
 
 
-class Report(_Model):
+class Report(ReportModel):
     """The explained summary of one case (deterministic for a given case and pack)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="cryoelig report (schema version 1)")
@@ -142,6 +113,8 @@ class Report(_Model):
     schema_version: int = REPORT_SCHEMA_VERSION
     case_id: str
     site: str
+    #: what matters first: the counts of the points and of the published bands at a named threshold
+    headline: Headline | None = None
     facts: dict[str, Any]
     input_notes: list[str]
     findings: list[Finding]
@@ -166,27 +139,6 @@ def sources_of(pack: Pack, rule: Rule) -> list[SourceQuote]:
 def source_info(spec: SourceSpec) -> SourceInfo:
     return SourceInfo(id=spec.id, title=spec.title, publisher=spec.publisher, date=spec.date,
                       description=spec.description, scope=spec.scope)
-
-
-@functools.lru_cache(maxsize=16)
-def _pack_sources(pack: Pack) -> tuple[tuple[SourceInfo, ...], dict[str, frozenset[str]]]:
-    """The pack's sources as reports name them, and the sources each rule cites (built once per pack)."""
-    return (tuple(source_info(s) for s in pack.meta.sources),
-            {r.id: frozenset(c.source for c in r.spec.cites) for r in pack.rules})
-
-
-def sources_used(pack: Pack, findings: Sequence[Finding]) -> list[SourceInfo]:
-    """The sources the findings quote, in pack order (every source of the pack when none is quoted,
-    so that no report leaves its sources unnamed)."""
-    infos, cited = _pack_sources(pack)
-    if len(infos) == 1:
-        return list(infos)
-    quoted = frozenset().union(*(cited[f.rule] for f in findings))
-    return [s for s in infos if s.id in quoted or not quoted]
-
-
-def json_value(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
 
 
 # ---------------------------------------------------------------- the projection
@@ -215,9 +167,8 @@ def _clauses(rt: RuleTrace, facts: Any) -> list[Clause]:
 
 
 def _piece(rt: RuleTrace, pack: Pack, facts: Any) -> Finding | DerivedFact | NotApplicable:
-    """What a decided rule contributes to the report. Kept with the rule's trace, so shared by
-    every case with equal values for the fields the rule reads: cases (``Case.facts``) give each
-    field one type, so equal values print alike."""
+    """What a decided rule contributes to the report. Kept per trace (``_Memo``), so shared by every
+    case with the same typed values for the fields the rule reads: the values print alike."""
     rule, spec = rt.rule, rt.rule.spec
     if rt.result is False:
         return NotApplicable(rule=rule.id, factor=spec.factor, kind=spec.kind, clauses=_clauses(rt, facts))
@@ -230,16 +181,17 @@ def _piece(rt: RuleTrace, pack: Pack, facts: Any) -> Finding | DerivedFact | Not
 def report_of(case: Case, trace: Trace) -> Report:
     """The report of one case, projected from its Trace (deterministic for a case and a pack)."""
     pack, facts = trace.pack, trace.facts
-    plan = _plan(pack)
+    memo = _memo(pack)
     findings: list[Finding] = []
     derived: list[DerivedFact] = []
     not_applicable: list[NotApplicable] = []
     waiting: dict[str, list[str]] = {}
-    rules = trace.rules
-    for rt in (rules[:plan.source_rules] if plan.source_rules is not None else _source_traces(rules, pack)):
-        view = rt.view
+    views = memo.views
+    kept = views.get
+    for rt in memo.source_traces(trace.rules):
+        view = kept(rt)
         if view is None:
-            view = rt.view = _view(rt, pack, facts)
+            view = views.keep(rt, _view(rt, pack, facts))
         kind = view[0]  # the commonest first: most rules of a case did not apply
         if kind is _NOT_APPLICABLE:
             not_applicable.append(view[1])
@@ -250,11 +202,13 @@ def report_of(case: Case, trace: Trace) -> Report:
                 waiting.setdefault(name, []).append(rt.rule.id)
         elif kind is _DERIVED:
             derived.append(view[1])
+    scales = published_scales(trace, [f.rule for f in findings], fill)
     return Report(
-        case_id=case.case_id, site=case.site, facts=plan.shown_facts(facts), input_notes=case.input_notes(pack),
-        findings=findings, missing=plan.missing(pack, waiting), not_applicable=not_applicable, derived=derived,
-        published_scales=published_scales(trace, [f.rule for f in findings], fill), pack=plan.pack_ref,
-        sources=sources_used(pack.parts[0], findings),  # the source article's; the papers: published_scales
+        case_id=case.case_id, site=case.site, headline=headline_of(pack, case.site, findings, scales),
+        facts=memo.shown_facts(facts), input_notes=case.input_notes(pack),
+        findings=findings, missing=memo.missing(pack, waiting), not_applicable=not_applicable, derived=derived,
+        published_scales=scales, pack=memo.pack_ref,
+        sources=memo.sources_used(findings),  # the source article's; the papers: published_scales
     )
 
 
@@ -262,9 +216,9 @@ _FINDING, _NOT_APPLICABLE, _DERIVED, _WAITING = "finding", "not_applicable", "de
 
 
 def _view(rt: RuleTrace, pack: Pack, facts: Any) -> tuple[str | None, Any]:
-    """Where a rule's trace goes in the report and what it puts there, built once per memo entry (kept in
-    ``RuleTrace.view``): its piece (a finding, a rule that did not apply, a derived fact), the fields an
-    unknown point waits on, or nothing (an unknown derived fact)."""
+    """Where a rule's trace goes in the report and what it puts there, built once per kept trace: its piece
+    (a finding, a rule that did not apply, a derived fact), the fields an unknown point waits on, or nothing
+    (an unknown derived fact)."""
     if rt.result is None:
         return (_WAITING, rt.waits_on) if rt.rule.spec.kind != "derived" else (None, None)
     piece = _piece(rt, pack, facts)
@@ -273,24 +227,34 @@ def _view(rt: RuleTrace, pack: Pack, facts: Any) -> tuple[str | None, Any]:
     return (_DERIVED if rt.rule.spec.kind == "derived" else _FINDING), piece
 
 
-def _source_traces(rules: list[RuleTrace], pack: Pack) -> list[RuleTrace]:
-    """The traces of the rules whose points the report lists (not a published scale's: those go to the
-    published-scales section, cryoelig.report.scalesection)."""
-    return [rt for rt, of_a_scale in zip(rules, _of_a_scale(pack), strict=True) if not of_a_scale]
-
-
-class _Plan:
-    """What report_of reads of a pack, built once per pack: how many leading rules are the source
-    article's (None when the scales' rules are not all at the end), the order the report lists facts
-    in, and the pack reference."""
+class _Memo:
+    """What report_of reads of a pack, built once per pack, and what it keeps: the view of each trace of a
+    source-article rule (the rules whose points the report lists; a published scale's go to its own
+    section), as many per rule as the evaluation keeps traces; the order the report lists facts in; the
+    pack reference and the source article's sources; the missing-information items built so far. Holds
+    no Pack (``PerPack``)."""
 
     def __init__(self, pack: Pack):
-        flags = _of_a_scale(pack)
-        count = flags.index(True) if True in flags else len(flags)
-        self.source_rules: int | None = count if not any(flags[:count]) and all(flags[count:]) else None
+        self.of_a_scale = [rule.id in pack.rule_scale for rule in pack.rules]
+        count = self.of_a_scale.index(True) if True in self.of_a_scale else len(self.of_a_scale)
+        #: the source rules are the first ``count`` (the scales' rules all at the end), else None
+        self.count: int | None = (count if not any(self.of_a_scale[:count]) and all(self.of_a_scale[count:])
+                                  else None)
+        self.views = Table(LIMIT * max(1, self.of_a_scale.count(False)))
         self.order = {name: i for i, name in enumerate(case_fields())}
         self.lists = frozenset(name for name, spec in case_fields().items() if spec["type"] == "list")
+        source = pack.parts[0]
         self.pack_ref = pack_ref(pack)
+        self.sources = tuple(source_info(s) for s in source.meta.sources)
+        self.cited = {r.id: frozenset(c.source for c in r.spec.cites) for r in source.rules}
+        self.site_rules = site_specific_rules(pack)
+        self.items: Table = Table(4096)
+
+    def source_traces(self, traces: list[RuleTrace]) -> list[RuleTrace]:
+        """The traces of the source article's rules."""
+        if self.count is not None:
+            return traces[:self.count]
+        return [rt for rt, of_a_scale in zip(traces, self.of_a_scale, strict=True) if not of_a_scale]
 
     def shown_facts(self, facts: Any) -> dict[str, Any]:
         """The case's facts as the report lists them: the case fields given, in the schema's order (a list
@@ -299,29 +263,46 @@ class _Plan:
         return {name: list(facts[name]) if name in lists else facts[name]
                 for name in sorted(facts.keys() & self.order.keys(), key=self.order.__getitem__)}
 
+    def sources_used(self, findings: Sequence[Finding]) -> list[SourceInfo]:
+        return _quoted(self.sources, self.cited, findings)
+
     def missing(self, pack: Pack, waiting: dict[str, list[str]]) -> list[Missing]:
         """The missing-information items for the fields waited on (``waiting``: field -> the rules waiting,
-        in pack order), the site's own items first, each group in the schema's order. Not memoized per
-        set of waiting rules: a batch keeps meeting new sets (19,108 kept after 200,000 generated rows,
-        +19 MiB), while each item is (``_missing_item``)."""
-        order = self.order
-        items = [_missing_item(pack, name, tuple(waiting[name]))
-                 for name in sorted((n for n in waiting if n in order), key=order.__getitem__)]
+        in pack order), the site's own items first, each group in the schema's order. Not kept per set of
+        waiting rules: a batch keeps meeting new sets (19,108 kept after 200,000 generated rows, +19 MiB),
+        while each item is."""
+        order, items = self.order, []
+        for name in sorted((n for n in waiting if n in order), key=order.__getitem__):
+            key = (name, tuple(waiting[name]))
+            item = self.items.get(key)
+            if item is None:
+                item = self.items.keep(key, _missing_item(pack, name, key[1], self.site_rules))
+            items.append(item)
         items.sort(key=lambda m: m.scope != "site")  # stable: the site's own items first, then any site's
         return items
 
 
-_plan = PackMemos(_Plan).get
+_memo = PerPack(_Memo).get
 
 
-@functools.lru_cache(maxsize=64)
-def _of_a_scale(pack: Pack) -> tuple[bool, ...]:
-    """Per rule, in evaluation order: whether it raises a published scale's band (``Pack.rule_scale``)."""
-    return tuple(rule.id in pack.rule_scale for rule in pack.rules)
+def _quoted(sources: tuple[SourceInfo, ...], cited: dict[str, frozenset[str]],
+            findings: Sequence[Any]) -> list[SourceInfo]:
+    """The sources the findings quote, in pack order (every source of the pack when none is quoted,
+    so that no report leaves its sources unnamed)."""
+    if len(sources) == 1:
+        return list(sources)
+    quoted = frozenset().union(*(cited[f.rule] for f in findings))
+    return [s for s in sources if s.id in quoted or not quoted]
 
 
-@functools.lru_cache(maxsize=4096)
-def _missing_item(pack: Pack, name: str, rule_ids: tuple[str, ...]) -> Missing:
+def sources_used(source: Pack, findings: Sequence[Any]) -> list[SourceInfo]:
+    """The sources of ``source`` (the source article's pack: a set's first part) that the findings quote,
+    as a report lists them (the batch's column-wise summary asks without a report)."""
+    memo = _memo(source)
+    return _quoted(memo.sources, memo.cited, findings)
+
+
+def _missing_item(pack: Pack, name: str, rule_ids: tuple[str, ...], site_rules: frozenset[str]) -> Missing:
     """One item of missing information; its ``why`` names the points waiting (the section says once
     what an item means, so no item repeats it)."""
     spec = pack.fields.get(name)
@@ -332,7 +313,6 @@ def _missing_item(pack: Pack, name: str, rule_ids: tuple[str, ...]) -> Missing:
         if label not in labels:
             labels.append(label)
     group = pack.group_of.get(name)
-    site_rules = site_specific_rules(pack)
     return Missing(field=name, factor=f"missing.{name}", label=spec.label if spec else name,
                    why=f"Points waiting: {'; '.join(labels)}.", rules=list(rule_ids), points=labels,
                    scope="site" if any(r in site_rules for r in rule_ids) else "general",
@@ -340,7 +320,6 @@ def _missing_item(pack: Pack, name: str, rule_ids: tuple[str, ...]) -> Missing:
                    group_label=pack.groups[group].label if group else None)
 
 
-@functools.lru_cache(maxsize=16)
 def site_specific_rules(pack: Pack) -> frozenset[str]:
     """The rules that raise points for one site only: their condition reads ``site == X`` (or
     ``site in [X]``), or a derived fact only such rules establish (``derived bone_metastatic``)."""
@@ -355,40 +334,6 @@ def site_specific_rules(pack: Pack) -> frozenset[str]:
         if any(leaf.op == "derived" and leaf.field in derived_of_site for leaf in leaves(rule.condition)):
             found.add(rule.id)
     return frozenset(found)
-
-
-# ---------------------------------------------------------------- entry points kept for older callers
-
-def evaluate_rules(pack: Pack, facts: dict[str, Any]) -> dict[str, RuleTrace]:
-    """Every rule's trace by id (``.result`` is met / not met / unknown as True / False / None).
-    Kept for the differential test and the benches; new code reads ``evaluation.evaluate``."""
-    return {rt.rule.id: rt for rt in evaluate(pack, facts).rules}
-
-
-def python_fired(outcomes: dict[str, RuleTrace]) -> frozenset[str]:
-    return frozenset(rule_id for rule_id, o in outcomes.items() if o.result is True)
-
-
-def build_report(case: Case, pack: Pack, fired: frozenset[str] | None = None,
-                 facts: dict[str, Any] | None = None) -> Report:
-    """The report of one case; with ``fired`` (from the engine) cross-checked against the Trace.
-    Kept for callers that predate ``cryoelig.facade.review`` (the oracle test, batch)."""
-    trace = evaluate(pack, case.facts() if facts is None else facts)
-    if fired is not None:
-        trace.check_engine(fired, case.case_id)
-    return report_of(case, trace)
-
-
-def build_reports(cases: Sequence[Case], pack: Pack, use_engine: bool = True) -> list[Report]:
-    """Reports for many cases, the engine deciding in batched sessions: what
-    ``[r.report for r in review.review_many(cases, pack)]`` gives, as a list."""
-    if not use_engine:
-        return [build_report(c, pack) for c in cases]
-    from ..reasoning.engine import engine_for
-
-    facts = [c.facts() for c in cases]
-    fired = engine_for(pack).fire_many(facts)
-    return [build_report(c, pack, f, fs) for c, f, fs in zip(cases, fired, facts, strict=True)]
 
 
 def pack_ref(pack: Pack) -> PackRef:

@@ -8,8 +8,8 @@ components missing are missing information for that scale only (never added to t
 missing list). A line for a case value the source article also reads (the kidney tumor's size) names
 the source article's point beside it, without reconciling the two.
 
-Speed: a section is fixed by the values of the fields the scales read and by which source points
-read them, so it is built once per distinct combination per pack and shared (bounded memo).
+Speed: a section is fixed by the typed values of the fields the scales read and by which source points
+read them, so it is kept per pack on them (``cryoelig.reasoning.memo``: bounded, typed).
 """
 
 from __future__ import annotations
@@ -17,16 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from ..citations import full_reference, short_reference
+from ..reasoning.casefacts import scale_result
 from ..reasoning.evaluation import RESULT_WORD, RuleTrace, Trace
-from ..reasoning.memoplan import key_of, remember
-from ..reasoning.packmemo import PackMemos
+from ..reasoning.memo import CaseValues, PerPack, Table, picker
 from ..rulepack.conditions import leaves
 from ..rulepack.packmodel import Pack, Rule
 from ..scales.scalemodel import Scale
 from ..scales.scoring import ScaleResult
+from .basis import ReportModel, ScaleClause, ScalePackRef, json_value
 
 TITLE = "Published scales (not from the source article)"
 NOTICE = ("Published scales and thresholds shown as context beside the source article, each with its paper "
@@ -34,11 +33,7 @@ NOTICE = ("Published scales and thresholds shown as context beside the source ar
           "it decides nothing.")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ScaleComponent(_Model):
+class ScaleComponent(ReportModel):
     """One component: the case field, its value (None when not given), what it counts as, its points."""
 
     field: str
@@ -48,16 +43,7 @@ class ScaleComponent(_Model):
     points: int | None = None
 
 
-class ScaleClause(_Model):
-    """A clause of a band rule with the case value it was checked against (as a Finding's basis)."""
-
-    clause: str
-    field: str | None
-    value: Any = None
-    result: Literal["met", "not met", "unknown"]
-
-
-class ScalePoint(_Model):
+class ScalePoint(ReportModel):
     """A point a scale's rule raises: its rule, factor, text and basis (the cites are the line's)."""
 
     rule: str
@@ -66,18 +52,18 @@ class ScalePoint(_Model):
     basis: list[ScaleClause]
 
 
-class ScaleCite(_Model):
+class ScaleCite(ReportModel):
     source: str
     short: str
     locator: str
 
 
-class ScaleMissing(_Model):
+class ScaleMissing(ReportModel):
     field: str
     label: str
 
 
-class ScaleLine(_Model):
+class ScaleLine(ReportModel):
     """One published scale on the case."""
 
     scale: str
@@ -90,6 +76,8 @@ class ScaleLine(_Model):
     total_from: Literal["components", "given"] | None = None
     band: str | None = None
     band_label: str | None = None
+    #: the band lies at or past a threshold its paper names (scales.yaml ``named_threshold``)
+    named_threshold: bool = False
     components: list[ScaleComponent]
     descriptors: str = ""
     applies_to: str
@@ -101,7 +89,7 @@ class ScaleLine(_Model):
     cites: list[ScaleCite]
 
 
-class ScaleNotGiven(_Model):
+class ScaleNotGiven(ReportModel):
     """A scale published for such a case that the case does not give: its fields, and the paper."""
 
     scale: str
@@ -111,19 +99,13 @@ class ScaleNotGiven(_Model):
     cite: str
 
 
-class ScaleSource(_Model):
+class ScaleSource(ReportModel):
     id: str
     short: str
     reference: str
 
 
-class ScalePackRef(_Model):
-    name: str
-    version: str
-    sha256: str
-
-
-class PublishedScales(_Model):
+class PublishedScales(ReportModel):
     """The section: one line per scale the case gives (wholly or in part), the scales published for such a
     case that it does not give, the full references of the papers the lines cite, and the packs."""
 
@@ -155,17 +137,18 @@ def published_scales(trace: Trace, source_rules: list[str], fill: Fill) -> Publi
     # A scale that is not given and not published for this case adds nothing to the section, so its
     # fields do not enter the key (a kidney scale's tumor size would otherwise make every lung case with a
     # size a new section). Typed: 4 == 4.0 must not hand a section built for one to the other (its basis
-    # shows the value as given).
-    key = (memo.scale_parts(trace) if not trace.pending else _scale_parts(trace, memo), beside)
+    # shows the value as given). Fields still to be asked (the checklist's) change what applies: they key too.
+    key = (memo.scale_parts(trace), beside) if not trace.pending else (_scale_parts(trace, memo), beside,
+                                                                        trace.pending)
     hit = memo.sections.get(key)
     if hit is None:
-        hit = remember(memo.sections, key, _section(trace, beside, memo, fill))
+        hit = memo.sections.keep(key, _section(trace, beside, memo, fill))
     return hit
 
 
 class _Memo:
     """Per pack: the fields the section depends on, the source rules that read a scale's field, the
-    rules of each scale, and the sections built so far."""
+    rules of each scale, and the sections built so far. Holds no Pack (``PerPack``)."""
 
     def __init__(self, pack: Pack):
         scale_rules: dict[str, list[str]] = {}
@@ -194,40 +177,39 @@ class _Memo:
                 hits = [sid for sid, names in read.items() if names & set(rule.fields)]
                 if hits:
                     self.readers[rule.id] = hits
-        self.sections: dict[Any, PublishedScales] = {}
+        self.sections: Table = Table()
         #: every field some scale's part of the key reads, once, and per scale the positions of its own
-        self.key_fields = tuple(dict.fromkeys(f for s in pack.scales for f in self.scale_fields[s.id]))
-        at = {f: i for i, f in enumerate(self.key_fields)}
-        self.parts = [(scale, key_of([at[f] for f in self.scale_fields[scale.id]]), {}) for scale in pack.scales]
+        self.values = CaseValues(tuple(dict.fromkeys(f for s in pack.scales for f in self.scale_fields[s.id])))
+        at = {f: i for i, f in enumerate(self.values.fields)}
+        self.parts = [(scale, picker([at[f] for f in self.scale_fields[scale.id]]), Table())
+                      for scale in pack.scales]
 
     def scale_parts(self, trace: Trace) -> tuple[Any, ...]:
-        """Per scale, its part of the section key (see ``published_scales``), whether the scale adds anything
-        memoized on its own values: a case's part is a tuple look-up and one dictionary hit per scale instead
-        of scoring, guarding and typing every scale (a quarter of a batch row's report, measured)."""
-        get = trace.facts.get
-        values = [get(f) for f in self.key_fields]
+        """Per scale, its part of the section key (see ``published_scales``): None when the scale adds
+        nothing, else the key parts of its fields; whether it adds anything is kept on those, so a
+        case's part is a tuple look-up and one dictionary hit per scale instead of scoring and guarding every
+        scale (a quarter of a batch row's report, measured)."""
+        values = self.values.of(trace.facts)
         out = []
-        for scale, pick, cache in self.parts:
+        for scale, pick, table in self.parts:
             key = pick(values)
-            # untyped here: whether a scale adds something reads values by comparison (4 == 4.0 alike)
-            nothing = cache.get(key)
+            nothing = table.get(key)
             if nothing is None:
-                result = trace.pack.scorer.result(scale, tuple(scale.input_fields), trace.facts)
-                nothing = remember(cache, key, _adds_nothing(result, trace.applies(scale.id), self))
-            out.append(None if nothing else tuple([(type(v), v) for v in key]))
+                result = scale_result(trace.pack, scale.id, trace.facts)
+                nothing = table.keep(key, _adds_nothing(result, trace.applies(scale.id), self))
+            out.append(None if nothing else key)
         return tuple(out)
 
 
-_memo = PackMemos(_Memo).get
+_memo = PerPack(_Memo).get
 
 
 def _scale_parts(trace: Trace, memo: _Memo) -> tuple[Any, ...]:
     """The key parts computed in full, for a trace with fields still to be asked (the checklist): a
     scale's "adds nothing" then depends on those too."""
-    facts = trace.facts
-    return tuple([None if _adds_nothing(result, trace.applies(result.scale.id), memo)
-                  else tuple([(type(v := facts.get(f)), v) for f in memo.scale_fields[result.scale.id]])
-                  for result in trace.scales])
+    values = memo.values.of(trace.facts)
+    return tuple([None if _adds_nothing(result, trace.applies(result.scale.id), memo) else pick(values)
+                  for result, (_, pick, _) in zip(trace.scales, memo.parts, strict=True)])
 
 
 def _adds_nothing(result: ScaleResult, applies: bool | None, memo: _Memo) -> bool:
@@ -287,6 +269,7 @@ def _line(trace: Trace, result: ScaleResult, applies: bool | None, rule_ids: lis
         scale=scale.id, name=scale.name, short=scale.short, kind=scale.kind, status=result.status,
         summary=summary, total=result.total, total_from=result.total_from,
         band=result.band.id if result.band else None, band_label=result.band.label if result.band else None,
+        named_threshold=bool(result.band and result.band.named_threshold),
         components=components, descriptors=result.descriptors, applies_to=scale.applies_to,
         applies=_APPLIES[applies],  # type: ignore[arg-type]
         missing=[ScaleMissing(field=f, label=_label(pack, result, f)) for f in missing],
@@ -311,11 +294,8 @@ def _label(pack: Pack, result: ScaleResult, name: str) -> str:
 
 def _point(rt: RuleTrace, facts: Any, fill: Fill) -> ScalePoint:
     spec = rt.rule.spec
-    basis = [ScaleClause(clause=leaf.text, field=leaf.field, value=_json(facts.get(leaf.field)),
+    basis = [ScaleClause(clause=leaf.text, field=leaf.field, value=json_value(facts.get(leaf.field)),
                          result=RESULT_WORD[result]) for leaf, result in rt.deciders]  # type: ignore[arg-type]
     return ScalePoint(rule=rt.rule.id, factor=spec.factor or "", text=fill(rt.rule, facts), basis=basis)
 
-
-def _json(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
 

@@ -12,21 +12,18 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..case.contract import case_fields
 from ..citations import CitationFields, Cite
-from ..errors import Problem
+from ..errors import PackError, Problem
 from ..scales.scalemodel import Scale
 from ..scales.scoring import consistency_problems
-from .conditions import Condition, leaves
+from .conditions import Condition, derived_refs, leaves
 from .conventions import ecog_poor_from
 from .links import Link, link_notes
-
-if TYPE_CHECKING:
-    from ..scales.scoring import Scorer
 
 SPECIAL_FILES = ("pack.yaml", "statements.yaml", "fields.yaml", "scales.yaml", "links.yaml")
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
@@ -191,7 +188,8 @@ class Rule:
 class Pack:
     """A loaded, validated rule pack, or a set of packs loaded together (``members``: the packs, the
     first one the base whose sites the others use; rules, factors, sources and fields are theirs
-    joined). Rules are in evaluation order (derivers first)."""
+    joined). Rules are in evaluation order (derivers first). A pack that breaks what the memos of the
+    evaluation and the report assume (``memo_problems``) is refused as it is made: PackError."""
 
     directory: Path
     meta: PackMeta
@@ -216,6 +214,9 @@ class Pack:
         self.rule_by_id = {r.id: r for r in self.rules}
         self.factor_by_id = {f.id: f for f in self.meta.factors}
         self.source_by_id = {s.id: s for s in self.meta.sources}
+        problems = memo_problems(self)
+        if problems:
+            raise PackError(problems)
 
     @property
     def name(self) -> str:
@@ -252,13 +253,6 @@ class Pack:
     @functools.cached_property
     def scale_by_id(self) -> dict[str, Scale]:
         return {s.id: s for s in self.scales}
-
-    @functools.cached_property
-    def scorer(self) -> Scorer:
-        """The pack's scales scored per case (both evaluators add its totals to the facts)."""
-        from ..scales.scoring import Scorer
-
-        return Scorer(self.scales)
 
     @functools.cached_property
     def ecog_poor_from(self) -> int | None:
@@ -311,3 +305,50 @@ class Pack:
 
     def derivers(self, name: str) -> list[Rule]:
         return [r for r in self.rules if r.spec.derives == name]
+
+
+def memo_problems(pack: Pack) -> list[Problem]:
+    """Where a pack breaks what the memos (``cryoelig.reasoning.memo``) assume, one problem per rule or scale.
+
+    A rule's trace is kept on the values of the case fields its conditions read and on the traces of the
+    rules deriving the facts it reads, as they stand when the rule is evaluated; the report's piece is kept
+    on that trace; a published-scales section on the fields of its scales (inputs, applies_when, and the
+    fields of the scales' rules, a scale's own total standing for its inputs); a missing-information item
+    on rule ids. So: every rule deriving a fact comes before every rule reading it; a rule's text shows only
+    case fields its conditions read; a scale's rules read no derived fact and no other scale's total; a
+    scale's applies_when reads no derived fact; rule ids are unique.
+    """
+    problems: list[tuple[Rule, str]] = []
+    first_reader: dict[str, Rule] = {}
+    ids: set[str] = set()
+    for rule in pack.rules:
+        if rule.id in ids:
+            problems.append((rule, "its id is that of another rule of the pack; ids are unique"))
+        ids.add(rule.id)
+        for name in derived_refs(rule.condition):
+            first_reader.setdefault(name, rule)
+        reader = first_reader.get(rule.spec.derives or "")
+        if reader is not None:
+            problems.append((rule, f"derives '{rule.spec.derives}' after rule '{reader.id}' reads it; a rule "
+                                   "deriving a fact comes before every rule reading it"))
+        problems += [(rule, message) for message in _key_problems(pack, rule)]
+    out = [Problem(f"rule '{rule.id}': {message}", file=rule.file, line=rule.line) for rule, message in problems]
+    for part in pack.parts:
+        out += [Problem(f"scale '{scale_id}' applies_when reads a derived fact; it reads case fields",
+                        file=str(part.directory / "scales.yaml"))
+                for scale_id, guard in part.guards.items() if derived_refs(guard)]
+    return out
+
+
+def _key_problems(pack: Pack, rule: Rule) -> list[str]:
+    """What a rule shows or reads beyond the key its piece (or its scale's section) is kept on."""
+    out = [f"its text shows '{{{name}}}', which is not a case field its conditions read"
+           for name in PLACEHOLDER.findall(rule.spec.text or "") if name not in rule.fields]
+    scale = pack.rule_scale.get(rule.id)
+    if scale is not None:
+        if derived_refs(rule.condition):
+            out.append(f"a rule of scale '{scale}' reads a derived fact; a scale's rules read case fields")
+        totals = {s.fact: s.id for s in pack.scales if s.kind == "score" and s.fact}
+        out += [f"a rule of scale '{scale}' reads '{name}', the total of scale '{totals[name]}'"
+                for name in rule.fields if totals.get(name, scale) != scale]
+    return out

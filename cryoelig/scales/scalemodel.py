@@ -135,6 +135,9 @@ class Band(Interval):
     id: str = Field(..., pattern=r"^[a-z0-9_]+$")
     label: str
     factor: str
+    #: The band lies at or past a threshold its paper names (SINS unstable, Mirels 9 or more, ...): the
+    #: report's headline counts it. Data, so that no threshold is written in Python.
+    named_threshold: bool = False
 
 
 class Scale(_Strict):

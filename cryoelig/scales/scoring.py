@@ -5,12 +5,13 @@ pack); this module only adds up what the case gives. A component the case does n
 unknown, never 0: with any component unknown and no total given, the scale is "incomplete: N of M
 components given" and has no band. The totals it computes (``scales.mirels_total``, ...) are the
 computed facts the pack's band rules read, in the Python evaluation and in the rule engine alike
-(``Scorer.totals``). No typer, no rich, no I/O: the scales are always the loaded pack's.
+(``cryoelig.reasoning.casefacts`` adds them to a case's facts, keeping each result per pack). No
+typer, no rich, no I/O: the scales are always the loaded pack's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Literal
@@ -188,54 +189,3 @@ def computed_facts(results: Iterable[ScaleResult]) -> dict[str, float]:
     """The totals the pack's rules read (e.g. ``scales.mirels_total``), for the scores whose total is known."""
     return {r.scale.fact: r.total for r in results  # type: ignore[misc]
             if r.scale.kind == "score" and r.total is not None}
-
-
-_MEMO_LIMIT = 20_000  # results kept per scale; a full table is emptied (bounded memory)
-
-
-class Scorer:
-    """The scales of a pack (set), scored per case with each result kept per scale for the values of
-    the fields it reads: over thousands of cases scoring is mostly dictionary look-ups.
-
-    ``totals(facts)`` is what both evaluators add to a case's facts before the rules run; a total is a
-    fact only when it is known (every component given, or the total given), so a band rule over an
-    incomplete scale stays unknown, never false."""
-
-    def __init__(self, scales: Sequence[Scale]):
-        self.scales = list(scales)
-        self._reads = [(s, tuple(s.input_fields)) for s in self.scales]
-        # per score: its fields, and the components that must all be given for a total (a set: one C-level test)
-        self._scores = [(s, tuple(s.input_fields), frozenset(c.field for c in s.components))
-                        for s in self.scales if s.kind == "score"]
-        self._memo: dict[str, dict[tuple[Any, ...], ScaleResult]] = {s.id: {} for s in self.scales}
-
-    def result(self, scale: Scale, fields: tuple[str, ...], facts: Mapping[str, Any]) -> ScaleResult:
-        # Typed: a result shows its values as given, so 4 and 4.0 (equal as keys) must not share one.
-        key = tuple([(type(v := facts.get(f)), v) for f in fields])
-        memo = self._memo[scale.id]
-        hit = memo.get(key)
-        if hit is None:
-            hit = score(scale, facts)
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            memo[key] = hit
-        return hit
-
-    def results(self, facts: Mapping[str, Any]) -> list[ScaleResult]:
-        """Every scale on one case, in the pack's order."""
-        return [self.result(scale, fields, facts) for scale, fields in self._reads]
-
-    def totals(self, facts: Mapping[str, Any]) -> dict[str, float]:
-        """The known totals as facts (``scales.<id>_total``): only scores whose total can be known are scored."""
-        out: dict[str, float] = {}
-        for scale, fields, components in self._scores:
-            if scale.total_field in facts or components <= facts.keys():
-                total = self.result(scale, fields, facts).total
-                if total is not None:
-                    out[scale.fact] = total  # type: ignore[index]
-        return out
-
-    def with_totals(self, facts: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The case's facts and its known totals (the same mapping when no total is known)."""
-        totals = self.totals(facts) if self._scores else None
-        return {**facts, **totals} if totals else facts

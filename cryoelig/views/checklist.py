@@ -36,6 +36,7 @@ from .questions import (
     UNKNOWN_WORDS,
     NumberSpec,
     Question,
+    asked_for,
     case_id_question,
     ecog_question,
     number_spec,
@@ -193,14 +194,14 @@ def answer_problem(answers: Mapping[str, Any], answer: Answer, pack: Pack) -> st
     return None
 
 
-def live_question(pack: Pack, facts: Mapping[str, Any], questions: Sequence[Question], index: int
-                  ) -> Question | None:
+def live_question(pack: Pack, facts: Mapping[str, Any], questions: Sequence[Question], index: int,
+                  scales: bool = False) -> Question | None:
     """Question ``index`` with why it is asked now, or None when no rule can use its answer given
     ``facts`` (the earlier answers; this question and the later ones are still open). The terminal
     dialogue and the browser form (``cryoelig.web``) both decide through this, so they ask alike."""
     question = questions[index]
     pending = {q.field for q in questions[index:]}
-    live = reasons(pack, facts, pending).get(question.field)
+    live = asked_for(pack, reasons(pack, facts, pending).get(question.field, []), scales)
     return replace(question, why=why_of(pack, live)) if live else None
 
 
@@ -228,15 +229,17 @@ INTRO = (
 )
 
 
-def run(pack: Pack, ask: Callable[[str], str], say: Callable[[str], None], site: str | None = None) -> Result:
+def run(pack: Pack, ask: Callable[[str], str], say: Callable[[str], None], site: str | None = None,
+        scales: bool = False) -> Result:
     """Ask the questions through ``ask`` (returns one line; may raise EOFError or
-    KeyboardInterrupt) and ``say`` (shows text); return the validated answers."""
+    KeyboardInterrupt) and ``say`` (shows text); return the validated answers. The published
+    scales' questions are asked after the source article's, with ``scales`` only."""
     if site is not None:  # given on the command line: the same answers as typed, checked before any question
         try:
             site = parse_answer(site_question(pack), site).value
         except AnswerError as error:
             raise InputError([Problem(str(error), field=SITE)]) from None
-    dialogue = _Dialogue(pack, ask, say)
+    dialogue = _Dialogue(pack, ask, say, scales)
     say(f"cryoelig checklist, rule pack {pack.name} {pack.version}. {INTRO}")
     dialogue.keep(dialogue.ask_one(case_id_question()))
     if site is None:
@@ -244,15 +247,15 @@ def run(pack: Pack, ask: Callable[[str], str], say: Callable[[str], None], site:
     else:
         dialogue.answers[SITE] = site
         say(f"\nSite: {site} (given on the command line)")
-    dialogue.rule_questions(questions_for(pack, dialogue.answers[SITE]))
+    dialogue.rule_questions(questions_for(pack, dialogue.answers[SITE], scales=scales))
     return dialogue.result()
 
 
 class _Dialogue:
     """The answers so far, and how each question is asked, re-asked or skipped."""
 
-    def __init__(self, pack: Pack, ask: Callable[[str], str], say: Callable[[str], None]):
-        self.pack, self.ask, self.say = pack, ask, say
+    def __init__(self, pack: Pack, ask: Callable[[str], str], say: Callable[[str], None], scales: bool = False):
+        self.pack, self.ask, self.say, self.scales = pack, ask, say, scales
         self.answers: dict[str, Any] = {}
         self.unknown: list[str] = []
         self.skipped: list[str] = []
@@ -287,7 +290,7 @@ class _Dialogue:
         for i, question in enumerate(questions):
             if question.field in self.answers or question.field in self.unknown:  # asked already
                 continue
-            current = live_question(self.pack, self.case().facts(), questions, i)
+            current = live_question(self.pack, self.case().facts(), questions, i, self.scales)
             if current is None:
                 self.skipped.append(question.field)
                 self.say(f"\nnot asked: {question.label} [{question.field}]: no rule can use it given the answers "

@@ -295,13 +295,22 @@ def ecog_question(pack: Pack, why: tuple[Reason, ...] = ()) -> Question:
     )
 
 
-def questions_for(pack: Pack, site: str) -> list[Question]:
+def questions_for(pack: Pack, site: str, scales: bool = False) -> list[Question]:
     """The questions for a site, in case-schema order: the fields read by the rules that are
     not already decided by the site alone, each with the rules and sources it is asked for.
-    ECOG is not a question of its own: the overall-health question takes it ('ecog 2'), and the
-    checklist asks for it when overall health is not known."""
+    The source article's questions come first; the fields only a published scale's rules read (its
+    components, labs, performance status) are asked after them, and only with ``scales`` (the
+    checklist's ``--scales``, the page's toggle). ECOG is not a question of its own: the
+    overall-health question takes it ('ecog 2'), and the checklist asks for it when overall
+    health is not known."""
     order = [name for name in pack.field_specs if name not in (SITE, ECOG)]
     found = reasons(pack, {SITE: site}, order)
-    return [make_question(pack, name, why_of(pack, found[name])) for name in order if name in found]
+    source = [name for name in order if name in found and any(r.id not in pack.rule_scale for r in found[name])]
+    extra = [name for name in order if name in found and name not in source] if scales else []
+    return [make_question(pack, name, why_of(pack, asked_for(pack, found[name], scales))) for name in source + extra]
 
 
+def asked_for(pack: Pack, rules: list[Rule], scales: bool) -> list[Rule]:
+    """The rules a question is asked for: the source article's, and the published scales' with ``scales``
+    (without it, a scale's rule is never named as a reason: its questions are not asked)."""
+    return rules if scales else [r for r in rules if r.id not in pack.rule_scale]

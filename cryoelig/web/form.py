@@ -82,6 +82,8 @@ class ChecklistState:
     items: list[Item] = field(default_factory=list)
     skipped: list[Question] = field(default_factory=list)
     answers: dict[str, Any] = field(default_factory=dict)  # dotted field -> value, site and label included
+    #: the published scales' questions are asked too (the page's toggle; the terminal's --scales)
+    scales: bool = False
 
     @property
     def site_label(self) -> str:
@@ -166,11 +168,12 @@ def read_form(pack: Pack, values: dict[str, list[str]]) -> ChecklistState:
     label, answer = read_item(pack, answers, case_id_question(), values)
     if answer is not None:
         answers[CASE_ID] = answer.value
-    state = ChecklistState(pack, site, label, answers=answers)
-    questions = questions_for(pack, site)
+    scales = (values.get("scales") or [""])[0] in ("on", "1", "yes")
+    state = ChecklistState(pack, site, label, answers=answers, scales=scales)
+    questions = questions_for(pack, site, scales=scales)
     asked = {q.field for q in questions}
     for index, question in enumerate(questions):
-        current = live_question(pack, _facts(pack, answers), questions, index)
+        current = live_question(pack, _facts(pack, answers), questions, index, scales)
         if current is None:
             state.skipped.append(question)
             continue

@@ -23,7 +23,7 @@ SIZES = [1e-05, 9e-05, 4e-05, 1e-07, 5e-324, 0.0001, 0.5, 3.9, 4.0, 49.99, 1e16,
 CHILD = textwrap.dedent("""
     import json, sys
     from cryoelig.reasoning.engine import Engine
-    from cryoelig.report.projection import evaluate_rules, python_fired
+    from cryoelig.reasoning.evaluation import evaluate
     from cryoelig.rulepack.load import load_pack
 
     pack = load_pack(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != "-" else None)
@@ -31,7 +31,7 @@ CHILD = textwrap.dedent("""
     sizes = json.loads(sys.stdin.read())
     cases = [{"site": "kidney", "tumor.size_cm": s} for s in sizes]
     fired = engine.fire_many(cases) + [engine.fire(c) for c in cases]
-    expected = [python_fired(evaluate_rules(pack, c)) for c in cases] * 2
+    expected = [evaluate(pack, c).fired for c in cases] * 2
     print(json.dumps([sorted(f) == sorted(e) for f, e in zip(fired, expected)]))
     print(json.dumps([sorted(f) for f in fired]))
 """)
