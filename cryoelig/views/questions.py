@@ -305,9 +305,18 @@ def questions_for(pack: Pack, site: str, scales: bool = False) -> list[Question]
     health is not known."""
     order = [name for name in pack.field_specs if name not in (SITE, ECOG)]
     found = reasons(pack, {SITE: site}, order)
-    source = [name for name in order if name in found and any(r.id not in pack.rule_scale for r in found[name])]
+    own = source_fields(pack)
+    source = [name for name in order if name in found and name in own
+              and any(r.id not in pack.rule_scale for r in found[name])]
     extra = [name for name in order if name in found and name not in source] if scales else []
     return [make_question(pack, name, why_of(pack, asked_for(pack, found[name], scales))) for name in source + extra]
+
+
+def source_fields(pack: Pack) -> frozenset[str]:
+    """The fields the source article's rules read in their own clauses (the members' rules as written, before
+    the reconciliation links rewrite them): a field a link reads (Karnofsky, INR, a SINS component) answers a
+    source question only through a published scale, so it is a scale's question, asked with ``scales`` only."""
+    return frozenset(f for part in pack.parts for r in part.rules if r.id not in pack.rule_scale for f in r.fields)
 
 
 def asked_for(pack: Pack, rules: list[Rule], scales: bool) -> list[Rule]:
