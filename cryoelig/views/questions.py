@@ -309,7 +309,8 @@ def questions_for(pack: Pack, site: str, scales: bool = False) -> list[Question]
     source = [name for name in order if name in found and name in own
               and any(r.id not in pack.rule_scale for r in found[name])]
     extra = [name for name in order if name in found and name not in source] if scales else []
-    return [make_question(pack, name, why_of(pack, asked_for(pack, found[name], scales))) for name in source + extra]
+    return [make_question(pack, name, why_of(pack, asked_for(pack, found[name], scales, name)))
+            for name in source + extra]
 
 
 def source_fields(pack: Pack) -> frozenset[str]:
@@ -319,7 +320,12 @@ def source_fields(pack: Pack) -> frozenset[str]:
     return frozenset(f for part in pack.parts for r in part.rules if r.id not in pack.rule_scale for f in r.fields)
 
 
-def asked_for(pack: Pack, rules: list[Rule], scales: bool) -> list[Rule]:
+def asked_for(pack: Pack, rules: list[Rule], scales: bool, field: str | None = None) -> list[Rule]:
     """The rules a question is asked for: the source article's, and the published scales' with ``scales``
-    (without it, a scale's rule is never named as a reason: its questions are not asked)."""
-    return rules if scales else [r for r in rules if r.id not in pack.rule_scale]
+    (without it, a scale's rule is never named as a reason: its questions are not asked). A scale's field
+    (one the source's rules read only through a link) names its scale's rules first, and so its paper."""
+    if not scales:
+        return [r for r in rules if r.id not in pack.rule_scale]
+    if field is None or field in source_fields(pack):
+        return rules
+    return sorted(rules, key=lambda r: r.id not in pack.rule_scale)
