@@ -235,7 +235,7 @@ def test_typed_cells_are_read_by_value(tmp_path: Path):
 
 
 def test_the_checklist_reads_a_number_as_a_case_file_does():
-    question = next(q for q in questions_for(load_pack(), "liver") if q.field == "labs.platelets")
+    question = next(q for q in questions_for(load_pack(), "liver", scales=True) if q.field == "labs.platelets")
     with pytest.raises(ValueError, match=r"reads as 1500 \(the comma as thousands separator\) or as 1.5"):
         parse_answer(question, "1,500")
     answer = parse_answer(question, "150,000")  # as a decimal mark: 150 x10^9/L; kept as typed, for the note
