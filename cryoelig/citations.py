@@ -78,9 +78,9 @@ def full_reference(source: CitationFields, title: str, publisher: str | None) ->
         where = f"{source.journal}. {source.year};{source.volume or ''}"
         where += f"({source.issue})" if source.issue else ""
         where += f":{source.pages}." if source.pages else "."
-        ref = f"{authors} {title}. {where}"
+        ref = f"{authors} \u201c{title}\u201d. {where}"  # a title is the paper's words: a marked quotation
     elif source.kind == "book-chapter":
-        ref = (f"{authors} {title}. In: {', '.join(source.editors)}, ed. {source.book}. {source.place}: "
+        ref = (f"{authors} \u201c{title}\u201d. In: {', '.join(source.editors)}, ed. {source.book}. {source.place}: "
                f"{publisher}; {source.year}:{source.pages}.")
     else:
         edition = f" {source.edition}" if source.edition else ""

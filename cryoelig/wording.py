@@ -31,6 +31,16 @@ def readable(text: str) -> str:
     return _STYLE_BLOCK.sub(" ", text)
 
 
+#: A marked quotation: a paper's own words between curly double quotes (a cited title, a scale's published
+#: wording). Its words are the paper's, not the tool's: the linter and the output check read around it.
+QUOTATION = re.compile("\u201c[^\u201c\u201d]*\u201d")
+
+
+def own_words(text: str) -> str:
+    """A text without its marked quotations: what the tool itself says."""
+    return QUOTATION.sub(" ", text)
+
+
 def neutral_message(message: str) -> str:
     """pydantic's 'Input should be ...' in the tool's own voice: no directive word in any output."""
     message = re.sub(r"\bInput should (?:be|have) ", "expected ", message)

@@ -58,8 +58,15 @@ SITE_FIELDS = {
              "history.prior_cryoablation", "history.regrowth", "history.symptoms_returned", "treatments"},
     "other": set(),
 }
-EVERY_SITE = {"overall_health", "concerns.near_nerves", "concerns.bleeding_risk", "concerns.active_infection",
-              "concerns.near_critical_structures"}
+EVERY_SITE = {"overall_health"}
+# The four risk concerns: at every documented site, not at site other (issue 22: the risk points have the
+# scope of risks.documented, the source lists its risks for the areas it describes).
+CONCERNS = {"concerns.near_nerves", "concerns.bleeding_risk", "concerns.active_infection",
+            "concerns.near_critical_structures"}
+
+
+def every_site(site):
+    return EVERY_SITE | (CONCERNS if site != "other" else set())
 # With the published-scales pack (the default set): each scale's fields, asked only where the scale applies
 # (its applies_when in rules/published-scales/scales.yaml), Karnofsky everywhere.
 LABS = {"labs.inr", "labs.platelets"}
@@ -85,7 +92,7 @@ def fields_for(pack, site, scales: bool = False):
 @pytest.mark.parametrize("site", SITES)
 def test_only_the_fields_the_site_reads_are_asked(source_pack, site):
     asked = fields_for(source_pack, site)
-    assert set(asked) == SITE_FIELDS[site] | EVERY_SITE
+    assert set(asked) == SITE_FIELDS[site] | every_site(site)
     order = list(case_fields())
     assert asked == sorted(asked, key=order.index), "questions follow the case schema order"
     assert "tumor.count" not in asked, "no rule reads tumor.count"
@@ -97,7 +104,7 @@ def test_a_scale_is_asked_only_where_it_applies(pack, source_pack, site):
     case-schema order, the published scales' fields for the scales whose applies_when the site does not rule out."""
     assert fields_for(pack, site) == fields_for(source_pack, site)
     asked = fields_for(pack, site, scales=True)
-    assert set(asked) == SITE_FIELDS[site] | EVERY_SITE | SCALE_FIELDS[site] | SCALE_EVERY_SITE
+    assert set(asked) == SITE_FIELDS[site] | every_site(site) | SCALE_FIELDS[site] | SCALE_EVERY_SITE
     order = list(case_fields())
     source = fields_for(source_pack, site)
     assert asked[:len(source)] == source and asked[len(source):] == sorted(asked[len(source):], key=order.index)
@@ -457,9 +464,9 @@ RUNS = {
              {"tumor": {"metastatic": True, "primary_cancer": "unknown"}, "symptoms": {"pain_score": 6,
               "fracture": False}, "history": {"prior_cryoablation": True, "symptoms_returned": True},
               "treatments": [], "goals": ["cure", "pain_relief"]}),
-    "other": ({"overall_health": "good", "concerns.near_critical_structures": "yes"},
+    "other": ({"overall_health": "good"},  # no concern is asked at site other (issue 22)
               ("case_id", "15/03/2024"),
-              {"overall_health": "good", "concerns": {"near_critical_structures": True}}),
+              {"overall_health": "good"}),
 }
 
 

@@ -104,6 +104,7 @@ def test_ecog_is_labelled_as_the_tools_convention_with_the_value_given(pack):
     assert ecog.value == 3 and ecog.note == "this tool's convention, not from the source: ECOG 3-4 read as poor " \
                                             "overall health"
     assert "poor" not in [c.value for c in point.basis]
+    assert "Karnofsky" not in point.text  # a field the case does not give is not named (issue 22)
     for name in ("rich", "markdown"):
         text = " ".join(render.get("report", name).render(report, width=200).split())
         assert "ecog >= 3" in text and "(this tool's convention, not from the source: ECOG 3-4 read as poor " \
@@ -249,7 +250,7 @@ def test_the_sites_own_fields_come_first_then_the_general_ones(pack):
 
 
 def test_the_four_concerns_are_one_group_with_what_each_means(pack):
-    report = report_for(pack, {"site": "other"})
+    report = report_for(pack, {"site": "kidney"})
     concerns = [m for m in report.missing if m.group == "concerns"]
     assert [m.field for m in concerns] == ["concerns.near_nerves", "concerns.bleeding_risk",
                                            "concerns.active_infection", "concerns.near_critical_structures"]
@@ -258,6 +259,8 @@ def test_the_four_concerns_are_one_group_with_what_each_means(pack):
     assert "close to nerves" in meaning["concerns.near_nerves"]
     assert "structures or tissues around the tumor could be damaged" in meaning["concerns.near_critical_structures"]
     assert all(m.factor == f"missing.{m.field}" for m in report.missing)
+    # issue 22: the risk points have the scope of risks.documented, so site other asks none of the four
+    assert not [m for m in report_for(pack, {"site": "other"}).missing if m.group == "concerns"]
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)

@@ -3,8 +3,9 @@ and a field is missing information exactly when a factor's situation waits on it
 
 The predicates below are written from the table in docs/factors.md (revised 2026-11-28:
 repetition, combination, fractures / weakness and marrow effects need site bone and
-``tumor.metastatic: true``; overall health poor or ECOG 3-4), not from the rule pack, and are
-compared with the pack's output on generated cases. Three-valued: a factor whose situation
+``tumor.metastatic: true``; overall health poor or ECOG 3-4; revised 2026-12-07: risk points only at a
+documented site, like ``risks.documented``, and the reconciliation links of docs/rule-authoring.md), not
+from the rule pack, and are compared with the pack's output on generated cases. Three-valued: a factor whose situation
 cannot be decided from the case must not be produced, and the fields it waits on are the missing
 information (an ``exists`` test is two-valued and never waits).
 """
@@ -49,6 +50,17 @@ def _bool(value: bool) -> tuple:
     return T if value else F
 
 
+def _linked(f: dict, name: str, test) -> tuple:  # noqa: ANN001 - a predicate on the value
+    """A reconciliation link's reading: two-valued, a field not given is false (it adds no missing field)."""
+    return _bool(name in f and bool(test(f[name])))
+
+
+#: Karnofsky at or under 50 reads as ECOG 3-4 (Ma et al. 2010: 40-50 as 3, 10-30 as 4)
+_KPS_POOR = 50
+#: the sites the SIR 2019 bleeding-risk links read (the high-risk group: ablations of these organs)
+_SIR_SITES = ("liver", "kidney", "lung", "bone")
+
+
 def table(f: dict) -> dict[str, tuple]:
     """The factors.md table, row by row, three-valued (a missing key is unknown)."""
     def eq(name, value):  # noqa: ANN001, ANN202
@@ -64,8 +76,19 @@ def table(f: dict) -> dict[str, tuple]:
     at = {s: _bool(site == s) for s in (*DOCUMENTED, "other")}
     size = _leaf(f, "tumor.size_cm", lambda v: v < 4)
     metastatic = _all(at["bone"], eq("tumor.metastatic", True))
-    overall = ((None, frozenset({"overall_health"})) if "overall_health" not in f and "ecog" not in f
-               else _bool(f.get("overall_health") == "poor" or f.get("ecog", 0) >= 3))
+    given = ("overall_health", "ecog", "kps")
+    overall = ((None, frozenset({"overall_health"})) if not any(name in f for name in given)
+               else _bool(f.get("overall_health") == "poor" or f.get("ecog", 0) >= 3
+                          or f.get("kps", 100) <= _KPS_POOR))
+    documented = _bool(site in DOCUMENTED)
+    pain = _any(_leaf(f, "symptoms.pain_score", lambda v: v >= 1),
+                _linked(f, "sins.pain", lambda v: v in ("mechanical", "occasional")),
+                _linked(f, "mirels.pain", lambda v: v in ("mild", "moderate", "functional")),
+                _linked(f, "symptoms.worst_pain_last_day", lambda v: v >= 1))
+    fracture = _any(eq("symptoms.fracture", True),
+                    _linked(f, "sins.collapse", lambda v: v in ("over_half", "under_half")))
+    bleeding = _any(eq("concerns.bleeding_risk", True),
+                    _bool(site in _SIR_SITES and (f.get("labs.inr", 0) > 1.8 or f.get("labs.platelets", 50) < 50)))
     return {
         "site.documented": _bool(site in DOCUMENTED),
         "site.not_documented": at["other"],
@@ -84,12 +107,10 @@ def table(f: dict) -> dict[str, tuple]:
         "lung.central": _all(at["lung"], eq("tumor.location", "central")),
         "bone.metastatic_palliative": metastatic,
         "bone.not_metastatic": _all(at["bone"], eq("tumor.metastatic", False)),
-        "bone.pain": _all(metastatic, _any(_leaf(f, "symptoms.pain_score", lambda v: v >= 1),
-                                           eq("history.symptoms_returned", True))),
+        "bone.pain": _all(metastatic, _any(pain, eq("history.symptoms_returned", True))),
         "bone.primary_common": _all(metastatic, one_of("tumor.primary_cancer",
                                                        ("breast", "lung", "prostate", "kidney", "thyroid"))),
-        "bone.fracture_or_weakness": _all(metastatic, _any(eq("symptoms.fracture", True),
-                                                           eq("symptoms.bone_weakness", True))),
+        "bone.fracture_or_weakness": _all(metastatic, _any(fracture, eq("symptoms.bone_weakness", True))),
         "bone.marrow_effects": _all(metastatic, _any(eq("symptoms.anemia", True), eq("symptoms.fatigue", True))),
         "repeat.regrowth_or_symptoms_returned": _all(metastatic, eq("history.prior_cryoablation", True),
                                                      _any(eq("history.regrowth", True),
@@ -98,11 +119,11 @@ def table(f: dict) -> dict[str, tuple]:
         "combination.other_treatments": _all(metastatic, has_any("treatments", ("radiation", "chemotherapy"))),
         "supportive_care": metastatic,
         "general.overall_health_poor": overall,
-        "risks.documented": _bool(site in DOCUMENTED),
-        "risks.near_nerves": eq("concerns.near_nerves", True),
-        "risks.bleeding": eq("concerns.bleeding_risk", True),
-        "risks.infection": eq("concerns.active_infection", True),
-        "risks.surrounding_tissue": eq("concerns.near_critical_structures", True),
+        "risks.documented": documented,
+        "risks.near_nerves": _all(documented, eq("concerns.near_nerves", True)),
+        "risks.bleeding": _all(documented, bleeding),
+        "risks.infection": _all(documented, eq("concerns.active_infection", True)),
+        "risks.surrounding_tissue": _all(documented, eq("concerns.near_critical_structures", True)),
         # added by the pack: a size given at a site where the source says "small" without a limit
         "liver.size_not_used_by_source": _bool(site == "liver" and "tumor.size_cm" in f),
         "lung.size_not_used_by_source": _bool(site == "lung" and "tumor.size_cm" in f),

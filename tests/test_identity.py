@@ -84,4 +84,4 @@ def test_the_parts_are_listed_under_the_set_with_their_own():
     assert client.get("/api/v1/pack").json()["parts"] == parts
     markdown = cli("check", "examples/bone-spine-sins.yaml", "--format", "markdown")
     assert set(HEX.findall(markdown)) == {pack.sha256}  # a page a person reads shows one sha256
-    assert "Scales from pack published-scales 0.1.0, included in this report's rule pack" in markdown
+    assert "Scales from pack published-scales 0.2.0, included in this report's rule pack" in markdown

@@ -141,7 +141,9 @@ def test_a_csv_batch_reads_the_scale_columns_and_refuses_a_total_that_does_not_a
     report = json.loads(line)
     lines = {x["scale"]: x for x in report["published_scales"]["lines"]}
     assert lines["mirels"]["total"] == 10 and lines["sir_platelets"]["total"] == 45
-    assert report["input_notes"] == ["labs.platelets 45 x10^9/L from platelets_per_ul 45000"]
+    assert report["input_notes"][0] == "labs.platelets 45 x10^9/L from platelets_per_ul 45000"
+    assert [n.split(";")[0] for n in report["input_notes"][1:]] == [  # issue 22: answered through links
+        "symptoms.pain_score is not given", "concerns.bleeding_risk is not given", "ecog is not given"]
     [error] = (tmp_path / "out.errors.jsonl").read_text().splitlines()
     error = json.loads(error)
     assert (error["row"], error["field"]) == (2, "mirels.total")
@@ -155,7 +157,7 @@ def test_a_cds_hooks_card_carries_the_section_apart_from_the_source_points(pack)
     from cryoelig.facade import review
     from cryoelig.inputs import read_case
     from cryoelig.render.cds_cards import cards_for
-    from cryoelig.wording import advice_words
+    from cryoelig.wording import advice_words, own_words
 
     report = review(read_case(str(ROOT / "examples" / "bone-femur-mirels.yaml"), pack), pack).report
     cards = cards_for(report, pack)
@@ -163,7 +165,7 @@ def test_a_cds_hooks_card_carries_the_section_apart_from_the_source_points(pack)
     assert card["summary"].startswith(TITLE) and "Mirels" in card["summary"] and "total 10" in card["detail"]
     assert "Mirels 1989" in card["detail"] and "doi:10.1097/00003086-198912000-00027" in card["detail"]
     assert card["indicator"] == "info" and not {"suggestions", "actions", "selectionBehavior"} & set(card)
-    assert advice_words(card["detail"]) == []
+    assert advice_words(own_words(card["detail"])) == []  # a cited title is a marked quotation
     assert not [c for c in cards if "rule `scales." in c["detail"] and c is not card]
 
 

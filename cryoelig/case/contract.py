@@ -259,7 +259,7 @@ class Case(BaseModel):
                 "overall health); both are kept, and either reading of poor health raises the overall-health point")
         if self.labs is not None and (platelets := self.labs.input_note()):
             notes.append(platelets)
-        return notes
+        return notes + pack.link_notes(self.facts())
 
 
 #: The groups of the nested case form whose fields become dotted facts (tumor.size_cm, mirels.site, ...).

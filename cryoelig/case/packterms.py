@@ -29,6 +29,11 @@ class PackTerms(Protocol):
         """The lowest ECOG the pack's rules read as poor overall health (None: they state no such reading)."""
         ...
 
+    def link_notes(self, facts: Mapping[str, Any]) -> list[str]:
+        """The notes of the pack's reconciliation links on the facts (a field answered through another, two
+        that disagree)."""
+        ...
+
     def total_problems(self, facts: Mapping[str, Any], file: str | None = None,
                        row: int | None = None) -> list[Problem]:
         """Every published-scale total the facts give that the components they give cannot add up to."""

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EngineMismatchError
-from ..rulepack.conditions import Condition, Leaf, derived_refs
+from ..rulepack.conditions import Condition, Leaf
 from ..rulepack.packmodel import Pack, Rule
 from ..scales.scoring import ScaleResult
 from .casefacts import as_case_facts, scale_results
@@ -115,6 +115,15 @@ def _deciders(node: TraceNode) -> tuple[tuple[Leaf, Tri], ...]:
     return tuple(d for item in chosen for d in _deciders(item))
 
 
+def _open_clauses(node: TraceNode) -> list[Leaf]:
+    """The clauses of the undecided parts of a node (a decided item of an undecided group is left out)."""
+    if node.result is not None:
+        return []
+    if not node.items:
+        return [node.cond]  # type: ignore[list-item]
+    return [leaf for item in node.items for leaf in _open_clauses(item)]
+
+
 class RuleTrace:
     """One rule checked against the case: its result, its clause tree with the case values, and,
     computed on first use, the deciding clauses and the fields it waits on.
@@ -164,13 +173,16 @@ class RuleTrace:
 
     @property
     def open_fields(self) -> tuple[str, ...]:
-        """While the rule is undecided: every field it reads, and those of the undecided rules
-        deriving an unknown fact it reads (the checklist keeps the ones not answered yet)."""
+        """While the rule is undecided: the fields of its clauses still undecided (a branch the answers
+        already decide, such as a link's ``site in [...]`` at another site, asks nothing), and those of
+        the undecided rules deriving an unknown fact it reads (the checklist keeps the ones not
+        answered yet)."""
         if self._open is None:
             out: list[str] = []
             if self.result is None:
-                out += self.rule.fields
-                for name in derived_refs(self.rule.condition):
+                clauses = _open_clauses(self.tree)
+                out += dict.fromkeys(leaf.field for leaf in clauses if leaf.op != "derived")
+                for name in dict.fromkeys(leaf.field for leaf in clauses if leaf.op == "derived"):
                     if self.derived_state(name) is None:
                         for deriver in self.derivers.get(name, ()):
                             out += deriver.open_fields

@@ -19,6 +19,8 @@ from ..report.projection import Clause, Finding, Report, comparisons_in, format_
 from .common import GROUPS, TITLE
 
 FULL_HINT = "--full shows every basis and source"
+#: the one screen the view fits (80x25): past it, the bands fold into one paragraph
+SCREEN_LINES = 25
 
 
 def _clause(clause: Clause) -> str:
@@ -28,10 +30,42 @@ def _clause(clause: Clause) -> str:
     return f"{clause.clause} [case: {format_value(clause.value, comparisons_in(clause.clause))}]: {clause.result}"
 
 
-def _point(finding: Finding) -> list:
+LINKED = "derived through link "
+
+
+def _shown_clauses(finding: Finding) -> str:
+    """The deciding clauses in one line: the rule's own when they decide it, the readings through the
+    published scales' links counted (their clauses: --full); else the link's clauses, without the guard
+    'X is given' beside a clause on the same field."""
     deciding = [c for c in finding.basis if c.field != "site"] or finding.basis  # the site is in the title
+    through = {c.field for c in deciding if (c.note or "").startswith(LINKED)}  # a link's guards carry no note
+    own = [c for c in deciding if c.field not in through or c.field is None]
+    links = dict.fromkeys(c.note for c in deciding if c not in own and c.note)
+    if links and any(c.field is not None and c.result == "met" for c in own):
+        more = f"also met through {len(links)} published-scale link{'' if len(links) == 1 else 's'} (--full)"
+        return "; ".join([*(_clause(c) for c in own), more])
+    shown = [c for c in deciding if not (c.clause == f"{c.field} is given"
+                                         and any(o.field == c.field and o is not c for o in deciding))]
+    return "; ".join(_clause(c) for c in shown)
+
+
+def _point(finding: Finding) -> list:
     return [Text(f"\u2022 {_label(finding)} (rule {finding.rule})"),
-            Padding(Text("; ".join(_clause(c) for c in deciding), style="dim"), (0, 0, 0, 2))]
+            Padding(Text(_shown_clauses(finding), style="dim"), (0, 0, 0, 2))]
+
+
+def _inputs(report: Report) -> list[Text]:
+    """The input notes: each unit or reading note in full; the reconciliation links' notes folded into one
+    line (a field answered through a published scale, or two that disagree: --full shows which)."""
+    linked = [n for n in report.input_notes if " through link " in n]
+    out = [Text(f"Input: {note}", style="dim") for note in report.input_notes if note not in linked]
+    if linked:
+        apart = sum("they disagree" in n for n in linked)
+        answered = len(linked) - apart
+        parts = [f"{answered} field{'' if answered == 1 else 's'} answered through published scales"] * bool(answered)
+        parts += [f"{apart} disagreeing with a published scale's reading"] * bool(apart)
+        out.append(Text(f"Input: {', '.join(parts)}: --full shows which.", style="dim"))
+    return out
 
 
 def _label(finding: Finding) -> str:
@@ -45,14 +79,20 @@ def _source(report: Report) -> list[Text]:
             for s in report.sources]
 
 
-def _scales(report: Report) -> list:
-    """The bands at a named threshold, one line each with rule and paper; the other scales in one line."""
+def _scales(report: Report, compact: bool = False) -> list:
+    """The bands at a named threshold, one line each with rule and paper (``compact``: all in one paragraph,
+    each with its value and rule; band and paper with --full); the other scales in one line."""
     section = report.published_scales
     if section is None:
         return []
     out: list = []
     at = [line for line in section.lines if line.named_threshold and line.applies != "no"]
-    if at:
+    if at and compact:
+        items = [f"{line.short} {_value(line.summary)}, " + ", ".join(f"rule {p.rule}" for p in line.points)
+                 for line in at]
+        out.append(Text.assemble(("Published-scale bands at a named threshold (context, not from the source):",
+                                  "bold"), f" {'; '.join(items)}."))
+    elif at:
         out.append(Text(f"Published-scale bands at a named threshold ({len(at)}; context, not from the source):",
                         style="bold"))
         for line in at:
@@ -90,13 +130,13 @@ def _folded(report: Report) -> list[Text]:
     return out
 
 
-def build(report: Report) -> Group:
+def build(report: Report, compact: bool = False) -> Group:
     headline = report.headline
     parts: list = [
         Text(f"{TITLE}: case {report.case_id} (site: {format_value(report.site)})", style="bold"),
         Text(report.disclaimer, style="italic dim"),
         *_source(report),
-        *(Text(f"Input: {note}", style="dim") for note in report.input_notes),
+        *_inputs(report),
     ]
     if headline is not None:
         parts.append(Text(headline.text.split(" (", 1)[0].rstrip(".") + ".", style="bold"))
@@ -106,7 +146,7 @@ def build(report: Report) -> Group:
             parts.append(Text(f"{title} ({len(items)}):", style="bold"))
         for f in items:
             parts += _point(f)
-    parts += _scales(report)
+    parts += _scales(report, compact)
     parts += _folded(report)
     p = report.pack
     parts.append(Text(f"Rule pack {p.name} {p.version} \u00b7 {FULL_HINT}\nsha256 {p.sha256}", style="dim"))
@@ -116,6 +156,11 @@ def build(report: Report) -> Group:
 def render_brief(report: Report, width: int | None = None) -> str:
     """The one-screen view as text, styled for this terminal (plain when standard output is not one)."""
     console = Console(width=width)
-    with console.capture() as captured:
-        console.print(build(report))
-    return captured.get()
+    text = ""
+    for compact in (False, True):  # the bands in one paragraph when one line each overflows the screen
+        with console.capture() as captured:
+            console.print(build(report, compact))
+        text = captured.get()
+        if len(text.splitlines()) <= SCREEN_LINES:
+            break
+    return text

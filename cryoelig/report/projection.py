@@ -149,7 +149,11 @@ def _clauses(rt: RuleTrace, facts: Any) -> list[Clause]:
     that established it (or failed to)."""
     out = []
     notes = rt.rule.spec.notes
+    seen: set[str] = set()
     for leaf, result in rt.deciders:
+        if leaf.text in seen:  # a clause a link's rewrite repeats (its guard) is shown once
+            continue
+        seen.add(leaf.text)
         if leaf.op == "derived":
             value = "; ".join(
                 f"{d.rule.id}: " + ", ".join(lf.text for lf, _ in d.deciders)

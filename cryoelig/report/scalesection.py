@@ -172,7 +172,7 @@ class _Memo:
         self.source_read = frozenset(s.id for s in pack.scales if set(s.input_fields) <= source_fields)
         read = {s.id: set(s.input_fields) for s in pack.scales}
         self.readers: dict[str, list[str]] = {}
-        for rule in pack.rules:
+        for rule in (r for part in pack.parts for r in part.rules):  # as written: a link's reading is reconciled
             if rule.id not in pack.rule_scale:
                 hits = [sid for sid, names in read.items() if names & set(rule.fields)]
                 if hits:

@@ -60,8 +60,12 @@ def format_value(value: Any, comparisons: Iterable[tuple[str, float]] = ()) -> s
 
 
 def fill(rule: Rule, facts: Any) -> str:
-    """The rule's text with each ``{field}`` replaced by the case value (white space made single)."""
+    """The rule's text with each ``{field}`` replaced by the case value (white space made single); a link's
+    fragment (``Rule.shown_with``) follows its field's value only when the case gives the fields it names."""
     text = rule.spec.text or ""
+    for name, fragment in rule.shown_with:
+        if all(facts.get(other) is not None for other in PLACEHOLDER.findall(fragment)):
+            text = text.replace(f"{{{name}}}", f"{{{name}}} {fragment}")
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)

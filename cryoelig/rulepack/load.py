@@ -18,6 +18,7 @@ from ..errors import PackError, Problem
 from ..scales.scalemodel import Scale
 from . import packcache
 from .conditions import ConditionError, parse
+from .links import LinkSpec, link_of
 from .packmodel import (
     PLACEHOLDER,
     FactorSpec,
@@ -107,6 +108,7 @@ def _to_cache(pack: Pack) -> dict[str, Any]:
         "source_texts": pack.source_texts,
         "sha256": pack.sha256,
         "scales": [s.model_dump(mode="json") for s in pack.scales],
+        "links": [link.spec.model_dump(mode="json", by_alias=True) for link in pack.links],
     }
 
 
@@ -128,7 +130,9 @@ def _from_cache(directory: Path, data: dict[str, Any]) -> Pack:
         spec = RuleSpec.model_construct(**{**raw, "cites": [Cite.model_construct(**c) for c in raw["cites"]]})
         rules.append(Rule(spec, parse(raw["when"], fields=specs), item["area"], item["file"], item["line"]))
     guards = {s.id: parse(s.applies_when, fields=specs) for s in scales}
+    links = [link_of(LinkSpec.model_validate(x), specs) for x in data["links"]]
     return Pack(directory, meta, rules, [Statement.model_construct(**x) for x in data["statements"]],
                 {k: FieldSpec.model_construct(**v) for k, v in data["fields"].items()},
                 data["source_texts"], data["sha256"],
-                {k: FieldGroup.model_construct(**v) for k, v in data["groups"].items()}, scales=scales, guards=guards)
+                {k: FieldGroup.model_construct(**v) for k, v in data["groups"].items()}, scales=scales, guards=guards,
+                links=links)

@@ -23,8 +23,9 @@ from ..scales.scalemodel import Scale
 from ..scales.scoring import consistency_problems
 from .conditions import Condition, derived_refs, leaves
 from .conventions import ecog_poor_from
+from .links import Link, link_notes
 
-SPECIAL_FILES = ("pack.yaml", "statements.yaml", "fields.yaml", "scales.yaml")
+SPECIAL_FILES = ("pack.yaml", "statements.yaml", "fields.yaml", "scales.yaml", "links.yaml")
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")
 
 
@@ -161,6 +162,9 @@ class Rule:
     area: str
     file: str
     line: int | None
+    #: (field, fragment) pairs a reconciliation link adds: the fragment is written after the field's value
+    #: in the filled text only when the case gives every field it names (never "Karnofsky not given")
+    shown_with: tuple[tuple[str, str], ...] = ()
 
     @property
     def id(self) -> str:
@@ -199,6 +203,8 @@ class Pack:
     #: published scales (scales.yaml) and each one's applies_when, parsed
     scales: list[Scale] = field(default_factory=list)
     guards: dict[str, Condition] = field(default_factory=dict)
+    #: reconciliation links (links.yaml): fields of this pack's papers that answer other packs' clauses
+    links: list[Link] = field(default_factory=list)
     members: tuple[Pack, ...] = ()
     rule_by_id: dict[str, Rule] = field(default_factory=dict)
     factor_by_id: dict[str, FactorSpec] = field(default_factory=dict)
@@ -253,6 +259,11 @@ class Pack:
         """The lowest ECOG this pack's rules read as poor overall health, by the tool's convention they note
         (``cryoelig.rulepack.conventions``); None when they state none."""
         return ecog_poor_from(self.rules)
+
+    def link_notes(self, facts: Mapping[str, Any]) -> list[str]:
+        """The input notes of the reconciliation links on a case's facts: a field answered through another,
+        or two fields that answer one question and disagree (the case contract asks)."""
+        return link_notes(self.links, facts, self.ecog_poor_from) if self.links else []
 
     def total_problems(self, facts: Mapping[str, Any], file: str | None = None,
                        row: int | None = None) -> list[Problem]:

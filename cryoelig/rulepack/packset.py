@@ -23,11 +23,13 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..citations import short_reference
 from ..errors import Problem
 from .conditions import leaves
 from .conventions import convention_problems
 from .defaultpack import default_pack_dir
-from .packmodel import Pack, PackMeta
+from .links import rewrite
+from .packmodel import Pack, PackMeta, Rule
 
 
 def default_pack_dirs() -> tuple[Path, ...]:
@@ -59,10 +61,43 @@ def set_problems(packs: Sequence[Pack]) -> list[Problem]:
             continue
         problems += _site_problems(pack, base)
     problems += convention_problems([r for p in packs for r in p.rules])
+    problems += _link_problems(packs)
     for what, ids in (("rule", lambda p: p.rule_by_id), ("factor", lambda p: p.factor_by_id),
                       ("source", lambda p: p.source_by_id)):
         problems += _twice(what, [(p, list(ids(p))) for p in packs])
     return problems
+
+
+def _link_problems(packs: Sequence[Pack]) -> list[Problem]:
+    """Every clause a link answers is a clause of another pack's rules (a link answering nothing is a typo)."""
+    out = []
+    for pack in packs:
+        others = {leaf.text for p in packs if p is not pack for r in p.rules for leaf in leaves(r.condition)}
+        for link in pack.links:
+            if link.answers is not None and link.answers.text not in others:
+                out.append(Problem(f"link '{link.id}' answers '{link.answers.text}', a clause no rule of the other "
+                                   "packs loaded with it reads", file=str(pack.directory / "links.yaml")))
+    return out
+
+
+def linked_rules(packs: Sequence[Pack]) -> list[Rule]:
+    """The rules of the packs, each clause a link of another pack answers rewritten (``links.rewrite``),
+    with the note of each link clause in the rule's notes (shown in its basis)."""
+    titles = {s.id: short_reference(s) if s.authors else s.title for p in packs for s in p.meta.sources}
+    out = []
+    for pack in packs:
+        links = [link for p in packs if p is not pack for link in p.links]
+        for rule in pack.rules:
+            notes: dict[str, str] = {}
+            condition = rewrite(rule.condition, links, notes, titles) if links else rule.condition
+            if condition is rule.condition or condition == rule.condition:
+                out.append(rule)
+                continue
+            shown = tuple((link.spec.reads, link.spec.shown_with) for link in links
+                          if link.spec.reads and link.spec.shown_with and link.spec.reads in rule.fields)
+            spec = rule.spec.model_copy(update={"notes": {**notes, **rule.spec.notes}})
+            out.append(Rule(spec, condition, rule.area, rule.file, rule.line, shown))
+    return out
 
 
 def _pack_file(pack: Pack) -> str:
@@ -117,10 +152,11 @@ def combine(packs: Sequence[Pack]) -> Pack:
         factors=[f for p in packs for f in p.meta.factors],
         not_encoded=[n for p in packs for n in p.meta.not_encoded])
     digest = set_sha256([p.sha256 for p in packs])
-    return Pack(base.directory, meta, [r for p in packs for r in p.rules],
+    return Pack(base.directory, meta, linked_rules(packs),
                 [s for p in packs for s in p.statements],
                 {k: v for p in reversed(packs) for k, v in p.fields.items()},  # the base pack's wording first
                 {k: v for p in packs for k, v in p.source_texts.items()}, digest,
                 {k: v for p in reversed(packs) for k, v in p.groups.items()},
                 scales=[s for p in packs for s in p.scales],
-                guards={k: v for p in packs for k, v in p.guards.items()}, members=tuple(packs))
+                guards={k: v for p in packs for k, v in p.guards.items()},
+                links=[link for p in packs for link in p.links], members=tuple(packs))

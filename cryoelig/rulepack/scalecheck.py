@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import Problem
 from ..scales.scalemodel import Band, PointRange, Scale
+from ..wording import own_words
 from .conditions import Condition, ConditionError, Leaf, Node, parse
 from .packmodel import PackMeta, Rule, SourceSpec
 
@@ -50,7 +51,7 @@ def citation_problems(source: SourceSpec, file: str, lint: Lint, problems: list[
         problems.append(Problem(f"{where}: pages '{source.pages}' are not first-last", file=file))
     if not (source.doi or source.isbn or source.note):
         problems.append(Problem(f"{where}: give a DOI or ISBN, or a note saying why there is none", file=file))
-    for text in (source.title, source.book or "", source.note or ""):
+    for text in (own_words(f"\u201c{source.title}\u201d"), source.book or "", source.note or ""):
         lint(f"{where} (shown in every report's sources)", text, file, None, problems)
 
 
@@ -89,7 +90,7 @@ def check_scales(scales: list[Scale], meta: PackMeta, specs: Mapping[str, Mappin
 
 def _texts(scale: Scale) -> list[str]:
     texts = [scale.name, scale.short, scale.applies_to, scale.note or ""]
-    texts += [b.label for b in scale.bands] + [lv.description for lv in scale.levels]
+    texts += [b.label for b in scale.bands] + [own_words(lv.description) for lv in scale.levels]
     for comp in scale.components:
         texts += [comp.label, *(o.label for o in comp.options)]
     return texts + [d.label for d in scale.descriptors]

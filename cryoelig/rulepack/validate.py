@@ -15,9 +15,10 @@ from typing import Any
 from ..case.contract import case_fields
 from ..errors import PackError, Problem
 from ..scales.scalemodel import Scale, ScalesFile
-from ..wording import advice_words, directive_words
+from ..wording import advice_words, directive_words, own_words
 from .conditions import ConditionError, check_derived_placement, derived_refs, leaves, parse
 from .conventions import convention_problems, convention_text_problems
+from .links import read_links
 from .packmodel import (
     PLACEHOLDER,
     SPECIAL_FILES,
@@ -72,6 +73,7 @@ def load_files(directory: Path) -> Pack:
     problems += convention_text_problems(rules, _texts(meta, fields, rules, pack_file, directory))
     if scales:
         check_bands_against_rules(scales, guards, rules, problems)
+    links, raw_links = read_links(directory, meta, specs, lint, problems)
     ordered = _evaluation_order(rules, problems)
     if problems:
         raise PackError(problems)
@@ -79,9 +81,11 @@ def load_files(directory: Path) -> Pack:
                "fields": raw_fields, "rules": raw_rules}
     if raw_scales is not None:  # a pack without scales keeps the hash it always had
         content["scales"] = raw_scales
+    if raw_links is not None:  # likewise a pack without links
+        content["links"] = raw_links
     digest = hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
     return Pack(directory, meta, ordered, statements, fields, source_texts, digest, groups, scales=scales,
-                guards=guards)
+                guards=guards, links=links)
 
 
 def _linter(words: Any) -> Lint:
@@ -143,7 +147,8 @@ def _check_meta(meta: PackMeta, file: str, lint: Lint, problems: list[Problem]) 
         problems.append(Problem("sites: Field required (the sites a case can name); a pack that adds to "
                                 "another pack's sites names that pack in adds_to instead, not both", file=file))
     for source in meta.sources:
-        for part in (source.title, source.publisher, source.date, source.description, source.scope):
+        title = own_words(f"\u201c{source.title}\u201d") if source.file is None else source.title  # a paper's words
+        for part in (title, source.publisher, source.date, source.description, source.scope):
             lint(f"source '{source.id}'", part or "", file, None, problems)
         if source.file is None:
             citation_problems(source, file, lint, problems)

@@ -201,7 +201,7 @@ def live_question(pack: Pack, facts: Mapping[str, Any], questions: Sequence[Ques
     dialogue and the browser form (``cryoelig.web``) both decide through this, so they ask alike."""
     question = questions[index]
     pending = {q.field for q in questions[index:]}
-    live = asked_for(pack, reasons(pack, facts, pending).get(question.field, []), scales)
+    live = asked_for(pack, reasons(pack, facts, pending).get(question.field, []), scales, question.field)
     return replace(question, why=why_of(pack, live)) if live else None
 
 

@@ -305,12 +305,27 @@ def questions_for(pack: Pack, site: str, scales: bool = False) -> list[Question]
     health is not known."""
     order = [name for name in pack.field_specs if name not in (SITE, ECOG)]
     found = reasons(pack, {SITE: site}, order)
-    source = [name for name in order if name in found and any(r.id not in pack.rule_scale for r in found[name])]
+    own = source_fields(pack)
+    source = [name for name in order if name in found and name in own
+              and any(r.id not in pack.rule_scale for r in found[name])]
     extra = [name for name in order if name in found and name not in source] if scales else []
-    return [make_question(pack, name, why_of(pack, asked_for(pack, found[name], scales))) for name in source + extra]
+    return [make_question(pack, name, why_of(pack, asked_for(pack, found[name], scales, name)))
+            for name in source + extra]
 
 
-def asked_for(pack: Pack, rules: list[Rule], scales: bool) -> list[Rule]:
+def source_fields(pack: Pack) -> frozenset[str]:
+    """The fields the source article's rules read in their own clauses (the members' rules as written, before
+    the reconciliation links rewrite them): a field a link reads (Karnofsky, INR, a SINS component) answers a
+    source question only through a published scale, so it is a scale's question, asked with ``scales`` only."""
+    return frozenset(f for part in pack.parts for r in part.rules if r.id not in pack.rule_scale for f in r.fields)
+
+
+def asked_for(pack: Pack, rules: list[Rule], scales: bool, field: str | None = None) -> list[Rule]:
     """The rules a question is asked for: the source article's, and the published scales' with ``scales``
-    (without it, a scale's rule is never named as a reason: its questions are not asked)."""
-    return rules if scales else [r for r in rules if r.id not in pack.rule_scale]
+    (without it, a scale's rule is never named as a reason: its questions are not asked). A scale's field
+    (one the source's rules read only through a link) names its scale's rules first, and so its paper."""
+    if not scales:
+        return [r for r in rules if r.id not in pack.rule_scale]
+    if field is None or field in source_fields(pack):
+        return rules
+    return sorted(rules, key=lambda r: r.id not in pack.rule_scale)

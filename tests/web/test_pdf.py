@@ -15,7 +15,7 @@ import pytest
 
 from cryoelig import render
 from cryoelig.rulepack.load import load_pack
-from cryoelig.wording import directive_words
+from cryoelig.wording import directive_words, own_words
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -71,7 +71,8 @@ def test_each_example_is_one_a4_page_with_the_notice_and_the_source(example, tmp
     for page in range(1, pages + 1):
         text = page_text(both, page)
         assert text.startswith("Source:") and NOTICE in text and f"page {page} of {pages}" in text, page
-        assert not directive_words(text), directive_words(text)
+        # a marked quotation (the SIR 2019 title, a scale's published wording) is the paper's words
+        assert not directive_words(own_words(text)), directive_words(own_words(text))
 
 
 @needs_poppler
