@@ -18,6 +18,7 @@ from fhirdata import bundle  # noqa: E402
 from cryoelig.case.contract import parse_case  # noqa: E402
 from cryoelig.inputs.fhir import bundle_to_case_data  # noqa: E402
 from cryoelig.inputs.fhir.mapping import NotPlaced  # noqa: E402
+from cryoelig.rulepack.load import load_pack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "fhir"
@@ -49,7 +50,7 @@ def without_id(data: dict) -> dict:
 def test_each_example_gives_its_site_and_facts(site):
     data, provenance = bundle_to_case_data(example(site))
     assert without_id(data) == EXPECTED[site]
-    parse_case(data)
+    parse_case(data, load_pack())
     named = provenance.active_not_classified
     assert (named[0].split("(")[1].split(")")[0] if named else None) == NOT_CLASSIFIED.get(site)
 
