@@ -140,7 +140,8 @@ def test_a_neoplasm_code_the_table_lacks_is_asked_of_the_library(monkeypatch):
 def test_the_library_is_not_imported_for_a_code_the_table_knows(tmp_path):
     path = tmp_path / "kidney.json"
     path.write_text(json.dumps(record(condition("C64.2", system=ICD))))
-    code = ("import sys; from cryoelig.inputs import read_case; read_case(sys.argv[1]); "
+    code = ("import sys; from cryoelig.inputs import read_case; from cryoelig.rulepack.load import load_pack; "
+            "read_case(sys.argv[1], load_pack()); "
             "print('simple_icd_10_cm' in sys.modules)")
     import subprocess
 
