@@ -86,8 +86,10 @@ def show_rule(rule: Rule, pack: Pack, scenarios: list[ScenarioInfo], **_: object
         out += textwrap.wrap(" ".join(spec.text.split()), width=96, initial_indent="  ", subsequent_indent="  ")
     out += ["", "Sources:"]
     for c in spec.cites:
-        title = pack.source_by_id[c.source].title if c.source in pack.source_by_id else c.source
-        out.append(f"  - {c.source} ({title}):")
+        if c.source in pack.source_by_id:  # a title is a quotation: the source's words, not the tool's
+            out.append(f"  - {c.source} (\u201c{pack.source_by_id[c.source].title}\u201d):")
+        else:
+            out.append(f"  - {c.source}:")
         if c.quote is not None:
             out.append(f"    \u201c{' '.join(c.quote.split())}\u201d")
         else:  # a paper cited in full, named by place (its text is not stored)

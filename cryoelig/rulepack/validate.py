@@ -8,7 +8,6 @@ no directive wording. Every problem is reported in one run with file and line.
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from .packmodel import (
     field_specs,
 )
 from .packyaml import canonical_json, line_at, normalise_space, read_yaml, validate
+from .quotes import by_paragraph, check_quote
 from .scalecheck import Lint, check_bands_against_rules, check_scales, citation_problems
 
 #: Fields a case gives in another unit, converted by the contract: fields.yaml may word their questions.
@@ -177,7 +177,7 @@ def _read_statements(directory: Path, normalised_sources: dict[str, str],
         return [], raw
     for i, st in enumerate(parsed.statements):
         line = line_at(raw, ("statements", i))
-        _check_quote(parsed.source, st.quote, normalised_sources, str(path), line, problems)
+        check_quote(parsed.source, st.quote, normalised_sources, str(path), line, problems)
     return parsed.statements, raw
 
 
@@ -261,33 +261,6 @@ def _texts(meta: PackMeta, fields: dict[str, FieldSpec], rules: list[Rule], pack
     return out
 
 
-def by_paragraph(text: str) -> str:
-    """A stored source as its paragraphs (blank-line separated), each with its spaces normalised, one per
-    line: a normalised quote holds no line break, so it is found only within one paragraph."""
-    return "\n".join(normalise_space(p) for p in _PARAGRAPH_BREAK.split(text))
-
-
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
-
-
-def _check_quote(source: str, quote: str, normalised_sources: dict[str, str], file: str,
-                 line: int | None, problems: list[Problem]) -> None:
-    """A quote is found verbatim within one paragraph of its source: a quote that joins two paragraphs would
-    read as one statement of the source (cite each paragraph on its own)."""
-    if source not in normalised_sources:
-        problems.append(Problem(f"unknown source '{source}'", file=file, line=line))
-        return
-    quote, text = normalise_space(quote), normalised_sources[source]
-    if quote in text:
-        return
-    if quote in normalise_space(text):
-        problems.append(Problem(f"quote joins two paragraphs of source '{source}' (cite each paragraph on its "
-                                f"own): \"{quote[:80]}\"", file=file, line=line))
-    else:
-        problems.append(Problem(f"quote not found verbatim in source '{source}': \"{quote[:80]}\"",
-                                file=file, line=line))
-
-
 def _check_rule(spec: RuleSpec, area: str, path: Path, line: int | None, known: tuple[Any, ...],
                 problems: list[Problem]) -> Rule | None:
     """A rule with its condition parsed, or None after adding its problems. ``known``: the factor kinds,
@@ -339,7 +312,7 @@ def _check_cites(spec: RuleSpec, known: tuple[dict[str, str], dict[str, bool], L
                 "a stored source is quoted verbatim; a source cited in full is named by place (locator), never "
                 "quoted", file=file, line=line))
         elif cite.quote is not None:
-            _check_quote(cite.source, cite.quote, normalised_sources, file, line, problems)
+            check_quote(cite.source, cite.quote, normalised_sources, file, line, problems)
             lint(f"rule '{spec.id}' quote", cite.quote, file, line, problems)
         else:
             lint(f"rule '{spec.id}' locator", cite.locator or "", file, line, problems)
