@@ -7,10 +7,9 @@ characters at a word; ``detail`` is Markdown with the rule, the basis with the c
 the verbatim source quote, the pack and the non-diagnostic notice. ``source`` names the tool,
 the pack version and the cited document. Absent fields are left out, never null.
 
-A card's ``uuid`` is stable: a UUIDv5 of (pack sha256, rule id, a hash of the case content
-the report shows: site and facts). The same record and pack give the same uuids, so feedback
-can be matched; a different pack version or a changed fact gives new ones. The label is not
-linkable to the patient: it is derived only from the de-identified facts.
+A card's ``uuid`` is random (uuid4), new for every card of every response: two patients, two
+hookInstances or two calls never share one (issue 25), and feedback names the card it is about; the
+service's audit trail records which uuids a response carried. Nothing in it derives from the record.
 """
 
 from __future__ import annotations
@@ -43,18 +42,14 @@ def summary(text: str) -> str:
     return cut + "\u2026"
 
 
-def case_key(report: Report) -> str:
-    return content_key(report.site, report.facts)
-
-
 def content_key(site: str, facts: dict[str, Any]) -> str:
     content = json.dumps({"site": site, "facts": facts}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def card_uuid(report: Report, rule: str, key: str | None = None) -> str:
-    """UUIDv5 of (pack sha256, rule id, case content hash); ``key`` saves recomputing the hash."""
-    return uuid_for(report.pack.sha256, rule, key or case_key(report))
+def card_uuid() -> str:
+    """A random card uuid (uuid4): never the same for two cards, two calls or two patients."""
+    return str(uuid.uuid4())
 
 
 def uuid_for(pack_sha256: str, rule: str, key: str) -> str:
@@ -82,9 +77,9 @@ def _finding_lines(report: Report, f: Finding) -> list[str]:
     return lines
 
 
-def _finding_card(report: Report, pack: Pack, f: Finding, key: str) -> dict[str, Any]:
+def _finding_card(report: Report, pack: Pack, f: Finding) -> dict[str, Any]:
     lines = _finding_lines(report, f) + _footer(report)
-    return {"uuid": card_uuid(report, f.rule, key), "summary": summary(f.text), "indicator": "info",
+    return {"uuid": card_uuid(), "summary": summary(f.text), "indicator": "info",
             "detail": "\n".join(lines), "source": _source(pack, [s.source for s in f.sources])}
 
 
@@ -104,7 +99,7 @@ def _summary_card(report: Report, pack: Pack) -> dict[str, Any]:
         lines.append(f"- {md(h.background)}")
     if report.missing:
         lines.append(f"- {KIND_HEADINGS['missing']}: {len(report.missing)} fields")
-    return {"uuid": card_uuid(report, "summary"), "summary": summary(h.text.split(" (", 1)[0]),
+    return {"uuid": card_uuid(), "summary": summary(h.text.split(" (", 1)[0]),
             "indicator": "info", "detail": "\n".join(lines + _footer(report)), "source": _source(pack, [])}
 
 
@@ -114,7 +109,7 @@ def _background_card(report: Report, pack: Pack, found: list[Finding]) -> dict[s
     for f in found:
         lines += [*(["", "---", ""] if lines else []), *_finding_lines(report, f)]
     text = report.headline.background if report.headline and report.headline.background else found[0].text
-    return {"uuid": card_uuid(report, "background"), "summary": summary(text), "indicator": "info",
+    return {"uuid": card_uuid(), "summary": summary(text), "indicator": "info",
             "detail": "\n".join(lines + _footer(report)),
             "source": _source(pack, list(dict.fromkeys(s.source for f in found for s in f.sources)))}
 
@@ -132,7 +127,7 @@ def _missing_card(report: Report, pack: Pack, active: list[str]) -> dict[str, An
         lines += ["", "The record has active treatments the case has no value for, so `treatments` is left "
                       "unknown rather than read as none:", ""] + [f"- {md(a)}" for a in active]
     lines += _footer(report)
-    return {"uuid": card_uuid(report, "missing-information"), "summary": summary(head + ", ".join(labels)),
+    return {"uuid": card_uuid(), "summary": summary(head + ", ".join(labels)),
             "indicator": "info", "detail": "\n".join(lines), "source": _source(pack, [])}
 
 
@@ -149,7 +144,7 @@ def _input_card(report: Report, pack: Pack, provenance: dict[str, Any]) -> dict[
     lines += _footer(report)
     text = (f"Record data used for the {format_value(report.site)} summary: {len(read)} FHIR resources read, "
             f"{len(ignored)} not used")
-    return {"uuid": card_uuid(report, "record-data"), "summary": summary(text), "indicator": "info",
+    return {"uuid": card_uuid(), "summary": summary(text), "indicator": "info",
             "detail": "\n".join(lines), "source": _source(pack, [])}
 
 
@@ -161,7 +156,7 @@ def _scales_card(report: Report, pack: Pack) -> dict[str, Any] | None:
     text = f"{section.title}: " + ", ".join(line.short for line in section.lines)
     lines = markdown_section(report, sources=True)
     lines[0] = f"**{section.title}** \u00b7 site {md(format_value(report.site))}"
-    return {"uuid": card_uuid(report, "published-scales"), "summary": summary(text), "indicator": "info",
+    return {"uuid": card_uuid(), "summary": summary(text), "indicator": "info",
             "detail": "\n".join(lines + _footer(report)), "source": _scales_source(pack, section)}
 
 
@@ -176,9 +171,8 @@ def cards_for(report: Report, pack: Pack, provenance: dict[str, Any] | None = No
     """Cards for one report: the summary first (the headline), one per point to discuss (the background every
     case of the site gets folded into one card, last of them), one for missing information, one for the
     published scales the record gives, one for the data read."""
-    key = case_key(report)
     cards = [_summary_card(report, pack)] if report.headline is not None else []
-    cards += [_finding_card(report, pack, f, key) for f in report.findings if not is_background(f)]
+    cards += [_finding_card(report, pack, f) for f in report.findings if not is_background(f)]
     if background := [f for f in report.findings if is_background(f)]:
         cards.append(_background_card(report, pack, background))
     if report.missing:
