@@ -138,3 +138,17 @@ def test_a_cited_title_and_a_scales_wording_are_verbatim_marked_quotations(pack)
     [kps30] = [lv.description for lv in pack.scale_by_id["kps"].levels if lv.value == 30]
     assert kps30 == "\u201cSeverely disabled; hospital admission is indicated although death not imminent.\u201d"
     assert directive_words(own_words("The tool says \u201cindicated\u201d but this is indicated.")) == ["indicated"]
+
+
+def test_within_band_labs_are_shown_beside_the_open_bleeding_question(pack):
+    """Issue 22: INR 1.2 and platelets 150 are named beside the bleeding-risk question they do not answer; the
+    question stays listed as not given (never read as "no bleeding risk"); at a site the link does not cover,
+    nothing is said."""
+    report = _report(pack, site="liver", labs={"inr": 1.2, "platelets": 150})
+    notes = [n for n in report.input_notes if n.startswith("concerns.bleeding_risk is not given")]
+    assert len(notes) == 2 and all(n.endswith("the question stays open") for n in notes), notes
+    assert "labs.inr 1.2" in notes[0] and "labs.platelets 150" in notes[1]
+    assert "concerns.bleeding_risk" in _missing(report)
+    assert not any(f.rule == "risks.bleeding" for f in report.findings)
+    skin = _report(pack, site="skin", labs={"inr": 1.2})
+    assert not any("stays open" in n for n in skin.input_notes)

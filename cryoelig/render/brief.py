@@ -59,12 +59,14 @@ def _inputs(report: Report) -> list[Text]:
     line (a field answered through a published scale, or two that disagree: --full shows which)."""
     linked = [n for n in report.input_notes if " through link " in n]
     out = [Text(f"Input: {note}", style="dim") for note in report.input_notes if note not in linked]
+    # a value that leaves its question open changes no point: --full, explain and report name it
+    linked = [n for n in linked if not n.endswith("stays open")]
     if linked:
         apart = sum("they disagree" in n for n in linked)
         answered = len(linked) - apart
-        parts = [f"{answered} field{'' if answered == 1 else 's'} answered through published scales"] * bool(answered)
-        parts += [f"{apart} disagreeing with a published scale's reading"] * bool(apart)
-        out.append(Text(f"Input: {', '.join(parts)}: --full shows which.", style="dim"))
+        parts = [f"{answered} field{'' if answered == 1 else 's'} answered"] * bool(answered)
+        parts += [f"{apart} disagreeing"] * bool(apart)
+        out.append(Text(f"Input: {', '.join(parts)} through published scales: --full shows which.", style="dim"))
     return out
 
 

@@ -178,8 +178,10 @@ def answer_notes(link: Link, facts: Mapping[str, Any]) -> list[str]:
     """The input note of a link that answers a clause: the field answered through another, or the two
     disagreeing (the field's own value fails the clause its link meets)."""
     clause, cond = link.answers, link.condition
-    if clause is None or cond is None or not holds(cond, facts):
+    if clause is None or cond is None:
         return []
+    if not holds(cond, facts):
+        return _left_open(link, clause, cond, facts)
     given = _values_of(cond, facts)
     if clause.field not in facts:
         return [f"{clause.field} is not given; {given} answers '{clause.text}' through link {link.id} "
@@ -189,6 +191,18 @@ def answer_notes(link: Link, facts: Mapping[str, Any]) -> list[str]:
                 f"through link {link.id}; they disagree; both are kept, and the reading through the link "
                 "raises the point"]
     return []
+
+
+def _left_open(link: Link, clause: Leaf, cond: Condition, facts: Mapping[str, Any]) -> list[str]:
+    """A link whose field the case gives without meeting it (INR 1.2 for the bleeding question): the value is
+    named beside the question it does not answer, which stays open (never read as "no")."""
+    read = [leaf for leaf in leaves(cond) if leaf.field != "site"]
+    if clause.field in facts or not any(leaf.field in facts for leaf in read):
+        return []
+    if not all(holds(leaf, facts) for leaf in leaves(cond) if leaf.field == "site"):
+        return []
+    return [f"{clause.field} is not given; {_values_of(cond, facts)} does not answer '{clause.text}' through link "
+            f"{link.id} ({link.spec.text}): the question stays open"]
 
 
 def read_notes(link: Link, facts: Mapping[str, Any], poor_from: int | None) -> list[str]:
