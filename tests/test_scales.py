@@ -500,7 +500,7 @@ def test_summaries_read_as_the_issue_asks(spack):
     assert lines["sir_inr"].startswith("1.2 INR; INR 1.5 or less")
     assert lines["callstrom_pain"].startswith("4/10; 4/10 or more")
     assert lines["ajcc_kidney_t1a"] == "4.5 cm; over 4 cm: beyond the T1a size limit"
-    assert lines["ecog"].startswith("2: walks about")
+    assert lines["ecog"].startswith("2: \u201cAmbulatory and capable of all selfcare")  # the published wording, quoted
 
 
 def test_citations_are_given_in_full(spack):
