@@ -92,20 +92,8 @@ def _rows(ipc: Path) -> Any:
 
 def _workbook(ipc: Path, temp: Path, errors_partial: Path, summary: dict[str, Any], pack: Any) -> None:
     """The results sheet from the table's rows; errors and summary sheets as ``--report full`` writes them."""
-    from .xlsx_out import ERROR_COLUMNS, error_rows, normalize, summary_rows, write_workbook
+    from .xlsx_out import save_workbook
 
     with pa.OSFile(str(ipc), "rb") as f:
         header = pa.ipc.open_stream(f).schema.names
-    raw = temp.with_name(temp.name + ".raw")
-    try:
-        with os.fdopen(open_partial(raw, truncate=True), "w+b") as saved:
-            write_workbook([("results", header, _rows(ipc)), ("errors", ERROR_COLUMNS, error_rows(errors_partial)),
-                            ("summary", ("section", "name", "kind", "count"), summary_rows(summary))], pack, saved)
-            saved.flush()
-            saved.seek(0)
-            with os.fdopen(open_partial(temp, truncate=True), "wb") as sink:
-                normalize(saved, sink)
-                sink.flush()
-                os.fsync(sink.fileno())
-    finally:
-        raw.unlink(missing_ok=True)
+    save_workbook([("results", header, _rows(ipc))], errors_partial, summary, pack, temp)

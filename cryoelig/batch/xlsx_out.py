@@ -137,12 +137,19 @@ def normalize(raw: Any, sink: Any) -> None:
 def finish(partial: Path, final: Path, errors_partial: Path, summary: dict[str, Any], pack: Any) -> Path:
     """The workbook made from the partial, the error records and the summary, under a temporary name."""
     temp = final.with_name(final.name + ".partial.xlsx")
-    raw = final.with_name(final.name + ".partial.raw")
+    columns = csv_result_columns(pack)
+    save_workbook([("results", columns, _results(partial, columns))], errors_partial, summary, pack, temp)
+    return temp
+
+
+def save_workbook(results: list[tuple[str, Any, Iterator[list[Any]]]], errors_partial: Path,
+                  summary: dict[str, Any], pack: Any, temp: Path) -> None:
+    """The result sheets, then the errors and summary sheets (and the about sheet), written to ``temp`` with
+    fixed times (``normalize``) and synced; openpyxl's own file goes to a raw name beside it, removed after."""
+    raw = temp.with_name(temp.name + ".raw")
     try:
         with os.fdopen(open_partial(raw, truncate=True), "w+b") as saved:
-            columns = csv_result_columns(pack)
-            write_workbook([("results", columns, _results(partial, columns)),
-                            ("errors", ERROR_COLUMNS, error_rows(errors_partial)),
+            write_workbook([*results, ("errors", ERROR_COLUMNS, error_rows(errors_partial)),
                             ("summary", ("section", "name", "kind", "count"), summary_rows(summary))], pack, saved)
             saved.flush()
             saved.seek(0)
@@ -152,4 +159,3 @@ def finish(partial: Path, final: Path, errors_partial: Path, summary: dict[str, 
                 os.fsync(sink.fileno())
     finally:
         raw.unlink(missing_ok=True)
-    return temp
