@@ -261,6 +261,11 @@ class Compiled:
         return results, state, waits
 
     def __call__(self, facts: pa.Table) -> pa.Table:
+        return self.decide(facts)[0]
+
+    def decide(self, facts: pa.Table) -> tuple[pa.Table, Env]:
+        """The results table, and every condition node's result by ``id`` of its node (the clauses' results
+        the compact report's deciding clauses are read from: ``coldeciders``)."""
         plan = self.plan
         env: Env = {name: facts.column(name).combine_chunks() for name in facts.column_names}
         env["__nodes"], env["__leaves"] = {}, {}
@@ -284,7 +289,7 @@ class Compiled:
             if scale.bands:
                 out[f"band.{scale.id}"] = _band(value, scale.bands)
         self._scale_states(env, out)
-        return pa.table(out)
+        return pa.table(out), env["__nodes"]
 
     def _scale_states(self, env: Env, out: Env) -> None:
         """``applies.<scale>`` (the scale's applies_when: true / false / null) and ``computed.<scale>`` (its

@@ -29,7 +29,7 @@ are computed once per kept trace, when first asked for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,11 +97,24 @@ def _check(cond: Condition, facts: Mapping[str, Any], derived: Mapping[str, Tri]
         else:
             result = cond.test(facts[name]) if given else None  # type: ignore[misc]
         return TraceNode(cond, result, (), None, given)
-    items = tuple(_check(item, facts, derived, pending) for item in cond.items)
+    return _group(cond, tuple(_check(item, facts, derived, pending) for item in cond.items))
+
+
+def _group(cond: Condition, items: tuple[TraceNode, ...]) -> TraceNode:
+    """An all / any node from its items' nodes, three-valued."""
     results = [item.result for item in items]
     decisive = cond.op != "all"  # an all is decided by a false item, an any by a true one
     result = decisive if decisive in results else (None if None in results else not decisive)
     return TraceNode(cond, result, items)
+
+
+def replayed(cond: Condition, results: Iterator[Tri]) -> TraceNode:
+    """A condition's node tree from its clauses' results, given in ``leaves`` order: how the pack compiled to
+    columns (which decides clauses, not trees) gets a node tree, so what decides and what a rule waits on
+    stay this module's (``RuleTrace``)."""
+    if isinstance(cond, Leaf):
+        return TraceNode(cond, next(results))
+    return _group(cond, tuple(replayed(item, results) for item in cond.items))
 
 
 def _deciders(node: TraceNode) -> tuple[tuple[Leaf, Tri], ...]:
