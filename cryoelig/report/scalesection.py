@@ -125,15 +125,20 @@ _APPLIES = {True: "yes", False: "no", None: "unknown"}
 Fill = Callable[[Rule, Mapping[str, Any]], str]
 
 
-def published_scales(trace: Trace, source_rules: list[str], fill: Fill) -> PublishedScales | None:
+def published_scales(trace: Trace, source_rules: list[str], fill: Fill, *, kept: bool = True
+                     ) -> PublishedScales | None:
     """The section for one case (None when no pack of the set has published scales). ``source_rules``:
     the rules of the source article's points in the report, to name those read from the same value;
-    ``fill``: the report's own filling of a rule's text."""
+    ``fill``: the report's own filling of a rule's text; ``kept``: False for a replayed trace (a compact
+    report expanded): built afresh and not kept, so a section made from a file's decisions is never the
+    one a reviewed case with the same values is shown."""
     pack = trace.pack
     if not pack.scales:
         return None
     memo = _memo(pack)
     beside = tuple(r for r in source_rules if r in memo.readers)
+    if not kept:
+        return _section(trace, beside, memo, fill)
     # A scale that is not given and not published for this case adds nothing to the section, so its
     # fields do not enter the key (a kidney scale's tumor size would otherwise make every lung case with a
     # size a new section). Typed: 4 == 4.0 must not hand a section built for one to the other (its basis
