@@ -209,7 +209,7 @@ def project(case_id: str, site: str, notes: list[str], trace: Trace, *, replayed
                 waiting.setdefault(name, []).append(rt.rule.id)
         elif kind is _DERIVED:
             derived.append(view[1])
-    scales = published_scales(trace, [f.rule for f in findings], fill, kept=not replayed)
+    scales = published_scales(trace, [f.rule for f in findings], fill, replayed=replayed)
     return Report(
         case_id=case_id, site=site, headline=headline_of(pack, site, findings, scales),
         facts=memo.shown_facts(facts), input_notes=notes,
