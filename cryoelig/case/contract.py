@@ -235,9 +235,14 @@ class Case(BaseModel):
 
     def input_notes(self, pack: PackTerms) -> list[str]:
         """How given values were turned into the facts rules read (units), and values that disagree
-        with each other, with the site, or under the loaded pack's ECOG reading. The case is kept as
-        given: a note names the fields, never refuses them, and shows only field names, sites and listed
-        values."""
+        with each other, with the site, or under the loaded pack's ECOG reading; then what the pack's links
+        make of the facts (``case_notes`` then the pack's ``link_notes``). The case is kept as given: a note
+        names the fields, never refuses them, and shows only field names, sites and listed values."""
+        return self.case_notes(pack) + pack.link_notes(self.facts())
+
+    def case_notes(self, pack: PackTerms) -> list[str]:
+        """The input notes but the links': what a compact report keeps of a row's reading of its input (the
+        link notes follow from the facts and the pack, so an expansion makes them again)."""
         notes = list(readings_of(self))
         tumor = self.tumor
         if tumor is not None and tumor.size_mm is not None:
@@ -259,7 +264,7 @@ class Case(BaseModel):
                 "overall health); both are kept, and either reading of poor health raises the overall-health point")
         if self.labs is not None and (platelets := self.labs.input_note()):
             notes.append(platelets)
-        return notes + pack.link_notes(self.facts())
+        return notes
 
 
 #: The groups of the nested case form whose fields become dotted facts (tumor.size_cm, mirels.site, ...).

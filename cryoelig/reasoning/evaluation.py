@@ -273,6 +273,12 @@ def _rule_trace(rule: Rule, facts: Mapping[str, Any], derivers: dict[str, tuple[
     return RuleTrace(rule, _check(rule.condition, facts, derived, pending), derivers)
 
 
+def clause_result(leaf: Leaf, facts: Mapping[str, Any]) -> Tri:
+    """A clause over a case field checked against the case's facts, three-valued (a compact report's stored
+    results are checked with it as they are expanded)."""
+    return _check(leaf, facts, {}, frozenset()).result
+
+
 def _guard_result(cond: Condition, facts: Mapping[str, Any], pending: frozenset[str]) -> Tri:
     return _check(cond, facts, {}, pending).result
 

@@ -180,6 +180,13 @@ def _piece(rt: RuleTrace, pack: Pack, facts: Any) -> Finding | DerivedFact | Not
 
 def report_of(case: Case, trace: Trace) -> Report:
     """The report of one case, projected from its Trace (deterministic for a case and a pack)."""
+    return project(case.case_id, case.site, case.input_notes(trace.pack), trace)
+
+
+def project(case_id: str, site: str, notes: list[str], trace: Trace, *, replayed: bool = False) -> Report:
+    """The report of a case's id, site and input notes and its Trace: the one projection, for a reviewed
+    case and for a compact report expanded (``report.compact``: ``replayed``, its decisions read back from a
+    file, whose section of published scales is then built afresh and never kept for a reviewed case)."""
     pack, facts = trace.pack, trace.facts
     memo = _memo(pack)
     findings: list[Finding] = []
@@ -202,10 +209,10 @@ def report_of(case: Case, trace: Trace) -> Report:
                 waiting.setdefault(name, []).append(rt.rule.id)
         elif kind is _DERIVED:
             derived.append(view[1])
-    scales = published_scales(trace, [f.rule for f in findings], fill)
+    scales = published_scales(trace, [f.rule for f in findings], fill, replayed=replayed)
     return Report(
-        case_id=case.case_id, site=case.site, headline=headline_of(pack, case.site, findings, scales),
-        facts=memo.shown_facts(facts), input_notes=case.input_notes(pack),
+        case_id=case_id, site=site, headline=headline_of(pack, site, findings, scales),
+        facts=memo.shown_facts(facts), input_notes=notes,
         findings=findings, missing=memo.missing(pack, waiting), not_applicable=not_applicable, derived=derived,
         published_scales=scales, pack=memo.pack_ref,
         sources=memo.sources_used(findings),  # the source article's; the papers: published_scales
@@ -268,18 +275,24 @@ class _Memo:
 
     def missing(self, pack: Pack, waiting: dict[str, list[str]]) -> list[Missing]:
         """The missing-information items for the fields waited on (``waiting``: field -> the rules waiting,
-        in pack order), the site's own items first, each group in the schema's order. Not kept per set of
-        waiting rules: a batch keeps meeting new sets (19,108 kept after 200,000 generated rows, +19 MiB),
-        while each item is."""
-        order, items = self.order, []
-        for name in sorted((n for n in waiting if n in order), key=order.__getitem__):
-            key = (name, tuple(waiting[name]))
+        in pack order), in ``missing_order``. Not kept per set of waiting rules: a batch keeps meeting new
+        sets (19,108 kept after 200,000 generated rows, +19 MiB), while each item is."""
+        items = []
+        for key in self.missing_order(waiting):
             item = self.items.get(key)
             if item is None:
-                item = self.items.keep(key, _missing_item(pack, name, key[1], self.site_rules))
+                item = self.items.keep(key, _missing_item(pack, key[0], key[1], self.site_rules))
             items.append(item)
-        items.sort(key=lambda m: m.scope != "site")  # stable: the site's own items first, then any site's
         return items
+
+    def missing_order(self, waiting: dict[str, list[str]]) -> list[tuple[str, tuple[str, ...]]]:
+        """The fields waited on with their waiting rules as the report lists them: the site's own items first
+        (a rule of one site waits on them), each part in the schema's order (a compact report stores this)."""
+        order, site_rules = self.order, self.site_rules
+        keys = [(name, tuple(waiting[name])) for name in sorted((n for n in waiting if n in order),
+                                                                 key=order.__getitem__)]
+        keys.sort(key=lambda k: not any(r in site_rules for r in k[1]))  # stable: the site's own first
+        return keys
 
 
 _memo = PerPack(_Memo).get
@@ -293,6 +306,12 @@ def _quoted(sources: tuple[SourceInfo, ...], cited: dict[str, frozenset[str]],
         return list(sources)
     quoted = frozenset().union(*(cited[f.rule] for f in findings))
     return [s for s in sources if s.id in quoted or not quoted]
+
+
+def report_memo(pack: Pack) -> _Memo:
+    """What the projection reads of a pack (the source rules' traces, the facts a report lists, the order of
+    its missing information), for the compact report, which stores the same decisions without the words."""
+    return _memo(pack)
 
 
 def sources_used(source: Pack, findings: Sequence[Any]) -> list[SourceInfo]:

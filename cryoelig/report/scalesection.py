@@ -125,15 +125,23 @@ _APPLIES = {True: "yes", False: "no", None: "unknown"}
 Fill = Callable[[Rule, Mapping[str, Any]], str]
 
 
-def published_scales(trace: Trace, source_rules: list[str], fill: Fill) -> PublishedScales | None:
+def published_scales(trace: Trace, source_rules: list[str], fill: Fill, *, replayed: bool = False
+                     ) -> PublishedScales | None:
     """The section for one case (None when no pack of the set has published scales). ``source_rules``:
     the rules of the source article's points in the report, to name those read from the same value;
-    ``fill``: the report's own filling of a rule's text."""
+    ``fill``: the report's own filling of a rule's text; ``replayed``: the trace's decisions were read back
+    from a file (a compact report expanded), so the section is kept apart, on those decisions too (each
+    scale's rules' traces and whether it applies), never handed to a reviewed case."""
     pack = trace.pack
     if not pack.scales:
         return None
     memo = _memo(pack)
     beside = tuple(r for r in source_rules if r in memo.readers)
+    if replayed:
+        key = (tuple(memo.values.of(trace.facts)), beside, tuple([trace.rule(r) for r in memo.scale_rule_ids]),
+               tuple([trace.applies(s.id) for s in pack.scales]))
+        hit = memo.replayed.get(key)
+        return hit if hit is not None else memo.replayed.keep(key, _section(trace, beside, memo, fill))
     # A scale that is not given and not published for this case adds nothing to the section, so its
     # fields do not enter the key (a kidney scale's tumor size would otherwise make every lung case with a
     # size a new section). Typed: 4 == 4.0 must not hand a section built for one to the other (its basis
@@ -178,6 +186,8 @@ class _Memo:
                 if hits:
                     self.readers[rule.id] = hits
         self.sections: Table = Table()
+        self.replayed: Table = Table()
+        self.scale_rule_ids = tuple(r for rules in scale_rules.values() for r in rules)
         #: every field some scale's part of the key reads, once, and per scale the positions of its own
         self.values = CaseValues(tuple(dict.fromkeys(f for s in pack.scales for f in self.scale_fields[s.id])))
         at = {f: i for i, f in enumerate(self.values.fields)}
