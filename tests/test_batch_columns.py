@@ -155,3 +155,17 @@ def test_error_files_of_two_formats_never_collide(tmp_path: Path) -> None:
         assert done.returncode == 1, done.stderr
     assert sorted(p.name for p in tmp_path.glob("*errors*")) == [
         "results.csv.errors.jsonl", "results.errors.jsonl", "results.parquet.errors.jsonl", "results.xlsx.errors.jsonl"]
+
+
+def test_a_comma_grouping_thousands_is_read_per_row(tmp_path: Path) -> None:
+    """``1,500`` reads as 1500 or 1.5 by the field's range (refused when both fit, else a note): the columns leave
+    it to the case model, so the table path refuses and decides what the full path does."""
+    src = tmp_path / "commas.csv"
+    src.write_text("case_id;site;tumor.size_cm;labs.platelets\nc1;kidney;3;1,500\nc2;kidney;1,500;20\n"
+                   "c3;kidney;2,5;12,5\n", encoding="utf-8")
+    full = run_batch(BatchOptions(input=str(src), out=tmp_path / "full.jsonl", jobs=1))
+    table = run_batch(BatchOptions(input=str(src), out=tmp_path / "t.parquet", jobs=1, report="table"))
+    assert table.summary == full.summary and full.summary["counts"]["errors"] == 1
+    assert (tmp_path / "t.parquet.errors.jsonl").read_bytes() == (tmp_path / "full.errors.jsonl").read_bytes()
+    sizes = pq.read_table(tmp_path / "t.parquet").column("total.ajcc_kidney_t1a").to_pylist()
+    assert sizes == [1.5, 2.5]

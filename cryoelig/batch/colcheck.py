@@ -27,6 +27,9 @@ from ..reasoning.columns import TYPES, Plan, base_type, flag, model_fields, poin
 
 NUMBER_TEXT = r"^-?[0-9]{1,15}(?:[.,][0-9]{1,15})?$"
 WHOLE_TEXT = r"^-?[0-9]{1,15}$"
+#: a comma that may group thousands (``1,500``): the case model reads it by the field's range, refuses it as
+#: ambiguous or notes the reading it chose (``grammar.number_readings``): per row
+GROUPED_TEXT = r"^-?[1-9][0-9]{0,2},[0-9]{3}$"
 _HINTS = (r"[^\x00-\x7f]", r"[@\x01]|://|(?i:www\.)|[0-9][-_./ ][0-9]|[0-9]{7}",
           r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
 _LABEL_HINTS = (r"^[0-9]{5}(?:[-_. ][0-9]{4})?$", r"[A-Z][a-z]+(?:[A-Z][a-z]+)?[-_. ]{1,2}[A-Z][a-z]")
@@ -182,6 +185,8 @@ def _number(spec: InputField, name: str, text: Any, given: Any, cols: dict[str, 
         value = pc.cast(shown, pa.int64())
     cols[name] = value
     wrong = pc.and_(given, pc.invert(ok))
+    if spec.kind == "number":
+        wrong = pc.or_(wrong, _regex(text, GROUPED_TEXT))
     for limit, cmp in ((spec.ge, pc.less), (spec.le, pc.greater)):
         if limit is not None:
             wrong = pc.or_(wrong, pc.fill_null(cmp(value, limit), False))
