@@ -13,6 +13,7 @@ per distinct cell text, the results taken back to the rows by the indices.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import reduce
@@ -20,8 +21,10 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import TypeAdapter, ValidationError
 
 from ..case.contract import CASE_ID_REGEX
+from ..inputs.cells import SKIP, cell_value
 from ..inputs.csvrows import EXTRA_COLUMNS
 from ..reasoning.columns import TYPES, Plan, base_type, flag, model_fields, points
 
@@ -135,7 +138,7 @@ def validate(plan: Plan, raw: pa.Table, cell_limit: int | None = None) -> tuple[
         if col is None:
             if spec.kind in ("site", "case_id"):
                 wrongs.append(pc.is_valid(cols["row"]))
-            for c in ([flag(name, v) for v in spec.values] if spec.kind == "list" else [name]):
+            for c in ([*(flag(name, v) for v in spec.values), name] if spec.kind == "list" else [name]):
                 if c in types:
                     cols[c] = pa.nulls(n, TYPES[types[c]])
             continue
@@ -203,7 +206,27 @@ def _list(spec: InputField, name: str, text: Any, given: Any, cols: dict[str, An
                 pc.and_(_regex(low, whole), pc.less_equal(pc.utf8_length(text), MAX_LIST_CELL)))
     for v, pattern in items.items():
         cols[flag(name, v)] = pc.if_else(given, _regex(low, pattern), _NULL)
+    distinct = pc.unique(text)
+    order = pa.array([list_order(name, cell) for cell in distinct.to_pylist()], pa.string())
+    cols[name] = pc.if_else(given, pc.take(order, pc.index_in(text, value_set=distinct)), pa.scalar(None, pa.string()))
     return pc.and_(given, pc.invert(ok))
+
+
+@functools.cache
+def _list_type(name: str) -> TypeAdapter[Any]:
+    return TypeAdapter(model_fields()[name].annotation)
+
+
+def list_order(name: str, cell: str | None) -> str | None:
+    """A list cell's items as the case keeps them (split as the readers split, then the case model's own
+    reading: letter case, duplicates), ``;``-joined; None when the model refuses it (that row goes per row)."""
+    items = cell_value(cell, True) if cell is not None else SKIP
+    if items is SKIP:
+        return None
+    try:
+        return ";".join(_list_type(name).validate_python(items))
+    except ValidationError:
+        return None
 
 
 def _cells(spec: InputField, name: str, col: Any, cell_limit: int | None, cols: dict[str, Any]) -> Any:

@@ -12,7 +12,8 @@ gives false on a null input, so membership is a Kleene OR of equalities.
 
 The facts table (input of a compiled pack): ``row`` (int64), ``case_id``, then per case field one typed
 column (string, bool, float64, int64: null when not given); a list field is one bool column per allowed
-value, ``<field>__<value>`` (null when the list is not given). pyarrow is the optional ``[parquet]``
+value, ``<field>__<value>`` (null when the list is not given), and its items in the order the case gives
+them, ``;``-joined, in ``<field>`` (a report lists them so). pyarrow is the optional ``[parquet]``
 extra: only a batch imports this module, and only when pyarrow is installed.
 """
 
@@ -101,6 +102,7 @@ class Plan:
         for name, kind in self.kinds.items():
             if kind == "list":
                 cols += [(flag(name, v), "bool") for v in self.lists[name]]
+                cols.append((name, "string"))
             else:
                 cols.append((name, {"enum": "string", "bool": "bool", "number": "float64", "whole": "int64"}[kind]))
         return cols
@@ -116,6 +118,7 @@ class Plan:
             if kind == "list":
                 for v in self.lists[name]:
                     out[flag(name, v)] = None if value is None else v in value
+                out[name] = None if value is None else ";".join(value)
             else:
                 out[name] = float(value) if value is not None and kind == "number" else value
         return out
