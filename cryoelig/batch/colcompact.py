@@ -1,0 +1,289 @@
+"""Compact report lines (schema version 2) built column-wise from the pack compiled to columns.
+
+Why: a compact line is ids and values, and most of its parts repeat across rows: a rule's deciding clauses
+are the same for every row with the same clause results, a fact's text the same for every row with the same
+value, a scale's item the same for every row with the same values of that scale. So each part is made once
+per distinct key, by the code that makes it for one case (``coldeciders`` replays a rule's key through the
+evaluator; ``projection``'s order of missing information; ``compact_of`` on one representative row for a
+scale's item and ``Case.case_notes`` for the notes), kept, and taken to the rows; the line is the parts
+joined with Arrow's string kernels. A value is written by pydantic's own JSON (the compact model's
+serializer), never by Arrow's casts.
+
+Rows decoded per row anyway (refused by the columns, accepted by the case model) get the per-row line, made
+from their case. ``reference_line`` is that line: the cross-check compares it with the emitted one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic_core import to_json
+
+from ..case.contract import SITE_FIELDS, parse_case
+from ..reasoning.coldeciders import Decided, rule_keys
+from ..reasoning.columns import Plan
+from ..reasoning.evaluation import evaluate
+from ..reasoning.memo import Table
+from ..report.compact import compact_of
+from ..report.projection import report_memo
+
+Env = dict[str, Any]
+_EMPTY = pa.scalar("", pa.string())
+#: what ``Case.case_notes`` reads of a row the columns decide (units and readings of a number go per row): these
+#: values, and whether each field of one site (``SITE_FIELDS``) is given
+NOTE_VALUES = ("site", "tumor.metastatic", "tumor.primary_cancer", "ecog", "overall_health")
+NOTE_GIVEN = tuple(f for f in SITE_FIELDS if f not in NOTE_VALUES)
+
+
+def reference_line(case: Any, trace: Any) -> bytes:
+    """The compact line of a reviewed case, as the per-row path writes it."""
+    return compact_of(case, trace).model_dump_json().encode() + b"\n"
+
+
+class _Standin:
+    """A row's id and site as ``compact_of`` reads a case; its notes are made apart (``_notes``)."""
+
+    def __init__(self, case_id: str, site: str):
+        self.case_id, self.site = case_id, site
+
+    def case_notes(self, pack: Any) -> list[str]:
+        return []
+
+
+def facts_of(plan: Plan, row: dict[str, Any]) -> dict[str, Any]:
+    """One row of the facts table as the case's facts (``Case.facts()``: lists as tuples in the given order)."""
+    out: dict[str, Any] = {}
+    for name, kind in plan.kinds.items():
+        value = row.get(name)
+        if value is None:
+            continue
+        out[name] = (tuple(value.split(";")) if value else ()) if kind == "list" else value
+    return out
+
+
+def _nested(facts: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name, value in facts.items():
+        group, _, leaf = name.rpartition(".")
+        (data.setdefault(group, {}) if group else data)[leaf] = list(value) if isinstance(value, tuple) else value
+    return data
+
+
+def _join(parts: list[Any]) -> Any:
+    """Element-wise concatenation of string arrays and scalars."""
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _listed(fragments: list[Any], n: int) -> Any:
+    """Fragments each ending in a comma, joined, the last comma cut: a JSON list's inside."""
+    if not fragments:
+        return pa.array([""] * n, pa.string()) if n else pa.array([], pa.string())
+    return pc.utf8_slice_codeunits(_join(fragments), 0, -1)
+
+
+def _taken(values: list[str], index: Any) -> Any:
+    return pc.take(pa.array(values, pa.string()), index)
+
+
+def groups(columns: list[Any], n: int) -> tuple[Any, list[int]]:
+    """Rows with the same values in ``columns`` (nulls equal): a group number per row (int64), and the first
+    row of each group, by group number."""
+    code: Any = None
+    size = 1
+    for col in columns:
+        index, card = _codes(col)
+        if size * card >= 1 << 62:  # renumber the groups so far densely
+            code, size = _codes(code)
+        code = index if code is None else pc.add(pc.multiply(code, card), index)
+        size *= card
+    if code is None:
+        code = pa.array([0] * n, pa.int64())
+    distinct = pc.unique(code)
+    return pc.index_in(code, value_set=distinct), pc.index_in(distinct, value_set=code).to_pylist()
+
+
+def _encoded(key: Any) -> tuple[Any, list[int]]:
+    """A rule's keys per row as (index per row into the distinct keys, int64; the distinct keys)."""
+    enc = pc.dictionary_encode(key)
+    return pc.cast(enc.indices, pa.int64()), enc.dictionary.to_pylist()
+
+
+def _codes(col: Any) -> tuple[Any, int]:
+    """A column's values as small codes (int64, null its own code) and how many codes there may be (a pair of
+    both: as it is)."""
+    if isinstance(col, tuple):
+        return col
+    if pa.types.is_boolean(col.type):
+        return pc.fill_null(pc.cast(col, pa.int64()), 2), 3
+    enc = pc.dictionary_encode(col)
+    size = len(enc.dictionary) + 1
+    return pc.fill_null(pc.cast(enc.indices, pa.int64()), size - 1), size
+
+
+class CompactLines:
+    """Per pack: what a compact line's parts are made from, and the parts made so far (bounded tables)."""
+
+    def __init__(self, plan: Plan):
+        pack = self.pack = plan.pack
+        self.plan, self.keys, self.memo = plan, rule_keys(pack), report_memo(pack)
+        self.source = [r for r in plan.rules if r.id not in pack.rule_scale]
+        self.waiting = [r for r in self.source if r.spec.kind != "derived"]
+        self.head = ',"pack":' + to_json(pack.sha256).decode() + ',"facts":{'
+        self.fragments: dict[str, Table] = {r.id: Table() for r in self.source}
+        self.shown: dict[str, Table] = {name: Table() for name in plan.kinds}
+        self.missing: Table = Table()
+        self.notes: Table = Table()
+        self.scales: dict[str, Table] = {s.id: Table() for s in pack.scales}
+
+    def lines(self, facts: pa.Table, results: pa.Table, nodes: Env) -> Any:
+        """One compact line per row of the facts table (a string array, each line ending in a newline)."""
+        n = facts.num_rows
+        keys = {rid: _encoded(key) for rid, key in self.keys.keys(nodes).items()} if n else {}
+        sections = self._rules(keys, n)
+        parts = ['{"schema_version":2,"case_id":"', facts.column("case_id"), '","site":',
+                 _taken_json(facts.column("site")), self.head, self._facts(facts), '},"notes":[',
+                 self._notes(facts), '],"findings":[', sections[0], '],"not_applicable":[', sections[1],
+                 '],"derived":[', sections[2], '],"missing":[', self._missing(keys, n), '],"scales":',
+                 self._scales(facts, results, keys), "}\n"]
+        return _join([p if not isinstance(p, str) else pa.scalar(p, pa.string()) for p in parts]) if n else \
+            pa.array([], pa.string())
+
+    def _rules(self, keys: Env, n: int) -> list[Any]:
+        """The findings, not-applicable and derived sections: per source rule, its fragment per key."""
+        out: list[list[Any]] = [[], [], []]
+        for rule in self.source:
+            index, distinct = keys[rule.id]
+            made = [self._fragment(rule, k) for k in distinct]
+            for section in range(3):
+                texts = [m[section] for m in made]
+                if any(texts):
+                    out[section].append(_taken(texts, index))
+        return [_listed(fragments, n) for fragments in out]
+
+    def _fragment(self, rule: Any, key: int) -> tuple[str, str, str]:
+        table = self.fragments[rule.id]
+        hit = table.get(key)
+        if hit is None:
+            d: Decided = self.keys.decided(rule.id, key)
+            text = to_json([rule.id, [list(pair) for pair in d.deciders]]).decode() + ","
+            derived = rule.spec.kind == "derived"
+            hit = table.keep(key, (text if d.result is True and not derived else "",
+                                   text if d.result is False else "", text if d.result is True and derived else ""))
+        return hit
+
+    def _facts(self, facts: pa.Table) -> Any:
+        """The case fields given, in the schema's order, each value as pydantic writes it."""
+        fragments = []
+        for name, kind in self.plan.kinds.items():
+            col = facts.column(name).combine_chunks()
+            if col.null_count == len(col):
+                continue
+            enc = pc.dictionary_encode(col)
+            table = self.shown[name]
+            texts = []
+            for value in enc.dictionary.to_pylist():
+                text = table.get(value)
+                if text is None:
+                    shown = (value.split(";") if value else []) if kind == "list" else value
+                    text = table.keep(value, to_json(name).decode() + ":" + to_json(shown).decode() + ",")
+                texts.append(text)
+            fragments.append(pc.fill_null(_taken(texts, enc.indices), ""))
+        return _listed(fragments, facts.num_rows)
+
+    def _notes(self, facts: pa.Table) -> Any:
+        """The input notes (but the links'): per distinct values of what they read, from the case made of the
+        first such row's values (``Case.case_notes``)."""
+        values = [c for c in NOTE_VALUES if c in facts.column_names]
+        given = [c for c in NOTE_GIVEN if c in facts.column_names]
+        columns = [facts.column(c).combine_chunks() for c in values]
+        columns += [pc.is_valid(facts.column(c).combine_chunks()) for c in given]
+        code, firsts = groups(columns, facts.num_rows)
+        at = pa.array(firsts, pa.int64())
+        rows = facts.select(values + given).take(at).to_pylist()
+        picked = list(zip(*(pc.take(c, at).to_pylist() for c in columns), strict=True))
+        texts = []
+        for row, key in zip(rows, picked, strict=True):
+            text = self.notes.get(key)
+            if text is None:
+                case = parse_case({"case_id": "notes", **_nested(facts_of(self.plan, row))}, self.pack)
+                text = self.notes.keep(key, to_json(case.case_notes(self.pack)).decode()[1:-1])
+            texts.append(text)
+        return _taken(texts, code)
+
+    def _missing(self, keys: Env, n: int) -> Any:
+        """The missing information: per row, the fields waited on with the rules waiting (``missing_order``)."""
+        unknown = []  # per rule that waits on some rows: its id, per row its waits class, the classes
+        for rule in self.waiting:
+            index, distinct = keys[rule.id]
+            waits = [self.keys.decided(rule.id, k).waits_on for k in distinct]
+            classes = list(dict.fromkeys([(), *waits]))
+            if len(classes) > 1:
+                of_key = pa.array([classes.index(w) for w in waits], pa.int64())
+                unknown.append((rule.id, (pc.take(of_key, index), len(classes)), classes))
+        if not unknown:
+            return pa.array([""] * n, pa.string())
+        code, firsts = groups([c for _, c, _ in unknown], n)
+        at = pa.array(firsts, pa.int64())
+        picked = [pc.take(c[0], at).to_pylist() for _, c, _ in unknown]
+        texts = []
+        for g in range(len(firsts)):
+            sig = tuple((rid, classes[p[g]]) for (rid, _, classes), p in zip(unknown, picked, strict=True))
+            text = self.missing.get(sig)
+            if text is None:
+                waiting: dict[str, list[str]] = {}
+                for rid, fields in sig:
+                    for name in fields:
+                        waiting.setdefault(name, []).append(rid)
+                order = self.memo.missing_order(waiting)
+                text = self.missing.keep(sig, to_json([[f, list(r)] for f, r in order]).decode()[1:-1])
+            texts.append(text)
+        return _taken(texts, code)
+
+    def _scales(self, facts: pa.Table, results: pa.Table, keys: Env) -> Any:
+        """Per published scale, its item of the section: per distinct (applies, its rules' keys, its values),
+        from ``compact_of`` on the first such row."""
+        n = facts.num_rows
+        if not self.pack.scales:
+            return pa.scalar("null", pa.string())
+        lines, not_given = [], []
+        for scale in self.pack.scales:
+            rules = [keys[r.id] for r in self.plan.rules if self.pack.rule_scale.get(r.id) == scale.id]
+            values = [results.column(f"applies.{scale.id}").combine_chunks(),
+                      *(facts.column(f).combine_chunks() for f in scale.input_fields if f in facts.column_names)]
+            code, firsts = groups([*values, *((index, len(distinct)) for index, distinct in rules)], n)
+            at = pa.array(firsts, pa.int64())
+            picked = [pc.take(v, at).to_pylist() for v in values]
+            picked += [[distinct[i] for i in pc.take(index, at).to_pylist()] for index, distinct in rules]
+            made = [self._scale_item(scale.id, facts, key, row)
+                    for key, row in zip(zip(*picked, strict=True), firsts, strict=True)]
+            lines.append(_taken([m[0] for m in made], code))
+            not_given.append(_taken([m[1] for m in made], code))
+        text = pa.string()
+        return _join([pa.scalar('{"lines":[', text), _listed(lines, n), pa.scalar('],"not_given":[', text),
+                      _listed(not_given, n), pa.scalar("]}", text)])
+
+    def _scale_item(self, scale_id: str, facts: pa.Table, key: tuple[Any, ...], row: int) -> tuple[str, str]:
+        table = self.scales[scale_id]
+        hit = table.get(key)
+        if hit is None:
+            values = facts_of(self.plan, facts.slice(row, 1).to_pylist()[0])
+            compact = compact_of(_Standin("scale", values["site"]), evaluate(self.pack, values))  # type: ignore[arg-type]
+            scales = compact.scales
+            line = next((x.model_dump_json() + "," for x in scales.lines if x.scale == scale_id), "") if scales else ""
+            gap = next((x.model_dump_json() + "," for x in scales.not_given if x.scale == scale_id), "") \
+                if scales else ""
+            hit = table.keep(key, (line, gap))
+        return hit
+
+
+def _taken_json(col: Any) -> Any:
+    """A string column as JSON strings, each distinct value written once."""
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    distinct = pc.unique(col)
+    return _taken([to_json(v).decode() for v in distinct.to_pylist()], pc.index_in(col, value_set=distinct))
+
+
+Emit = Callable[[pa.Table, pa.Table, Env], Any]
