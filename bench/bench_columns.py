@@ -70,7 +70,8 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-columns-"))
     work.mkdir(parents=True, exist_ok=True)
     sources = {}
-    for rows in sorted({args.rows, args.full_rows, args.jsonl_rows}):
+    sizes = {"table": args.rows, "full": args.full_rows, "compact": args.jsonl_rows, "fulljl": args.jsonl_rows}
+    for rows in sorted({sizes[name] for name in args.only}):  # only the inputs the runs asked for
         csv_path, parquet = work / f"in-{rows}.csv", work / f"in-{rows}.parquet"
         if not parquet.exists():
             write_csv(csv_path, rows, seed=7)
