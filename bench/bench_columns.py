@@ -4,11 +4,16 @@ Generated Parquet in (bench_batch's rows: ~2% invalid, ~1% identifying-looking n
   table  --out table.parquet (--report table, default cross-check sample:100: the first 1,000 rows and
          every 100th decided by the engine and the Python evaluator as well)
   full   --out full.parquet --report full (today's path, one full report per row)
+  compact  --out compact.jsonl --report compact (the compact report, schema v2: ids and values per row, the
+         words once in compact.jsonl.words.json), on --jsonl-rows rows
+  fulljl --out fulljl.jsonl --report full (the full report per JSONL line), on the same rows
 interleaved over rounds; prints rows per CPU second (user + system of the process tree, start-up and pack
-loading included), wall rows/s, peak RSS and the load average beside each figure. The goal of issue 24:
-at least 100,000 rows per CPU second for the table.
+loading included), wall rows/s, peak RSS and the load average beside each figure, and for a JSONL output
+its bytes per line. The goals of issue 24: at least 100,000 rows per CPU second for the table, 50,000 for
+compact JSONL.
 
-Usage: python bench/bench_columns.py [--rows 200000] [--full-rows 20000] [--rounds 2] [--keep DIR]
+Usage: python bench/bench_columns.py [--rows 200000] [--full-rows 20000] [--jsonl-rows 50000] [--rounds 2]
+                                     [--only table full compact fulljl] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -27,28 +32,46 @@ from bench_batch import run, write_csv, write_parquet  # noqa: E402
 EXE = [sys.executable, "-m", "cryoelig"]
 
 
-def measure(name: str, src: Path, rows: int, work: Path, extra: list[str]) -> str:
-    out = work / f"{name}.parquet"
-    for stale in work.glob(f"{name}.parquet*"):
+def measure(name: str, src: Path, rows: int, work: Path, extra: list[str], suffix: str = ".parquet") -> str:
+    out = work / f"{name}{suffix}"
+    for stale in work.glob(f"{name}{suffix}*"):
+        stale.unlink()
+    for stale in work.glob(f"{name}.errors.jsonl"):
         stale.unlink()
     load = os.getloadavg()[0]
     wall, _code, largest, _tree, cpu = run([*EXE, "batch", str(src), "--out", str(out), "--jobs", "1", "-q",
                                             *extra])
-    return (f"{name:6} {rows:>8} rows: {rows / cpu:>9,.0f} rows/CPU-s  {rows / wall:>9,.0f} rows/s wall  "
-            f"peak RSS {largest / 1024:6.0f} MiB  load {load:.2f} -> {os.getloadavg()[0]:.2f}")
+    size = ""
+    if suffix == ".jsonl":
+        lines, total = _lines_and_bytes(out)
+        size = f"  {total / max(1, lines):>7,.0f} bytes/line ({lines:,} lines, {total / 2**20:,.0f} MiB)"
+    return (f"{name:7} {rows:>8} rows: {rows / cpu:>9,.0f} rows/CPU-s  {rows / wall:>9,.0f} rows/s wall  "
+            f"peak RSS {largest / 1024:6.0f} MiB  load {load:.2f} -> {os.getloadavg()[0]:.2f}{size}")
+
+
+def _lines_and_bytes(path: Path) -> tuple[int, int]:
+    lines = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            lines += block.count(b"\n")
+    return lines, path.stat().st_size
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--full-rows", type=int, default=20_000, help="rows for --report full (about 3,000 rows/s)")
+    ap.add_argument("--jsonl-rows", type=int, default=50_000, help="rows for compact and fulljl")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--only", nargs="+", choices=["table", "full", "compact", "fulljl"],
+                    default=["table", "full", "compact", "fulljl"])
     ap.add_argument("--keep", type=Path)
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-columns-"))
     work.mkdir(parents=True, exist_ok=True)
     sources = {}
-    for rows in sorted({args.rows, args.full_rows}):
+    sizes = {"table": args.rows, "full": args.full_rows, "compact": args.jsonl_rows, "fulljl": args.jsonl_rows}
+    for rows in sorted({sizes[name] for name in args.only}):  # only the inputs the runs asked for
         csv_path, parquet = work / f"in-{rows}.csv", work / f"in-{rows}.parquet"
         if not parquet.exists():
             write_csv(csv_path, rows, seed=7)
@@ -56,9 +79,13 @@ def main() -> None:
         sources[rows] = parquet
     try:
         for r in range(args.rounds):
-            runs = [("table", args.rows, ["--report", "table"]), ("full", args.full_rows, ["--report", "full"])]
-            for name, rows, extra in (runs if r % 2 == 0 else runs[::-1]):
-                print(measure(name, sources[rows], rows, work, extra), flush=True)
+            runs = [("table", args.rows, ["--report", "table"], ".parquet"),
+                    ("full", args.full_rows, ["--report", "full"], ".parquet"),
+                    ("compact", args.jsonl_rows, ["--report", "compact"], ".jsonl"),
+                    ("fulljl", args.jsonl_rows, ["--report", "full"], ".jsonl")]
+            runs = [run_ for run_ in runs if run_[0] in args.only]
+            for name, rows, extra, suffix in (runs if r % 2 == 0 else runs[::-1]):
+                print(measure(name, sources[rows], rows, work, extra, suffix), flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -19,6 +19,7 @@ import typer
 from .commands import cmd_check as _check  # noqa: F401 - registers check, schema
 from .commands import cmd_rules as _rules  # noqa: F401 - registers rules check, rules test
 from .commands import cmd_batch as _batch  # noqa: F401 - registers batch, summarize
+from .commands import cmd_expand as _expand  # noqa: F401 - registers expand
 from .commands import cmd_checklist as _checklist  # noqa: F401 - registers checklist
 from .commands import cmd_rule_views as _rules_views  # noqa: F401 - registers rules list, show, graph, catalog
 from .commands import cmd_views as _views  # noqa: F401 - registers explain, report

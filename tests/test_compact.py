@@ -131,3 +131,112 @@ def test_a_fact_that_is_no_case_field_is_refused(pack) -> None:
     data = _compact(pack)
     data["facts"]["patient.name"] = "x"
     assert "not a case field" in _refused(data, pack)
+
+
+# ---------------------------------------------------------------- the batch's compact JSONL and expand
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(src: Path, out: Path, report: str, jobs: int = 1):
+    from cryoelig.batch import BatchOptions, run_batch
+
+    return run_batch(BatchOptions(input=str(src), out=out, summary=out.with_name(out.name + ".summary.json"),
+                                  jobs=jobs, report=report, cross_check="sample:100"))
+
+
+def _full_lines_of(compact: Path, pack) -> bytes:
+    from cryoelig.batch.expand import expand_file
+
+    return b"".join(r.model_dump_json().encode() + b"\n" for r in expand_file(str(compact), pack))
+
+
+def _same_runs(src: Path, tmp: Path, pack) -> tuple[bytes, bytes]:
+    compact, full = _run(src, tmp / "c.jsonl", "compact"), _run(src, tmp / "f.jsonl", "full")
+    assert compact.summary == full.summary  # the summary of a compact run is the full run's
+    assert (tmp / "c.jsonl.summary.json").read_bytes() == (tmp / "f.jsonl.summary.json").read_bytes()
+    assert (tmp / "c.errors.jsonl").read_bytes() == (tmp / "f.errors.jsonl").read_bytes()
+    assert not (tmp / "f.jsonl.words.json").exists()
+    return (tmp / "c.jsonl").read_bytes(), (tmp / "f.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize("source", ["cases.csv", "cases.jsonl"])
+def test_a_compact_batch_expands_to_the_full_batch(tmp_path, pack, source) -> None:
+    from cryoelig.report.words import Words
+
+    compact, full = _same_runs(ROOT / "examples" / source, tmp_path, pack)
+    assert compact.count(b"\n") == full.count(b"\n") > 0 and len(compact) * 4 < len(full)
+    assert _full_lines_of(tmp_path / "c.jsonl", pack) == full
+    words = Words.model_validate_json((tmp_path / "c.jsonl.words.json").read_bytes())
+    assert words.pack.sha256 == pack.sha256 and list(words.rules) == [r.id for r in pack.rules]
+    for line in compact.splitlines():  # every clause index of every line names a clause the words file holds
+        data = json.loads(line)
+        for rule_id, clauses in data["findings"] + data["not_applicable"] + data["derived"]:
+            assert all(0 <= i < len(words.rules[rule_id].clauses) for i, _ in clauses)
+
+
+@pytest.mark.slow
+def test_twenty_thousand_generated_batch_rows_expand_byte_for_byte(tmp_path, pack) -> None:
+    """The batch tests' generated rows (tests/csvmix.py: every site, invalid values, identifying-looking
+    notes), seed fixed: the compact run's lines expand into the full run's, line for line."""
+    from csvmix import write_mixed_csv
+
+    src = tmp_path / "rows.csv"
+    write_mixed_csv(src, 20_000, seed=24)
+    compact, full = _same_runs(src, tmp_path, pack)
+    assert compact.count(b"\n") > 19_000
+    assert _full_lines_of(tmp_path / "c.jsonl", pack) == full
+
+
+def test_two_workers_write_the_same_compact_lines(tmp_path) -> None:
+    from csvmix import write_mixed_csv
+
+    src = tmp_path / "rows.csv"
+    write_mixed_csv(src, 1_500, seed=5)
+    one, two = _run(src, tmp_path / "one.jsonl", "compact"), _run(src, tmp_path / "two.jsonl", "compact", jobs=2)
+    assert one.summary == two.summary
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+    assert (tmp_path / "one.jsonl.words.json").read_bytes() == (tmp_path / "two.jsonl.words.json").read_bytes()
+
+
+def test_which_report_a_batch_writes() -> None:
+    from cryoelig.batch.options import resolve_report
+
+    assert resolve_report("auto", Path("r.jsonl")) == "compact"
+    assert resolve_report("auto", Path("r.jsonl"), on_cluster=True) == "full"
+    assert resolve_report("full", Path("r.jsonl")) == "full"
+    assert resolve_report("compact", Path("parts"), on_cluster=True) == "compact"
+    for wrong in ("r.csv", "r.parquet", "r.xlsx"):
+        with pytest.raises(InputError, match="--report compact writes JSON Lines"):
+            resolve_report("compact", Path(wrong))
+
+
+def _cli(*args: str, cwd: Path) -> object:
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "cryoelig", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_cryoelig_expand_gives_the_full_lines_and_each_report(tmp_path, pack, source_pack) -> None:
+    from cryoelig.report.projection import Report
+
+    assert _cli("batch", str(ROOT / "examples" / "cases.csv"), "--out", "r.jsonl", "-q", cwd=tmp_path).returncode == 0
+    assert _cli("batch", str(ROOT / "examples" / "cases.csv"), "--out", "f.jsonl", "-q", "--report", "full",
+                cwd=tmp_path).returncode == 0
+    assert _cli("expand", "r.jsonl", "--out", "e.jsonl", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "e.jsonl").read_bytes() == (tmp_path / "f.jsonl").read_bytes()
+    third = Report.model_validate_json((tmp_path / "f.jsonl").read_bytes().splitlines()[2])
+    for name in ("x.html", "x.md", "x.json"):
+        assert _cli("expand", "r.jsonl", "--row", "3", "--out", name, cwd=tmp_path).returncode == 0
+        made = (tmp_path / name).read_text(encoding="utf-8")
+        want = (render.get("report", "json").render(third) if name.endswith(".json")
+                else render.printable(third, pack, "html" if name.endswith(".html") else "markdown"))
+        assert made == want, name
+    shown = _cli("expand", "r.jsonl", "--row", "3", cwd=tmp_path).stdout
+    assert shown and third.case_id in shown and "Traceback" not in shown
+    other = _cli("expand", "r.jsonl", "--pack", str(ROOT / "rules"), cwd=tmp_path)
+    assert other.returncode == 2 and "r.jsonl:1, field 'pack'" in other.stderr and "Traceback" not in other.stderr
+    beyond = _cli("expand", "r.jsonl", "--row", "999", cwd=tmp_path)
+    assert beyond.returncode == 2 and "has no result line 999" in beyond.stderr
+    summarized = _cli("summarize", "r.jsonl", "--errors", "r.errors.jsonl", "--json", cwd=tmp_path)
+    assert summarized.returncode == 0 and json.loads(summarized.stdout)["counts"]["results"] > 0

@@ -9,6 +9,8 @@ from strategies import case_data
 from cryoelig import render
 from cryoelig.case.contract import parse_case
 from cryoelig.facade import review
+from cryoelig.report.compact import compact_of
+from cryoelig.report.words import words_json
 from cryoelig.wording import directive_words, own_words, readable
 
 
@@ -27,8 +29,12 @@ def all_renderings(report) -> dict[str, str]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case_data(case_id="case-1"), st.booleans())
 def test_no_directive_wording_in_any_rendered_output(pack, data, engine):
-    report = review(parse_case(data, pack), pack, use_engine=engine).report
-    for name, text in all_renderings(report).items():
+    case = parse_case(data, pack)
+    reviewed = review(case, pack, use_engine=engine)
+    report = reviewed.report
+    outputs = all_renderings(report)
+    outputs["compact line"] = compact_of(case, reviewed.trace).model_dump_json()  # a batch's --report compact
+    for name, text in outputs.items():
         # a marked quotation (a cited title, a scale's published wording) is the paper's words, not the tool's
         mine = own_words(readable(text))
         assert directive_words(mine) == [], (name, directive_words(mine))
@@ -40,6 +46,16 @@ def test_the_property_would_catch_a_directive_text(pack):
     finding = report.findings[0].model_copy(update={"text": "The patient is a good candidate."})
     bad = report.model_copy(update={"findings": [finding]})
     assert all(directive_words(readable(t)) for t in all_renderings(bad).values())
+
+
+def test_no_directive_wording_in_the_words_file(pack, source_pack):
+    """The words a compact run writes once (``<out>.words.json``): every rule's text, clause, label and quote,
+    every field's meaning, every scale's bands; and the check would catch a directive one."""
+    for loaded in (pack, source_pack):
+        text = words_json(loaded).decode()
+        assert directive_words(own_words(readable(text))) == []
+        planted = text.replace(loaded.rules[0].spec.text or "", "The patient is a good candidate.", 1)
+        assert directive_words(own_words(readable(planted)))
 
 
 def scales_renderings(report) -> dict[str, str]:

@@ -135,7 +135,7 @@ def test_a_csv_batch_reads_the_scale_columns_and_refuses_a_total_that_does_not_a
         "mirels.total,labs.platelets_per_ul,kps\n"
         "csv-1,bone,true,long_bone,lower_limb,functional,lytic,one_third_to_two_thirds,,45000,70\n"
         "csv-2,bone,true,long_bone,upper_limb,mild,blastic,under_one_third,9,,\n")
-    result = runner.invoke(app, ["batch", "in.csv", "--out", "out.jsonl", "--quiet", "--jobs", "1"])
+    result = runner.invoke(app, ["batch", "in.csv", "--out", "out.jsonl", "--report", "full", "--quiet", "--jobs", "1"])
     assert result.exit_code == 1, result.output  # one row is an error, nothing lost
     [line] = (tmp_path / "out.jsonl").read_text().splitlines()
     report = json.loads(line)

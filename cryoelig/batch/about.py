@@ -3,7 +3,8 @@
 Why: a results file travels without the command that made it; it must say, as a report does, that it is
 not a diagnosis and which rule pack made it (name, version and the sha256 ``--version`` gives). Each format
 carries the same mapping: Parquet key-value metadata, an xlsx sheet "about", the summary JSON's "about" key
-and page, and for CSV (which has no place for it that every reader skips) a sidecar ``<out>.about.json``.
+and page, and for CSV (which has no place for it that every reader skips) a sidecar ``<out>.about.json``; a
+compact JSONL's words file (``<out>.words.json``) names the pack as its lines do, by its sha256.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..report.projection import DISCLAIMER
+from ..report.words import words_json
+from .outfiles import write_atomic
 
 #: the report's own notice, word for word: a results file is many reports
 NOTICE = DISCLAIMER
@@ -30,3 +33,12 @@ def sidecar_path(out: Path) -> Path:
 
 def about_json(pack: Any) -> bytes:
     return (json.dumps(about(pack), indent=2, sort_keys=True) + "\n").encode()
+
+
+def write_sidecars(out_kind: str, files: Any, pack: Any) -> None:
+    """The files a run writes beside its results: a CSV's notice and identity (a CSV has no place for them
+    every reader skips), a compact run's words (``files.words``: what its lines' ids stand for, once)."""
+    if out_kind == "csv":
+        write_atomic(sidecar_path(files.out), about_json(pack))
+    if files.words is not None:
+        write_atomic(files.words, words_json(pack))

@@ -32,9 +32,10 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..inputs import open_source
+from ..report.words import words_json
 from .about import about
 from .aggregate import Aggregate, summary_json
-from .options import BatchOptions, capped_jobs
+from .options import BatchOptions, capped_jobs, words_path
 from .outfiles import OutputLock, write_atomic
 from .run import BatchResult
 from .workers import CrossCheck
@@ -214,6 +215,11 @@ def run_cluster(copts: ClusterOptions, notes: Callable[[str], None] | None = Non
         return _finish(out, manifest, partitions, pack, timing)
 
 
+def _out_kind(opts: BatchOptions) -> str:
+    """The parts' lines: full reports, or compact ones (``--report compact``; the words once, ``words.json``)."""
+    return "compact" if opts.report == "compact" else "jsonl"
+
+
 def _rate(rows: int, seconds: float) -> dict[str, Any]:
     return {"rows": rows, "review_seconds": round(seconds, 3), "rows_per_second": round(rows / max(seconds, 1e-9), 1)}
 
@@ -225,7 +231,7 @@ def _planned(copts: ClusterOptions, pack: Any, source: Any, workers: int,
     fingerprint = source.fingerprint()
     partitions, rows = _plan(copts, source, workers)
     head = {"version": MANIFEST_VERSION, "input": fingerprint, "pack_sha256": pack.sha256,
-            "partition_rows": rows, "cross_check": opts.cross_check, "format": "jsonl",
+            "partition_rows": rows, "cross_check": opts.cross_check, "format": _out_kind(opts),
             "max_bytes": opts.max_bytes, "ignore_columns": sorted(set(opts.ignore_columns))}
     manifest = _Manifest(out / MANIFEST, head, partitions)
     manifest.load_previous(opts.resume, opts.force, note)
@@ -246,7 +252,7 @@ def _review_on_cluster(client: Any, copts: ClusterOptions, pack: Any, fingerprin
 
     opts = copts.batch
     job = Job(str(Path(opts.input).resolve()), opts.max_bytes, fingerprint, pack.sha256,
-              str(opts.out.resolve()), cross.every, opts.ignore_columns)
+              str(opts.out.resolve()), cross.every, opts.ignore_columns, _out_kind(opts))
     files, parts = pack_set_files(pack)
     plugin = partitions.DaskPackPlugin(files, pack.sha256, parts)
     client.register_plugin(plugin, name="cryoelig-pack")
@@ -279,6 +285,8 @@ def _finish(out: Path, manifest: _Manifest, partitions: list[Any], pack: Any, ti
         raise AssertionError("count identity broken across partitions")
     summary = {**agg.to_dict(), "about": about(pack)}  # the notice and the pack, as every output
     write_atomic(out / SUMMARY, summary_json(summary).encode())
+    if manifest.head.get("format") == "compact":
+        write_atomic(words_path(out), words_json(pack))
     manifest.write(summary["counts"], timing)
     for stale in out.glob("part-*.tmp-*"):  # left by a killed worker: never counted
         with contextlib.suppress(OSError):

@@ -71,8 +71,10 @@ class BatchOptions:
     checkpoint_seconds: float = 1.0  # at most this long between checkpoints (0: after every chunk)
     max_bytes: int = MAX_RECORD_BYTES  # the largest record read (CSV row, JSONL line, case file)
     cross_check: str = "all"  # 'all' or 'sample:N': which cases the engine decides and is checked on
-    #: 'full' (a report per case, decided by the engine and explained) or 'table' (the analysis table,
-    #: decided by the pack compiled to columns: .parquet, .csv or .xlsx; needs pyarrow), see resolve_report
+    #: 'full' (a report per case, decided by the engine and explained), 'compact' (the same decisions as ids
+    #: and values, schema v2: a .jsonl, the words once per run in ``words_path(out)``) or 'table' (the
+    #: analysis table, decided by the pack compiled to columns: .parquet, .csv or .xlsx; needs pyarrow), see
+    #: resolve_report
     report: str = "full"
     #: ``--ignore-column``: exact names of input columns dropped before validation (CSV, Parquet, xlsx)
     ignore_columns: tuple[str, ...] = ()
@@ -83,22 +85,34 @@ class BatchOptions:
 
 
 TABLE_SUFFIXES = (".parquet", ".csv", ".xlsx")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def words_path(out: Path) -> Path:
+    """Where a compact run writes the words its lines' ids stand for: ``results.jsonl.words.json`` (a
+    cluster's folder: ``words.json`` in it)."""
+    return out / "words.json" if out.suffix.lower() not in JSONL_SUFFIXES else out.with_name(out.name + ".words.json")
 
 
 def resolve_report(report: str, out: Path, on_cluster: bool = False) -> str:
     """``--report``: ``auto`` is ``table`` for a .parquet, .csv or .xlsx output when pyarrow is installed (and
-    not on a cluster), else ``full``; ``table`` with another output or without pyarrow is refused."""
+    not on a cluster), ``compact`` for a .jsonl output, else ``full``; ``table`` with another output or without
+    pyarrow, and ``compact`` with another output than JSON Lines, are refused."""
     import importlib.util
 
-    if report not in ("auto", "table", "full"):
-        raise InputError([Problem("--report takes auto, table or full")])
+    if report not in ("auto", "table", "compact", "full"):
+        raise InputError([Problem("--report takes auto, table, compact or full")])
     tabular = out.suffix.lower() in TABLE_SUFFIXES
+    jsonl = out.suffix.lower() in JSONL_SUFFIXES
     arrow = importlib.util.find_spec("pyarrow") is not None
     if report == "auto":
-        return "table" if tabular and arrow and not on_cluster else "full"
+        return "table" if tabular and arrow and not on_cluster else "compact" if jsonl and not on_cluster else "full"
+    if report == "compact" and not (jsonl or on_cluster):
+        raise InputError([Problem("--report compact writes JSON Lines (.jsonl); a .csv, .parquet or .xlsx file gets "
+                                  "--report table or full", file=str(out))])
     if report == "table" and not tabular:
-        raise InputError([Problem("--report table writes a .parquet, .csv or .xlsx file; .jsonl gets --report full",
-                                  file=str(out))])
+        raise InputError([Problem("--report table writes a .parquet, .csv or .xlsx file; .jsonl gets --report "
+                                  "compact or full", file=str(out))])
     if report == "table" and not arrow:
         raise InputError([Problem("--report table needs the optional extra [parquet]: pip install "
                                   "'cryoelig[parquet]'", file=str(out))])

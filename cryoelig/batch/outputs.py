@@ -60,6 +60,7 @@ class OutputFormat:
     module: str | None = None  # holds encode / finish for formats that need a library
     extra: str | None = None
     library: str | None = None  # the import that the extra brings
+    compact: bool = False  # a line is the compact report (schema v2), not the full one
 
     def header(self, pack: Any) -> bytes:
         return csv_result_header(pack) if self.has_header else b""
@@ -86,10 +87,12 @@ def _encode_csv(rows: list[Row]) -> bytes:
     return b"".join([csv_line(s) for s, _ in rows])
 
 
-_LOCAL: dict[str, Callable[[list[Row]], bytes]] = {"jsonl": _encode_jsonl, "csv": _encode_csv}
+_LOCAL: dict[str, Callable[[list[Row]], bytes]] = {"jsonl": _encode_jsonl, "compact": _encode_jsonl, "csv": _encode_csv}
 
 FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
     OutputFormat("jsonl", (".jsonl", ".ndjson"), "JSONL (one report per line)"),
+    # chosen by --report compact, never by a suffix: a .jsonl whose lines are compact reports
+    OutputFormat("compact", (), "compact JSONL (one compact report per line)", compact=True),
     OutputFormat("csv", (".csv",), "CSV (one row per case)", has_header=True, needs_json=False),
     OutputFormat("parquet", (".parquet",), "Parquet (one row per case with its report)",
                  module="cryoelig.batch.parquet_out", extra="parquet", library="pyarrow"),

@@ -224,6 +224,7 @@ class Job:
     out_dir: str
     cross_every: int = 1
     ignore_columns: tuple[str, ...] = ()
+    out_kind: str = "jsonl"  # or "compact": the parts' lines are compact reports (schema v2)
 
 
 def review_partition(job: Job, part: Partition) -> dict[str, Any]:
@@ -245,7 +246,7 @@ def review_partition(job: Job, part: Partition) -> dict[str, Any]:
             with open(temps[0], "wb") as out, open(temps[1], "wb") as err:
                 records = _take(source.records(part.start), part.rows)
                 for chunk, _pos in chunks(records, DEFAULT_CHUNK_ROWS, part.start):
-                    result = process_chunk(decoder, label, "jsonl", chunk, pack, CrossCheck(job.cross_every))
+                    result = process_chunk(decoder, label, job.out_kind, chunk, pack, CrossCheck(job.cross_every))
                     for data, f, digest in ((result.out, out, digests[0]), (result.errors, err, digests[1])):
                         f.write(data)
                         digest.update(data)

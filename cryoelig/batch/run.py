@@ -35,7 +35,7 @@ from ..atomic import remove_leftovers
 from ..errors import InputError, Problem
 from ..inputs import Position, Record, Source, open_source
 from ..safetext import shown_file
-from .about import about, about_json, sidecar_path
+from .about import about, write_sidecars
 from .aggregate import Aggregate, summary_json
 from .checkpoint import ResumeFiles, State, fingerprint, link, resume_state
 from .options import BatchInterrupted, BatchOptions, capped_jobs
@@ -131,7 +131,7 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
     jobs, why = capped_jobs(opts.jobs)
     if why:
         note(why)
-    out_kind = output_kind(opts.out)
+    out_kind = "compact" if opts.report == "compact" else output_kind(opts.out)
     CrossCheck.parse(opts.cross_check)
     out = opts.out
     files = RunFiles.of(opts)
@@ -169,8 +169,7 @@ def _run_table(opts: BatchOptions, source: Source, pack: Any, out_kind: str, fil
         write_atomic(opts.summary, summary_json(summary).encode())
     if opts.summary_html is not None and draw_page is not None:
         write_atomic(opts.summary_html, draw_page(summary, pack))
-    if out_kind == "csv":  # a CSV has no place for them every reader skips: a sidecar beside it
-        write_atomic(sidecar_path(files.out), about_json(pack))
+    write_sidecars(out_kind, files, pack)
     for part, final in ((files.part_err, files.errors), (files.part_out, files.out)):
         check_replaceable(final)  # a rename replaces the name: a link planted since is replaced, not followed
         os.replace(part, final)
@@ -220,7 +219,7 @@ class _Run:
         header = output_format(self.out_kind).header(self.pack)
         resumed = resume_state(self.opts, self.source, self.note, self.fingerprint,
                                ResumeFiles(self.part_out, self.part_err, self.state_path, self.files.finals(), header,
-                                           self.out_kind == "jsonl"))
+                                           self.out_kind in ("jsonl", "compact")))
         if resumed is not None:
             self.out_chain, self.err_chain = resumed.out_chain, resumed.errors_chain
             self.input_digest, self.chunks = resumed.state.digests["input"], resumed.state.chunks
@@ -364,8 +363,7 @@ class _Run:
             write_atomic(self.opts.summary, summary_json(summary).encode())
         if self.opts.summary_html is not None and page is not None:
             write_atomic(self.opts.summary_html, page)
-        if self.out_kind == "csv":  # a CSV has no place for them every reader skips: a sidecar beside it
-            write_atomic(sidecar_path(self.out), about_json(self.pack))
+        write_sidecars(self.out_kind, self.files, self.pack)
         made = finish_output(self.out_kind, self.part_out, self.out, self.part_err, summary, self.pack)
         for part, final in ((self.part_err, self.errors), (made or self.part_out, self.out)):
             check_replaceable(final)  # a rename replaces the name: a link planted since is replaced, not followed

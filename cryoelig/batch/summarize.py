@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..inputs import open_regular
 from ..inputs.lines import physical_lines
 from .about import about
 from .aggregate import NOT_SHOWN, Aggregate, safe_key, scale_states
+from .expand import expanded, is_compact
 
 _REASONS = frozenset({"invalid", "identifier", "unreadable", "internal"})
 _KINDS = frozenset({"supporting", "caution", "context"})
@@ -89,9 +91,10 @@ def _note_pack(run: RunData, ref: PackRef | None) -> None:
         run.other_packs += 1
 
 
-def read_run(results: str, errors: str | None = None) -> RunData:
+def read_run(results: str, errors: str | None = None, pack: Callable[[], Any] | None = None) -> RunData:
     """The batch summary recomputed from a results JSONL (and its error file), streamed, with
-    the rule packs the results name."""
+    the rule packs the results name. A compact line (``--report compact``) is expanded from the pack that
+    made it (``pack``: loads it; its sha256 must be the line's), so its summary is the full run's."""
     agg = Aggregate()
     run = RunData({}, errors_read=errors is not None)
     for path, is_error in ((results, False), (errors, True)):
@@ -108,6 +111,8 @@ def read_run(results: str, errors: str | None = None) -> RunData:
                     if is_error:
                         reason = d["reason"] if d["reason"] in _REASONS else NOT_SHOWN
                         agg.add_error(reason, safe_key(d["field"]) if d.get("field") else None)
+                    elif is_compact(d):
+                        _add_compact(agg, run, d, pack, path, line.number)
                     else:
                         agg.add_report(safe_key(d["site"]),
                                        [(safe_key(f["factor"]), _kind(f["kind"])) for f in d["findings"]],
@@ -125,6 +130,19 @@ def read_run(results: str, errors: str | None = None) -> RunData:
     return run
 
 
-def summarize_files(results: str, errors: str | None = None) -> dict[str, Any]:
-    """The batch summary recomputed from a results JSONL (and its error file), streamed."""
-    return read_run(results, errors).summary
+def _add_compact(agg: Aggregate, run: RunData, data: dict[str, Any], pack: Callable[[], Any] | None, path: str,
+                 number: int) -> None:
+    if pack is None:
+        raise InputError([Problem("a compact report: give the pack that made it to read it", file=path,
+                                  line=number)])
+    report = expanded(data, pack(), path, number)
+    agg.add_report(safe_key(report.site), [(safe_key(f.factor), f.kind) for f in report.findings],
+                   [safe_key(m.field) for m in report.missing], list(report.sources),
+                   scale_states(report.published_scales))
+    _note_pack(run, pack_ref(report.pack.model_dump()))
+
+
+def summarize_files(results: str, errors: str | None = None, pack: Any = None) -> dict[str, Any]:
+    """The batch summary recomputed from a results JSONL (and its error file), streamed (``pack``: the loaded
+    pack that made a compact results file)."""
+    return read_run(results, errors, (lambda: pack) if pack is not None else None).summary

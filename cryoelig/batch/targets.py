@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from .options import BatchOptions, partial_paths
+from .options import BatchOptions, partial_paths, words_path
 from .outfiles import check_replaceable
 
 
@@ -39,23 +39,27 @@ class RunFiles:
     state: Path
     lock: Path
     spill: Path
+    #: a compact run's words file (``options.words_path``)
+    words: Path | None = None
 
     @classmethod
     def of(cls, opts: BatchOptions) -> RunFiles:
         out, errors = opts.out, opts.errors_path
         part_out, part_err, state = partial_paths(out, errors)
         return cls(out, errors, opts.summary, opts.summary_html, part_out, part_err, state,
-                   out.with_name(out.name + ".lock"), out.with_name(out.name + ".partial.spill"))
+                   out.with_name(out.name + ".lock"), out.with_name(out.name + ".partial.spill"),
+                   words_path(out) if opts.report == "compact" else None)
 
     def finals(self) -> list[Path]:
-        return [p for p in (self.out, self.errors, self.summary, self.page) if p is not None]
+        return [p for p in (self.out, self.errors, self.summary, self.page, self.words) if p is not None]
 
     def roles(self) -> list[tuple[str, Path]]:
         """(what it is, its path), the options first: a clash is told by the option the user gave."""
         named = [("--out", self.out), ("--errors", self.errors), ("--summary", self.summary),
                  ("--summary-html", self.page), ("the run's partial results file", self.part_out),
                  ("the run's partial errors file", self.part_err), ("the run's checkpoint", self.state),
-                 ("the run's lock file", self.lock), ("the workers' spill folder", self.spill)]
+                 ("the run's lock file", self.lock), ("the workers' spill folder", self.spill),
+                 ("the run's words file", self.words)]
         return [(role, path) for role, path in named if path is not None]
 
 

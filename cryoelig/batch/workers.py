@@ -26,6 +26,7 @@ from ..case.contract import MAX_CASE_ID, parse_case
 from ..case.identifiers import find_label_identifier, shown_file_name
 from ..errors import EngineMismatchError, InputError, Problem
 from ..inputs import Decoder, Record, RecordError
+from ..report.compact import compact_of
 from .aggregate import Aggregate, safe_key, scale_states
 from .outputs import Row, output_format
 from .serialize import ReportLines, scale_layout, summary_of
@@ -167,6 +168,7 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
     The per-chunk review function of every way a batch runs (one process, workers, a Dask cluster)."""
     slots, cases, rows = _decode(decoder, label, records, pack)
     reviews = iter(_reviews(cases, rows, pack, cross)) if cases else iter(())
+    reviewed_cases = iter(cases)
     fmt = output_format(out_kind)
     agg = Aggregate()
     out: list[Row] = []
@@ -179,14 +181,18 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
             errs.append(line)
             agg.add_error(reason, field_name)
             continue
-        reviewed = next(reviews)
+        reviewed, case = next(reviews), next(reviewed_cases)
         if reviewed is None:
             line, reason, field_name = error_line(slot[0], label, [_INTERNAL], slot[1])
             errs.append(line)
             agg.add_error(reason, field_name)
             continue
         summary = summary_of(reviewed.report, layout)
-        out.append((summary, _lines.line(reviewed, check) if fmt.needs_json else b""))
+        if fmt.compact:  # the decisions as ids and values (schema v2): the words are the pack's
+            line = compact_of(case, reviewed.trace).model_dump_json().encode()
+        else:
+            line = _lines.line(reviewed, check) if fmt.needs_json else b""
+        out.append((summary, line))
         check = False
         agg.add_report(summary.site, summary.findings, summary.missing_fields, reviewed.report.sources,
                        scale_states(reviewed.report.published_scales))

@@ -6,6 +6,7 @@ resumable run itself lives in cryoelig.batch, which imports neither typer nor ri
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
 import time
@@ -16,7 +17,7 @@ import typer
 
 from ..case.limits import MAX_RECORD_BYTES
 from ..safetext import clean_line, shown_file
-from .cmd_common import PackOption, app, fail, user_errors
+from .cmd_common import PackOption, app, fail, load, user_errors
 
 
 def _plain_progress(every: float = 5.0):  # noqa: ANN202 - a callback
@@ -43,7 +44,8 @@ BATCH_HELP = "\n\n".join((
     "Inputs: a CSV file (.csv; dotted columns as in the case schema), a JSON Lines file (.jsonl or .ndjson; "
     "one case per line), a Parquet file or dataset folder (.parquet; the parquet extra), a spreadsheet (.xlsx; "
     "the xlsx extra), a folder of case files (.yaml, .yml, .json), or - (JSON Lines on standard input). "
-    "Results, by the --out suffix: .jsonl (one report per line), .csv (one row per case), .parquet or .xlsx. "
+    "Results, by the --out suffix: .jsonl (one compact report per line, see --report), .csv (one row per case), "
+    ".parquet or .xlsx. "
     "With --cluster local:N or --scheduler tcp://HOST:PORT (the cluster extra), --out is a folder of parts.",
     "Exit code 0: every row gave a result; 1: some rows are in the error file; 2: the input cannot be read at "
     "all, or the output exists (see --force) or is in use by another run; 130: interrupted (run again with "
@@ -58,8 +60,9 @@ def batch(
         metavar="INPUT", help="A .csv, .jsonl, .parquet or .xlsx file, a Parquet dataset folder, a folder of "
                               ".yaml/.json cases, or - (JSONL on stdin).")],
     out: Annotated[Path, typer.Option("--out", "-o", help=(
-        "Results: .jsonl (one report per line), .csv, .parquet (one row per case with its report) or .xlsx "
-        "(results, errors and summary sheets); with --cluster or --scheduler, a folder for the part files."))],
+        "Results: .jsonl (one report per line: compact or full, see --report), .csv, .parquet (one row per case "
+        "with its report) or .xlsx (results, errors and summary sheets); with --cluster or --scheduler, a folder "
+        "for the part files."))],
     errors: Annotated[Path | None, typer.Option(
         "--errors", help="Error file (JSONL); default: <out name>.errors.jsonl next to --out.")] = None,
     summary: Annotated[Path | None, typer.Option("--summary", help="Also write the summary as JSON.")] = None,
@@ -80,11 +83,13 @@ def batch(
                                                               "(the exit code and the files say how it went).")
                      ] = False,
     report: Annotated[str, typer.Option(
-        "--report", metavar="auto|table|full",
+        "--report", metavar="auto|table|compact|full",
         help="table: the analysis table (one column per factor, missing field, scale total and band; .parquet, "
-             ".csv or .xlsx; needs the parquet extra), decided by the rule pack compiled to columns; full: a full "
-             "report per case (today's JSONL line, CSV counts). auto (the default): table for .parquet, .csv and "
-             ".xlsx when pyarrow is installed, else full.")] = "auto",
+             ".csv or .xlsx; needs the parquet extra), decided by the rule pack compiled to columns; compact: per "
+             "case its ids and values only (.jsonl; the words once per run in <out>.words.json; cryoelig expand "
+             "gives the full reports back); full: a full report per case (the JSONL line before compact, CSV "
+             "counts). auto (the default): table for .parquet, .csv and .xlsx when pyarrow is installed, compact "
+             "for .jsonl, else full.")] = "auto",
     cross_check: Annotated[str, typer.Option(
         "--cross-check", metavar="all|sample:N",
         help="Which rows the rule engine and the Python evaluator also decide, checked against the result: all, "
@@ -255,7 +260,7 @@ def summarize(
             fail([f"{shown_file(results)}: summarize reads JSONL results (cryoelig batch --out results.jsonl)"])
         _summary_target(summary, force)
         pack = _page_target(out, force, [Path(results), summary] + ([Path(errors)] if errors else []), pack_dir)
-        run = read_run(results, errors)
+        run = read_run(results, errors, pack=functools.cache(lambda: pack or load(pack_dir)))
         data = run.summary
         try:
             if summary is not None:

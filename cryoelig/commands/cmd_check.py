@@ -57,10 +57,13 @@ class SchemaName(StrEnum):
     report = "report"
     pack = "pack"
     rule = "rule"
+    compact = "compact"
+    words = "words"
 
 
 @app.command()
-def schema(which: Annotated[SchemaName, typer.Argument(help="case, report, pack or rule.")],
+def schema(which: Annotated[SchemaName, typer.Argument(help="case, report, pack, rule, compact (a line of batch "
+                                                              "--report compact) or words (its words file).")],
            pack_dir: PackOption = None) -> None:
     """Print a published JSON Schema (the case schema names the pack's sites).
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..case.contract import Case
+from ..case.contract import Case, parse_case
 from ..errors import InputError, Problem
 from ..reasoning.casefacts import case_facts, scale_results
 from ..reasoning.evaluation import Trace, clause_result, holds
@@ -256,22 +256,30 @@ _replays = PerPack(lambda pack: Table(LIMIT * len(pack.rules))).get
 
 
 def _facts(compact: CompactReport, pack: Pack) -> dict[str, Any]:
-    """The case's facts as the case gives them (``Case.facts``: a list field as a tuple)."""
+    """The case's facts as a review holds them (``Case.facts``), read again through the case contract: a
+    compact line comes from a file, so its id, site and values are validated (ranges, listed values, the
+    identifier guard) as any input is, and must be what the contract makes of them (typed, in order)."""
     memo = report_memo(pack)
-    facts: dict[str, Any] = {}
+    nested: dict[str, Any] = {"case_id": compact.case_id}
     for name, value in compact.facts.items():
-        if name not in memo.order or not _plain(value):
-            raise _refuse("a fact is not a case field with a value", "facts")
-        facts[name] = tuple(value) if name in memo.lists and isinstance(value, list) else value
-    if facts.get("site") != compact.site:
-        raise _refuse("the facts' site is not the report's", "site")
-    return facts
-
-
-def _plain(value: Any) -> bool:
-    if isinstance(value, list):
-        return all(isinstance(v, str | int | float) for v in value)
-    return isinstance(value, str | int | float)
+        if name not in memo.order or name == "case_id":
+            raise _refuse("a fact is not a case field", "facts")
+        *groups, leaf = name.split(".")
+        place = nested
+        for group in groups:
+            place = place.setdefault(group, {})
+        place[leaf] = value
+    try:
+        case = parse_case(nested, pack)
+    except InputError as error:  # the contract's messages name fields and listed values, never a value given
+        first = error.problems[0]
+        raise _refuse(f"its facts are not a valid case ({first.message})", first.field) from None
+    given = case.facts()
+    shown = memo.shown_facts(given)
+    if case.site != compact.site or [(k, type(v), v) for k, v in shown.items()] != [
+            (k, type(v), v) for k, v in compact.facts.items()]:
+        raise _refuse("its facts are not the case's as the contract reads them", "facts")
+    return given
 
 
 def _decisions(compact: CompactReport, pack: Pack

@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from ..case.contract import Case
+from ..report.compact import CompactReport
 from ..report.projection import Report
+from ..report.words import Words
 from ..rulepack.packmodel import Pack, PackMeta, RuleFile
 
 
 def json_schema(name: str, pack: Pack | None = None) -> dict[str, Any]:
-    """The JSON Schema for 'case', 'report', 'pack' (pack.yaml) or 'rule' (a rule file).
+    """The JSON Schema for 'case', 'report', 'pack' (pack.yaml), 'rule' (a rule file), 'compact' (a compact
+    report, a line of ``batch --report compact``) or 'words' (the words file beside it).
 
     The case schema is a loaded pack's (``pack``, required for it): its ``site`` is one of that pack's sites."""
-    models = {"case": Case, "report": Report, "pack": PackMeta, "rule": RuleFile}
+    models = {"case": Case, "report": Report, "pack": PackMeta, "rule": RuleFile, "compact": CompactReport,
+              "words": Words}
     schema = models[name].model_json_schema()
     if name == "case":
         if pack is None:

@@ -348,13 +348,19 @@ def _batch_outputs(run: Callable[..., str]) -> Iterator[tuple[str, str]]:
             for suffix in ("jsonl", "csv"):
                 # one output and error file per run: batch keeps existing files (unless --force)
                 out = Path(tmp) / f"{Path(source).stem}-{Path(source).suffix[1:]}-{suffix}.{suffix}"
-                run("batch", f"examples/{source}", "--out", str(out), "--jobs", "1", "--quiet")
+                full = ["--report", "full"] if suffix == "jsonl" else []  # a .jsonl is compact unless asked
+                run("batch", f"examples/{source}", "--out", str(out), "--jobs", "1", "--quiet", *full)
                 stem = f"batch/{Path(source).stem}-{Path(source).suffix[1:]}"
                 yield f"{stem}.results.{suffix}", out.read_text(encoding="utf-8")
                 # each run's error file (before issue 23 both runs' had one name, and only the last was kept);
                 # a JSONL output's is <stem>.errors.jsonl, any other format's <name>.errors.jsonl (issue 24)
                 errors = out.with_name(f"{out.stem}.errors.jsonl" if suffix == "jsonl" else f"{out.name}.errors.jsonl")
                 yield f"{stem}.results.{suffix}.errors.jsonl", errors.read_text(encoding="utf-8")
+        # the compact report (issue 24, --report compact, the default for .jsonl): its lines and its words file
+        out = Path(tmp) / "cases-csv-compact.jsonl"
+        run("batch", "examples/cases.csv", "--out", str(out), "--jobs", "1", "--quiet")
+        yield "batch/cases-csv.results.compact.jsonl", out.read_text(encoding="utf-8")
+        yield "batch/cases-csv.results.compact.jsonl.words.json", Path(f"{out}.words.json").read_text(encoding="utf-8")
 
 
 def _rules_outputs(run: Callable[..., str], pack: Any) -> Iterator[tuple[str, str]]:
@@ -375,7 +381,7 @@ def _rules_outputs(run: Callable[..., str], pack: Any) -> Iterator[tuple[str, st
 
 
 def _command_outputs(run: Callable[..., str]) -> Iterator[tuple[str, str]]:
-    for which in ("case", "report", "pack", "rule"):
+    for which in ("case", "report", "pack", "rule", "compact", "words"):
         yield f"schema/{which}.json", run("schema", which)
     for command in (("check",), ("explain",), ("report",), ("checklist",), ("rules", "list"),
                     ("rules", "show"), ("rules", "graph"), ("rules", "catalog"), ("rules", "test")):
