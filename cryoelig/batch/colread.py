@@ -34,13 +34,15 @@ Sampled = Callable[[Any], Any]  # an int64 array of row numbers -> a bool array:
 
 @dataclass
 class Part:
-    """Some rows of the input: the facts of those decided, the error records of the others, and the
-    cross-check's sampled rows decoded per row (row -> Case, or None when the per-row path refuses it)."""
+    """Some rows of the input: the facts of those decided, the error records of the others, the
+    cross-check's sampled rows decoded per row (row -> Case, or None when the per-row path refuses it), and
+    the rows the columns refused that the case model takes (row -> Case: their facts are per-row facts)."""
 
     facts: pa.Table
     errors: list[ErrorRow]
     rows: int
     sample: dict[int, Any] = field(default_factory=dict)
+    decoded: dict[int, Any] = field(default_factory=dict)
 
 
 class NotFast(Exception):
@@ -94,7 +96,7 @@ def _decoded(source: Source, plan: Plan, records: list[Record], sample_records: 
     mask = sampled(pa.array([r.row for r in records], pa.int64())).to_pylist() if records else []
     sample = {r.row: valid.get(r.row) for r, take in zip(records, mask, strict=True) if take}
     sample.update({r.row: valid.get(r.row) for r in sample_records})
-    return Part(facts, errors, len(records), sample)
+    return Part(facts, errors, len(records), sample, {r.row: valid[r.row] for r in records if r.row in valid})
 
 
 def _decided(source: Source, plan: Plan, raw: pa.Table, numbers: pa.Array, records: Callable[[list[int]], list[Record]],
@@ -259,5 +261,6 @@ def _with_long_lines(source: Source, plan: Plan, part: Part, records: list[Recor
     redone = _decoded(source, plan, records, [], lambda a: pc.equal(a, -1), empty(plan))
     known = {r for r, _ in part.errors}
     errors = sorted([*part.errors, *[e for e in redone.errors if e[0] not in known]], key=lambda e: e[0])
-    sample = {r: c for r, c in part.sample.items() if r not in set(rows.to_pylist())}
-    return Part(facts, errors, part.rows, sample)
+    gone = set(rows.to_pylist())
+    sample = {r: c for r, c in part.sample.items() if r not in gone}
+    return Part(facts, errors, part.rows, sample, {r: c for r, c in part.decoded.items() if r not in gone})

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from ..errors import InputError, Problem
 from ..reasoning.columns import Plan, compile_pack, reference
 from .aggregate import Aggregate
+from .colcompact_out import LinesWriter
 from .colread import parts
 from .outfiles import open_partial, write_all
 from .table_out import TableWriter, table_of
@@ -188,36 +189,56 @@ def _any_met(results: pa.Table, rules: list[Any]) -> Any:
 
 def run_columns(source: Any, pack: Any, out_kind: str, temp: Path, errors_partial: Path,
                 cross: CrossCheck, progress: Callable[[int, int, Any], None] | None = None) -> Aggregate:
-    """Decide the whole input column-wise: the table into ``temp``, the error records into ``errors_partial``;
-    returns the aggregate. ``CrossCheckFailed`` when a reference disagrees (the partial files are removed)."""
+    """Decide the whole input column-wise: the table (or, ``out_kind`` ``compact``, the compact lines) into
+    ``temp``, the error records into ``errors_partial``; returns the aggregate. ``CrossCheckFailed`` when a
+    reference disagrees (the partial files are removed)."""
     compiled = compile_pack(pack)
     plan = compiled.plan
-    columns = plan.table_columns()
-    writer = TableWriter(out_kind, temp, pack)
+    sink: Any = LinesWriter(plan, temp, source.label, _stop) if out_kind == "compact" else \
+        _TableSink(TableWriter(out_kind, temp, pack), plan.table_columns(), pack)
     fd = open_partial(errors_partial, truncate=True)
     agg = Aggregate()
     try:
         for part in parts(source, plan, sampler(cross)):
-            results = compiled(part.facts)
+            results, nodes = compiled.decide(part.facts) if out_kind == "compact" else (compiled(part.facts), None)
             cross_check(plan, results, part.sample, source.label)
-            writer.write(table_of(results, columns, pack))
+            sink.write(part, results, nodes)
             write_all(fd, b"".join(line for _, (line, _r, _f) in part.errors))
             aggregate_part(agg, plan, results, part.errors)
             if progress:
                 progress(agg.rows, 0, None)
-        if writer.writer is None:
-            writer.write(table_of(compiled(parts_empty(plan)), columns, pack))
+        sink.finish(compiled)
         os.fsync(fd)
         os.close(fd)
         fd = -1
-        writer.close(errors_partial, agg.to_dict())
+        sink.close(errors_partial, agg.to_dict())
     except BaseException:
         if fd >= 0:
             os.close(fd)
-        writer.abort()
+        sink.abort()
         errors_partial.unlink(missing_ok=True)
         raise
     return agg
+
+
+class _TableSink:
+    """The analysis table's parts to its writer (an empty table when no row was decided)."""
+
+    def __init__(self, writer: TableWriter, columns: list[str], pack: Any):
+        self.writer, self.columns, self.pack = writer, columns, pack
+
+    def write(self, part: Any, results: pa.Table, nodes: Any) -> None:
+        self.writer.write(table_of(results, self.columns, self.pack))
+
+    def finish(self, compiled: Any) -> None:
+        if self.writer.writer is None:
+            self.writer.write(table_of(compiled(parts_empty(compiled.plan)), self.columns, self.pack))
+
+    def close(self, errors_partial: Path, summary: dict[str, Any]) -> None:
+        self.writer.close(errors_partial, summary)
+
+    def abort(self) -> None:
+        self.writer.abort()
 
 
 def parts_empty(plan: Plan) -> pa.Table:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..case.limits import MAX_RECORD_BYTES
 from ..errors import InputError, Problem
@@ -119,6 +120,20 @@ def resolve_report(report: str, out: Path, on_cluster: bool = False) -> str:
     if report == "table" and on_cluster:
         raise InputError([Problem("--report table runs in one process; on a cluster, give --report full")])
     return report
+
+
+def compact_by_columns(opts: BatchOptions, source_kind: str, pack: Any) -> bool:
+    """Compact lines are built column-wise (``colcompact``) from a Parquet or CSV input when pyarrow is installed,
+    as the table is; a resumed run (the column-wise run keeps no checkpoint), and a pack whose rules cannot be
+    keyed (``coldeciders``), go per row."""
+    import importlib.util
+
+    if opts.report != "compact" or opts.resume or source_kind not in ("parquet", "csv") \
+            or importlib.util.find_spec("pyarrow") is None:
+        return False
+    from ..reasoning.coldeciders import rule_keys
+
+    return rule_keys(pack).keyable()
 
 
 def partial_paths(out: Path, errors: Path) -> tuple[Path, Path, Path]:

@@ -38,7 +38,7 @@ from ..safetext import shown_file
 from .about import about, write_sidecars
 from .aggregate import Aggregate, summary_json
 from .checkpoint import ResumeFiles, State, fingerprint, link, resume_state
-from .options import BatchInterrupted, BatchOptions, capped_jobs
+from .options import BatchInterrupted, BatchOptions, capped_jobs, compact_by_columns
 from .outfiles import OutputLock, append_file, check_replaceable, fsync_dir, open_partial, write_all, write_atomic
 from .outputs import finish_output, output_format, output_kind
 from .targets import RunFiles, check_run_files
@@ -144,7 +144,7 @@ def run_batch(opts: BatchOptions, progress: Progress | None = None,
         try:
             if source.kind == "csv":
                 note(f"reading {source.description}")
-            if opts.report == "table":
+            if opts.report == "table" or compact_by_columns(opts, source.kind, pack):
                 return _run_table(opts, source, pack, out_kind, files, progress, draw_page)
             run = _Run(opts, source, pack, out_kind, files, jobs, progress, note)
             run.draw_page = draw_page
