@@ -5,7 +5,9 @@ Generated Parquet in (bench_batch's rows: ~2% invalid, ~1% identifying-looking n
          every 100th decided by the engine and the Python evaluator as well)
   full   --out full.parquet --report full (today's path, one full report per row)
   compact  --out compact.jsonl --report compact (the compact report, schema v2: ids and values per row, the
-         words once in compact.jsonl.words.json), on --jsonl-rows rows
+         words once in compact.jsonl.words.json), built column-wise (batch/colcompact.py), default cross-check
+  crow   the same compact lines by the per-row path (engine and evaluator per row, compact_of; forced with
+         --resume, which the column-wise run does not take), on --full-rows rows
   fulljl --out fulljl.jsonl --report full (the full report per JSONL line), on the same rows
 interleaved over rounds; prints rows per CPU second (user + system of the process tree, start-up and pack
 loading included), wall rows/s, peak RSS and the load average beside each figure, and for a JSONL output
@@ -13,7 +15,7 @@ its bytes per line. The goals of issue 24: at least 100,000 rows per CPU second 
 compact JSONL.
 
 Usage: python bench/bench_columns.py [--rows 200000] [--full-rows 20000] [--jsonl-rows 50000] [--rounds 2]
-                                     [--only table full compact fulljl] [--keep DIR]
+                                     [--only table full compact crow fulljl] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -61,16 +63,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--full-rows", type=int, default=20_000, help="rows for --report full (about 3,000 rows/s)")
-    ap.add_argument("--jsonl-rows", type=int, default=50_000, help="rows for compact and fulljl")
+    ap.add_argument("--jsonl-rows", type=int, default=50_000, help="rows for fulljl")
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--only", nargs="+", choices=["table", "full", "compact", "fulljl"],
-                    default=["table", "full", "compact", "fulljl"])
+    ap.add_argument("--only", nargs="+", choices=["table", "full", "compact", "crow", "fulljl"],
+                    default=["table", "full", "compact", "crow", "fulljl"])
     ap.add_argument("--keep", type=Path)
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-columns-"))
     work.mkdir(parents=True, exist_ok=True)
     sources = {}
-    sizes = {"table": args.rows, "full": args.full_rows, "compact": args.jsonl_rows, "fulljl": args.jsonl_rows}
+    sizes = {"table": args.rows, "full": args.full_rows, "compact": args.rows, "crow": args.full_rows,
+             "fulljl": args.jsonl_rows}
     for rows in sorted({sizes[name] for name in args.only}):  # only the inputs the runs asked for
         csv_path, parquet = work / f"in-{rows}.csv", work / f"in-{rows}.parquet"
         if not parquet.exists():
@@ -81,7 +84,8 @@ def main() -> None:
         for r in range(args.rounds):
             runs = [("table", args.rows, ["--report", "table"], ".parquet"),
                     ("full", args.full_rows, ["--report", "full"], ".parquet"),
-                    ("compact", args.jsonl_rows, ["--report", "compact"], ".jsonl"),
+                    ("compact", args.rows, ["--report", "compact"], ".jsonl"),
+                    ("crow", args.full_rows, ["--report", "compact", "--resume"], ".jsonl"),
                     ("fulljl", args.jsonl_rows, ["--report", "full"], ".jsonl")]
             runs = [run_ for run_ in runs if run_[0] in args.only]
             for name, rows, extra, suffix in (runs if r % 2 == 0 else runs[::-1]):

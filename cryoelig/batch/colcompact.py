@@ -15,7 +15,7 @@ from their case. ``reference_line`` is that line: the cross-check compares it wi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -32,10 +32,15 @@ from ..report.projection import report_memo
 
 Env = dict[str, Any]
 _EMPTY = pa.scalar("", pa.string())
-#: what ``Case.case_notes`` reads of a row the columns decide (units and readings of a number go per row): these
-#: values, and whether each field of one site (``SITE_FIELDS``) is given
-NOTE_VALUES = ("site", "tumor.metastatic", "tumor.primary_cancer", "ecog", "overall_health")
-NOTE_GIVEN = tuple(f for f in SITE_FIELDS if f not in NOTE_VALUES)
+#: What ``Case.case_notes`` reads of a row the columns decide (the units and readings of a number go per row),
+#: as the pieces its list is made of, in its order: per field of one site (``SITE_FIELDS``) whether it is given,
+#: then the values that may disagree. Each piece's notes are made once per (site, its values) by ``case_notes``
+#: on a case of those values alone; the cross-check and the tests hold the pieces to the whole.
+_PAIRS = (("tumor.metastatic", "tumor.primary_cancer"), ("ecog", "overall_health"))
+NOTE_PIECES: tuple[tuple[tuple[str, ...], bool], ...] = (
+    *(((f,), False) for f in SITE_FIELDS if not any(f in pair for pair in _PAIRS)), *((pair, True) for pair in _PAIRS))
+#: rows per slice of a part: the lines of a slice stay in the processor's caches while they are joined
+SLICE_ROWS = 4096
 
 
 def reference_line(case: Any, trace: Any) -> bytes:
@@ -138,18 +143,27 @@ class CompactLines:
         self.notes: Table = Table()
         self.scales: dict[str, Table] = {s.id: Table() for s in pack.scales}
 
-    def lines(self, facts: pa.Table, results: pa.Table, nodes: Env) -> Any:
-        """One compact line per row of the facts table (a string array, each line ending in a newline)."""
+    def slices(self, facts: pa.Table, results: pa.Table, nodes: Env) -> Iterator[tuple[int, Any]]:
+        """The compact lines of the facts table's rows, a slice of ``SLICE_ROWS`` rows at a time: (the slice's first
+        position, its lines: a string array, each line ending in a newline)."""
+        keys = self.keys.keys(nodes) if facts.num_rows else {}
+        for start in range(0, facts.num_rows, SLICE_ROWS):
+            yield start, self.lines(facts.slice(start, SLICE_ROWS), results.slice(start, SLICE_ROWS),
+                                    {rid: key.slice(start, SLICE_ROWS) for rid, key in keys.items()})
+
+    def lines(self, facts: pa.Table, results: pa.Table, rule_keys: Env) -> Any:
+        """One compact line per row of the facts table, from the rows' rule keys (``RuleKeys.keys``)."""
         n = facts.num_rows
-        keys = {rid: _encoded(key) for rid, key in self.keys.keys(nodes).items()} if n else {}
+        if not n:
+            return pa.array([], pa.string())
+        keys = {rid: _encoded(key) for rid, key in rule_keys.items()}
         sections = self._rules(keys, n)
-        parts = ['{"schema_version":2,"case_id":"', facts.column("case_id"), '","site":',
+        parts = ['{"schema_version":2,"case_id":"', facts.column("case_id").combine_chunks(), '","site":',
                  _taken_json(facts.column("site")), self.head, self._facts(facts), '},"notes":[',
                  self._notes(facts), '],"findings":[', sections[0], '],"not_applicable":[', sections[1],
                  '],"derived":[', sections[2], '],"missing":[', self._missing(keys, n), '],"scales":',
                  self._scales(facts, results, keys), "}\n"]
-        return _join([p if not isinstance(p, str) else pa.scalar(p, pa.string()) for p in parts]) if n else \
-            pa.array([], pa.string())
+        return _join([p if not isinstance(p, str) else pa.scalar(p, pa.string()) for p in parts])
 
     def _rules(self, keys: Env, n: int) -> list[Any]:
         """The findings, not-applicable and derived sections: per source rule, its fragment per key."""
@@ -194,24 +208,32 @@ class CompactLines:
         return _listed(fragments, facts.num_rows)
 
     def _notes(self, facts: pa.Table) -> Any:
-        """The input notes (but the links'): per distinct values of what they read, from the case made of the
-        first such row's values (``Case.case_notes``)."""
-        values = [c for c in NOTE_VALUES if c in facts.column_names]
-        given = [c for c in NOTE_GIVEN if c in facts.column_names]
-        columns = [facts.column(c).combine_chunks() for c in values]
-        columns += [pc.is_valid(facts.column(c).combine_chunks()) for c in given]
-        code, firsts = groups(columns, facts.num_rows)
-        at = pa.array(firsts, pa.int64())
-        rows = facts.select(values + given).take(at).to_pylist()
-        picked = list(zip(*(pc.take(c, at).to_pylist() for c in columns), strict=True))
-        texts = []
-        for row, key in zip(rows, picked, strict=True):
-            text = self.notes.get(key)
-            if text is None:
-                case = parse_case({"case_id": "notes", **_nested(facts_of(self.plan, row))}, self.pack)
-                text = self.notes.keep(key, to_json(case.case_notes(self.pack)).decode()[1:-1])
-            texts.append(text)
-        return _taken(texts, code)
+        """The input notes (but the links'): per piece (``NOTE_PIECES``), per distinct site and values, from a case
+        made of those values (``Case.case_notes``)."""
+        site = facts.column("site").combine_chunks()
+        pieces = []
+        for fields, by_value in NOTE_PIECES:
+            present = [f for f in fields if f in facts.column_names]
+            if not present:
+                continue
+            columns = [site, *(facts.column(f).combine_chunks() if by_value else
+                               pc.is_valid(facts.column(f).combine_chunks()) for f in present)]
+            code, firsts = groups(columns, facts.num_rows)
+            at = pa.array(firsts, pa.int64())
+            rows = facts.select(["site", *present]).take(at).to_pylist()
+            keys = zip(*(pc.take(c, at).to_pylist() for c in columns), strict=True)
+            texts = [self._note(present, key, row) for key, row in zip(keys, rows, strict=True)]
+            if any(texts):
+                pieces.append(_taken(texts, code))
+        return _listed(pieces, facts.num_rows)
+
+    def _note(self, fields: list[str], key: tuple[Any, ...], row: dict[str, Any]) -> str:
+        hit = self.notes.get((*fields, *key))
+        if hit is None:
+            case = parse_case({"case_id": "notes", **_nested(facts_of(self.plan, row))}, self.pack)
+            notes = case.case_notes(self.pack)
+            hit = self.notes.keep((*fields, *key), "".join(to_json(n).decode() + "," for n in notes))
+        return hit
 
     def _missing(self, keys: Env, n: int) -> Any:
         """The missing information: per row, the fields waited on with the rules waiting (``missing_order``)."""

@@ -38,18 +38,17 @@ class LinesWriter:
 
     def write(self, part: Any, results: pa.Table, nodes: Any) -> None:
         facts = part.facts
-        if not facts.num_rows:
-            return
-        lines = self.emitter.lines(facts, results, nodes)
         rows = facts.column("row").combine_chunks()
-        if part.decoded:
-            lines = self._decoded(lines, rows, part.decoded)
-        self._check(lines, rows, part.sample)
-        for chunk in (lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]):
-            if len(chunk):  # the lines' bytes as they lie in the array's data buffer (no copy)
-                offsets = memoryview(chunk.buffers()[1]).cast("i")  # type: ignore[arg-type]
-                start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
-                write_all(self.fd, memoryview(chunk.buffers()[2])[start:end])  # type: ignore[arg-type]
+        for start, lines in self.emitter.slices(facts, results, nodes):
+            at = rows.slice(start, len(lines))
+            if part.decoded:
+                lines = self._decoded(lines, at, part.decoded)
+            self._check(lines, at, part.sample)
+            for chunk in (lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]):
+                if len(chunk):  # the lines' bytes as they lie in the array's data buffer (no copy)
+                    offsets = memoryview(chunk.buffers()[1]).cast("i")  # type: ignore[arg-type]
+                    begin, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+                    write_all(self.fd, memoryview(chunk.buffers()[2])[begin:end])  # type: ignore[arg-type]
 
     def _decoded(self, lines: Any, rows: Any, decoded: dict[int, Any]) -> Any:
         """The per-row line for the rows decoded per row (their facts are the case's)."""
