@@ -40,7 +40,7 @@ _PAIRS = (("tumor.metastatic", "tumor.primary_cancer"), ("ecog", "overall_health
 NOTE_PIECES: tuple[tuple[tuple[str, ...], bool], ...] = (
     *(((f,), False) for f in SITE_FIELDS if not any(f in pair for pair in _PAIRS)), *((pair, True) for pair in _PAIRS))
 #: rows per slice of a part: the lines of a slice stay in the processor's caches while they are joined
-SLICE_ROWS = 4096
+SLICE_ROWS = 8192
 
 
 def reference_line(case: Any, trace: Any) -> bytes:
@@ -236,33 +236,37 @@ class CompactLines:
         return hit
 
     def _missing(self, keys: Env, n: int) -> Any:
-        """The missing information: per row, the fields waited on with the rules waiting (``missing_order``)."""
-        unknown = []  # per rule that waits on some rows: its id, per row its waits class, the classes
+        """The missing information as ``missing_order`` lists it: per field (the schema's order), the rules waiting
+        on it (pack order) per row; the items a rule of one site waits on first, then the others."""
+        by_field: dict[str, list[tuple[str, Any]]] = {}  # field -> (rule, the rows it waits on the field)
         for rule in self.waiting:
             index, distinct = keys[rule.id]
             waits = [self.keys.decided(rule.id, k).waits_on for k in distinct]
-            classes = list(dict.fromkeys([(), *waits]))
-            if len(classes) > 1:
-                of_key = pa.array([classes.index(w) for w in waits], pa.int64())
-                unknown.append((rule.id, (pc.take(of_key, index), len(classes)), classes))
-        if not unknown:
-            return pa.array([""] * n, pa.string())
-        code, firsts = groups([c for _, c, _ in unknown], n)
-        at = pa.array(firsts, pa.int64())
-        picked = [pc.take(c[0], at).to_pylist() for _, c, _ in unknown]
-        texts = []
-        for g in range(len(firsts)):
-            sig = tuple((rid, classes[p[g]]) for (rid, _, classes), p in zip(unknown, picked, strict=True))
-            text = self.missing.get(sig)
-            if text is None:
-                waiting: dict[str, list[str]] = {}
-                for rid, fields in sig:
-                    for name in fields:
-                        waiting.setdefault(name, []).append(rid)
-                order = self.memo.missing_order(waiting)
-                text = self.missing.keep(sig, to_json([[f, list(r)] for f, r in order]).decode()[1:-1])
-            texts.append(text)
-        return _taken(texts, code)
+            for name in dict.fromkeys(f for w in waits for f in w):
+                by_field.setdefault(name, []).append((rule.id, pc.take(pa.array([name in w for w in waits]), index)))
+        order = self.memo.order
+        first, rest = [], []
+        for name in sorted((f for f in by_field if f in order), key=order.__getitem__):
+            masks = by_field[name]
+            code, firsts = groups([m for _, m in masks], n)
+            at = pa.array(firsts, pa.int64())
+            waiting = zip(*(pc.take(m, at).to_pylist() for _, m in masks), strict=True)
+            made = [self._item(name, tuple(rid for (rid, _), w in zip(masks, ws, strict=True) if w))
+                    for ws in waiting]
+            if any(m[0] for m in made):
+                first.append(_taken([m[0] for m in made], code))
+            if any(m[1] for m in made):
+                rest.append(_taken([m[1] for m in made], code))
+        return _listed(first + rest, n)
+
+    def _item(self, name: str, rules: tuple[str, ...]) -> tuple[str, str]:
+        """A field's item (with its trailing comma) among the site's own items, or among the others."""
+        hit = self.missing.get((name, rules))
+        if hit is None:
+            text = to_json([name, list(rules)]).decode() + "," if rules else ""
+            own = any(r in self.memo.site_rules for r in rules)  # missing_order's sort key
+            hit = self.missing.keep((name, rules), (text, "") if own else ("", text))
+        return hit
 
     def _scales(self, facts: pa.Table, results: pa.Table, keys: Env) -> Any:
         """Per published scale, its item of the section: per distinct (applies, its rules' keys, its values),
