@@ -36,14 +36,15 @@ class LinesWriter:
         self.emitter = CompactLines(plan)
         self.fd = open_partial(temp, truncate=True)
 
-    def write(self, part: Any, results: pa.Table, nodes: Any) -> None:
+    def write(self, part: Any, results: pa.Table, nodes: Any, traces: dict[int, Any]) -> None:
+        """A part's lines; ``traces``: the sampled rows' (the cross-check made them for the columns' check)."""
         facts = part.facts
         rows = facts.column("row").combine_chunks()
         for start, lines in self.emitter.slices(facts, results, nodes):
             at = rows.slice(start, len(lines))
             if part.decoded:
                 lines = self._decoded(lines, at, part.decoded)
-            self._check(lines, at, part.sample)
+            self._check(lines, at, part.sample, traces)
             for chunk in (lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]):
                 if len(chunk):  # the lines' bytes as they lie in the array's data buffer (no copy)
                     offsets = memoryview(chunk.buffers()[1]).cast("i")  # type: ignore[arg-type]
@@ -57,7 +58,7 @@ class LinesWriter:
         own = [_per_row(pack, decoded[r]).decode() for r in pc.filter(rows, taken).to_pylist()]
         return pc.replace_with_mask(lines, taken, pa.array(own, pa.string()))
 
-    def _check(self, lines: Any, rows: Any, sample: dict[int, Any]) -> None:
+    def _check(self, lines: Any, rows: Any, sample: dict[int, Any], traces: dict[int, Any]) -> None:
         """The sampled rows the columns decided: the emitted line must be the per-row line, byte for byte."""
         checked = sorted(r for r, case in sample.items() if case is not None)
         if not checked:
@@ -66,7 +67,7 @@ class LinesWriter:
         got = pc.take(lines, pc.drop_null(at)).to_pylist()
         for row, line in zip((r for r, i in zip(checked, at.to_pylist(), strict=True) if i is not None), got,
                              strict=True):
-            want = _per_row(self.plan.pack, sample[row]).decode()
+            want = reference_line(sample[row], traces[row]).decode()
             if line != want:
                 self.stop(self.label, row, "the per-row compact line", _where(want, line),
                           "differs from the line the columns wrote")

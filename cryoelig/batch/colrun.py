@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
 from ..reasoning.columns import Plan, compile_pack, reference
+from ..reasoning.evaluation import evaluate
 from .aggregate import Aggregate
 from .colcompact_out import LinesWriter
 from .colread import parts
@@ -55,8 +56,10 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def cross_check(plan: Plan, results: pa.Table, sample: dict[int, Any], label: str) -> None:
-    """The sampled rows: the Python evaluator's columns and the engine's fired rules must be the columns'."""
+def cross_check(plan: Plan, results: pa.Table, sample: dict[int, Any], label: str,
+                traces: dict[int, Any] | None = None) -> None:
+    """The sampled rows: the Python evaluator's columns (from its ``traces`` when made) and the engine's fired
+    rules must be the columns'."""
     if not sample:
         return
     from ..reasoning.engine import engine_for
@@ -70,7 +73,7 @@ def cross_check(plan: Plan, results: pa.Table, sample: dict[int, Any], label: st
     fired = engine_for(plan.pack).fire_many([facts for _, facts in cases])
     for (row, facts), engine in zip(cases, fired, strict=True):
         got = decided[row]
-        want = reference(plan, facts)
+        want = reference(plan, facts, (traces or {}).get(row))
         for key, value in want.items():
             if not _same(got[key], value):
                 _stop(label, row, "the Python evaluator", key, f"says {value!r} where the columns say {got[key]!r}")
@@ -200,9 +203,13 @@ def run_columns(source: Any, pack: Any, out_kind: str, temp: Path, errors_partia
     agg = Aggregate()
     try:
         for part in parts(source, plan, sampler(cross)):
-            results, nodes = compiled.decide(part.facts) if out_kind == "compact" else (compiled(part.facts), None)
-            cross_check(plan, results, part.sample, source.label)
-            sink.write(part, results, nodes)
+            if out_kind == "compact":  # the sampled rows' traces: for both checks, the columns' and the lines'
+                results, nodes = compiled.decide(part.facts)
+                traces = {r: evaluate(pack, c.facts()) for r, c in part.sample.items() if c is not None}
+            else:
+                results, nodes, traces = compiled(part.facts), None, None
+            cross_check(plan, results, part.sample, source.label, traces)
+            sink.write(part, results, nodes, traces)
             write_all(fd, b"".join(line for _, (line, _r, _f) in part.errors))
             aggregate_part(agg, plan, results, part.errors)
             if progress:
@@ -227,7 +234,7 @@ class _TableSink:
     def __init__(self, writer: TableWriter, columns: list[str], pack: Any):
         self.writer, self.columns, self.pack = writer, columns, pack
 
-    def write(self, part: Any, results: pa.Table, nodes: Any) -> None:
+    def write(self, part: Any, results: pa.Table, nodes: Any, traces: Any) -> None:
         self.writer.write(table_of(results, self.columns, self.pack))
 
     def finish(self, compiled: Any) -> None:

@@ -306,12 +306,12 @@ class Compiled:
 _RANK = {False: 0, None: 1, True: 2}  # a factor is the strongest state of its rules (raised > unknown > not)
 
 
-def reference(plan: Plan, facts: dict[str, Any]) -> dict[str, Any]:
-    """What the Python evaluator says of one case's facts, in the results table's column names (the
-    cross-check's and the differential tests' reference)."""
+def reference(plan: Plan, facts: dict[str, Any], trace: Any = None) -> dict[str, Any]:
+    """What the Python evaluator says of one case's facts (its ``trace`` when already made), in the results
+    table's column names (the cross-check's and the differential tests' reference)."""
     from .evaluation import evaluate
 
-    trace = evaluate(plan.pack, facts)
+    trace = trace if trace is not None else evaluate(plan.pack, facts)
     out: dict[str, Any] = {f"rule.{r.id}": trace.rule(r.id).result for r in plan.rules}
     out.update({f"derived.{name}": trace.derived.get(name, False) for name in plan.derived})
     for factor in plan.factors:
