@@ -15,7 +15,8 @@ its bytes per line. The goals of issue 24: at least 100,000 rows per CPU second 
 compact JSONL.
 
 Usage: python bench/bench_columns.py [--rows 200000] [--full-rows 20000] [--jsonl-rows 50000] [--rounds 2]
-                                     [--only table full compact crow fulljl] [--keep DIR]
+                                     [--only table full compact crow fulljl] [--keep DIR] [--stages]
+(--stages: where one column-wise compact run on --rows spends its CPU, per stage)
 """
 
 from __future__ import annotations
@@ -59,6 +60,54 @@ def _lines_and_bytes(path: Path) -> tuple[int, int]:
     return lines, path.stat().st_size
 
 
+#: where a column-wise compact run spends its CPU (--stages): (module, function) timed in place, inclusive
+STAGES = (("cryoelig.batch.colread", "_decided", "read + validate a part, refused and sampled rows per row"),
+          ("cryoelig.batch.colread", "_decoded", "  of which: the per-row path (refused and sampled rows)"),
+          ("cryoelig.reasoning.columns", "Compiled.decide", "decide (the compiled pack)"),
+          ("cryoelig.batch.colrun", "evaluate", "the sampled rows' traces (Python evaluator)"),
+          ("cryoelig.batch.colrun", "cross_check", "cross-check: columns vs evaluator and engine"),
+          ("cryoelig.batch.colcompact", "CompactLines.lines", "compact lines built column-wise"),
+          ("cryoelig.batch.colcompact_out", "LinesWriter._decoded", "per-row lines of rows decoded per row"),
+          ("cryoelig.batch.colcompact_out", "LinesWriter._check", "cross-check: lines vs per-row lines"),
+          ("cryoelig.batch.colrun", "aggregate_part", "summary counts"))
+
+
+def stages(src: Path, work: Path) -> None:
+    """One column-wise compact run in this process, CPU seconds per stage (``STAGES``, inclusive)."""
+    import importlib
+    import time
+
+    from cryoelig.batch import BatchOptions, run_batch
+
+    spent: dict[str, float] = {}
+
+    def timed(label: str, fn: object) -> object:
+        def wrapper(*a: object, **k: object) -> object:
+            start = time.process_time()
+            try:
+                return fn(*a, **k)  # type: ignore[operator]
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - start
+        return wrapper
+    for module, name, label in STAGES:
+        owner: object = importlib.import_module(module)
+        *path, attr = name.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        setattr(owner, attr, timed(label, getattr(owner, attr)))
+    out = work / "stages.jsonl"
+    for stale in work.glob("stages.*"):
+        stale.unlink()
+    load, start = os.getloadavg()[0], time.process_time()
+    result = run_batch(BatchOptions(input=str(src), out=out, jobs=1, report="compact", cross_check="sample:100"))
+    total = time.process_time() - start
+    rows = result.summary["counts"]["results"] + result.summary["counts"]["errors"]
+    print(f"compact, column-wise, {rows:,} rows, in process (imports and pack loading not counted): {total:.2f} CPU-s, "
+          f"{rows / total:,.0f} rows/CPU-s, load {load:.2f} -> {os.getloadavg()[0]:.2f}")
+    for _module, _name, label in STAGES:
+        print(f"  {label:58} {spent.get(label, 0):6.2f} s  {spent.get(label, 0) / rows * 1e6:6.2f} us/row")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=200_000)
@@ -68,6 +117,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="+", choices=["table", "full", "compact", "crow", "fulljl"],
                     default=["table", "full", "compact", "crow", "fulljl"])
     ap.add_argument("--keep", type=Path)
+    ap.add_argument("--stages", action="store_true", help="CPU per stage of one column-wise compact run on --rows")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-columns-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -80,6 +130,9 @@ def main() -> None:
             write_csv(csv_path, rows, seed=7)
             write_parquet(csv_path, parquet)
         sources[rows] = parquet
+    if args.stages:
+        stages(sources[args.rows], work)
+        return
     try:
         for r in range(args.rounds):
             runs = [("table", args.rows, ["--report", "table"], ".parquet"),
