@@ -25,8 +25,10 @@ from ..case.contract import CASE_ID_REGEX
 from ..inputs.csvrows import EXTRA_COLUMNS
 from ..reasoning.columns import TYPES, Plan, base_type, flag, model_fields, points
 
-NUMBER_TEXT = r"^-?[0-9]{1,15}(?:[.,][0-9]{1,15})?$"
-WHOLE_TEXT = r"^-?[0-9]{1,15}$"
+#: Numbers the check reads as the grammar does: no sign (every range starts at 0 or above; a negative zero is
+#: refused by the grammar), and no comma before exactly three digits (``1,500`` has two readings: per row).
+NUMBER_TEXT = r"^[0-9]{1,15}(?:\.[0-9]{1,15}|,[0-9]{1,2}|,[0-9]{4,15})?$"
+WHOLE_TEXT = r"^[0-9]{1,15}$"
 _HINTS = (r"[^\x00-\x7f]", r"[@\x01]|://|(?i:www\.)|[0-9][-_./ ][0-9]|[0-9]{7}",
           r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
 _LABEL_HINTS = (r"^[0-9]{5}(?:[-_. ][0-9]{4})?$", r"[A-Z][a-z]+(?:[A-Z][a-z]+)?[-_. ]{1,2}[A-Z][a-z]")
