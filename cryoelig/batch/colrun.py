@@ -80,6 +80,15 @@ def cross_check(plan: Plan, results: pa.Table, sample: dict[int, Any], label: st
                   "fires it" if rule in engine else "does not fire it, where the columns do")
 
 
+def check_records(recheck: dict[int, tuple[bytes, bytes | None]], label: str) -> None:
+    """The sampled rows whose error record was built column-wise: the per-row path's must be the same bytes."""
+    for row, (built, per_row) in sorted(recheck.items()):
+        if per_row is None:
+            _stop(label, row, "the case model", "(the row itself)", "takes it, where the columns refuse it")
+        if built != per_row:
+            _stop(label, row, "the per-row path", "its error record", "writes another record than the columns")
+
+
 def _stop(label: str, row: int, who: str, what: str, how: str) -> None:
     raise CrossCheckFailed([Problem(
         f"cross-check failed at row {row}, {what}: {who} {how}; nothing was written (a bug of cryoelig, not of the "
@@ -200,6 +209,7 @@ def run_columns(source: Any, pack: Any, out_kind: str, temp: Path, errors_partia
         for part in parts(source, plan, sampler(cross)):
             results = compiled(part.facts)
             cross_check(plan, results, part.sample, source.label)
+            check_records(part.recheck, source.label)
             writer.write(table_of(results, columns, pack))
             write_all(fd, b"".join(line for _, (line, _r, _f) in part.errors))
             aggregate_part(agg, plan, results, part.errors)
