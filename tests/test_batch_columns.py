@@ -233,3 +233,26 @@ def test_refused_rows_get_the_per_row_records_column_wise(planted: dict[str, Any
     refused = errors.count(b"\n")
     assert refused > 2000 and sum(built) > 0.7 * refused, (sum(built), refused)
     assert b'"reason": "identifier"' in errors and b"reads as an ECOG grade" in errors and b"range takes both" in errors
+
+
+def test_the_cross_check_compares_types_as_well_as_values(rows: dict[str, Any], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The columns compared list by list stay as strict as value by value: a reference saying 1 where the
+    columns say true (equal for Python's ==) stops the run, naming the row and the column."""
+    from cryoelig.batch import colcross
+
+    real = colcross.references
+    planted: list[str] = []
+
+    def one_for_true(plan: Any, cases: Any, engine: bool = False) -> Any:
+        names, said, met, fired = real(plan, cases, engine)
+        for i, (name, value) in enumerate(zip(names, said[3], strict=True)):
+            if value is True and name.startswith("rule.") and not planted:
+                planted.append(name)
+                said[3] = (*said[3][:i], 1, *said[3][i + 1:])
+        return names, said, met, fired
+
+    monkeypatch.setattr(colcross, "references", one_for_true)
+    with pytest.raises(InputError) as stop:
+        run_batch(BatchOptions(input=str(rows["src"]), out=tmp_path / "t.parquet", jobs=1, report="table"))
+    assert planted and f"{planted[0]}: the Python evaluator says 1 where the columns say True" in str(stop.value)

@@ -295,29 +295,12 @@ class Compiled:
             out[f"computed.{scale.id}"] = pc.is_valid(env[f"__sum.{scale.id}"])
 
 
-_RANK = {False: 0, None: 1, True: 2}  # a factor is the strongest state of its rules (raised > unknown > not)
-
-
 def reference(plan: Plan, facts: dict[str, Any]) -> dict[str, Any]:
     """What the Python evaluator says of one case's facts, in the results table's column names (the
-    cross-check's and the differential tests' reference)."""
-    from .evaluation import evaluate
+    cross-check's and the differential tests' reference; many cases at once: ``references``)."""
+    from .references import evaluated, layout_of
 
-    trace = evaluate(plan.pack, facts)
-    out: dict[str, Any] = {f"rule.{r.id}": trace.rule(r.id).result for r in plan.rules}
-    out.update({f"derived.{name}": trace.derived.get(name, False) for name in plan.derived})
-    for factor in plan.factors:
-        states = [trace.rule(r.id).result for r in plan.factor_rules[factor]]
-        out[f"factor.{factor}"] = max(states, key=_RANK.__getitem__, default=False)
-    waiting: set[str] = set()
-    for rule in plan.missing_rules:
-        waiting.update(trace.rule(rule.id).waits_on)
-    out.update({f"missing.{name}": name in waiting for name in plan.missing_fields})
-    for result in trace.scales:
-        out[f"total.{result.scale.id}"] = result.total
-        if result.scale.bands:
-            out[f"band.{result.scale.id}"] = result.band.id if result.band else None
-    return out
+    return dict(zip(layout_of(plan).names, evaluated(plan, facts)[0], strict=True))
 
 
 _COMPILED: dict[int, tuple[Pack, Compiled]] = {}
