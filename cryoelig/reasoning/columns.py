@@ -295,14 +295,6 @@ class Compiled:
             out[f"computed.{scale.id}"] = pc.is_valid(env[f"__sum.{scale.id}"])
 
 
-def reference(plan: Plan, facts: dict[str, Any]) -> dict[str, Any]:
-    """What the Python evaluator says of one case's facts, in the results table's column names (the
-    cross-check's and the differential tests' reference; many cases at once: ``references``)."""
-    from .references import evaluated, layout_of
-
-    return dict(zip(layout_of(plan).names, evaluated(plan, facts)[0], strict=True))
-
-
 _COMPILED: dict[int, tuple[Pack, Compiled]] = {}
 
 
@@ -315,4 +307,4 @@ def compile_pack(pack: Pack) -> Compiled:
     return held[1]
 
 
-__all__ = ["Compiled", "Plan", "compile_pack", "flag", "points", "reference"]
+__all__ = ["Compiled", "Plan", "compile_pack", "flag", "points"]

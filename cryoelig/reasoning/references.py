@@ -4,7 +4,7 @@ the references a batch's columns are checked against (``batch.colcross``, the di
 Why its own module: the cross-check decides ~3,000 rows of a 200,000-row table, and building a dict of
 some 150 names per row through ``Trace.rule`` cost more than the evaluation itself. Here each case gives
 one tuple in a fixed layout (rules, derived facts, factors, missing fields, scale totals and bands, the
-order ``columns.reference`` always gave), made from the Trace's rules by position, and the engine reads
+order the results table has them), made from the Trace's rules by position, and the engine reads
 the same facts with the published scales' totals made once (``casefacts.case_facts``) for both.
 """
 
@@ -95,3 +95,9 @@ def references(plan: Plan, cases: Sequence[Mapping[str, Any]], engine: bool = Fa
 
         fired = engine_for(plan.pack).fire_many(facts)
     return layout_of(plan).names, [s[0] for s in said], [s[1] for s in said], fired
+
+
+def reference(plan: Plan, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """What the Python evaluator says of one case's facts, in the results table's column names (the
+    differential tests' reference)."""
+    return dict(zip(layout_of(plan).names, evaluated(plan, facts)[0], strict=True))
