@@ -125,7 +125,7 @@ class Checked:
     missing site or case_id column, a cell over the reader's limit, a total its components cannot make)."""
 
     facts: pa.Table
-    cells: dict[str, Any]
+    cells: dict[str, Any]  # a column none of whose cells is in doubt may be left out
     other: Any
 
     @property
@@ -170,7 +170,8 @@ def check(plan: Plan, raw: pa.Table, cell_limit: int | None = None) -> Checked:
         wrong = _cells(spec, name, col.dictionary, few)
         for c, values in few.items():
             cols[c] = pc.take(values, col.indices)
-        wrongs[name] = pc.fill_null(pc.take(wrong, col.indices), spec.kind == "site")  # a null cell: not given
+        if pc.any(wrong).as_py() or spec.kind == "site" and col.null_count:  # else no cell in doubt: no column
+            wrongs[name] = pc.fill_null(pc.take(wrong, col.indices), spec.kind == "site")  # null: not given
     others += _conflicting_totals(plan, cols)
     facts = pa.table({c: cols[c] for c in plan.schema().names}, schema=plan.schema())
     return Checked(facts, wrongs, reduce(pc.or_, others))
@@ -187,11 +188,13 @@ def _conflicting_totals(plan: Plan, cols: dict[str, Any]) -> list[Any]:
     """A given total the given components cannot add up to: per row (its message is the model's)."""
     out = []
     for scale in plan.scores:
+        total = cols[scale.total_field]
+        if total.null_count == len(total):
+            continue  # no total given: nothing to conflict with
         parts = [points(c, cols[c.field]) for c in scale.components]
         low = reduce(pc.add, [pc.coalesce(p, c.min_points) for p, c in zip(parts, scale.components, strict=True)])
         high = reduce(pc.add, [pc.coalesce(p, c.max_points) for p, c in zip(parts, scale.components, strict=True)])
         known = reduce(pc.or_, [pc.is_valid(p) for p in parts])
-        total = cols[scale.total_field]
         out.append(pc.fill_null(pc.and_kleene(known, pc.or_kleene(pc.less(total, low), pc.greater(total, high))),
                                 False))
     return out

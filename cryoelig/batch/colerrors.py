@@ -46,7 +46,7 @@ class ColumnErrors:
 
     def build(self, raw: pa.Table, numbers: Any, checked: Any, refused: list[int]) -> tuple[Built, list[int]]:
         """(records built column-wise by row index, the refused row indices left for the per-row path)."""
-        if not refused or "site" not in raw.column_names:
+        if not refused or not checked.cells or "site" not in raw.column_names:
             return {}, refused
         index = pa.array(refused, pa.int64())
         masks = {name: mask.take(index) for name, mask in checked.cells.items()}
