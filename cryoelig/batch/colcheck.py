@@ -141,12 +141,13 @@ def validate(plan: Plan, raw: pa.Table, cell_limit: int | None = None) -> tuple[
     return checked.facts, checked.bad
 
 
-def check(plan: Plan, raw: pa.Table, cell_limit: int | None = None) -> Checked:
-    """Text cells -> the facts table and what the check cannot vouch for, cell by cell (``validate``)."""
+def check(plan: Plan, raw: pa.Table, cell_limit: int | None = None, numbers: Any = None) -> Checked:
+    """Text cells -> the facts table and what the check cannot vouch for, cell by cell (``validate``);
+    ``numbers``: the rows' numbers (1..n when not given)."""
     n, fields = raw.num_rows, input_fields(plan)
-    cols: dict[str, Any] = {"row": pa.array(range(1, n + 1), pa.int64())}
+    cols: dict[str, Any] = {"row": pa.array(range(1, n + 1), pa.int64()) if numbers is None else numbers}
     wrongs: dict[str, Any] = {}
-    others: list[Any] = [pa.array([False] * n, pa.bool_())]
+    others: list[Any] = [pa.repeat(False, n)]
     types = dict(plan.fact_columns())
     for name, spec in fields.items():
         col = _text_column(raw, name)

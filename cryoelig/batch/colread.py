@@ -116,9 +116,9 @@ def _decided(source: Source, plan: Plan, raw: pa.Table, numbers: pa.Array, recor
     ``--ignore-column`` drops are left out here; ``records`` gives whole rows (the decoder drops them)."""
     if source.ignore:
         raw = raw.select([i for i, c in enumerate(raw.column_names) if c not in source.ignore])
-    checked = check(plan, raw, cell_limit)
+    checked = check(plan, raw, cell_limit, numbers)
     bad = checked.bad
-    facts = checked.facts.set_column(0, "row", numbers)
+    facts = checked.facts
     built, refused = errors.build(raw, numbers, checked, pc.indices_nonzero(bad).to_pylist())
     take = sampled(numbers)
     again = [i for i in pc.indices_nonzero(pc.and_(bad, take)).to_pylist() if i in built]
