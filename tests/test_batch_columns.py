@@ -256,3 +256,17 @@ def test_the_cross_check_compares_types_as_well_as_values(rows: dict[str, Any], 
     with pytest.raises(InputError) as stop:
         run_batch(BatchOptions(input=str(rows["src"]), out=tmp_path / "t.parquet", jobs=1, report="table"))
     assert planted and f"{planted[0]}: the Python evaluator says 1 where the columns say True" in str(stop.value)
+
+
+def test_a_line_over_max_bytes_keeps_the_per_row_record(tmp_path: Path) -> None:
+    """A row whose only doubtful cell would get a record column-wise, on a line over --max-bytes: the
+    record is the reader's (the line is not read), as the per-row run writes it."""
+    header = "case_id,site,tumor.size_cm,notes"
+    lines = [header, "a1,kidney,3,", "a2,kidney,-3,", f"a3,kidney,2,{'x' * 2500}", f"a4,kidney,-3,{'y' * 2100}"]
+    src = tmp_path / "long.csv"
+    src.write_text("\n".join(lines) + "\n")
+    run_batch(BatchOptions(input=str(src), out=tmp_path / "f.jsonl", jobs=1, max_bytes=2000))
+    run_batch(BatchOptions(input=str(src), out=tmp_path / "t.parquet", jobs=1, report="table", max_bytes=2000))
+    errors = (tmp_path / "f.errors.jsonl").read_bytes()
+    assert errors.count(b"\n") == 3 and errors.count(b"longer than 2000 bytes") == 4 and b"out of range" in errors
+    assert (tmp_path / "t.parquet.errors.jsonl").read_bytes() == errors
