@@ -169,3 +169,118 @@ def test_a_comma_grouping_thousands_is_read_per_row(tmp_path: Path) -> None:
     assert (tmp_path / "t.parquet.errors.jsonl").read_bytes() == (tmp_path / "full.errors.jsonl").read_bytes()
     sizes = pq.read_table(tmp_path / "t.parquet").column("total.ajcc_kidney_t1a").to_pylist()
     assert sizes == [1.5, 2.5]
+
+
+#: Cells the case model refuses (or, for a few, takes after all), of every kind registry exports carry most.
+PLANTED = (
+    ("tumor.size_cm", "-3"), ("tumor.size_cm", "60"), ("tumor.size_cm", "1,500"), ("tumor.size_cm", " 0 "),
+    ("labs.platelets", "1,500"), ("labs.platelets", "7000"), ("labs.inr", "30"), ("tumor.size_mm", "-5"),
+    ("kps", "3"), ("kps", "35"), ("ecog", "50"), ("ecog", "9"), ("tumor.count", "2.5"), ("tumor.count", "abc"),
+    ("overall_health", "excellent"), ("tumor.histology", "adenoma"), ("site", "pancreas"), ("site", ""),
+    ("symptoms.fracture", "maybe"), ("treatments", "radiation;magic"), ("notes", "call 555-123-4567"),
+    ("notes", "write to jo@example.org"), ("notes", "seen on 2024-03-05"), ("case_id", "Jane Doe"),
+    ("case_id", ""), ("notes", "x" * 2500), ("symptoms.pain_score", "-0"), ("tumor.size_cm", "-0.0"),
+)
+
+
+def write_planted_csv(path: Path, rows: int, seed: int) -> None:
+    """The mixed rows with more columns, tab-separated, a planted cell in one row in ten and two in one row in
+    fifty."""
+    import csv
+    import random
+
+    from csvmix import mixed_row, source_columns
+
+    columns = ["case_id", "site", *source_columns(), "kps", "labs.platelets", "labs.inr", "tumor.size_mm", "notes"]
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter="\t", lineterminator="\n")  # no quotes: the column-wise CSV reader
+        writer.writerow(columns)
+        for i in range(rows):
+            row = mixed_row(rng, i, columns)
+            row[columns.index("kps")] = rng.choice(["", "", "70", "90"])
+            row[columns.index("labs.platelets")] = rng.choice(["", "", "150", "250.5"])
+            row[columns.index("labs.inr")] = rng.choice(["", "", "1.1", "2,5"])
+            for _ in range((rng.random() < 0.1) + (rng.random() < 0.02)):
+                name, cell = rng.choice(PLANTED)
+                row[columns.index(name)] = cell
+            writer.writerow(row)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("planted")
+    src, parquet = folder / "planted.csv", folder / "planted.parquet"
+    write_planted_csv(src, 20_000, seed=2024)
+    import pyarrow.csv as pacsv
+
+    with src.open() as f:
+        header = f.readline().rstrip("\n").split("\t")
+    pq.write_table(pacsv.read_csv(src, parse_options=pacsv.ParseOptions(delimiter="\t"), convert_options=pacsv.
+                                  ConvertOptions(column_types=dict.fromkeys(header, pa.string()))),
+                   parquet, row_group_size=4000)
+    return {"csv": src, "parquet": parquet, "folder": folder}
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_refused_rows_get_the_per_row_records_column_wise(planted: dict[str, Any], tmp_path: Path, kind: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """20,000 rows with planted cells of every kind: the table run's error file is the per-row run's, byte for
+    byte, and most refused rows got their record column-wise (one doubtful cell), not through the per-row path."""
+    from cryoelig.batch import colerrors
+
+    src = planted[kind]
+    full = run_batch(BatchOptions(input=str(src), out=tmp_path / "full.jsonl", jobs=1, cross_check="sample:1000"))
+    built: list[int] = []
+    real = colerrors.ColumnErrors.build
+
+    def counted(self: Any, *args: Any) -> Any:
+        out = real(self, *args)
+        built.append(len(out[0]))
+        return out
+
+    monkeypatch.setattr(colerrors.ColumnErrors, "build", counted)
+    table = run_batch(BatchOptions(input=str(src), out=tmp_path / "t.parquet", jobs=1, report="table"))
+    errors = (tmp_path / "full.errors.jsonl").read_bytes()
+    assert (tmp_path / "t.parquet.errors.jsonl").read_bytes() == errors
+    assert table.summary == full.summary
+    refused = errors.count(b"\n")
+    assert refused > 2000 and sum(built) > 0.7 * refused, (sum(built), refused)
+    assert b'"reason": "identifier"' in errors and b"reads as an ECOG grade" in errors and b"range takes both" in errors
+
+
+def test_the_cross_check_compares_types_as_well_as_values(rows: dict[str, Any], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The columns compared list by list stay as strict as value by value: a reference saying 1 where the
+    columns say true (equal for Python's ==) stops the run, naming the row and the column."""
+    from cryoelig.batch import colcross
+
+    real = colcross.references
+    planted: list[str] = []
+
+    def one_for_true(plan: Any, cases: Any, engine: bool = False) -> Any:
+        names, said, met, fired = real(plan, cases, engine)
+        for i, (name, value) in enumerate(zip(names, said[3], strict=True)):
+            if value is True and name.startswith("rule.") and not planted:
+                planted.append(name)
+                said[3] = (*said[3][:i], 1, *said[3][i + 1:])
+        return names, said, met, fired
+
+    monkeypatch.setattr(colcross, "references", one_for_true)
+    with pytest.raises(InputError) as stop:
+        run_batch(BatchOptions(input=str(rows["src"]), out=tmp_path / "t.parquet", jobs=1, report="table"))
+    assert planted and f"{planted[0]}: the Python evaluator says 1 where the columns say True" in str(stop.value)
+
+
+def test_a_line_over_max_bytes_keeps_the_per_row_record(tmp_path: Path) -> None:
+    """A row whose only doubtful cell would get a record column-wise, on a line over --max-bytes: the
+    record is the reader's (the line is not read), as the per-row run writes it."""
+    header = "case_id,site,tumor.size_cm,notes"
+    lines = [header, "a1,kidney,3,", "a2,kidney,-3,", f"a3,kidney,2,{'x' * 2500}", f"a4,kidney,-3,{'y' * 2100}"]
+    src = tmp_path / "long.csv"
+    src.write_text("\n".join(lines) + "\n")
+    run_batch(BatchOptions(input=str(src), out=tmp_path / "f.jsonl", jobs=1, max_bytes=2000))
+    run_batch(BatchOptions(input=str(src), out=tmp_path / "t.parquet", jobs=1, report="table", max_bytes=2000))
+    errors = (tmp_path / "f.errors.jsonl").read_bytes()
+    assert errors.count(b"\n") == 3 and errors.count(b"longer than 2000 bytes") == 4 and b"out of range" in errors
+    assert (tmp_path / "t.parquet.errors.jsonl").read_bytes() == errors

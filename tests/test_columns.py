@@ -17,8 +17,9 @@ from strategies import case_data  # noqa: E402
 
 from cryoelig.case.contract import parse_case  # noqa: E402
 from cryoelig.errors import InputError  # noqa: E402
-from cryoelig.reasoning.columns import compile_pack, reference  # noqa: E402
+from cryoelig.reasoning.columns import compile_pack  # noqa: E402
 from cryoelig.reasoning.engine import engine_for  # noqa: E402
+from cryoelig.reasoning.references import reference  # noqa: E402
 from cryoelig.rulepack.conditions import leaves  # noqa: E402
 from cryoelig.rulepack.load import load_pack  # noqa: E402
 

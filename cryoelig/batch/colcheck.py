@@ -28,11 +28,10 @@ from ..inputs.cells import SKIP, cell_value
 from ..inputs.csvrows import EXTRA_COLUMNS
 from ..reasoning.columns import TYPES, Plan, base_type, flag, model_fields, points
 
-NUMBER_TEXT = r"^-?[0-9]{1,15}(?:[.,][0-9]{1,15})?$"
-WHOLE_TEXT = r"^-?[0-9]{1,15}$"
-#: a comma that may group thousands (``1,500``): the case model reads it by the field's range, refuses it as
-#: ambiguous or notes the reading it chose (``grammar.number_readings``): per row
-GROUPED_TEXT = r"^-?[1-9][0-9]{0,2},[0-9]{3}$"
+#: Numbers the check reads as the grammar does: no sign (every range starts at 0 or above; a negative zero is
+#: refused by the grammar), and no comma before exactly three digits (``1,500`` has two readings: per row).
+NUMBER_TEXT = r"^[0-9]{1,15}(?:\.[0-9]{1,15}|,[0-9]{1,2}|,[0-9]{4,15})?$"
+WHOLE_TEXT = r"^[0-9]{1,15}$"
 _HINTS = (r"[^\x00-\x7f]", r"[@\x01]|://|(?i:www\.)|[0-9][-_./ ][0-9]|[0-9]{7}",
           r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
 _LABEL_HINTS = (r"^[0-9]{5}(?:[-_. ][0-9]{4})?$", r"[A-Z][a-z]+(?:[A-Z][a-z]+)?[-_. ]{1,2}[A-Z][a-z]")
@@ -122,47 +121,84 @@ def _text_column(raw: pa.Table, name: str) -> Any:
     return col.combine_chunks()
 
 
+@dataclass
+class Checked:
+    """A table of text cells checked: the facts table, per column the cells the check cannot vouch for
+    (``cells``), and the rows the per-row path must take for another reason (``other``: a typed cell, a
+    missing site or case_id column, a cell over the reader's limit, a total its components cannot make)."""
+
+    facts: pa.Table
+    cells: dict[str, Any]  # a column none of whose cells is in doubt may be left out
+    other: Any
+
+    @property
+    def bad(self) -> Any:
+        """The rows the columns do not decide (a bool array)."""
+        return reduce(pc.or_, [self.other, *self.cells.values()])
+
+
 def validate(plan: Plan, raw: pa.Table, cell_limit: int | None = None) -> tuple[pa.Table, Any]:
     """Text cells -> (facts table, rows the per-row path must take: a bool array). ``row`` is left 1..n
     (the caller numbers rows). ``cell_limit``: the longest cell the reader takes (CSV, before stripping)."""
+    checked = check(plan, raw, cell_limit)
+    return checked.facts, checked.bad
+
+
+def check(plan: Plan, raw: pa.Table, cell_limit: int | None = None, numbers: Any = None) -> Checked:
+    """Text cells -> the facts table and what the check cannot vouch for, cell by cell (``validate``);
+    ``numbers``: the rows' numbers (1..n when not given)."""
     n, fields = raw.num_rows, input_fields(plan)
-    cols: dict[str, Any] = {"row": pa.array(range(1, n + 1), pa.int64())}
-    wrongs: list[Any] = [pa.array([False] * n, pa.bool_())]
+    cols: dict[str, Any] = {"row": pa.array(range(1, n + 1), pa.int64()) if numbers is None else numbers}
+    wrongs: dict[str, Any] = {}
+    others: list[Any] = [pa.repeat(False, n)]
     types = dict(plan.fact_columns())
     for name, spec in fields.items():
         col = _text_column(raw, name)
         text_type = None if col is None else (col.type.value_type if pa.types.is_dictionary(col.type) else col.type)
         if col is not None and not pa.types.is_string(text_type):
-            wrongs.append(pc.is_valid(col))  # typed cells (numbers, booleans in Parquet): per row
+            others.append(pc.is_valid(col))  # typed cells (numbers, booleans in Parquet): per row
             col = None
         if col is None:
             if spec.kind in ("site", "case_id"):
-                wrongs.append(pc.is_valid(cols["row"]))
+                others.append(pc.is_valid(cols["row"]))
             for c in ([*(flag(name, v) for v in spec.values), name] if spec.kind == "list" else [name]):
                 if c in types:
                     cols[c] = pa.nulls(n, TYPES[types[c]])
             continue
+        if cell_limit is not None:  # the reader refuses a long cell with its own message: per row
+            others.append(pc.fill_null(pc.greater(cell_bytes(col), cell_limit), False))
         if not pa.types.is_dictionary(col.type):
-            wrongs.append(_cells(spec, name, col, cell_limit, cols))
+            wrongs[name] = _cells(spec, name, col, cols)
             continue
         few: dict[str, Any] = {}  # once per distinct text, then to the rows
-        wrong = _cells(spec, name, col.dictionary, cell_limit, few)
+        wrong = _cells(spec, name, col.dictionary, few)
         for c, values in few.items():
             cols[c] = pc.take(values, col.indices)
-        wrongs.append(pc.fill_null(pc.take(wrong, col.indices), spec.kind == "site"))  # a null cell: not given
-    wrongs += _conflicting_totals(plan, cols)
-    return pa.table({c: cols[c] for c in plan.schema().names}, schema=plan.schema()), reduce(pc.or_, wrongs)
+        if pc.any(wrong).as_py() or spec.kind == "site" and col.null_count:  # else no cell in doubt: no column
+            wrongs[name] = pc.fill_null(pc.take(wrong, col.indices), spec.kind == "site")  # null: not given
+    others += _conflicting_totals(plan, cols)
+    facts = pa.table({c: cols[c] for c in plan.schema().names}, schema=plan.schema())
+    return Checked(facts, wrongs, reduce(pc.or_, others))
+
+
+def cell_bytes(col: Any) -> Any:
+    """Bytes per cell (a dictionary's lengths taken to the rows)."""
+    if pa.types.is_dictionary(col.type):
+        return pc.take(pc.binary_length(col.dictionary), col.indices)
+    return pc.binary_length(col)
 
 
 def _conflicting_totals(plan: Plan, cols: dict[str, Any]) -> list[Any]:
     """A given total the given components cannot add up to: per row (its message is the model's)."""
     out = []
     for scale in plan.scores:
+        total = cols[scale.total_field]
+        if total.null_count == len(total):
+            continue  # no total given: nothing to conflict with
         parts = [points(c, cols[c.field]) for c in scale.components]
         low = reduce(pc.add, [pc.coalesce(p, c.min_points) for p, c in zip(parts, scale.components, strict=True)])
         high = reduce(pc.add, [pc.coalesce(p, c.max_points) for p, c in zip(parts, scale.components, strict=True)])
         known = reduce(pc.or_, [pc.is_valid(p) for p in parts])
-        total = cols[scale.total_field]
         out.append(pc.fill_null(pc.and_kleene(known, pc.or_kleene(pc.less(total, low), pc.greater(total, high))),
                                 False))
     return out
@@ -188,8 +224,6 @@ def _number(spec: InputField, name: str, text: Any, given: Any, cols: dict[str, 
         value = pc.cast(shown, pa.int64())
     cols[name] = value
     wrong = pc.and_(given, pc.invert(ok))
-    if spec.kind == "number":
-        wrong = pc.or_(wrong, _regex(text, GROUPED_TEXT))
     for limit, cmp in ((spec.ge, pc.less), (spec.le, pc.greater)):
         if limit is not None:
             wrong = pc.or_(wrong, pc.fill_null(cmp(value, limit), False))
@@ -229,7 +263,7 @@ def list_order(name: str, cell: str | None) -> str | None:
         return None
 
 
-def _cells(spec: InputField, name: str, col: Any, cell_limit: int | None, cols: dict[str, Any]) -> Any:
+def _cells(spec: InputField, name: str, col: Any, cols: dict[str, Any]) -> Any:
     """One column's cells: their fact columns into ``cols``; returns the rows it cannot vouch for."""
     text = pc.utf8_trim(col, ASCII_SPACE)
     given = pc.fill_null(pc.greater(pc.binary_length(text), 0), False)
@@ -246,8 +280,6 @@ def _cells(spec: InputField, name: str, col: Any, cell_limit: int | None, cols: 
         wrong = pc.and_(given, pc.or_(pc.greater(pc.utf8_length(text), MAX_NOTES), _regex(text, VALUE_HINT)))
     else:  # a unit to convert: per row
         wrong = given
-    if cell_limit is not None:
-        wrong = pc.or_(wrong, pc.fill_null(pc.greater(pc.binary_length(col), cell_limit), False))
     return wrong
 
 

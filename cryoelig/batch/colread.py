@@ -23,7 +23,8 @@ from ..inputs import Record, Source
 from ..inputs.base import BOM
 from ..inputs.csvrows import detect_delimiter, split_line
 from ..reasoning.columns import Plan
-from .colcheck import dictionary_types, validate
+from .colcheck import cell_bytes, check, dictionary_types
+from .colerrors import Built, ColumnErrors
 from .workers import _decode
 
 PART_ROWS = 65_536  # rows per part: memory holds one part of facts and results
@@ -43,6 +44,9 @@ class Part:
     rows: int
     sample: dict[int, Any] = field(default_factory=dict)
     decoded: dict[int, Any] = field(default_factory=dict)
+    #: sampled rows whose error record was built column-wise (``colerrors``): row -> (that record, the per-row
+    #: path's record, or None when the per-row path takes the row); the cross-check compares them
+    recheck: dict[int, tuple[bytes, bytes | None]] = field(default_factory=dict)
 
 
 class NotFast(Exception):
@@ -51,8 +55,9 @@ class NotFast(Exception):
 
 def parts(source: Source, plan: Plan, sampled: Sampled) -> Iterator[Part]:
     """The input's rows in parts, in row order."""
+    built = ColumnErrors(source, plan.pack)
     if source.kind == "parquet" and not getattr(source, "is_folder", True):
-        yield from _parquet(source, plan, sampled)
+        yield from _parquet(source, plan, sampled, built)
         return
     if source.kind == "csv":
         try:
@@ -61,7 +66,7 @@ def parts(source: Source, plan: Plan, sampled: Sampled) -> Iterator[Part]:
             raw = None
         if raw is not None:
             for start in range(0, raw.num_rows, PART_ROWS):
-                yield _csv_part(source, plan, raw.slice(start, PART_ROWS), start, sampled)
+                yield _csv_part(source, plan, raw.slice(start, PART_ROWS), start, sampled, built)
             return
     yield from _per_row(source, plan, sampled)
 
@@ -83,34 +88,46 @@ def empty(plan: Plan) -> pa.Table:
 
 
 def _decoded(source: Source, plan: Plan, records: list[Record], sample_records: list[Record], sampled: Sampled,
-             facts: pa.Table) -> Part:
+             facts: pa.Table, built: Built | None = None) -> Part:
     """Records through today's per-row path: error records, and facts rows for the cases the model takes
-    (added to ``facts``); ``sample_records`` (rows the columns decided) are decoded for the cross-check."""
+    (added to ``facts``); ``sample_records`` (rows the columns decided, or refused with a ``built`` record)
+    are decoded for the cross-check."""
     slots, cases, rows = _decode(source.decoder(), source.label, records + sample_records, plan.pack)
     valid = dict(zip(rows, cases, strict=True))
     errors = [(rec.row, slot) for rec, slot in zip(records, slots[:len(records)], strict=True)
               if isinstance(slot[0], bytes)]
+    recheck = {}
+    if built:
+        mine = dict(built.values())
+        errors = sorted([*errors, *built.values()], key=lambda e: e[0])
+        recheck = {rec.row: (mine[rec.row][0], slot[0] if isinstance(slot[0], bytes) else None)
+                   for rec, slot in zip(sample_records, slots[len(records):], strict=True) if rec.row in mine}
     extra = [plan.facts_row(r.row, valid[r.row].case_id, valid[r.row].facts()) for r in records if r.row in valid]
     if extra:
         facts = pa.concat_tables([facts, pa.Table.from_pylist(extra, schema=plan.schema())]).sort_by("row")
     mask = sampled(pa.array([r.row for r in records], pa.int64())).to_pylist() if records else []
     sample = {r.row: valid.get(r.row) for r, take in zip(records, mask, strict=True) if take}
     sample.update({r.row: valid.get(r.row) for r in sample_records})
-    return Part(facts, errors, len(records), sample, {r.row: valid[r.row] for r in records if r.row in valid})
+    return Part(facts, errors, len(records), sample, {r.row: valid[r.row] for r in records if r.row in valid},
+                recheck)
 
 
 def _decided(source: Source, plan: Plan, raw: pa.Table, numbers: pa.Array, records: Callable[[list[int]], list[Record]],
-             sampled: Sampled, cell_limit: int | None) -> Part:
-    """A table of text cells validated column-wise; refused and sampled rows through the per-row path. The
-    columns ``--ignore-column`` drops are left out here; ``records`` gives whole rows (the decoder drops them)."""
+             sampled: Sampled, cell_limit: int | None, errors: ColumnErrors) -> Part:
+    """A table of text cells validated column-wise; refused rows with a record built column-wise
+    (``colerrors``), the other refused rows and the sampled rows through the per-row path. The columns
+    ``--ignore-column`` drops are left out here; ``records`` gives whole rows (the decoder drops them)."""
     if source.ignore:
         raw = raw.select([i for i, c in enumerate(raw.column_names) if c not in source.ignore])
-    facts, bad = validate(plan, raw, cell_limit)
-    facts = facts.set_column(0, "row", numbers)
-    refused = pc.indices_nonzero(bad).to_pylist()
-    keep = pc.invert(bad)
-    checked = pc.indices_nonzero(pc.and_(keep, sampled(numbers))).to_pylist()
-    return _decoded(source, plan, records(refused), records(checked), sampled, facts.filter(keep))
+    checked = check(plan, raw, cell_limit, numbers)
+    bad = checked.bad
+    facts = checked.facts
+    built, refused = errors.build(raw, numbers, checked, pc.indices_nonzero(bad).to_pylist())
+    take = sampled(numbers)
+    again = [i for i in pc.indices_nonzero(pc.and_(bad, take)).to_pylist() if i in built]
+    decided = pc.indices_nonzero(pc.and_(pc.invert(bad), take)).to_pylist()
+    return _decoded(source, plan, records(refused), records(sorted(decided + again)), sampled,
+                    facts.filter(pc.invert(bad)), built)
 
 
 def cells(raw: pa.Table, index: list[int]) -> list[tuple[Any, ...]]:
@@ -125,7 +142,7 @@ def cells(raw: pa.Table, index: list[int]) -> list[tuple[Any, ...]]:
     return list(zip(*out, strict=True))
 
 
-def _parquet(source: Any, plan: Plan, sampled: Sampled) -> Iterator[Part]:
+def _parquet(source: Any, plan: Plan, sampled: Sampled, errors: ColumnErrors) -> Iterator[Part]:
     """One Parquet file, a record batch at a time, text columns as dictionaries (its dictionary pages)."""
     import pyarrow.parquet as pq
 
@@ -143,7 +160,7 @@ def _parquet(source: Any, plan: Plan, sampled: Sampled) -> Iterator[Part]:
         def records(index: list[int], raw: pa.Table = raw, first: int = first) -> list[Record]:
             return [Record(first + i + 1, None, ("row", values)) for i, values in zip(index, cells(raw, index),
                                                                                        strict=True)]
-        yield _decided(source, plan, raw, numbers, records, sampled, None)
+        yield _decided(source, plan, raw, numbers, records, sampled, None, errors)
         first += raw.num_rows
 
 
@@ -217,7 +234,7 @@ def _has_blank_rows(raw: pa.Table, delimiter: str) -> bool:
     return any(all(not str(v or "").strip(" \t" + delimiter) for v in row) for row in cells(raw, candidates))
 
 
-def _csv_part(source: Any, plan: Plan, raw: pa.Table, start: int, sampled: Sampled) -> Part:
+def _csv_part(source: Any, plan: Plan, raw: pa.Table, start: int, sampled: Sampled, errors: ColumnErrors) -> Part:
     """Rows ``start``.. of a fast CSV: row i (from 0) is row i + 1, on line i + 2 (line 1: the header)."""
     from ..case.limits import MAX_STRING_CHARS
 
@@ -231,20 +248,13 @@ def _csv_part(source: Any, plan: Plan, raw: pa.Table, start: int, sampled: Sampl
             out.append(Record(start + i + 1, start + i + 2, line if len(line) <= limit else None, len(line)))
         return out
 
-    lengths = [_length(c.combine_chunks()) for c in raw.columns]
+    lengths = [cell_bytes(c.combine_chunks()) for c in raw.columns]
     size = pc.add(_sum(lengths), len(raw.columns) - 1)
-    part = _decided(source, plan, raw, numbers, records, sampled, MAX_STRING_CHARS)
+    part = _decided(source, plan, raw, numbers, records, sampled, MAX_STRING_CHARS, errors)
     too_long = pc.indices_nonzero(pc.greater(size, limit)).to_pylist()
     if too_long:  # a line over --max-bytes: per row (today's error record)
         return _with_long_lines(source, plan, part, records(too_long))
     return part
-
-
-def _length(col: Any) -> Any:
-    """Bytes per cell (a dictionary's lengths taken to the rows)."""
-    if pa.types.is_dictionary(col.type):
-        return pc.take(pc.binary_length(col.dictionary), col.indices)
-    return pc.binary_length(col)
 
 
 def _sum(arrays: list[Any]) -> Any:
@@ -259,8 +269,9 @@ def _with_long_lines(source: Source, plan: Plan, part: Part, records: list[Recor
     rows = pa.array([r.row for r in records], pa.int64())
     facts = part.facts.filter(pc.invert(pc.is_in(part.facts.column("row"), value_set=rows)))
     redone = _decoded(source, plan, records, [], lambda a: pc.equal(a, -1), empty(plan))
-    known = {r for r, _ in part.errors}
-    errors = sorted([*part.errors, *[e for e in redone.errors if e[0] not in known]], key=lambda e: e[0])
-    gone = set(rows.to_pylist())
-    sample = {r: c for r, c in part.sample.items() if r not in gone}
-    return Part(facts, errors, part.rows, sample, {r: c for r, c in part.decoded.items() if r not in gone})
+    long_rows = {r.row for r in records}  # their record is the per-row path's (a column-wise one is dropped)
+    errors = sorted([*[e for e in part.errors if e[0] not in long_rows], *redone.errors], key=lambda e: e[0])
+    sample = {r: c for r, c in part.sample.items() if r not in long_rows}
+    recheck = {r: c for r, c in part.recheck.items() if r not in long_rows}
+    decoded = {r: c for r, c in part.decoded.items() if r not in long_rows}
+    return Part(facts, errors, part.rows, sample, decoded, recheck)

@@ -19,11 +19,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import InputError, Problem
-from ..reasoning.columns import Plan, compile_pack, reference
+from ..reasoning.columns import Plan, compile_pack
 from ..reasoning.evaluation import evaluate
 from .aggregate import Aggregate
 from .colcompact_out import LinesWriter
+from .colcross import check_records, cross_check, stop_run
 from .colread import parts
 from .outfiles import open_partial, write_all
 from .table_out import TableWriter, table_of
@@ -42,52 +42,6 @@ def sampler(cross: CrossCheck) -> Callable[[Any], Any]:
         return pc.or_(pc.less_equal(rows, FIRST_ROWS), pc.equal(pc.multiply(pc.divide(after, cross.every),
                                                                             cross.every), after))
     return sampled
-
-
-class CrossCheckFailed(InputError):
-    """The columns and a reference disagree on a row: the run stops (exit code 2), nothing is written."""
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is b
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    return a == b
-
-
-def cross_check(plan: Plan, results: pa.Table, sample: dict[int, Any], label: str,
-                traces: dict[int, Any] | None = None) -> None:
-    """The sampled rows: the Python evaluator's columns (from its ``traces`` when made) and the engine's fired
-    rules must be the columns'."""
-    if not sample:
-        return
-    from ..reasoning.engine import engine_for
-
-    rows = pa.array(sorted(sample), pa.int64())
-    decided = {r["row"]: r for r in results.filter(pc.is_in(results.column("row"), value_set=rows)).to_pylist()}
-    for row in sorted(sample):
-        if (sample[row] is None) != (row not in decided):
-            _stop(label, row, "the case model", "(the row itself)", "refuses" if sample[row] is None else "takes")
-    cases = [(row, sample[row].facts()) for row in sorted(sample) if sample[row] is not None]
-    fired = engine_for(plan.pack).fire_many([facts for _, facts in cases])
-    for (row, facts), engine in zip(cases, fired, strict=True):
-        got = decided[row]
-        want = reference(plan, facts, (traces or {}).get(row))
-        for key, value in want.items():
-            if not _same(got[key], value):
-                _stop(label, row, "the Python evaluator", key, f"says {value!r} where the columns say {got[key]!r}")
-        columns = frozenset(r.id for r in plan.rules if got[f"rule.{r.id}"] is True)
-        if engine != columns:
-            rule = sorted(engine ^ columns)[0]
-            _stop(label, row, "the rule engine", f"rule.{rule}",
-                  "fires it" if rule in engine else "does not fire it, where the columns do")
-
-
-def _stop(label: str, row: int, who: str, what: str, how: str) -> None:
-    raise CrossCheckFailed([Problem(
-        f"cross-check failed at row {row}, {what}: {who} {how}; nothing was written (a bug of cryoelig, not of the "
-        "input: please report it; --report full decides every row with the engine)", file=label)])
 
 
 def aggregate_part(agg: Aggregate, plan: Plan, results: pa.Table, errors: list[Any]) -> None:
@@ -197,7 +151,7 @@ def run_columns(source: Any, pack: Any, out_kind: str, temp: Path, errors_partia
     reference disagrees (the partial files are removed)."""
     compiled = compile_pack(pack)
     plan = compiled.plan
-    sink: Any = LinesWriter(plan, temp, source.label, _stop) if out_kind == "compact" else \
+    sink: Any = LinesWriter(plan, temp, source.label, stop_run) if out_kind == "compact" else \
         _TableSink(TableWriter(out_kind, temp, pack), plan.table_columns(), pack)
     fd = open_partial(errors_partial, truncate=True)
     agg = Aggregate()
@@ -209,6 +163,7 @@ def run_columns(source: Any, pack: Any, out_kind: str, temp: Path, errors_partia
             else:
                 results, nodes, traces = compiled(part.facts), None, None
             cross_check(plan, results, part.sample, source.label, traces)
+            check_records(part.recheck, source.label)
             sink.write(part, results, nodes, traces)
             write_all(fd, b"".join(line for _, (line, _r, _f) in part.errors))
             aggregate_part(agg, plan, results, part.errors)

@@ -162,8 +162,9 @@ def _run_table(opts: BatchOptions, source: Source, pack: Any, out_kind: str, fil
     end the way a full run's are (a name is replaced, never followed)."""
     from .colrun import run_columns
 
-    agg = run_columns(source, pack, out_kind, files.part_out, files.part_err, CrossCheck.parse(opts.cross_check),
-                      progress)
+    with batch_gc():  # the per-row path's thresholds: its sampled and refused rows make many young objects
+        agg = run_columns(source, pack, out_kind, files.part_out, files.part_err,
+                          CrossCheck.parse(opts.cross_check), progress)
     summary = {**agg.to_dict(), "about": about(pack)}  # the notice and the pack, as every output
     if opts.summary is not None:
         write_atomic(opts.summary, summary_json(summary).encode())

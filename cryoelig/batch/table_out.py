@@ -20,6 +20,7 @@ from .outfiles import open_partial
 from .parquet_out import metadata
 
 PACK_COLUMNS = ("pack.name", "pack.version", "pack.sha256")
+FLAG_COLUMNS = ("factor.", "missing.")  # true / false / null: min and max say next to nothing
 
 
 def table_of(results: pa.Table, columns: list[str], pack: Any) -> pa.Table:
@@ -47,8 +48,10 @@ class TableWriter:
         import pyarrow.parquet as pq
 
         self.sink = os.fdopen(open_partial(self.ipc or self.temp, truncate=True), "wb")
-        if self.kind == "parquet":
-            self.writer = pq.ParquetWriter(self.sink, schema.with_metadata(metadata(self.pack)), compression="zstd")
+        if self.kind == "parquet":  # statistics (min, max) where a query prunes by them: ids, totals, bands
+            stats = [n for n in schema.names if not n.startswith(FLAG_COLUMNS)]
+            self.writer = pq.ParquetWriter(self.sink, schema.with_metadata(metadata(self.pack)), compression="zstd",
+                                           write_statistics=stats)
         elif self.kind == "csv":
             plain = pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
                                for f in schema])

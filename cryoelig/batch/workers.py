@@ -68,7 +68,7 @@ def _safe_case_id(data: Any, problems: list[Problem]) -> str | None:
     return value
 
 
-def _shown_file(rec: Record, label: str) -> str:
+def record_file(rec: Record, label: str) -> str:
     """The file of an error record, or its place when any part of its path looks identifying (issue 26)."""
     if isinstance(rec.payload, str):  # a folder's case file: records are its files in name order
         return shown_file_name(rec.payload, f"file {rec.row} of the folder")
@@ -77,13 +77,19 @@ def _shown_file(rec: Record, label: str) -> str:
 
 def error_line(rec: Record, label: str, problems: list[Problem], data: Any) -> tuple[bytes, str, str]:
     """One error record (JSON line): row, line, file, a safe case_id, the first problem and all problems."""
+    return error_record(rec.row, rec.line, record_file(rec, label), _safe_case_id(data, problems), problems)
+
+
+def error_record(row: int, line: int | None, file: str, case_id: str | None,
+                 problems: list[Problem]) -> tuple[bytes, str, str]:
+    """The error record of a row, its case_id already judged safe to show (``batch.colerrors`` builds
+    records column-wise with it, so both ways write the same bytes)."""
     items = [{"field": safe_key(p.field) if p.field else None, "message": p.message, "reason": p.reason}
              for p in problems]
     first = next((i for i in items if i["reason"] == "identifier"), items[0])
     record = {
-        "row": rec.row, "line": rec.line, "file": _shown_file(rec, label),
-        "case_id": _safe_case_id(data, problems), "reason": first["reason"], "field": first["field"],
-        "message": first["message"], "problems": items,
+        "row": row, "line": line, "file": file, "case_id": case_id, "reason": first["reason"],
+        "field": first["field"], "message": first["message"], "problems": items,
     }
     return (json.dumps(record) + "\n").encode(), first["reason"], first["field"]
 

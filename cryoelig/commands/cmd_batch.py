@@ -213,11 +213,9 @@ def _run_with_bar(opts, note, draw_page):  # noqa: ANN001, ANN202
 def _finish(summary: dict, quiet: bool, where: str) -> None:
     """The summary tables on standard output (a closed pipe there does not change the exit code:
     the files of the run are complete); nothing with --quiet (only errors are printed)."""
-    from ..render.summary import counts_line
-
     if quiet:
         return
-    from ..render.summary import print_summary
+    from ..render.summary import counts_line, print_summary
 
     try:
         print_summary(summary)

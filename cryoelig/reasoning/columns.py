@@ -303,31 +303,6 @@ class Compiled:
             out[f"computed.{scale.id}"] = pc.is_valid(env[f"__sum.{scale.id}"])
 
 
-_RANK = {False: 0, None: 1, True: 2}  # a factor is the strongest state of its rules (raised > unknown > not)
-
-
-def reference(plan: Plan, facts: dict[str, Any], trace: Any = None) -> dict[str, Any]:
-    """What the Python evaluator says of one case's facts (its ``trace`` when already made), in the results
-    table's column names (the cross-check's and the differential tests' reference)."""
-    from .evaluation import evaluate
-
-    trace = trace if trace is not None else evaluate(plan.pack, facts)
-    out: dict[str, Any] = {f"rule.{r.id}": trace.rule(r.id).result for r in plan.rules}
-    out.update({f"derived.{name}": trace.derived.get(name, False) for name in plan.derived})
-    for factor in plan.factors:
-        states = [trace.rule(r.id).result for r in plan.factor_rules[factor]]
-        out[f"factor.{factor}"] = max(states, key=_RANK.__getitem__, default=False)
-    waiting: set[str] = set()
-    for rule in plan.missing_rules:
-        waiting.update(trace.rule(rule.id).waits_on)
-    out.update({f"missing.{name}": name in waiting for name in plan.missing_fields})
-    for result in trace.scales:
-        out[f"total.{result.scale.id}"] = result.total
-        if result.scale.bands:
-            out[f"band.{result.scale.id}"] = result.band.id if result.band else None
-    return out
-
-
 _COMPILED: dict[int, tuple[Pack, Compiled]] = {}
 
 
@@ -340,4 +315,4 @@ def compile_pack(pack: Pack) -> Compiled:
     return held[1]
 
 
-__all__ = ["Compiled", "Plan", "compile_pack", "flag", "points", "reference"]
+__all__ = ["Compiled", "Plan", "compile_pack", "flag", "points"]
