@@ -258,8 +258,8 @@ def test_the_cross_check_compares_types_as_well_as_values(rows: dict[str, Any], 
     real = colcross.references
     planted: list[str] = []
 
-    def one_for_true(plan: Any, cases: Any, engine: bool = False) -> Any:
-        names, said, met, fired = real(plan, cases, engine)
+    def one_for_true(plan: Any, cases: Any, engine: bool = False, traces: Any = None) -> Any:
+        names, said, met, fired = real(plan, cases, engine, traces)
         for i, (name, value) in enumerate(zip(names, said[3], strict=True)):
             if value is True and name.startswith("rule.") and not planted:
                 planted.append(name)
