@@ -25,13 +25,16 @@ from cryoelig.batch.serialize import ReportLines  # noqa: E402
 from cryoelig.errors import InputError  # noqa: E402
 from cryoelig.facade import parse_case, review  # noqa: E402
 from cryoelig.render.cds_cards import cards_for  # noqa: E402
-from cryoelig.report.compact import CompactReport, compact_of, expand  # noqa: E402
+from cryoelig.report.compact import CompactReport, compact_line, compact_of, expand  # noqa: E402
 
 
 def _round_trip(case, reviewed, pack) -> tuple[str, object]:
-    """The compact line of a review, and its expansion read back from that line."""
-    line = compact_of(case, reviewed.trace).model_dump_json()
-    return line, expand(CompactReport.model_validate_json(line), pack)
+    """The compact line of a review (as a batch writes it: built from pieces, the model's own JSON), and its
+    expansion read back from that line."""
+    line = compact_line(case, reviewed.trace)
+    compact = CompactReport.model_validate_json(line)
+    assert compact.model_dump_json().encode() == line and compact == compact_of(case, reviewed.trace)
+    return line.decode(), expand(compact, pack)
 
 
 def _no_uuid(cards: list[dict]) -> str:

@@ -26,7 +26,7 @@ from ..case.contract import MAX_CASE_ID, parse_case
 from ..case.identifiers import find_label_identifier, shown_file_name
 from ..errors import EngineMismatchError, InputError, Problem
 from ..inputs import Decoder, Record, RecordError
-from ..report.compact import compact_of
+from ..report.compact import compact_line
 from .aggregate import Aggregate, safe_key, scale_states
 from .outputs import Row, output_format
 from .serialize import ReportLines, scale_layout, summary_of
@@ -189,7 +189,7 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
             continue
         summary = summary_of(reviewed.report, layout)
         if fmt.compact:  # the decisions as ids and values (schema v2): the words are the pack's
-            line = compact_of(case, reviewed.trace).model_dump_json().encode()
+            line = compact_line(case, reviewed.trace)
         else:
             line = _lines.line(reviewed, check) if fmt.needs_json else b""
         out.append((summary, line))

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+from pydantic_core import to_json
 
 from ..case.contract import Case, parse_case
 from ..errors import InputError, Problem
@@ -114,36 +115,87 @@ def _clauses(rt: Any, at: Mapping[str, Mapping[int, int]]) -> RuleClauses:
     return (rt.rule.id, [(positions[id(leaf)], result) for leaf, result in rt.deciders])
 
 
-def compact_of(case: Case, trace: Trace) -> CompactReport:
-    """The compact report of a reviewed case: every decision read from its Trace, never made again."""
+_FINDINGS, _NOT_APPLICABLE, _DERIVED, _WAITING = "findings", "not_applicable", "derived", "waiting"
+
+
+def _piece(rt: Any, at: Mapping[str, Mapping[int, int]]) -> tuple[str | None, Any]:
+    """Where a source rule's trace goes in a compact report and its JSON there (a decided rule), or the fields
+    it waits on (an undecided point), or nothing (an undecided derived fact)."""
+    result, kind = rt.result, rt.rule.spec.kind
+    if result is None:
+        return (_WAITING, rt.waits_on) if kind != "derived" else (None, None)
+    slot = _NOT_APPLICABLE if result is False else _DERIVED if kind == "derived" else _FINDINGS
+    return slot, to_json(_clauses(rt, at))
+
+
+class _Lines:
+    """Per pack, what compact lines are made of, kept as the report's pieces are (``projection``): each
+    source rule's piece on its trace (by identity: a kept trace stands for the typed values of the fields its
+    rule reads), and the scales part on the section and the scale rules' traces. Holds no Pack."""
+
+    def __init__(self, pack: Pack):
+        memo = report_memo(pack)
+        self.count = memo.count
+        self.scale_ids = frozenset(pack.rule_scale)
+        self.pieces: Table = Table(LIMIT * max(1, len(pack.rules)))
+        self.scales: Table = Table()
+        self.head = b'{"schema_version":2,"case_id":'
+
+    def scale_traces(self, trace: Trace) -> tuple[Any, ...]:
+        if self.count is not None:
+            return tuple(trace.rules[self.count:])
+        return tuple(rt for rt in trace.rules if rt.rule.id in self.scale_ids)
+
+
+_lines = PerPack(_Lines).get
+
+
+def compact_line(case: Case, trace: Trace) -> bytes:
+    """A reviewed case's compact report as its JSON line (no line end): every decision read from its Trace,
+    never made again; the bytes ``CompactReport.model_dump_json`` gives (built from pieces kept per trace, as
+    a batch's full line is: ``batch/serialize.py``; the tests hold the two equal)."""
     pack = trace.pack
-    memo, index = report_memo(pack), _index(pack)
-    at = index.at
-    findings, not_applicable, derived = [], [], []
+    memo, index, lines = report_memo(pack), _index(pack), _lines(pack)
+    at, pieces = index.at, lines.pieces
+    parts: dict[str | None, list[bytes]] = {_FINDINGS: [], _NOT_APPLICABLE: [], _DERIVED: [], None: []}
+    found: list[str] = []
     waiting: dict[str, list[str]] = {}
     for rt in memo.source_traces(trace.rules):
-        result, kind = rt.result, rt.rule.spec.kind
-        if result is False:
-            not_applicable.append(_clauses(rt, at))
-        elif result is True:
-            (derived if kind == "derived" else findings).append(_clauses(rt, at))
-        elif kind != "derived":
-            for name in rt.waits_on:
+        piece = pieces.get(rt)
+        if piece is None:
+            piece = pieces.keep(rt, _piece(rt, at))
+        slot, data = piece
+        if slot is _WAITING:
+            for name in data:
                 waiting.setdefault(name, []).append(rt.rule.id)
-    return CompactReport(
-        case_id=case.case_id, site=case.site, pack=pack.sha256, facts=memo.shown_facts(trace.facts),
-        notes=case.case_notes(pack), findings=findings, not_applicable=not_applicable, derived=derived,
-        missing=[(name, list(rules)) for name, rules in memo.missing_order(waiting)],
-        scales=_scales_of(trace, [rid for rid, _ in findings], index),
-    )
+            continue
+        parts[slot].append(data)
+        if slot is _FINDINGS:
+            found.append(rt.rule.id)
+    section = published_scales(trace, found, fill)
+    scales = b"null"
+    if section is not None:
+        key = (id(section), lines.scale_traces(trace))  # the entry holds the section: its id stays its own
+        hit = lines.scales.get(key)
+        if hit is None or hit[0] is not section:
+            hit = lines.scales.keep(key, (section, to_json(_scales_of(trace, section, index))))
+        scales = hit[1]
+    missing = [(name, list(rules)) for name, rules in memo.missing_order(waiting)]
+    return b"".join((lines.head, to_json(case.case_id), b',"site":', to_json(case.site), b',"pack":',
+                     to_json(pack.sha256), b',"facts":', to_json(memo.shown_facts(trace.facts)), b',"notes":',
+                     to_json(case.case_notes(pack)), b',"findings":[', b",".join(parts[_FINDINGS]),
+                     b'],"not_applicable":[', b",".join(parts[_NOT_APPLICABLE]), b'],"derived":[',
+                     b",".join(parts[_DERIVED]), b'],"missing":', to_json(missing), b',"scales":', scales, b"}"))
 
 
-def _scales_of(trace: Trace, source_rules: list[str], index: _Index) -> CompactScales | None:
+def compact_of(case: Case, trace: Trace) -> CompactReport:
+    """The compact report of a reviewed case (its line read back: one way to make it)."""
+    return CompactReport.model_validate_json(compact_line(case, trace))
+
+
+def _scales_of(trace: Trace, section: Any, index: _Index) -> CompactScales:
     """The published scales as the report's section shows them (which scales, their values), with the
     decisions of each one's rules from the trace."""
-    section = published_scales(trace, source_rules, fill)
-    if section is None:
-        return None
     at = index.at
 
     def decided(scale_id: str, result: Tri) -> list[RuleClauses]:
