@@ -17,7 +17,7 @@ docs, docs/compact-report.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import to_json
@@ -150,10 +150,25 @@ class _Lines:
 _lines = PerPack(_Lines).get
 
 
+class CompactParts(NamedTuple):
+    """A compact line and what a batch counts of it without a Report: the points' rules, the missing fields
+    (the report's order) and the published-scales section (None without scales)."""
+
+    line: bytes
+    findings: list[str]
+    missing: list[str]
+    section: Any
+
+
 def compact_line(case: Case, trace: Trace) -> bytes:
     """A reviewed case's compact report as its JSON line (no line end): every decision read from its Trace,
     never made again; the bytes ``CompactReport.model_dump_json`` gives (built from pieces kept per trace, as
     a batch's full line is: ``batch/serialize.py``; the tests hold the two equal)."""
+    return compact_parts(case, trace).line
+
+
+def compact_parts(case: Case, trace: Trace) -> CompactParts:
+    """``compact_line`` and what a batch counts of it (``CompactParts``)."""
     pack = trace.pack
     memo, index, lines = report_memo(pack), _index(pack), _lines(pack)
     at, pieces = index.at, lines.pieces
@@ -181,11 +196,12 @@ def compact_line(case: Case, trace: Trace) -> bytes:
             hit = lines.scales.keep(key, (section, to_json(_scales_of(trace, section, index))))
         scales = hit[1]
     missing = [(name, list(rules)) for name, rules in memo.missing_order(waiting)]
-    return b"".join((lines.head, to_json(case.case_id), b',"site":', to_json(case.site), b',"pack":',
+    line = b"".join((lines.head, to_json(case.case_id), b',"site":', to_json(case.site), b',"pack":',
                      to_json(pack.sha256), b',"facts":', to_json(memo.shown_facts(trace.facts)), b',"notes":',
                      to_json(case.case_notes(pack)), b',"findings":[', b",".join(parts[_FINDINGS]),
                      b'],"not_applicable":[', b",".join(parts[_NOT_APPLICABLE]), b'],"derived":[',
                      b",".join(parts[_DERIVED]), b'],"missing":', to_json(missing), b',"scales":', scales, b"}"))
+    return CompactParts(line, found, [name for name, _ in missing], section)
 
 
 def compact_of(case: Case, trace: Trace) -> CompactReport:
