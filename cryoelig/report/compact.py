@@ -9,9 +9,10 @@ missing with the rules waiting on them, and per published scale its status, tota
 and its rules' decisions; the pack set is named by its sha256. ``expand`` rebuilds today's Report from these
 and the pack by replaying them through the one projection (``projection.project``), byte for byte.
 
-Input notes are kept as text: they are this row's own reading of its raw input (``1,500`` read as 1500, a
-size from millimetres), which the facts no longer hold, and a minority of rows have any (measured in the
-docs, docs/compact-report.md).
+Input notes: only this row's own reading of its raw input is kept as text (``Case.reading_notes``: ``1,500``
+read as 1500, a size from millimetres, a platelet count per uL), which the facts no longer hold; the notes
+that follow from the facts and the pack (values that disagree, the links') are made again on expansion by
+the same code (``Case.value_notes``, ``Pack.link_notes``).
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ def compact_parts(case: Case, trace: Trace) -> CompactParts:
     missing = [(name, list(rules)) for name, rules in memo.missing_order(waiting)]
     line = b"".join((lines.head, to_json(case.case_id), b',"site":', to_json(case.site), b',"pack":',
                      to_json(pack.sha256), b',"facts":', to_json(memo.shown_facts(trace.facts)), b',"notes":',
-                     to_json(case.case_notes(pack)), b',"findings":[', b",".join(parts[_FINDINGS]),
+                     to_json(case.reading_notes()), b',"findings":[', b",".join(parts[_FINDINGS]),
                      b'],"not_applicable":[', b",".join(parts[_NOT_APPLICABLE]), b'],"derived":[',
                      b",".join(parts[_DERIVED]), b'],"missing":', to_json(missing), b',"scales":', scales, b"}"))
     return CompactParts(line, found, [name for name, _ in missing], section)
@@ -278,7 +279,8 @@ def expand(compact: CompactReport, pack: Pack) -> Report:
     if compact.pack != pack.sha256:
         raise _refuse(f"made with another pack set than the loaded one (sha256 {pack.sha256}); expand it with "
                       "the pack that made it (--pack)", "pack")
-    given = _facts(compact, pack)
+    case = _case(compact, pack)
+    given = case.facts()
     facts = case_facts(pack, given)
     decided, waits, applies = _decisions(compact, pack)
     index, kept = _index(pack), _replays(pack)
@@ -298,7 +300,7 @@ def expand(compact: CompactReport, pack: Pack) -> Report:
             deriving[rule.spec.derives] = (*deriving.get(rule.spec.derives, ()), rt)
     replay = _Replay(pack, facts, rules, applies)
     _check_scales(compact, replay)
-    notes = [*compact.notes, *pack.link_notes(given)]
+    notes = [*compact.notes, *case.value_notes(pack), *pack.link_notes(given)]
     return project(compact.case_id, compact.site, notes, replay, replayed=True)  # type: ignore[arg-type]
 
 
@@ -323,10 +325,11 @@ def _replayed(rule: Any, result: Tri, pairs: Any, derivers: dict[str, tuple[Any,
 _replays = PerPack(lambda pack: Table(LIMIT * len(pack.rules))).get
 
 
-def _facts(compact: CompactReport, pack: Pack) -> dict[str, Any]:
-    """The case's facts as a review holds them (``Case.facts``), read again through the case contract: a
-    compact line comes from a file, so its id, site and values are validated (ranges, listed values, the
-    identifier guard) as any input is, and must be what the contract makes of them (typed, in order)."""
+def _case(compact: CompactReport, pack: Pack) -> Case:
+    """The case of the compact report's facts, read again through the case contract: a compact line comes
+    from a file, so its id, site and values are validated (ranges, listed values, the identifier guard) as any
+    input is, and must be what the contract makes of them (typed, in order). Its facts are the reviewed
+    case's, and so are the notes that follow from them (``Case.value_notes``)."""
     memo = report_memo(pack)
     nested: dict[str, Any] = {"case_id": compact.case_id}
     for name, value in compact.facts.items():
@@ -347,7 +350,7 @@ def _facts(compact: CompactReport, pack: Pack) -> dict[str, Any]:
     if case.site != compact.site or [(k, type(v), v) for k, v in shown.items()] != [
             (k, type(v), v) for k, v in compact.facts.items()]:
         raise _refuse("its facts are not the case's as the contract reads them", "facts")
-    return given
+    return case
 
 
 def _decisions(compact: CompactReport, pack: Pack
