@@ -243,3 +243,16 @@ def test_cryoelig_expand_gives_the_full_lines_and_each_report(tmp_path, pack, so
     assert beyond.returncode == 2 and "has no result line 999" in beyond.stderr
     summarized = _cli("summarize", "r.jsonl", "--errors", "r.errors.jsonl", "--json", cwd=tmp_path)
     assert summarized.returncode == 0 and json.loads(summarized.stdout)["counts"]["results"] > 0
+
+
+def test_identifying_data_in_a_compact_line_is_refused_and_never_shown(pack) -> None:
+    """A compact line is read back through the case contract: an identifying case id or value is refused
+    with the field named, the value never shown."""
+    data = _compact(pack)
+    data["case_id"] = "Jane_Doe_1950-03-14"
+    message = _refused(data, pack)
+    assert "Jane" not in message and "1950" not in message
+    data = _compact(pack)
+    data["facts"]["tumor.primary_cancer"] = "Jane Doe, born 1950-03-14"
+    message = _refused(data, pack)
+    assert "Jane" not in message and "1950" not in message and "tumor" in message

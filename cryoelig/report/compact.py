@@ -27,7 +27,7 @@ from ..case.contract import Case, parse_case
 from ..errors import InputError, Problem
 from ..reasoning.casefacts import case_facts, scale_results
 from ..reasoning.evaluation import Trace, clause_result, holds
-from ..reasoning.memo import LIMIT, PerPack, Table, typed
+from ..reasoning.memo import LIMIT, CaseValues, PerPack, Table, picker
 from ..rulepack.conditions import Leaf, leaves
 from ..rulepack.packmodel import Pack
 from .projection import Report, project, report_memo
@@ -102,6 +102,10 @@ class _Index:
         self.at = {rid: {id(leaf): i for i, leaf in enumerate(found)} for rid, found in self.leaves.items()}
         self.refs = {rid: tuple(dict.fromkeys(leaf.field for leaf in found if leaf.op == "derived"))
                      for rid, found in self.leaves.items()}
+        #: the typed values of the fields each rule reads, as the rule memo keys them (one C call a rule)
+        self.values = CaseValues(tuple(dict.fromkeys(f for rule in pack.rules for f in rule.fields)))
+        at = {f: i for i, f in enumerate(self.values.fields)}
+        self.pick = {rule.id: picker([at[f] for f in rule.fields]) for rule in pack.rules}
         self.scale_rules: dict[str, list[str]] = {}
         for rule in pack.rules:
             if rule.id in pack.rule_scale:
@@ -286,12 +290,12 @@ def expand(compact: CompactReport, pack: Pack) -> Report:
     index, kept = _index(pack), _replays(pack)
     rules: list[_Replayed] = []
     deriving: dict[str, tuple[_Replayed, ...]] = {}
+    values = index.values.of(facts)
     for rule in pack.rules:
         result, pairs = decided.get(rule.id, (None, ()))
         refs = index.refs[rule.id]
         derivers = {name: deriving.get(name, ()) for name in refs}
-        key = (rule.id, result, tuple(pairs), tuple(derivers.values()), waits.get(rule.id),
-               tuple(map(typed, map(facts.get, rule.fields))))
+        key = (rule.id, result, tuple(pairs), tuple(derivers.values()), waits.get(rule.id), index.pick[rule.id](values))
         rt = kept.get(key)
         if rt is None:
             rt = kept.keep(key, _replayed(rule, result, pairs, derivers, waits.get(rule.id), facts, index))
