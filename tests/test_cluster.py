@@ -101,6 +101,22 @@ def test_parquet_dataset_on_two_workers_counts_and_byte_identity(data: dict[str,
     _check_outputs(data, out, partitions=4)
 
 
+def test_compact_parts_are_the_one_machine_compact_lines(data: dict[str, Any], cluster: Any, tmp_path: Path) -> None:
+    """--report compact on a cluster: the parts concatenated are a one-machine compact run's lines, the folder
+    gets the words once (words.json) and the summary is the full run's."""
+    ref = tmp_path / "ref.jsonl"
+    run_batch(BatchOptions(input=str(data["dataset"]), out=ref, jobs=1, report="compact"))
+    out = tmp_path / "out"
+    result = run_cluster(ClusterOptions(BatchOptions(input=str(data["dataset"]), out=out, report="compact"),
+                                        scheduler=cluster.scheduler_address, partition_rows=700))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["format"] == "compact"
+    assert b"".join((out / e["part"]).read_bytes() for e in manifest["done"]) == ref.read_bytes()
+    assert (out / "words.json").read_bytes() == (tmp_path / "ref.jsonl.words.json").read_bytes()
+    assert (out / "summary.json").read_bytes() == (data["tmp"] / "ref-dataset.json").read_bytes()
+    assert result.summary["counts"]["rows_read"] == ROWS
+
+
 def test_csv_partitions_are_byte_ranges_at_line_starts(data: dict[str, Any], cluster: Any, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run_cluster(ClusterOptions(BatchOptions(input=str(data["csv"]), out=out, cross_check="sample:5"),

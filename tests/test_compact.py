@@ -25,13 +25,16 @@ from cryoelig.batch.serialize import ReportLines  # noqa: E402
 from cryoelig.errors import InputError  # noqa: E402
 from cryoelig.facade import parse_case, review  # noqa: E402
 from cryoelig.render.cds_cards import cards_for  # noqa: E402
-from cryoelig.report.compact import CompactReport, compact_of, expand  # noqa: E402
+from cryoelig.report.compact import CompactReport, compact_line, compact_of, expand  # noqa: E402
 
 
 def _round_trip(case, reviewed, pack) -> tuple[str, object]:
-    """The compact line of a review, and its expansion read back from that line."""
-    line = compact_of(case, reviewed.trace).model_dump_json()
-    return line, expand(CompactReport.model_validate_json(line), pack)
+    """The compact line of a review (as a batch writes it: built from pieces, the model's own JSON), and its
+    expansion read back from that line."""
+    line = compact_line(case, reviewed.trace)
+    compact = CompactReport.model_validate_json(line)
+    assert compact.model_dump_json().encode() == line and compact == compact_of(case, reviewed.trace)
+    return line.decode(), expand(compact, pack)
 
 
 def _no_uuid(cards: list[dict]) -> str:
@@ -240,3 +243,16 @@ def test_cryoelig_expand_gives_the_full_lines_and_each_report(tmp_path, pack, so
     assert beyond.returncode == 2 and "has no result line 999" in beyond.stderr
     summarized = _cli("summarize", "r.jsonl", "--errors", "r.errors.jsonl", "--json", cwd=tmp_path)
     assert summarized.returncode == 0 and json.loads(summarized.stdout)["counts"]["results"] > 0
+
+
+def test_identifying_data_in_a_compact_line_is_refused_and_never_shown(pack) -> None:
+    """A compact line is read back through the case contract: an identifying case id or value is refused
+    with the field named, the value never shown."""
+    data = _compact(pack)
+    data["case_id"] = "Jane_Doe_1950-03-14"
+    message = _refused(data, pack)
+    assert "Jane" not in message and "1950" not in message
+    data = _compact(pack)
+    data["facts"]["tumor.primary_cancer"] = "Jane Doe, born 1950-03-14"
+    message = _refused(data, pack)
+    assert "Jane" not in message and "1950" not in message and "tumor" in message

@@ -307,7 +307,8 @@ def test_an_existing_page_is_kept_unless_force(tmp_path: Path) -> None:
     forced = cli("batch", str(src), "--out", str(tmp_path / "r.jsonl"), "--summary-html", str(page), "-q", "--force")
     assert forced.returncode == 0, forced.stderr
     assert page.read_text().startswith("<!DOCTYPE html>")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.html", "r.errors.jsonl", "r.jsonl"]  # no temp file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.html", "r.errors.jsonl", "r.jsonl",
+                                                          "r.jsonl.words.json"]  # no temp file
 
     other = tmp_path / "q.html"
     other.write_text("old")

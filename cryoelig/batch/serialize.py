@@ -68,12 +68,18 @@ def scale_cells(section: Any, layout: Layout) -> tuple[str, ...]:
 
 
 def summary_of(report: Any, layout: Layout = ()) -> Summary:
-    findings = tuple([(f.factor, f.kind) for f in report.findings])
+    return summary_from(report.case_id, report.site, tuple([(f.factor, f.kind) for f in report.findings]),
+                        tuple([m.field for m in report.missing]), report.published_scales, layout)
+
+
+def summary_from(case_id: str, site: str, findings: tuple[tuple[str, str], ...], missing: tuple[str, ...],
+                 section: Any, layout: Layout = ()) -> Summary:
+    """The summary of a report's points ((factor, kind) each), missing fields and published-scales section:
+    a report's (``summary_of``), or a compact line's (``workers``: no Report is made)."""
     kinds = [kind for _, kind in findings]
-    missing = tuple([m.field for m in report.missing])
-    return Summary(report.case_id, report.site, kinds.count("supporting"), kinds.count("caution"),
+    return Summary(case_id, site, kinds.count("supporting"), kinds.count("caution"),
                    kinds.count("context"), len(missing), tuple(dict.fromkeys([f for f, _ in findings])), missing,
-                   findings, scale_cells(report.published_scales, layout) if layout else ())
+                   findings, scale_cells(section, layout) if layout else ())
 
 
 def csv_line(s: Summary) -> bytes:

@@ -94,8 +94,10 @@ def _note_pack(run: RunData, ref: PackRef | None) -> None:
 def read_run(results: str, errors: str | None = None, pack: Callable[[], Any] | None = None) -> RunData:
     """The batch summary recomputed from a results JSONL (and its error file), streamed, with
     the rule packs the results name. A compact line (``--report compact``) is expanded from the pack that
-    made it (``pack``: loads it; its sha256 must be the line's), so its summary is the full run's."""
+    made it (``pack``: loads it, by default the default pack set; its sha256 must be the line's), so its
+    summary is the full run's."""
     agg = Aggregate()
+    pack = pack or functools.cache(_default_pack)
     run = RunData({}, errors_read=errors is not None)
     for path, is_error in ((results, False), (errors, True)):
         if path is None:
@@ -130,11 +132,14 @@ def read_run(results: str, errors: str | None = None, pack: Callable[[], Any] | 
     return run
 
 
-def _add_compact(agg: Aggregate, run: RunData, data: dict[str, Any], pack: Callable[[], Any] | None, path: str,
+def _default_pack() -> Any:
+    from ..rulepack.load import load_pack_set
+
+    return load_pack_set(None)
+
+
+def _add_compact(agg: Aggregate, run: RunData, data: dict[str, Any], pack: Callable[[], Any], path: str,
                  number: int) -> None:
-    if pack is None:
-        raise InputError([Problem("a compact report: give the pack that made it to read it", file=path,
-                                  line=number)])
     report = expanded(data, pack(), path, number)
     agg.add_report(safe_key(report.site), [(safe_key(f.factor), f.kind) for f in report.findings],
                    [safe_key(m.field) for m in report.missing], list(report.sources),

@@ -26,18 +26,20 @@ from ..case.contract import MAX_CASE_ID, parse_case
 from ..case.identifiers import find_label_identifier, shown_file_name
 from ..errors import EngineMismatchError, InputError, Problem
 from ..inputs import Decoder, Record, RecordError
-from ..report.compact import compact_of
+from ..report.compact import compact_parts
+from ..report.projection import report_memo
 from .aggregate import Aggregate, safe_key, scale_states
 from .outputs import Row, output_format
-from .serialize import ReportLines, scale_layout, summary_of
+from .serialize import ReportLines, Summary, scale_layout, summary_from, summary_of
 
 
-def review(cases: list[Any], pack: Any, use_engine: bool = True) -> list[Any]:
+def review(cases: list[Any], pack: Any, use_engine: bool = True, reports: bool = True) -> list[Any]:
     """The reviews (report and trace) of many cases, in order: the one call into the reasoning (the
-    review facade). ``use_engine``: the engine decides and is cross-checked against the evaluation."""
-    from ..facade import review_many
+    review facade). ``use_engine``: the engine decides and is cross-checked against the evaluation;
+    ``reports``: False for the traces alone (a compact batch: ``facade.decide_many``)."""
+    from ..facade import decide_many, review_many
 
-    return list(review_many(cases, pack, use_engine=use_engine))
+    return list((review_many if reports else decide_many)(cases, pack, use_engine=use_engine))
 
 
 @dataclass
@@ -115,21 +117,23 @@ class CrossCheck:
         raise InputError([Problem("--cross-check takes 'all' or 'sample:N' (N a whole number, 1 or more)")])
 
 
-def _reviews(cases: list[Any], rows: list[int], pack: Any, cross: CrossCheck) -> list[Any]:
-    """Reviews in order; a case on which the engine and the Python evaluator disagree (a bug, never
-    the user's) becomes None (an error record of its own) instead of stopping the whole run."""
+def _reviews(cases: list[Any], rows: list[int], pack: Any, cross: CrossCheck, reports: bool = True) -> list[Any]:
+    """Reviews in order (``reports`` False: the traces alone); a case on which the engine and the Python
+    evaluator disagree (a bug, never the user's) becomes None (an error record of its own) instead of
+    stopping the whole run."""
     checked = [cross.checks(r) for r in rows]
     try:
         if all(checked):
-            return review(cases, pack)
-        with_engine = iter(review([c for c, k in zip(cases, checked, strict=True) if k], pack))
-        without = iter(review([c for c, k in zip(cases, checked, strict=True) if not k], pack, use_engine=False))
+            return review(cases, pack, reports=reports)
+        with_engine = iter(review([c for c, k in zip(cases, checked, strict=True) if k], pack, reports=reports))
+        without = iter(review([c for c, k in zip(cases, checked, strict=True) if not k], pack, use_engine=False,
+                              reports=reports))
         return [next(with_engine) if k else next(without) for k in checked]
     except EngineMismatchError:
         out: list[Any] = []
         for case, k in zip(cases, checked, strict=True):
             try:
-                out.append(review([case], pack, use_engine=k)[0])
+                out.append(review([case], pack, use_engine=k, reports=reports)[0])
             except EngineMismatchError:
                 out.append(None)
         return out
@@ -173,9 +177,9 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
     """Decode, validate, review and serialize one chunk; one result or one error per record.
     The per-chunk review function of every way a batch runs (one process, workers, a Dask cluster)."""
     slots, cases, rows = _decode(decoder, label, records, pack)
-    reviews = iter(_reviews(cases, rows, pack, cross)) if cases else iter(())
-    reviewed_cases = iter(cases)
     fmt = output_format(out_kind)
+    reviews = iter(_reviews(cases, rows, pack, cross, not fmt.compact)) if cases else iter(())
+    reviewed_cases = iter(cases)
     agg = Aggregate()
     out: list[Row] = []
     errs: list[bytes] = []
@@ -193,19 +197,29 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
             errs.append(line)
             agg.add_error(reason, field_name)
             continue
-        summary = summary_of(reviewed.report, layout)
-        if fmt.compact:  # the decisions as ids and values (schema v2): the words are the pack's
-            line = compact_of(case, reviewed.trace).model_dump_json().encode()
+        if fmt.compact:  # the decisions as ids and values (schema v2), from the trace: no Report is made
+            summary, line, sources, section = _compact(case, reviewed, pack, layout)
         else:
+            report = reviewed.report
+            summary, sources, section = summary_of(report, layout), report.sources, report.published_scales
             line = _lines.line(reviewed, check) if fmt.needs_json else b""
         out.append((summary, line))
         check = False
-        agg.add_report(summary.site, summary.findings, summary.missing_fields, reviewed.report.sources,
-                       scale_states(reviewed.report.published_scales))
+        agg.add_report(summary.site, summary.findings, summary.missing_fields, sources, scale_states(section))
     if agg.results + agg.errors != len(records):  # pragma: no cover - the identity is the contract
         raise AssertionError("a row was lost in a chunk")
     body = fmt.encoder()(out) if out else b""
     return ChunkResult(body, b"".join(errs), agg.results, agg.errors, agg.to_dict())
+
+
+def _compact(case: Any, trace: Any, pack: Any, layout: Any) -> tuple[Summary, bytes, list[Any], Any]:
+    """A compact line and what the run counts of it (the summary, the sources, the scales section), as a
+    full report's would count (the tests hold the two runs' summaries equal)."""
+    parts = compact_parts(case, trace)
+    rules = pack.rule_by_id
+    findings = tuple([(rules[r].spec.factor or "", rules[r].spec.kind) for r in parts.findings])
+    summary = summary_from(case.case_id, case.site, findings, tuple(parts.missing), parts.section, layout)
+    return summary, parts.line, report_memo(pack).sources_of(parts.findings), parts.section
 
 
 _worker_pack: Any = None

@@ -234,19 +234,29 @@ class Case(BaseModel):
         return out
 
     def input_notes(self, pack: PackTerms) -> list[str]:
-        """How given values were turned into the facts rules read (units), and values that disagree
-        with each other, with the site, or under the loaded pack's ECOG reading; then what the pack's links
-        make of the facts (``case_notes`` then the pack's ``link_notes``). The case is kept as given: a note
-        names the fields, never refuses them, and shows only field names, sites and listed values."""
-        return self.case_notes(pack) + pack.link_notes(self.facts())
+        """How given values were turned into the facts rules read (units, readings), then values that
+        disagree with each other, with the site, or under the loaded pack's ECOG reading, then what the pack's
+        links make of the facts (``reading_notes``, ``value_notes``, the pack's ``link_notes``). The case is
+        kept as given: a note names the fields, never refuses them, and shows only field names, sites and
+        listed values."""
+        return self.reading_notes() + self.value_notes(pack) + pack.link_notes(self.facts())
 
-    def case_notes(self, pack: PackTerms) -> list[str]:
-        """The input notes but the links': what a compact report keeps of a row's reading of its input (the
-        link notes follow from the facts and the pack, so an expansion makes them again)."""
+    def reading_notes(self) -> list[str]:
+        """How this case's given values were read into facts (a number written with a comma, a size in mm, a
+        platelet count per uL): what only the input shows, so a compact report keeps these as text (the other
+        notes follow from the facts and the pack, and an expansion makes them again)."""
         notes = list(readings_of(self))
         tumor = self.tumor
         if tumor is not None and tumor.size_mm is not None:
             notes.append(f"tumor.size_cm {shown_number(tumor.size_cm)} from size_mm {shown_number(tumor.size_mm)}")
+        if self.labs is not None and (platelets := self.labs.input_note()):
+            notes.append(platelets)
+        return notes
+
+    def value_notes(self, pack: PackTerms) -> list[str]:
+        """Values that disagree with each other, with the site, or under the loaded pack's ECOG reading."""
+        notes = []
+        tumor = self.tumor
         if tumor is not None:
             for name, field, site in _SITE_FIELD_NAMES:
                 if site != self.site and tumor.__dict__[field] is not None:
@@ -262,8 +272,6 @@ class Case(BaseModel):
                 f"overall_health is given as {self.overall_health} and ecog as {self.ecog}; they disagree under "
                 f"this tool's convention (not from the source: ECOG {poor_from}-{ECOG_HIGHEST} read as poor "
                 "overall health); both are kept, and either reading of poor health raises the overall-health point")
-        if self.labs is not None and (platelets := self.labs.input_note()):
-            notes.append(platelets)
         return notes
 
 

@@ -9,23 +9,25 @@ missing with the rules waiting on them, and per published scale its status, tota
 and its rules' decisions; the pack set is named by its sha256. ``expand`` rebuilds today's Report from these
 and the pack by replaying them through the one projection (``projection.project``), byte for byte.
 
-Input notes are kept as text: they are this row's own reading of its raw input (``1,500`` read as 1500, a
-size from millimetres), which the facts no longer hold, and a minority of rows have any (measured in the
-docs, docs/compact-report.md).
+Input notes: only this row's own reading of its raw input is kept as text (``Case.reading_notes``: ``1,500``
+read as 1500, a size from millimetres, a platelet count per uL), which the facts no longer hold; the notes
+that follow from the facts and the pack (values that disagree, the links') are made again on expansion by
+the same code (``Case.value_notes``, ``Pack.link_notes``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
+from pydantic_core import to_json
 
 from ..case.contract import Case, parse_case
 from ..errors import InputError, Problem
 from ..reasoning.casefacts import case_facts, scale_results
 from ..reasoning.evaluation import Trace, clause_result, holds
-from ..reasoning.memo import LIMIT, PerPack, Table, typed
+from ..reasoning.memo import LIMIT, CaseValues, PerPack, Table, picker
 from ..rulepack.conditions import Leaf, leaves
 from ..rulepack.packmodel import Pack
 from .projection import Report, project, report_memo
@@ -100,6 +102,10 @@ class _Index:
         self.at = {rid: {id(leaf): i for i, leaf in enumerate(found)} for rid, found in self.leaves.items()}
         self.refs = {rid: tuple(dict.fromkeys(leaf.field for leaf in found if leaf.op == "derived"))
                      for rid, found in self.leaves.items()}
+        #: the typed values of the fields each rule reads, as the rule memo keys them (one C call a rule)
+        self.values = CaseValues(tuple(dict.fromkeys(f for rule in pack.rules for f in rule.fields)))
+        at = {f: i for i, f in enumerate(self.values.fields)}
+        self.pick = {rule.id: picker([at[f] for f in rule.fields]) for rule in pack.rules}
         self.scale_rules: dict[str, list[str]] = {}
         for rule in pack.rules:
             if rule.id in pack.rule_scale:
@@ -114,36 +120,103 @@ def _clauses(rt: Any, at: Mapping[str, Mapping[int, int]]) -> RuleClauses:
     return (rt.rule.id, [(positions[id(leaf)], result) for leaf, result in rt.deciders])
 
 
-def compact_of(case: Case, trace: Trace) -> CompactReport:
-    """The compact report of a reviewed case: every decision read from its Trace, never made again."""
+_FINDINGS, _NOT_APPLICABLE, _DERIVED, _WAITING = "findings", "not_applicable", "derived", "waiting"
+
+
+def _piece(rt: Any, at: Mapping[str, Mapping[int, int]]) -> tuple[str | None, Any]:
+    """Where a source rule's trace goes in a compact report and its JSON there (a decided rule), or the fields
+    it waits on (an undecided point), or nothing (an undecided derived fact)."""
+    result, kind = rt.result, rt.rule.spec.kind
+    if result is None:
+        return (_WAITING, rt.waits_on) if kind != "derived" else (None, None)
+    slot = _NOT_APPLICABLE if result is False else _DERIVED if kind == "derived" else _FINDINGS
+    return slot, to_json(_clauses(rt, at))
+
+
+class _Lines:
+    """Per pack, what compact lines are made of, kept as the report's pieces are (``projection``): each
+    source rule's piece on its trace (by identity: a kept trace stands for the typed values of the fields its
+    rule reads), and the scales part on the section and the scale rules' traces. Holds no Pack."""
+
+    def __init__(self, pack: Pack):
+        memo = report_memo(pack)
+        self.count = memo.count
+        self.scale_ids = frozenset(pack.rule_scale)
+        self.pieces: Table = Table(LIMIT * max(1, len(pack.rules)))
+        self.scales: Table = Table()
+        self.head = b'{"schema_version":2,"case_id":'
+
+    def scale_traces(self, trace: Trace) -> tuple[Any, ...]:
+        if self.count is not None:
+            return tuple(trace.rules[self.count:])
+        return tuple(rt for rt in trace.rules if rt.rule.id in self.scale_ids)
+
+
+_lines = PerPack(_Lines).get
+
+
+class CompactParts(NamedTuple):
+    """A compact line and what a batch counts of it without a Report: the points' rules, the missing fields
+    (the report's order) and the published-scales section (None without scales)."""
+
+    line: bytes
+    findings: list[str]
+    missing: list[str]
+    section: Any
+
+
+def compact_line(case: Case, trace: Trace) -> bytes:
+    """A reviewed case's compact report as its JSON line (no line end): every decision read from its Trace,
+    never made again; the bytes ``CompactReport.model_dump_json`` gives (built from pieces kept per trace, as
+    a batch's full line is: ``batch/serialize.py``; the tests hold the two equal)."""
+    return compact_parts(case, trace).line
+
+
+def compact_parts(case: Case, trace: Trace) -> CompactParts:
+    """``compact_line`` and what a batch counts of it (``CompactParts``)."""
     pack = trace.pack
-    memo, index = report_memo(pack), _index(pack)
-    at = index.at
-    findings, not_applicable, derived = [], [], []
+    memo, index, lines = report_memo(pack), _index(pack), _lines(pack)
+    at, pieces = index.at, lines.pieces
+    parts: dict[str | None, list[bytes]] = {_FINDINGS: [], _NOT_APPLICABLE: [], _DERIVED: [], None: []}
+    found: list[str] = []
     waiting: dict[str, list[str]] = {}
     for rt in memo.source_traces(trace.rules):
-        result, kind = rt.result, rt.rule.spec.kind
-        if result is False:
-            not_applicable.append(_clauses(rt, at))
-        elif result is True:
-            (derived if kind == "derived" else findings).append(_clauses(rt, at))
-        elif kind != "derived":
-            for name in rt.waits_on:
+        piece = pieces.get(rt)
+        if piece is None:
+            piece = pieces.keep(rt, _piece(rt, at))
+        slot, data = piece
+        if slot is _WAITING:
+            for name in data:
                 waiting.setdefault(name, []).append(rt.rule.id)
-    return CompactReport(
-        case_id=case.case_id, site=case.site, pack=pack.sha256, facts=memo.shown_facts(trace.facts),
-        notes=case.case_notes(pack), findings=findings, not_applicable=not_applicable, derived=derived,
-        missing=[(name, list(rules)) for name, rules in memo.missing_order(waiting)],
-        scales=_scales_of(trace, [rid for rid, _ in findings], index),
-    )
+            continue
+        parts[slot].append(data)
+        if slot is _FINDINGS:
+            found.append(rt.rule.id)
+    section = published_scales(trace, found, fill)
+    scales = b"null"
+    if section is not None:
+        key = (id(section), lines.scale_traces(trace))  # the entry holds the section: its id stays its own
+        hit = lines.scales.get(key)
+        if hit is None or hit[0] is not section:
+            hit = lines.scales.keep(key, (section, to_json(_scales_of(trace, section, index))))
+        scales = hit[1]
+    missing = [(name, list(rules)) for name, rules in memo.missing_order(waiting)]
+    line = b"".join((lines.head, to_json(case.case_id), b',"site":', to_json(case.site), b',"pack":',
+                     to_json(pack.sha256), b',"facts":', to_json(memo.shown_facts(trace.facts)), b',"notes":',
+                     to_json(case.reading_notes()), b',"findings":[', b",".join(parts[_FINDINGS]),
+                     b'],"not_applicable":[', b",".join(parts[_NOT_APPLICABLE]), b'],"derived":[',
+                     b",".join(parts[_DERIVED]), b'],"missing":', to_json(missing), b',"scales":', scales, b"}"))
+    return CompactParts(line, found, [name for name, _ in missing], section)
 
 
-def _scales_of(trace: Trace, source_rules: list[str], index: _Index) -> CompactScales | None:
+def compact_of(case: Case, trace: Trace) -> CompactReport:
+    """The compact report of a reviewed case (its line read back: one way to make it)."""
+    return CompactReport.model_validate_json(compact_line(case, trace))
+
+
+def _scales_of(trace: Trace, section: Any, index: _Index) -> CompactScales:
     """The published scales as the report's section shows them (which scales, their values), with the
     decisions of each one's rules from the trace."""
-    section = published_scales(trace, source_rules, fill)
-    if section is None:
-        return None
     at = index.at
 
     def decided(scale_id: str, result: Tri) -> list[RuleClauses]:
@@ -210,18 +283,19 @@ def expand(compact: CompactReport, pack: Pack) -> Report:
     if compact.pack != pack.sha256:
         raise _refuse(f"made with another pack set than the loaded one (sha256 {pack.sha256}); expand it with "
                       "the pack that made it (--pack)", "pack")
-    given = _facts(compact, pack)
+    case = _case(compact, pack)
+    given = case.facts()
     facts = case_facts(pack, given)
     decided, waits, applies = _decisions(compact, pack)
     index, kept = _index(pack), _replays(pack)
     rules: list[_Replayed] = []
     deriving: dict[str, tuple[_Replayed, ...]] = {}
+    values = index.values.of(facts)
     for rule in pack.rules:
         result, pairs = decided.get(rule.id, (None, ()))
         refs = index.refs[rule.id]
         derivers = {name: deriving.get(name, ()) for name in refs}
-        key = (rule.id, result, tuple(pairs), tuple(derivers.values()), waits.get(rule.id),
-               tuple(map(typed, map(facts.get, rule.fields))))
+        key = (rule.id, result, tuple(pairs), tuple(derivers.values()), waits.get(rule.id), index.pick[rule.id](values))
         rt = kept.get(key)
         if rt is None:
             rt = kept.keep(key, _replayed(rule, result, pairs, derivers, waits.get(rule.id), facts, index))
@@ -230,7 +304,7 @@ def expand(compact: CompactReport, pack: Pack) -> Report:
             deriving[rule.spec.derives] = (*deriving.get(rule.spec.derives, ()), rt)
     replay = _Replay(pack, facts, rules, applies)
     _check_scales(compact, replay)
-    notes = [*compact.notes, *pack.link_notes(given)]
+    notes = [*compact.notes, *case.value_notes(pack), *pack.link_notes(given)]
     return project(compact.case_id, compact.site, notes, replay, replayed=True)  # type: ignore[arg-type]
 
 
@@ -255,10 +329,11 @@ def _replayed(rule: Any, result: Tri, pairs: Any, derivers: dict[str, tuple[Any,
 _replays = PerPack(lambda pack: Table(LIMIT * len(pack.rules))).get
 
 
-def _facts(compact: CompactReport, pack: Pack) -> dict[str, Any]:
-    """The case's facts as a review holds them (``Case.facts``), read again through the case contract: a
-    compact line comes from a file, so its id, site and values are validated (ranges, listed values, the
-    identifier guard) as any input is, and must be what the contract makes of them (typed, in order)."""
+def _case(compact: CompactReport, pack: Pack) -> Case:
+    """The case of the compact report's facts, read again through the case contract: a compact line comes
+    from a file, so its id, site and values are validated (ranges, listed values, the identifier guard) as any
+    input is, and must be what the contract makes of them (typed, in order). Its facts are the reviewed
+    case's, and so are the notes that follow from them (``Case.value_notes``)."""
     memo = report_memo(pack)
     nested: dict[str, Any] = {"case_id": compact.case_id}
     for name, value in compact.facts.items():
@@ -279,7 +354,7 @@ def _facts(compact: CompactReport, pack: Pack) -> dict[str, Any]:
     if case.site != compact.site or [(k, type(v), v) for k, v in shown.items()] != [
             (k, type(v), v) for k, v in compact.facts.items()]:
         raise _refuse("its facts are not the case's as the contract reads them", "facts")
-    return given
+    return case
 
 
 def _decisions(compact: CompactReport, pack: Pack

@@ -271,7 +271,11 @@ class _Memo:
                 for name in sorted(facts.keys() & self.order.keys(), key=self.order.__getitem__)}
 
     def sources_used(self, findings: Sequence[Finding]) -> list[SourceInfo]:
-        return _quoted(self.sources, self.cited, findings)
+        return _quoted(self.sources, self.cited, [f.rule for f in findings])
+
+    def sources_of(self, rule_ids: Sequence[str]) -> list[SourceInfo]:
+        """The sources a report of these points (rule ids) names (a compact batch's summary asks)."""
+        return _quoted(self.sources, self.cited, rule_ids)
 
     def missing(self, pack: Pack, waiting: dict[str, list[str]]) -> list[Missing]:
         """The missing-information items for the fields waited on (``waiting``: field -> the rules waiting,
@@ -299,12 +303,12 @@ _memo = PerPack(_Memo).get
 
 
 def _quoted(sources: tuple[SourceInfo, ...], cited: dict[str, frozenset[str]],
-            findings: Sequence[Any]) -> list[SourceInfo]:
-    """The sources the findings quote, in pack order (every source of the pack when none is quoted,
-    so that no report leaves its sources unnamed)."""
+            rule_ids: Sequence[str]) -> list[SourceInfo]:
+    """The sources the findings (their rule ids) quote, in pack order (every source of the pack when none is
+    quoted, so that no report leaves its sources unnamed)."""
     if len(sources) == 1:
         return list(sources)
-    quoted = frozenset().union(*(cited[f.rule] for f in findings))
+    quoted = frozenset().union(*(cited[rule_id] for rule_id in rule_ids))
     return [s for s in sources if s.id in quoted or not quoted]
 
 
@@ -318,7 +322,7 @@ def sources_used(source: Pack, findings: Sequence[Any]) -> list[SourceInfo]:
     """The sources of ``source`` (the source article's pack: a set's first part) that the findings quote,
     as a report lists them (the batch's column-wise summary asks without a report)."""
     memo = _memo(source)
-    return _quoted(memo.sources, memo.cited, findings)
+    return _quoted(memo.sources, memo.cited, [f.rule for f in findings])
 
 
 def _missing_item(pack: Pack, name: str, rule_ids: tuple[str, ...], site_rules: frozenset[str]) -> Missing:

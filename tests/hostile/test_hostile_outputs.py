@@ -50,7 +50,8 @@ def test_a_second_run_on_the_same_out_stops_at_once_naming_the_lock(tmp_path: Pa
     data = (tmp_path / "r.jsonl").read_bytes()
     assert b"\0" not in data and data.count(b"\n") == 6000
     assert json.loads((tmp_path / "s.json").read_text())["counts"]["rows_read"] == 6000
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "r.errors.jsonl", "r.jsonl", "s.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "r.errors.jsonl", "r.jsonl", "r.jsonl.words.json",
+                                                          "s.json"]
 
 
 def test_existing_results_are_kept_unless_force(tmp_path: Path) -> None:
