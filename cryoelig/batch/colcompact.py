@@ -5,7 +5,7 @@ are the same for every row with the same clause results, a fact's text the same 
 value, a scale's item the same for every row with the same values of that scale. So each part is made once
 per distinct key, by the code that makes it for one case (``coldeciders`` replays a rule's key through the
 evaluator; ``projection``'s order of missing information; ``compact_of`` on one representative row for a
-scale's item and ``Case.case_notes`` for the notes), kept, and taken to the rows; the line is the parts
+scale's item), kept, and taken to the rows; the line is the parts
 joined with Arrow's string kernels. A value is written by pydantic's own JSON (the compact model's
 serializer), never by Arrow's casts.
 
@@ -22,7 +22,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic_core import to_json
 
-from ..case.contract import SITE_FIELDS, parse_case
 from ..reasoning.coldeciders import Decided, rule_keys
 from ..reasoning.columns import Plan
 from ..reasoning.evaluation import evaluate
@@ -32,13 +31,11 @@ from ..report.projection import report_memo
 
 Env = dict[str, Any]
 _EMPTY = pa.scalar("", pa.string())
-#: What ``Case.case_notes`` reads of a row the columns decide (the units and readings of a number go per row),
-#: as the pieces its list is made of, in its order: per field of one site (``SITE_FIELDS``) whether it is given,
-#: then the values that may disagree. Each piece's notes are made once per (site, its values) by ``case_notes``
-#: on a case of those values alone; the cross-check and the tests hold the pieces to the whole.
-_PAIRS = (("tumor.metastatic", "tumor.primary_cancer"), ("ecog", "overall_health"))
-NOTE_PIECES: tuple[tuple[tuple[str, ...], bool], ...] = (
-    *(((f,), False) for f in SITE_FIELDS if not any(f in pair for pair in _PAIRS)), *((pair, True) for pair in _PAIRS))
+#: A compact line keeps only a row's readings of its raw input as notes (``Case.reading_notes``: a number whose
+#: comma the field's range read, a size in mm, a platelet count per uL); the columns send every such cell per
+#: row (``colcheck``: ``CONVERTED``, a comma before three digits), so a row they decide has none. The
+#: cross-check compares the sampled rows' lines with the per-row ones, notes included.
+NO_NOTES = pa.scalar("", pa.string())
 #: rows per slice of a part: the lines of a slice stay in the processor's caches while they are joined
 SLICE_ROWS = 8192
 
@@ -49,12 +46,12 @@ def reference_line(case: Any, trace: Any) -> bytes:
 
 
 class _Standin:
-    """A row's id and site as ``compact_of`` reads a case; its notes are made apart (``_notes``)."""
+    """A row's id and site as ``compact_of`` reads a case (a row the columns decide has no reading notes)."""
 
     def __init__(self, case_id: str, site: str):
         self.case_id, self.site = case_id, site
 
-    def case_notes(self, pack: Any) -> list[str]:
+    def reading_notes(self) -> list[str]:
         return []
 
 
@@ -67,14 +64,6 @@ def facts_of(plan: Plan, row: dict[str, Any]) -> dict[str, Any]:
             continue
         out[name] = (tuple(value.split(";")) if value else ()) if kind == "list" else value
     return out
-
-
-def _nested(facts: dict[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for name, value in facts.items():
-        group, _, leaf = name.rpartition(".")
-        (data.setdefault(group, {}) if group else data)[leaf] = list(value) if isinstance(value, tuple) else value
-    return data
 
 
 def _join(parts: list[Any]) -> Any:
@@ -140,7 +129,6 @@ class CompactLines:
         self.fragments: dict[str, Table] = {r.id: Table() for r in self.source}
         self.shown: dict[str, Table] = {name: Table() for name in plan.kinds}
         self.missing: Table = Table()
-        self.notes: Table = Table()
         self.scales: dict[str, Table] = {s.id: Table() for s in pack.scales}
 
     def slices(self, facts: pa.Table, results: pa.Table, nodes: Env) -> Iterator[tuple[int, Any]]:
@@ -160,7 +148,7 @@ class CompactLines:
         sections = self._rules(keys, n)
         parts = ['{"schema_version":2,"case_id":"', facts.column("case_id").combine_chunks(), '","site":',
                  _taken_json(facts.column("site")), self.head, self._facts(facts), '},"notes":[',
-                 self._notes(facts), '],"findings":[', sections[0], '],"not_applicable":[', sections[1],
+                 NO_NOTES, '],"findings":[', sections[0], '],"not_applicable":[', sections[1],
                  '],"derived":[', sections[2], '],"missing":[', self._missing(keys, n), '],"scales":',
                  self._scales(facts, results, keys), "}\n"]
         return _join([p if not isinstance(p, str) else pa.scalar(p, pa.string()) for p in parts])
@@ -206,34 +194,6 @@ class CompactLines:
                 texts.append(text)
             fragments.append(pc.fill_null(_taken(texts, enc.indices), ""))
         return _listed(fragments, facts.num_rows)
-
-    def _notes(self, facts: pa.Table) -> Any:
-        """The input notes (but the links'): per piece (``NOTE_PIECES``), per distinct site and values, from a case
-        made of those values (``Case.case_notes``)."""
-        site = facts.column("site").combine_chunks()
-        pieces = []
-        for fields, by_value in NOTE_PIECES:
-            present = [f for f in fields if f in facts.column_names]
-            if not present:
-                continue
-            columns = [site, *(facts.column(f).combine_chunks() if by_value else
-                               pc.is_valid(facts.column(f).combine_chunks()) for f in present)]
-            code, firsts = groups(columns, facts.num_rows)
-            at = pa.array(firsts, pa.int64())
-            rows = facts.select(["site", *present]).take(at).to_pylist()
-            keys = zip(*(pc.take(c, at).to_pylist() for c in columns), strict=True)
-            texts = [self._note(present, key, row) for key, row in zip(keys, rows, strict=True)]
-            if any(texts):
-                pieces.append(_taken(texts, code))
-        return _listed(pieces, facts.num_rows)
-
-    def _note(self, fields: list[str], key: tuple[Any, ...], row: dict[str, Any]) -> str:
-        hit = self.notes.get((*fields, *key))
-        if hit is None:
-            case = parse_case({"case_id": "notes", **_nested(facts_of(self.plan, row))}, self.pack)
-            notes = case.case_notes(self.pack)
-            hit = self.notes.keep((*fields, *key), "".join(to_json(n).decode() + "," for n in notes))
-        return hit
 
     def _missing(self, keys: Env, n: int) -> Any:
         """The missing information as ``missing_order`` lists it: per field (the schema's order), the rules waiting
