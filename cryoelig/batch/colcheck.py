@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 
 from ..case.contract import CASE_ID_REGEX
 from ..inputs.csvrows import EXTRA_COLUMNS
-from ..reasoning.columns import TYPES, Plan, base_type, flag, model_fields, points
+from ..reasoning.coltypes import base_type, model_fields
+from ..reasoning.columns import TYPES, Plan, flag, points
 
 NUMBER_TEXT = r"^-?[0-9]{1,15}(?:[.,][0-9]{1,15})?$"
 WHOLE_TEXT = r"^-?[0-9]{1,15}$"
