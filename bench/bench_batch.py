@@ -68,10 +68,18 @@ LISTS = {
 }
 
 
+def case_id(i: int) -> str:
+    """The i-th generated case id: ``case-000123`` below a million (as always), then a letter before six digits
+    (``case-a000000``): seven digits in a row look like a record number, and the guard refuses the row."""
+    if i < 1_000_000:
+        return f"case-{i:06d}"
+    return f"case-{chr(ord('a') + i // 1_000_000 - 1)}{i % 1_000_000:06d}"
+
+
 def generate_row(rng: random.Random, i: int) -> list[str]:
     """One row: mostly valid cases, ~2% invalid values, ~1% identifier-looking notes."""
     row = dict.fromkeys(COLUMNS, "")
-    row["case_id"] = f"case-{i:06d}"
+    row["case_id"] = case_id(i)
     row["site"] = rng.choice(SITES)
     if rng.random() < 0.8:
         row["tumor.size_cm"] = f"{rng.uniform(0.3, 12):.1f}"
@@ -170,13 +178,15 @@ def write_parquet(csv_path: Path, target: Path) -> None:
 
 
 CACHE = Path(os.environ.get("CRYOELIG_BENCH_CACHE", "/tmp/cryoelig-bench-cache"))
+GENERATOR = 2  # in the cached files' names: 2, no seven-digit case ids past a million rows (case_id)
 
 
 def cached_inputs(rows: int, seed: int = 7) -> dict[str, Path]:
     """The generated rows as CSV and Parquet, made once per size and seed and kept in CACHE (2,000,000 rows
     take minutes to generate); each file appears by rename when whole."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    src = {"csv": CACHE / f"cases-{rows}-{seed}.csv", "parquet": CACHE / f"cases-{rows}-{seed}.parquet"}
+    name = f"cases-{rows}-{seed}-v{GENERATOR}"
+    src = {"csv": CACHE / f"{name}.csv", "parquet": CACHE / f"{name}.parquet"}
     if not src["csv"].exists():
         write_csv(src["csv"].with_name(src["csv"].name + ".tmp"), rows, seed)
         os.replace(src["csv"].with_name(src["csv"].name + ".tmp"), src["csv"])
