@@ -87,8 +87,11 @@ def baseline(tree: Path, rows: int, rounds: int, work: Path) -> None:
         for name, exe in (runs if r % 2 == 0 else runs[::-1]):
             print(measure(name, src, rows, work, ["--report", "full"], exe, figures[name]), flush=True)
     mine, theirs = (statistics.median(figures[n]["per_cpu"]) for n in ("full", "base"))
+    paired = [a / b for a, b in zip(figures["full"]["per_cpu"], figures["base"]["per_cpu"], strict=True)]
     print(f"--report full: {mine:,.0f} rows/CPU-s here, {theirs:,.0f} with {tree}: {mine / theirs:.3f}x "
-          f"(goal: not slower, at least 1.0x; medians of {rounds}); load now {os.getloadavg()[0]:.2f}")
+          f"(goal: not slower, at least 1.0x; medians of {rounds}); per round "
+          f"{', '.join(f'{r:.3f}x' for r in paired)} (median {statistics.median(paired):.3f}x); "
+          f"load now {os.getloadavg()[0]:.2f}")
 
 
 def main() -> None:
