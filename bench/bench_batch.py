@@ -15,6 +15,17 @@ process tree, sampled from /proc every 50 ms) and the RSS change from the small 
 concatenated, the Parquet output's report column).
 
 Usage: python bench/bench_batch.py [--rows 200000] [--small 20000] [--only csv-j1 ...] [--keep DIR]
+
+--scaling (issue 24: --jobs 2 at least 1.85x --jobs 1, --cluster local:2 at least 0.8x --jobs 2, on a
+1,000,000-row input): the same input (generated once per size and seed, kept in CACHE) reviewed by each of
+  jobs-1 / jobs-2   --jobs 1 / --jobs 2, full reports to JSONL
+  dask-2            --cluster local:2 (partitions sized to the input), the parts as JSONL
+  table-1 / table-2 --jobs 1 / --jobs 2, the analysis table to Parquet (--report table)
+in interleaved rounds (the order turns each round), printing the load, wall and CPU seconds of each run, then
+the medians' ratios: wall speed-ups, the cluster's rate with and without its start (manifest.json), and the
+CPU of --jobs 2 over --jobs 1 (under load CPU is the meaningful one). --quick: 20,000 rows, one round.
+  python bench/bench_batch.py --scaling --rows 1000000 --rounds 3
+  python bench/bench_batch.py --scaling --quick
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,10 +68,18 @@ LISTS = {
 }
 
 
+def case_id(i: int) -> str:
+    """The i-th generated case id: ``case-000123`` below a million (as always), then a letter before six digits
+    (``case-a000000``): seven digits in a row look like a record number, and the guard refuses the row."""
+    if i < 1_000_000:
+        return f"case-{i:06d}"
+    return f"case-{chr(ord('a') + i // 1_000_000 - 1)}{i % 1_000_000:06d}"
+
+
 def generate_row(rng: random.Random, i: int) -> list[str]:
     """One row: mostly valid cases, ~2% invalid values, ~1% identifier-looking notes."""
     row = dict.fromkeys(COLUMNS, "")
-    row["case_id"] = f"case-{i:06d}"
+    row["case_id"] = case_id(i)
     row["site"] = rng.choice(SITES)
     if rng.random() < 0.8:
         row["tumor.size_cm"] = f"{rng.uniform(0.3, 12):.1f}"
@@ -157,6 +177,25 @@ def write_parquet(csv_path: Path, target: Path) -> None:
     pq.write_table(table, target, row_group_size=10_000)
 
 
+CACHE = Path(os.environ.get("CRYOELIG_BENCH_CACHE", "/tmp/cryoelig-bench-cache"))
+GENERATOR = 2  # in the cached files' names: 2, no seven-digit case ids past a million rows (case_id)
+
+
+def cached_inputs(rows: int, seed: int = 7) -> dict[str, Path]:
+    """The generated rows as CSV and Parquet, made once per size and seed and kept in CACHE (2,000,000 rows
+    take minutes to generate); each file appears by rename when whole."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    name = f"cases-{rows}-{seed}-v{GENERATOR}"
+    src = {"csv": CACHE / f"{name}.csv", "parquet": CACHE / f"{name}.parquet"}
+    if not src["csv"].exists():
+        write_csv(src["csv"].with_name(src["csv"].name + ".tmp"), rows, seed)
+        os.replace(src["csv"].with_name(src["csv"].name + ".tmp"), src["csv"])
+    if not src["parquet"].exists():
+        write_parquet(src["csv"], src["parquet"].with_name(src["parquet"].name + ".tmp"))
+        os.replace(src["parquet"].with_name(src["parquet"].name + ".tmp"), src["parquet"])
+    return src
+
+
 def digest(paths: list[Path]) -> str:
     h = hashlib.sha256()
     for path in paths:
@@ -213,6 +252,70 @@ def measure(name: str, src: dict[str, Path], rows: int, work: Path, exe: list[st
     return {"rate": rate, "per_core": rate / cores, "largest": largest, "tree": tree, "digest": result}
 
 
+#: --scaling: name -> (extra arguments, output name)
+SCALING = {
+    "jobs-1": (["--jobs", "1"], "r.jsonl"),
+    "jobs-2": (["--jobs", "2"], "r.jsonl"),
+    "dask-2": (["--cluster", "local:2"], "dask"),
+    "table-1": (["--jobs", "1", "--report", "table"], "t.parquet"),
+    "table-2": (["--jobs", "2", "--report", "table"], "t.parquet"),
+}
+
+
+def _clear(work: Path, name: str) -> None:
+    for path in work.glob(f"{name}-*"):  # results, error file, partials, a cluster's folder
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def scaling_run(name: str, src: Path, rows: int, work: Path, exe: list[str]) -> dict[str, float]:
+    """One fresh `cryoelig batch` of a --scaling configuration: its wall, CPU (process tree) and peak RSS."""
+    extra, out_name = SCALING[name]
+    _clear(work, name)
+    out = work / f"{name}-{out_name}"
+    load = os.getloadavg()[0]
+    wall, _code, largest, _tree, cpu = run([*exe, "batch", str(src), "--out", str(out), *extra, "--quiet"])
+    figures = {"wall": wall, "cpu": cpu, "rss": largest, "review": wall}
+    line = (f"{name:<8} rows={rows:>8}: wall {wall:7.1f} s  CPU {cpu:7.1f} s  {rows / wall:8,.0f} rows/s  "
+            f"{rows / cpu:8,.0f} rows/CPU-s  peak RSS {largest / 1024:5.0f} MiB  "
+            f"load {load:.2f} -> {os.getloadavg()[0]:.2f}")
+    if out.is_dir():  # the cluster's start is timed apart (manifest.json)
+        timing = json.loads((out / "manifest.json").read_text()).get("timing", {})
+        figures["review"] = float(timing.get("review_seconds", wall))
+        line += f"  (cluster start {timing.get('start_seconds', 0):.1f} s, review {figures['review']:.1f} s)"
+    print(line, flush=True)
+    _clear(work, name)
+    return figures
+
+
+def scaling(args: argparse.Namespace, exe: list[str]) -> None:
+    """--scaling: the configurations on one cached input, interleaved rounds, then the ratios of medians."""
+    rows, rounds = (20_000, 1) if args.quick else (args.rows, args.rounds)
+    names = args.configs
+    t = time.perf_counter()
+    src = cached_inputs(rows, args.seed)[args.input]
+    print(f"input {src} ({src.stat().st_size / 1e6:.1f} MB, ready in {time.perf_counter() - t:.1f} s); "
+          f"{rounds} round(s) of {', '.join(names)}")
+    work = Path(tempfile.mkdtemp(prefix="cryoelig-scaling-"))
+    runs: dict[str, list[dict[str, float]]] = {n: [] for n in names}
+    try:
+        for r in range(rounds):
+            for name in names[r % len(names):] + names[:r % len(names)]:  # the order turns each round
+                runs[name].append(scaling_run(name, src, rows, work, exe))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    med = {n: {k: statistics.median(f[k] for f in fs) for k in fs[0]} for n, fs in runs.items()}
+    print(f"\nmedians over {rounds} round(s), {rows} rows, load now {os.getloadavg()[0]:.2f}:")
+    for one, two in (("jobs-1", "jobs-2"), ("table-1", "table-2")):
+        if one in med and two in med:
+            print(f"{two} / {one}: wall speed-up {med[one]['wall'] / med[two]['wall']:.2f}x (goal at least 1.85x), "
+                  f"CPU {med[two]['cpu'] / med[one]['cpu']:.3f}x of {one}'s ({med[two]['cpu']:.1f} vs "
+                  f"{med[one]['cpu']:.1f} s)")
+    if "jobs-2" in med and "dask-2" in med:
+        print(f"dask-2 / jobs-2: rate {med['jobs-2']['wall'] / med['dask-2']['review']:.2f}x without the cluster's "
+              f"start (goal at least 0.8x), {med['jobs-2']['wall'] / med['dask-2']['wall']:.2f}x with it; CPU "
+              f"{med['dask-2']['cpu'] / med['jobs-2']['cpu']:.3f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -220,7 +323,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated files in this folder")
+    parser.add_argument("--scaling", action="store_true", help="--jobs 2 vs 1, the cluster vs --jobs 2 (above)")
+    parser.add_argument("--quick", action="store_true", help="--scaling on 20,000 rows, one round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--input", choices=["parquet", "csv"], default="parquet")
+    parser.add_argument("--configs", nargs="+", choices=list(SCALING), default=list(SCALING))
     args = parser.parse_args()
+    if args.scaling:
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; command: {' '.join(sys.argv)}")
+        return scaling(args, [sys.executable, "-c", "from cryoelig.cli import main; main()"])
     work = args.keep or Path(tempfile.mkdtemp(prefix="cryoelig-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     exe = [sys.executable, "-c", "from cryoelig.cli import main; main()"]

@@ -23,8 +23,19 @@ compact JSONL.
 
 As on a user's machine, Python may cache compiled modules (PYTHONDONTWRITEBYTECODE is dropped for the runs).
 
+--rss N N ...: the table path alone at each size (issue 24: peak RSS flat within 10% from 200,000 to
+2,000,000 rows), one fresh process per size and round; the inputs are generated once per size and kept in
+bench_batch.CACHE (/tmp). Prints the peak RSS of the largest process (VmHWM, sampled) and of the process
+tree, rows per CPU second, and the change from the smallest to the largest size.
+
+--baseline DIR: `full` also with the sources of another commit (DIR holds its tree, e.g. main's a9e7206:
+`mkdir DIR && git archive a9e7206 | tar -x -C DIR`), interleaved with this tree's, and the per-core ratio
+(issue 24: `--report full` not slower than today). The same interpreter and libraries run both.
+
 Usage: python bench/bench_columns.py [--rows 200000] [--full-rows 20000] [--jsonl-rows 50000] [--rounds 2]
                                      [--only table full compact crow fulljl] [--no-stages] [--keep DIR]
+       python bench/bench_columns.py --rss 200000 1000000 2000000
+       python bench/bench_columns.py --baseline /tmp/cryoelig-a9e7206 --full-rows 20000 --rounds 3
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ import inspect
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,7 +55,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_batch import run, write_csv, write_parquet  # noqa: E402
+from bench_batch import cached_inputs, run, write_csv, write_parquet  # noqa: E402
 
 EXE = [sys.executable, "-m", "cryoelig"]
 #: (module, function or Class.method, stage): timed exclusively (a stage inside another counts once)
@@ -69,21 +81,64 @@ ORDER = ("start-up", "read", "validate", "refused", "per-row", "decide", "cross-
          "summary", "other", "finish")
 
 
+def tree_exe(tree: Path) -> list[str]:
+    """The command line of the cryoelig in another source tree (ahead of the installed one on sys.path)."""
+    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tree.resolve())!r}); "
+            "from cryoelig.cli import main; main()"]
+
+
 def measure(name: str, src: Path, rows: int, work: Path, extra: list[str], start: float | None = None,
-            suffix: str = ".parquet") -> str:
+            suffix: str = ".parquet", exe: list[str] = EXE, figures: dict[str, list[float]] | None = None) -> str:
     out = work / f"{name}{suffix}"
     for stale in [*work.glob(f"{name}{suffix}*"), *work.glob(f"{name}.errors.jsonl")]:
         stale.unlink()
     load = os.getloadavg()[0]
-    wall, _code, largest, _tree, cpu = run([*EXE, "batch", str(src), "--out", str(out), "--jobs", "1", "-q",
-                                            *extra])
+    wall, _code, largest, tree, cpu = run([*exe, "batch", str(src), "--out", str(out), "--jobs", "1", "-q",
+                                           *extra])
+    if figures is not None:
+        for key, value in (("per_cpu", rows / cpu), ("largest", largest), ("tree", tree)):
+            figures.setdefault(key, []).append(value)
     after = "" if start is None or cpu <= start else f"  {rows / (cpu - start):>9,.0f} without start-up"
     size = ""
     if suffix == ".jsonl":
         lines, total = _lines_and_bytes(out)
         size = f"  {total / max(1, lines):>7,.0f} bytes/line ({lines:,} lines, {total / 2**20:,.0f} MiB)"
     return (f"{name:7} {rows:>8} rows: {rows / cpu:>9,.0f} rows/CPU-s{after}  {rows / wall:>9,.0f} rows/s wall  "
-            f"{cpu:6.2f} CPU-s  peak RSS {largest / 1024:6.0f} MiB  load {load:.2f} -> {os.getloadavg()[0]:.2f}{size}")
+            f"{cpu:6.2f} CPU-s  peak RSS {largest / 1024:6.0f} MiB (tree {tree / 1024:6.0f})  "
+            f"load {load:.2f} -> {os.getloadavg()[0]:.2f}{size}")
+
+
+def rss(sizes: list[int], rounds: int, work: Path) -> None:
+    """--rss: the table path's peak RSS and rate at each size, fresh processes, interleaved rounds."""
+    sources = {rows: cached_inputs(rows)["parquet"] for rows in sizes}
+    figures: dict[int, dict[str, list[float]]] = {rows: {} for rows in sizes}
+    for r in range(rounds):
+        for rows in (sizes if r % 2 == 0 else sizes[::-1]):
+            print(measure("table", sources[rows], rows, work, ["--report", "table"], figures=figures[rows]),
+                  flush=True)
+    small, big = (figures[sizes[0]], figures[sizes[-1]])
+    for key, label in (("largest", "largest process"), ("tree", "process tree")):
+        a, b = max(small[key]), max(big[key])
+        print(f"peak RSS, {label}: {a / 1024:.0f} MiB at {sizes[0]:,} rows -> {b / 1024:.0f} MiB at {sizes[-1]:,} "
+              f"rows ({100 * (b / a - 1):+.1f}%; goal within 10%)")
+    print("rows per CPU-s (median): " + ", ".join(f"{rows:,}: {statistics.median(figures[rows]['per_cpu']):,.0f}"
+                                                   for rows in sizes) + f"  load now {os.getloadavg()[0]:.2f}")
+
+
+def baseline(tree: Path, rows: int, rounds: int, work: Path) -> None:
+    """--baseline: --report full with this tree and another commit's, interleaved; the per-core ratio."""
+    src = cached_inputs(rows)["parquet"]
+    runs = [("full", EXE), ("base", tree_exe(tree))]
+    figures: dict[str, dict[str, list[float]]] = {"full": {}, "base": {}}
+    for r in range(rounds):
+        for name, exe in (runs if r % 2 == 0 else runs[::-1]):
+            print(measure(name, src, rows, work, ["--report", "full"], exe=exe, figures=figures[name]), flush=True)
+    mine, theirs = (statistics.median(figures[n]["per_cpu"]) for n in ("full", "base"))
+    paired = [a / b for a, b in zip(figures["full"]["per_cpu"], figures["base"]["per_cpu"], strict=True)]
+    print(f"--report full: {mine:,.0f} rows/CPU-s here, {theirs:,.0f} with {tree}: {mine / theirs:.3f}x "
+          f"(goal: not slower, at least 1.0x; medians of {rounds}); per round "
+          f"{', '.join(f'{r:.3f}x' for r in paired)} (median {statistics.median(paired):.3f}x); "
+          f"load now {os.getloadavg()[0]:.2f}")
 
 
 def _lines_and_bytes(path: Path) -> tuple[int, int]:
@@ -198,10 +253,21 @@ def main() -> None:
                     default=["table", "full", "compact", "crow", "fulljl"])
     ap.add_argument("--no-stages", action="store_true", help="skip the run with every stage timed")
     ap.add_argument("--keep", type=Path)
+    ap.add_argument("--rss", type=int, nargs="+", metavar="ROWS", help="the table path's peak RSS at these sizes")
+    ap.add_argument("--baseline", type=Path, metavar="DIR", help="--report full against another commit's tree")
     args = ap.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; command: {' '.join(sys.argv)}", flush=True)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: compiled modules cached (bench_startup.py)
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-columns-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.rss or args.baseline:
+        try:
+            if args.rss:
+                return rss(sorted(args.rss), args.rounds, work)
+            return baseline(args.baseline, args.full_rows, args.rounds, work)
+        finally:
+            if args.keep is None:
+                shutil.rmtree(work, ignore_errors=True)
     sources = {}
     sizes = {"table": args.rows, "full": args.full_rows, "compact": args.rows, "crow": args.full_rows,
              "fulljl": args.jsonl_rows}

@@ -79,7 +79,7 @@ def _timed_chunk(records: list, decoder, pack, lines: ReportLines, spent: dict[s
         rows.append((summary, text))
         agg.add_report(summary.site, summary.findings, summary.missing_fields, report.sources)
     lap("summary and aggregate")
-    output_format("jsonl").encoder()(rows)
+    output_format("jsonl").encoder()(rows, None)
     agg.to_dict()
     lap("chunk bytes")
 

@@ -394,13 +394,19 @@ def test_sampled_cross_check_still_runs_the_engine_on_its_rows(monkeypatch: pyte
 
 
 def test_arrow_batches_in_and_out_for_spark_map_in_arrow(mix: dict[str, Any], tmp_path: Path) -> None:
-    from cryoelig.batch.arrow import OUTPUT_SCHEMA, review_arrow
+    from cryoelig.batch.arrow import SPARK_TYPES, output_schema, review_arrow, spark_schema
+    from cryoelig.batch.parquet_out import schema_of
     from cryoelig.errors import InputError
 
     source = tmp_path / "cases.parquet"
     write_parquet_structs(mix["src"], source)
     out = list(review_arrow(pq.ParquetFile(source).iter_batches(batch_size=256)))
-    assert all(b.schema == OUTPUT_SCHEMA for b in out)
+    schema = output_schema(load_pack())
+    assert all(b.schema == schema for b in out) and list(schema)[:-1] == list(schema_of(load_pack()))
+    # the Spark DDL names every column of the Arrow schema with its type, in order (dotted names quoted)
+    ddl = [part.rsplit(" ", 1) for part in spark_schema().split(", ")]
+    assert [(name.strip("`"), kind) for name, kind in ddl] == [(f.name, SPARK_TYPES[f.type]) for f in schema]
+    assert "`total.sins` bigint, `band.sins` string" in spark_schema()
     table = pa.Table.from_batches(out)
     assert table.num_rows == 1200  # one row out per row in
     reports = [r for r in table.column("report").to_pylist() if r is not None]

@@ -78,3 +78,35 @@ def test_terminal_and_page_show_the_scale_counts(source: Path, tmp_path: Path) -
 
     page = batch_page(full.summary, load_pack(None)).decode()
     assert 'id="t-scales"' in page and band in page
+
+
+def test_parquet_full_results_have_the_scale_columns_of_the_csv_typed_as_the_table(source: Path,
+                                                                                   tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    from cryoelig.batch.outputs import result_cell
+
+    run_batch(BatchOptions(input=str(source), out=tmp_path / "r.csv", jobs=1, report="full"))
+    run_batch(BatchOptions(input=str(source), out=tmp_path / "r.parquet", jobs=1, report="full"))
+    run_batch(BatchOptions(input=str(source), out=tmp_path / "t.parquet", jobs=1, report="table"))
+    rows = list(csv.DictReader((tmp_path / "r.csv").open()))
+    full, table = pq.read_table(tmp_path / "r.parquet"), pq.read_table(tmp_path / "t.parquet")
+    scales = [c for c in rows[0] if c.startswith(("total.", "band."))]
+    assert full.column_names == [*rows[0], "report"]  # the CSV's columns, in its order, then the report
+    assert {c: full.schema.field(c).type for c in scales} == {c: table.schema.field(c).type for c in scales}
+    assert full.select(scales).to_pylist() == [{c: result_cell(c, r[c]) for c in scales} for r in rows]
+    assert full.column("total.sins").to_pylist()[0] == 13 and full.column("band.mirels").to_pylist()[1]
+
+
+def test_parquet_full_results_of_a_pack_without_published_scales(source: Path, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    from cryoelig.batch.arrow import review_arrow, spark_schema
+
+    rules = ROOT / "rules"  # the source pack alone: no published scales
+    run_batch(BatchOptions(input=str(source), out=tmp_path / "r.parquet", jobs=1, report="full", pack_dir=rules))
+    full = pq.read_table(tmp_path / "r.parquet")
+    assert full.num_rows == len(CASES) and not [c for c in full.column_names if c.startswith(("total.", "band."))]
+    assert "total." not in spark_schema(str(rules)) and "`total.sins` bigint" in spark_schema()
+    out = pa.Table.from_batches(review_arrow(full.select(["case_id", "site"]).to_batches(), str(rules)))
+    assert out.column_names == [*full.column_names, "error"] and out.column("report").null_count == 0

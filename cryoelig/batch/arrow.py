@@ -3,7 +3,7 @@
 Why: an engine that already partitions the registry (Spark, Ray, DuckDB's Arrow streams) can run the
 same review without cryoelig's own run loop: each partition's record batches (case columns, dotted or
 nested structs, as for ``batch cases.parquet``) go through the same decoding, validation, review and
-serialization (``workers.process_chunk``) and come back as record batches of ``OUTPUT_SCHEMA``: one row
+serialization (``workers.process_chunk``) and come back as record batches of ``output_schema(pack)``: one row
 per input row, a result (the typed columns of ``--out *.parquet`` and the report's JSON) or an error
 (the JSON error record a batch writes to its error file, in ``error``). Nothing lost: rows out = rows in.
 
@@ -26,13 +26,12 @@ from ..inputs import Record
 from ..inputs.cells import CellsDecoder
 from ..inputs.csvrows import header_problems
 from ..inputs.parquet import flat_columns
-from .parquet_out import SCHEMA
+from .parquet_out import schema_of
 from .workers import CrossCheck, process_chunk
 
-OUTPUT_SCHEMA = pa.schema([*SCHEMA, pa.field("error", pa.string())])
-#: The same schema as Spark DDL, for ``df.mapInArrow(review_arrow, SPARK_SCHEMA)``.
-SPARK_SCHEMA = ("case_id string, site string, documented_factor int, caution int, background int, missing int, "
-                "factors array<string>, missing_fields array<string>, report string, error string")
+#: Spark SQL's name of each Arrow type of the output (``spark_schema``).
+SPARK_TYPES = {pa.string(): "string", pa.int32(): "int", pa.int64(): "bigint", pa.float64(): "double",
+               pa.list_(pa.string()): "array<string>"}
 LABEL = "<arrow>"
 _packs: dict[str, Any] = {}
 
@@ -46,11 +45,24 @@ def _pack(pack_dir: str | None) -> Any:
     return _packs[key]
 
 
+def output_schema(pack: Any) -> pa.Schema:
+    """The output's columns: those of ``--out *.parquet`` for the pack (its scales' totals and bands
+    included), then ``error``."""
+    return pa.schema([*schema_of(pack), pa.field("error", pa.string())])
+
+
+def spark_schema(pack_dir: str | None = None) -> str:
+    """The output schema of a pack as Spark DDL, for ``df.mapInArrow(review_arrow, spark_schema())``."""
+    return ", ".join(f"{f.name if f.name.isidentifier() else f'`{f.name}`'} {SPARK_TYPES[f.type]}"
+                     for f in output_schema(_pack(pack_dir)))
+
+
 def review_arrow(batches: Iterable[pa.RecordBatch], pack_dir: str | None = None,
                  cross_check: str = "all") -> Iterator[pa.RecordBatch]:
     """Reviewed rows for the record batches of one partition (results first, then errors, per batch).
     Raises InputError when a batch's columns are not the case columns (an identifying or unknown name)."""
     pack = _pack(pack_dir)
+    results, schema = schema_of(pack), output_schema(pack)
     cross = CrossCheck.parse(cross_check)
     decoder: CellsDecoder | None = None
     seen = 0
@@ -71,19 +83,19 @@ def review_arrow(batches: Iterable[pa.RecordBatch], pack_dir: str | None = None,
             continue
         result = process_chunk(decoder, LABEL, "parquet", records, pack, cross)
         if result.out:
-            found = pa.ipc.read_record_batch(pa.py_buffer(result.out), SCHEMA)
+            found = pa.ipc.read_record_batch(pa.py_buffer(result.out), results)
             yield pa.RecordBatch.from_arrays([*found.columns, pa.nulls(found.num_rows, pa.string())],
-                                             schema=OUTPUT_SCHEMA)
+                                             schema=schema)
         if result.errors:
-            yield _errors(result.errors.splitlines())
+            yield _errors(result.errors.splitlines(), schema)
 
 
-def _errors(lines: list[bytes]) -> pa.RecordBatch:
+def _errors(lines: list[bytes], schema: pa.Schema) -> pa.RecordBatch:
     ids = [json.loads(line).get("case_id") for line in lines]
     n = len(lines)
-    arrays = [pa.array(ids, pa.string())] + [pa.nulls(n, f.type) for f in list(SCHEMA)[1:]] + \
+    arrays = [pa.array(ids, pa.string())] + [pa.nulls(n, f.type) for f in list(schema)[1:-1]] + \
         [pa.array([line.decode() for line in lines], pa.string())]
-    return pa.RecordBatch.from_arrays(arrays, schema=OUTPUT_SCHEMA)
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-__all__ = ["OUTPUT_SCHEMA", "SPARK_SCHEMA", "review_arrow"]
+__all__ = ["SPARK_TYPES", "output_schema", "review_arrow", "spark_schema"]

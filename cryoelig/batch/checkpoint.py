@@ -36,7 +36,8 @@ from ..safetext import shown_file
 from .aggregate import Aggregate
 from .options import BatchOptions
 
-STATE_VERSION = 3  # 3: digests of the state, the partial files and the input consumed
+STATE_VERSION = 4  # 3: digests of the state, the partial files and the input consumed; 4: a Parquet partial
+# holds the published scales' total and band columns (an older partial cannot be read with the new schema)
 _KEYS = {"version", "fingerprint", "position", "out_offset", "errors_offset", "aggregate", "digests", "chunks",
          "digest"}
 _AFRESH = "nothing was changed: run the same command with --force instead of --resume to start afresh"

@@ -26,7 +26,8 @@ from pydantic import TypeAdapter, ValidationError
 from ..case.contract import CASE_ID_REGEX
 from ..inputs.cells import SKIP, cell_value
 from ..inputs.csvrows import EXTRA_COLUMNS
-from ..reasoning.columns import TYPES, Plan, base_type, flag, model_fields, points
+from ..reasoning.coltypes import base_type, model_fields
+from ..reasoning.columns import TYPES, Plan, flag, points
 
 #: Numbers the check reads as the grammar does: no sign (every range starts at 0 or above; a negative zero is
 #: refused by the grammar), and no comma before exactly three digits (``1,500`` has two readings: per row).

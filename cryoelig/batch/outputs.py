@@ -16,22 +16,25 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
-from .serialize import Summary, csv_line, scale_layout
+from ..reasoning.coltypes import scale_columns
+from .serialize import Summary, csv_line
 
 #: The kinds of points as every page names them (documented factor, caution, background: render/kinds.py);
 #: the JSON reports and summary.json keep the schema's values (supporting, caution, context).
 KIND_COLUMNS = {"supporting": "documented_factor", "caution": "caution", "context": "background"}
 CSV_RESULT_COLUMNS = ("case_id", "site", "documented_factor", "caution", "background", "missing", "factors",
                       "missing_fields")
-#: Then, per published scale of the pack (the Arrow table's names): ``total.<scale>`` and, for a scale with
-#: bands, ``band.<scale>``; empty when the case does not give the total or the paper does not describe the
-#: scale for the case (serialize.scale_cells).
+_COUNTS = frozenset(CSV_RESULT_COLUMNS[2:6])
+#: Then, per published scale of the pack (``reasoning.coltypes.scale_columns``, as the analysis table names
+#: them): ``total.<scale>`` and, for a scale with bands, ``band.<scale>``; empty when the case does not give
+#: the total or the paper does not describe the scale for the case (serialize.scale_cells).
 
 #: One reviewed case for an encoder: its summary and its report's JSON (no line end).
 Row = tuple[Summary, bytes]
@@ -39,8 +42,19 @@ Row = tuple[Summary, bytes]
 
 def csv_result_columns(pack: Any = None) -> tuple[str, ...]:
     """The CSV result columns for a pack: the fixed ones, then a total and a band column per scale."""
-    return CSV_RESULT_COLUMNS + tuple(f"{what}.{scale_id}" for scale_id, bands in scale_layout(pack)
-                                      for what in ("total", "band")[:1 + bands])
+    return CSV_RESULT_COLUMNS + tuple(name for name, _ in scale_columns(pack))
+
+
+def result_cell(name: str, value: str) -> Any:
+    """A CSV result cell as the xlsx and Parquet results hold it: counts and scale totals as numbers (a
+    total the report's number, as its JSON wrote it), an empty total or band as empty (None)."""
+    if name in _COUNTS:
+        return int(value)
+    if name.startswith("total."):
+        return None if value == "" else json.loads(value)
+    if name.startswith("band."):
+        return value or None
+    return value
 
 
 def csv_result_header(pack: Any = None) -> bytes:
@@ -49,7 +63,7 @@ def csv_result_header(pack: Any = None) -> bytes:
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """``encode`` runs in the workers (rows of a chunk -> bytes appended to the partial file);
+    """``encode`` runs in the workers (rows of a chunk and the pack -> bytes appended to the partial file);
     ``finish(partial, final, errors_partial, summary, pack)`` writes the final file (None: rename)."""
 
     name: str
@@ -65,7 +79,7 @@ class OutputFormat:
     def header(self, pack: Any) -> bytes:
         return csv_result_header(pack) if self.has_header else b""
 
-    def encoder(self) -> Callable[[list[Row]], bytes]:
+    def encoder(self) -> Callable[[list[Row], Any], bytes]:
         if self.module is None:
             return _LOCAL[self.name]
         return importlib.import_module(self.module).encode
@@ -79,15 +93,16 @@ class OutputFormat:
                                       f"pip install 'cryoelig[{self.extra}]'", file=str(path))])
 
 
-def _encode_jsonl(rows: list[Row]) -> bytes:
+def _encode_jsonl(rows: list[Row], pack: Any = None) -> bytes:
     return b"\n".join([line for _, line in rows] + [b""])
 
 
-def _encode_csv(rows: list[Row]) -> bytes:
+def _encode_csv(rows: list[Row], pack: Any = None) -> bytes:
     return b"".join([csv_line(s) for s, _ in rows])
 
 
-_LOCAL: dict[str, Callable[[list[Row]], bytes]] = {"jsonl": _encode_jsonl, "compact": _encode_jsonl, "csv": _encode_csv}
+_LOCAL: dict[str, Callable[[list[Row], Any], bytes]] = {"jsonl": _encode_jsonl, "compact": _encode_jsonl,
+                                                         "csv": _encode_csv}
 
 FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
     OutputFormat("jsonl", (".jsonl", ".ndjson"), "JSONL (one report per line)"),

@@ -208,7 +208,7 @@ def process_chunk(decoder: Decoder, label: str, out_kind: str, records: list[Rec
         agg.add_report(summary.site, summary.findings, summary.missing_fields, sources, scale_states(section))
     if agg.results + agg.errors != len(records):  # pragma: no cover - the identity is the contract
         raise AssertionError("a row was lost in a chunk")
-    body = fmt.encoder()(out) if out else b""
+    body = fmt.encoder()(out, pack) if out else b""
     return ChunkResult(body, b"".join(errs), agg.results, agg.errors, agg.to_dict())
 
 

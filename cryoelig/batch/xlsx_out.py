@@ -25,7 +25,7 @@ from typing import Any
 
 from .about import about
 from .outfiles import open_partial
-from .outputs import KIND_COLUMNS, Row, csv_result_columns
+from .outputs import KIND_COLUMNS, Row, csv_result_columns, result_cell
 from .serialize import csv_line
 
 #: The time written into the workbook's properties and zip entries (the zip format starts in 1980).
@@ -33,31 +33,19 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_ISO = b"1980-01-01T00:00:00Z"
 _CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 ERROR_COLUMNS = ("row", "line", "file", "case_id", "reason", "field", "message")
-_COUNTS = {"documented_factor", "caution", "background", "missing"}
 #: Excel's limit for the text of one cell.
 MAX_CELL = 32_767
 
 
-def encode(rows: list[Row]) -> bytes:
+def encode(rows: list[Row], pack: Any = None) -> bytes:
     """A chunk's rows as CSV result lines (the same as ``--out *.csv`` without its header)."""
     return b"".join([csv_line(s) for s, _ in rows])
-
-
-def _cell(name: str, value: str) -> Any:
-    """A CSV result cell as the sheet holds it: counts and scale totals as numbers, an empty total as empty."""
-    if name in _COUNTS:
-        return int(value)
-    if name.startswith("total."):
-        return None if value == "" else json.loads(value)  # the report's number, as its JSON wrote it
-    if name.startswith("band."):
-        return value or None
-    return value
 
 
 def _results(partial: Path, columns: tuple[str, ...]) -> Iterator[list[Any]]:
     with open(partial, encoding="utf-8", newline="") as f:
         for cells in csv.reader(f):
-            yield [_cell(name, c) for name, c in zip(columns, cells, strict=True)]
+            yield [result_cell(name, c) for name, c in zip(columns, cells, strict=True)]
 
 
 def error_rows(errors_partial: Path) -> Iterator[list[Any]]:

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import reduce
-from typing import Any, get_args
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel
 
-from ..case.contract import Case, case_fields
+from ..case.contract import case_fields
 from ..rulepack.conditions import Condition, Leaf, leaves
 from ..rulepack.packmodel import Pack
+from .coltypes import field_kinds, scale_columns
 
 TYPES = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string(), "bool": pa.bool_()}
 _CMP = {"eq": pc.equal, "ne": pc.not_equal, "lt": pc.less, "le": pc.less_equal, "gt": pc.greater,
@@ -43,40 +43,13 @@ def flag(field: str, value: Any) -> str:
     return f"{field}__{value}"
 
 
-def model_fields() -> dict[str, Any]:
-    """Dotted name -> pydantic FieldInfo, every field of the case form (groups opened)."""
-    out = {}
-    for name, info in Case.model_fields.items():
-        sub = [a for a in get_args(info.annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
-        if sub:
-            out.update({f"{name}.{n}": i for n, i in sub[0].model_fields.items()})
-        else:
-            out[name] = info
-    return out
-
-
-def base_type(annotation: Any) -> Any:
-    """The type under Annotated[...] and Optional[...]."""
-    while True:
-        if getattr(annotation, "__metadata__", None) is not None:
-            annotation = get_args(annotation)[0]
-            continue
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        if type(None) in get_args(annotation) and args:
-            annotation = args[0]
-            continue
-        return annotation
-
-
 class Plan:
     """A pack as the compiler reads it, built once per pack."""
 
     def __init__(self, pack: Pack):
         self.pack = pack
         self.case_fields = case_fields()
-        infos = model_fields()
-        self.kinds = {n: ("whole" if s["type"] == "number" and base_type(infos[n].annotation) is int else s["type"])
-                      for n, s in self.case_fields.items()}
+        self.kinds = dict(field_kinds())
         self.lists = {n: tuple(s["values"]) for n, s in self.case_fields.items() if s["type"] == "list"}
         self.rules = list(pack.rules)  # evaluation order: derivers first
         of_a_scale = set(pack.rule_scale)
@@ -127,11 +100,7 @@ class Plan:
         """The analysis table: ids, a column per factor, per missing field, per scale total and band."""
         cols = ["row", "case_id", "site", *(f"factor.{f}" for f in self.factors),
                 *(f"missing.{f}" for f in self.missing_fields)]
-        for scale in self.pack.scales:
-            cols.append(f"total.{scale.id}")
-            if scale.bands:
-                cols.append(f"band.{scale.id}")
-        return cols
+        return cols + [name for name, _ in scale_columns(self.pack)]
 
 
 def _all(items: list[Any]) -> Any:
