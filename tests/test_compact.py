@@ -25,7 +25,8 @@ from cryoelig.batch.serialize import ReportLines  # noqa: E402
 from cryoelig.errors import InputError  # noqa: E402
 from cryoelig.facade import parse_case, review  # noqa: E402
 from cryoelig.render.cds_cards import cards_for  # noqa: E402
-from cryoelig.report.compact import CompactReport, compact_line, compact_of, expand  # noqa: E402
+from cryoelig.report.compact import CompactReport, compact_line, compact_of  # noqa: E402
+from cryoelig.report.replay import expand  # noqa: E402
 
 
 def _round_trip(case, reviewed, pack) -> tuple[str, object]:
