@@ -25,7 +25,8 @@ from cryoelig.batch.serialize import ReportLines  # noqa: E402
 from cryoelig.errors import InputError  # noqa: E402
 from cryoelig.facade import parse_case, review  # noqa: E402
 from cryoelig.render.cds_cards import cards_for  # noqa: E402
-from cryoelig.report.compact import CompactReport, compact_line, compact_of, expand  # noqa: E402
+from cryoelig.report.compact import CompactReport, compact_line, compact_of  # noqa: E402
+from cryoelig.report.replay import expand  # noqa: E402
 
 
 def _round_trip(case, reviewed, pack) -> tuple[str, object]:
@@ -256,3 +257,24 @@ def test_identifying_data_in_a_compact_line_is_refused_and_never_shown(pack) -> 
     data["facts"]["tumor.primary_cancer"] = "Jane Doe, born 1950-03-14"
     message = _refused(data, pack)
     assert "Jane" not in message and "1950" not in message and "tumor" in message
+
+
+def test_an_engine_disagreement_is_one_error_row_in_a_compact_run_as_in_a_full_one(tmp_path, pack, monkeypatch):
+    """A case the engine and the evaluator disagree on (planted on row 1, which the default cross-check
+    decides with the engine) becomes an error record of its own in either run; the rest goes on."""
+    from cryoelig.errors import EngineMismatchError
+    from cryoelig.reasoning.evaluation import Trace
+
+    real = Trace.check_engine
+
+    def planted(self, fired, case_id):
+        if case_id == "batch-01":
+            raise EngineMismatchError("planted")
+        return real(self, fired, case_id)
+
+    monkeypatch.setattr(Trace, "check_engine", planted)
+    compact, full = _same_runs(ROOT / "examples" / "cases.csv", tmp_path, pack)
+    [error] = [json.loads(line) for line in (tmp_path / "c.errors.jsonl").read_text().splitlines()]
+    assert error["row"] == 1 and error["reason"] == "internal" and error["case_id"] == "batch-01"
+    assert compact.count(b"\n") == full.count(b"\n") == 13 and b'"batch-01"' not in compact
+    assert _full_lines_of(tmp_path / "c.jsonl", pack) == full

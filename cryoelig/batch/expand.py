@@ -18,8 +18,9 @@ from ..case.limits import MAX_RECORD_BYTES
 from ..errors import InputError, Problem
 from ..inputs import open_regular
 from ..inputs.lines import physical_lines
-from ..report.compact import CompactReport, expand
+from ..report.compact import CompactReport
 from ..report.projection import Report
+from ..report.replay import expand
 
 NOT_COMPACT = "not a compact report (cryoelig batch --report compact)"
 

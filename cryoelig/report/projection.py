@@ -185,7 +185,7 @@ def report_of(case: Case, trace: Trace) -> Report:
 
 def project(case_id: str, site: str, notes: list[str], trace: Trace, *, replayed: bool = False) -> Report:
     """The report of a case's id, site and input notes and its Trace: the one projection, for a reviewed
-    case and for a compact report expanded (``report.compact``: ``replayed``, its decisions read back from a
+    case and for a compact report expanded (``report.replay``: ``replayed``, its decisions read back from a
     file, whose section of published scales is then built afresh and never kept for a reviewed case)."""
     pack, facts = trace.pack, trace.facts
     memo = _memo(pack)
