@@ -315,3 +315,23 @@ def test_a_bigger_parquet_input_is_read_in_no_more_memory(tmp_path: Path, monkey
             source.close()
         peaks.append(peak)
     assert peaks[1] < peaks[0] + (512 << 10), peaks
+
+
+@pytest.mark.parametrize(("out", "report"), [("t.parquet", "table"), ("t.jsonl", "compact")])
+def test_null_cells_in_a_parquet_input_never_lose_a_row(tmp_path: Path, out: str, report: str) -> None:
+    """A Parquet input's null cells (notes, case_id, a typed column) are not given: every row is a result or an
+    error record, on the column-wise paths as on the per-row one (a null in a check once dropped the row)."""
+    import datetime
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({
+        "case_id": ["ok-1", "ok-2", None, "ok-4", "ok-5", "ok-6"],
+        "site": ["kidney", "lung", "bone", "bone", None, "lung"],
+        "notes": [None, "call 555-867-5309", None, None, None, "seen"],
+        "tumor.size_cm": [None, None, None, datetime.date(1985, 3, 4), None, None]}), src)
+    full = run_batch(BatchOptions(input=str(src), out=tmp_path / "full.jsonl", jobs=1, report="full"))
+    fast = run_batch(BatchOptions(input=str(src), out=tmp_path / out, jobs=1, report=report))
+    assert full.summary["counts"]["results"] == 2 and full.summary["counts"]["errors"] == 4
+    assert fast.summary == full.summary
+    assert (tmp_path / f"{out}.errors.jsonl" if out.endswith(".parquet") else tmp_path / "t.errors.jsonl"
+            ).read_bytes() == (tmp_path / "full.errors.jsonl").read_bytes()

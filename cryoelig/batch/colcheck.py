@@ -134,8 +134,9 @@ class Checked:
 
     @property
     def bad(self) -> Any:
-        """The rows the columns do not decide (a bool array)."""
-        return reduce(pc.or_, [self.other, *self.cells.values()])
+        """The rows the columns do not decide (a bool array; a null, which no check should give, counts as
+        undecided: a row is never dropped)."""
+        return pc.fill_null(reduce(pc.or_, [self.other, *self.cells.values()]), True)
 
 
 def validate(plan: Plan, raw: pa.Table, cell_limit: int | None = None) -> tuple[pa.Table, Any]:
@@ -168,15 +169,16 @@ def check(plan: Plan, raw: pa.Table, cell_limit: int | None = None, numbers: Any
             continue
         if cell_limit is not None:  # the reader refuses a long cell with its own message: per row
             others.append(pc.fill_null(pc.greater(cell_bytes(col), cell_limit), False))
-        if not pa.types.is_dictionary(col.type):
-            wrongs[name] = _cells(spec, name, col, cols)
+        if not pa.types.is_dictionary(col.type):  # a null cell: not given (a row without its id: per row)
+            wrongs[name] = pc.fill_null(_cells(spec, name, col, cols), spec.kind in ("site", "case_id"))
             continue
         few: dict[str, Any] = {}  # once per distinct text, then to the rows
         wrong = _cells(spec, name, col.dictionary, few)
         for c, values in few.items():
             cols[c] = pc.take(values, col.indices)
-        if pc.any(wrong).as_py() or spec.kind == "site" and col.null_count:  # else no cell in doubt: no column
-            wrongs[name] = pc.fill_null(pc.take(wrong, col.indices), spec.kind == "site")  # null: not given
+        needed = spec.kind in ("site", "case_id")  # a null cell is not given: a row without these goes per row
+        if pc.any(wrong).as_py() or needed and col.null_count:  # else no cell in doubt: no column
+            wrongs[name] = pc.fill_null(pc.take(wrong, col.indices), needed)
     others += _conflicting_totals(plan, cols)
     facts = pa.table({c: cols[c] for c in plan.schema().names}, schema=plan.schema())
     return Checked(facts, wrongs, reduce(pc.or_, others))
@@ -278,7 +280,7 @@ def _cells(spec: InputField, name: str, col: Any, cols: dict[str, Any]) -> Any:
         cols[name] = text
         wrong = pc.or_(pc.invert(_regex(text, CASE_ID_REGEX)), _regex(text, LABEL_HINT))
     elif spec.kind == "notes":
-        wrong = pc.and_(given, pc.or_(pc.greater(pc.utf8_length(text), MAX_NOTES), _regex(text, VALUE_HINT)))
+        wrong = pc.and_kleene(given, pc.or_(pc.greater(pc.utf8_length(text), MAX_NOTES), _regex(text, VALUE_HINT)))
     else:  # a unit to convert: per row
         wrong = given
     return wrong
