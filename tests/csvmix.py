@@ -57,3 +57,25 @@ def write_mixed_csv(path: Path, rows: int, seed: int) -> None:
         writer.writerow(columns)
         for i in range(rows):
             writer.writerow(mixed_row(rng, i, columns))
+
+
+def write_mixed_jsonl(path: Path, rows: int, seed: int) -> None:
+    """The same rows as ``write_mixed_csv`` as JSONL case documents (an input a batch reads row by row, with
+    checkpoints: the column-wise paths read CSV and Parquet)."""
+    import json
+
+    fields = case_fields()
+    columns = ["case_id", "site", *source_columns(), "notes"]
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(rows):
+            case: dict[str, object] = {}
+            for name, cell in zip(columns, mixed_row(rng, i, columns), strict=True):
+                if not cell:
+                    continue
+                kind = (fields.get(name) or {}).get("type")
+                value: object = (cell == "true" if kind == "bool" else
+                                 [v for v in cell.split(";") if v != "none"] if kind == "list" else cell)
+                group, _, leaf = name.rpartition(".")
+                (case.setdefault(group, {}) if group else case)[leaf] = value  # type: ignore[index]
+            f.write(json.dumps(case) + "\n")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from csvmix import write_mixed_csv
+from csvmix import write_mixed_jsonl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import case_data
@@ -273,8 +273,8 @@ def test_summarize_equals_the_batch_summary_and_output_wording(tmp_path: Path) -
 def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """3,000 generated rows and the outputs of one uninterrupted --jobs 1 run."""
     tmp = tmp_path_factory.mktemp("big")
-    src = tmp / "cases.csv"
-    write_mixed_csv(src, 3000, seed=11)
+    src = tmp / "cases.jsonl"  # read row by row with checkpoints (a CSV's compact lines are built column-wise)
+    write_mixed_jsonl(src, 3000, seed=11)
     ref = tmp / "ref"
     ref.mkdir()
     proc = cli("batch", str(src), "--out", str(ref / "r.jsonl"), "--summary", str(ref / "s.json"), "--jobs", "1",

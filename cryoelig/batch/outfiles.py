@@ -21,6 +21,7 @@ import os
 import stat
 from pathlib import Path
 
+from ..atomic import remove_leftovers
 from ..atomic import write_atomic as replace_atomically
 from ..errors import InputError, Problem
 
@@ -167,3 +168,12 @@ class OutputLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def tidy_after_run(state: Path, *others: Path | None) -> None:
+    """After a run's final renames: no checkpoint left, nor the temporary files a killed run left beside the
+    run's files (``.<name>.<pid>.<n>.tmp``: the writer's own pattern only)."""
+    state.unlink(missing_ok=True)
+    for path in (state, *others):
+        if path is not None:
+            remove_leftovers(path)

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..atomic import remove_leftovers
 from ..errors import InputError, Problem
 from ..inputs import Position, Record, Source, open_source
 from ..safetext import shown_file
@@ -39,7 +38,16 @@ from .about import about, write_sidecars
 from .aggregate import Aggregate, summary_json
 from .checkpoint import ResumeFiles, State, fingerprint, link, resume_state
 from .options import BatchInterrupted, BatchOptions, capped_jobs, compact_by_columns
-from .outfiles import OutputLock, append_file, check_replaceable, fsync_dir, open_partial, write_all, write_atomic
+from .outfiles import (
+    OutputLock,
+    append_file,
+    check_replaceable,
+    fsync_dir,
+    open_partial,
+    tidy_after_run,
+    write_all,
+    write_atomic,
+)
 from .outputs import finish_output, output_format, output_kind
 from .targets import RunFiles, check_run_files
 from .workers import ChunkResult, CrossCheck, batch_gc, init_worker, process_chunk, start_method, work
@@ -174,8 +182,10 @@ def _run_table(opts: BatchOptions, source: Source, pack: Any, out_kind: str, fil
     for part, final in ((files.part_err, files.errors), (files.part_out, files.out)):
         check_replaceable(final)  # a rename replaces the name: a link planted since is replaced, not followed
         os.replace(part, final)
+    tidy_after_run(files.state, opts.summary, opts.summary_html)
     fsync_dir(files.out.resolve().parent)
     return BatchResult(summary, files.out, files.errors)
+
 
 
 class _Run:
@@ -371,10 +381,7 @@ class _Run:
             os.replace(part, final)
         if made is not None:
             self.part_out.unlink()
-        self.state_path.unlink(missing_ok=True)
-        for path in (self.state_path, self.opts.summary, self.opts.summary_html):
-            if path is not None:  # a run killed while it wrote one leaves its temporary file
-                remove_leftovers(path)
+        tidy_after_run(self.state_path, self.opts.summary, self.opts.summary_html)
         fsync_dir(self.out.resolve().parent)
         return BatchResult(summary, self.out, self.errors)
 
