@@ -273,7 +273,9 @@ def test_an_engine_disagreement_is_one_error_row_in_a_compact_run_as_in_a_full_o
         return real(self, fired, case_id)
 
     monkeypatch.setattr(Trace, "check_engine", planted)
-    compact, full = _same_runs(ROOT / "examples" / "cases.csv", tmp_path, pack)
+    # JSONL: decided row by row (from a CSV the compact lines are built column-wise, where a disagreement stops the
+    # run: tests/test_colcompact.py)
+    compact, full = _same_runs(ROOT / "examples" / "cases.jsonl", tmp_path, pack)
     [error] = [json.loads(line) for line in (tmp_path / "c.errors.jsonl").read_text().splitlines()]
     assert error["row"] == 1 and error["reason"] == "internal" and error["case_id"] == "batch-01"
     assert compact.count(b"\n") == full.count(b"\n") == 13 and b'"batch-01"' not in compact

@@ -34,20 +34,12 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..inputs import Position, Record, Source, open_source
 from ..safetext import shown_file
+from . import outfiles
 from .about import about, write_sidecars
 from .aggregate import Aggregate, summary_json
 from .checkpoint import ResumeFiles, State, fingerprint, link, resume_state
 from .options import BatchInterrupted, BatchOptions, capped_jobs, compact_by_columns
-from .outfiles import (
-    OutputLock,
-    append_file,
-    check_replaceable,
-    fsync_dir,
-    open_partial,
-    tidy_after_run,
-    write_all,
-    write_atomic,
-)
+from .outfiles import OutputLock, append_file, check_replaceable, fsync_dir, open_partial, write_all, write_atomic
 from .outputs import finish_output, output_format, output_kind
 from .targets import RunFiles, check_run_files
 from .workers import ChunkResult, CrossCheck, batch_gc, init_worker, process_chunk, start_method, work
@@ -182,7 +174,7 @@ def _run_table(opts: BatchOptions, source: Source, pack: Any, out_kind: str, fil
     for part, final in ((files.part_err, files.errors), (files.part_out, files.out)):
         check_replaceable(final)  # a rename replaces the name: a link planted since is replaced, not followed
         os.replace(part, final)
-    tidy_after_run(files.state, opts.summary, opts.summary_html)
+    outfiles.tidy_after_run(files.state, opts.summary, opts.summary_html)
     fsync_dir(files.out.resolve().parent)
     return BatchResult(summary, files.out, files.errors)
 
@@ -381,7 +373,7 @@ class _Run:
             os.replace(part, final)
         if made is not None:
             self.part_out.unlink()
-        tidy_after_run(self.state_path, self.opts.summary, self.opts.summary_html)
+        outfiles.tidy_after_run(self.state_path, self.opts.summary, self.opts.summary_html)
         fsync_dir(self.out.resolve().parent)
         return BatchResult(summary, self.out, self.errors)
 

@@ -26,7 +26,9 @@ from harness import BOUND_SECONDS, check_promises, environment, run_cli
 
 ROWS = 6000
 STATE = "r.jsonl.partial.state"
-RESUME = ["batch", "in.csv", "--out", "r.jsonl", "--summary", "s.json", "--jobs", "1", "-q", "--resume"]
+#: the full report: a CSV's compact lines are built column-wise, without checkpoints (docs/compact-report.md)
+RESUME = ["batch", "in.csv", "--out", "r.jsonl", "--summary", "s.json", "--jobs", "1", "-q", "--report", "full",
+          "--resume"]
 
 
 def _write_input(path: Path) -> None:
