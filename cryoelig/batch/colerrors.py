@@ -41,7 +41,7 @@ class ColumnErrors:
         self.source, self.pack = source, pack
         self.file = record_file(Record(0, None, None), source.label)
         self.line_after = 1 if source.kind == "csv" else None  # a CSV row's line: the header is line 1
-        self.answers: Table = Table(20_000)
+        self.answers: Table = Table(4096)
         self.decoders: dict[tuple[str, ...], Any] = {}
 
     def build(self, raw: pa.Table, numbers: Any, checked: Any, refused: list[int]) -> tuple[Built, list[int]]:
