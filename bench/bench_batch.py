@@ -254,8 +254,8 @@ def measure(name: str, src: dict[str, Path], rows: int, work: Path, exe: list[st
 
 #: --scaling: name -> (extra arguments, output name)
 SCALING = {
-    "jobs-1": (["--jobs", "1"], "r.jsonl"),
-    "jobs-2": (["--jobs", "2"], "r.jsonl"),
+    "jobs-1": (["--jobs", "1", "--report", "full"], "r.jsonl"),  # per row: a .jsonl's compact lines from CSV or
+    "jobs-2": (["--jobs", "2", "--report", "full"], "r.jsonl"),  # Parquet are built column-wise, in one process
     "dask-2": (["--cluster", "local:2"], "dask"),
     "table-1": (["--jobs", "1", "--report", "table"], "t.parquet"),
     "table-2": (["--jobs", "2", "--report", "table"], "t.parquet"),
