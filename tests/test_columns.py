@@ -83,18 +83,24 @@ def test_thresholds_cover_the_size_rule() -> None:
     assert 4.0 in THRESHOLDS["tumor.size_cm"] and 3.99 in THRESHOLDS["tumor.size_cm"]
 
 
+def parsed_cases(batch: list[dict[str, Any]], pack: Any) -> list[Any]:
+    """The generated cases the contract takes (a threshold value a field's bounds refuse is left out)."""
+    cases = []
+    for data in batch:
+        try:
+            cases.append(parse_case(data, pack))
+        except InputError:
+            continue
+    return cases
+
+
 @seed(24)
 @settings(max_examples=25, deadline=None, derandomize=False,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(threshold_case(), min_size=20, max_size=60))
 def test_columns_evaluator_and_engine_agree(batch: list[dict[str, Any]]) -> None:
     pack = load_pack()
-    cases = []
-    for data in batch:
-        try:
-            cases.append(parse_case(data, pack))
-        except InputError:  # a threshold value a field's bounds refuse
-            continue
+    cases = parsed_cases(batch, pack)
     got = decide(pack, cases)
     plan = compile_pack(pack).plan
     fired = engine_for(pack).fire_many([c.facts() for c in cases])

@@ -28,6 +28,7 @@ from ..inputs.cells import SKIP, cell_value
 from ..inputs.csvrows import EXTRA_COLUMNS
 from ..reasoning.coltypes import base_type, model_fields
 from ..reasoning.columns import TYPES, Plan, flag, points
+from ..reasoning.memo import LastOne
 
 #: Numbers the check reads as the grammar does: no sign (every range starts at 0 or above; a negative zero is
 #: refused by the grammar), and no comma before exactly three digits (``1,500`` has two readings: per row).
@@ -65,16 +66,10 @@ def _bounds(info: Any) -> tuple[float | None, float | None]:
     return ge, le
 
 
-_FIELDS: dict[int, tuple[Plan, dict[str, InputField]]] = {}
-
-
 def input_fields(plan: Plan) -> dict[str, InputField]:
-    """Every column a batch may have, with what a column-wise check needs: built once per plan."""
-    held = _FIELDS.get(id(plan))
-    if held is None or held[0] is not plan:
-        _FIELDS.clear()
-        held = _FIELDS[id(plan)] = (plan, _input_fields(plan))
-    return held[1]
+    """Every column a batch may have, with what a column-wise check needs: built once per plan (the last one
+    asked)."""
+    return _FIELDS.get(plan)
 
 
 def _input_fields(plan: Plan) -> dict[str, InputField]:
@@ -97,6 +92,9 @@ def _input_fields(plan: Plan) -> dict[str, InputField]:
             whole = base_type(infos[name].annotation) is int
             out[name] = InputField(name, "whole" if whole else "number", (), ge, le, 10 if name == "kps" else None)
     return out
+
+
+_FIELDS: LastOne[Plan, dict[str, InputField]] = LastOne(_input_fields)
 
 
 def list_patterns(values: tuple[str, ...]) -> tuple[str, dict[str, str]]:

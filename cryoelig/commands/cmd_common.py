@@ -122,6 +122,20 @@ def emit(view: str, fmt: str, obj: Any, **options: Any) -> None:
     sys.stdout.write(render.get(view, fmt).render(obj, **options))
 
 
+def print_or_write(text: str | bytes, out: Path | None) -> bool:
+    """A rendered view to standard output (bytes, a PDF, as bytes), or to ``out`` all at once; True when
+    written to a file (the caller says what it wrote)."""
+    if out is None:
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
+        return False
+    write_text(out, text)
+    return True
+
+
 def write_text(out: Path, text: str | bytes) -> None:
     """Write a file all at once (cryoelig.atomic): a failed write leaves no half page."""
     from ..safetext import shown_file

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,7 @@ import typer
 from .. import render
 from ..errors import InputError, Problem
 from ..safetext import shown_file
-from .cmd_common import PackOption, app, emit, fail, load, user_errors, write_text
+from .cmd_common import PackOption, app, emit, fail, load, print_or_write, user_errors
 
 EXPAND_HELP = "\n\n".join((
     "Expand compact batch results (cryoelig batch --report compact) into full reports, from the rule pack that "
@@ -59,14 +58,8 @@ def expand(
                 raise InputError([Problem(f"has no result line {row}", file=results)])
             text = _one(report, pack, out, why_not, full)
             said = f"case {report.case_id}: {len(report.findings)} points, {len(report.missing)} missing"
-    if out is None:
-        if isinstance(text, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text)
-        else:
-            sys.stdout.write(text)
+    if not print_or_write(text, out):
         return
-    write_text(out, text)
     typer.echo(f"wrote {shown_file(str(out))} ({said})", err=True)
 
 

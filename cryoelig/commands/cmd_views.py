@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -21,9 +20,9 @@ from .cmd_common import (
     format_option,
     load,
     load_case,
+    print_or_write,
     use_engine,
     user_errors,
-    write_text,
 )
 
 
@@ -94,13 +93,7 @@ def report(
         rep = review(load_case(path, pack), pack, use_engine=use_engine(decided_by, engine)).report
     with user_errors():
         text = render.printable(rep, pack, chosen.name, why_not=why_not)  # bytes for a PDF
-    if out is None:
-        if isinstance(text, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text)
-        else:
-            sys.stdout.write(text)
+    if not print_or_write(text, out):
         return
-    write_text(out, text)
     typer.echo(f"wrote {out} ({chosen.name}, case {rep.case_id}: {len(rep.findings)} points, "
                f"{len(rep.missing)} missing)", err=True)

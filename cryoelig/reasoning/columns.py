@@ -30,6 +30,7 @@ from ..case.contract import case_fields
 from ..rulepack.conditions import Condition, Leaf, leaves
 from ..rulepack.packmodel import Pack
 from .coltypes import field_kinds, scale_columns
+from .memo import LastOne
 
 TYPES = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string(), "bool": pa.bool_()}
 _CMP = {"eq": pc.equal, "ne": pc.not_equal, "lt": pc.less, "le": pc.less_equal, "gt": pc.greater,
@@ -272,16 +273,12 @@ class Compiled:
             out[f"computed.{scale.id}"] = pc.is_valid(env[f"__sum.{scale.id}"])
 
 
-_COMPILED: dict[int, tuple[Pack, Compiled]] = {}
+_COMPILED: LastOne[Pack, Compiled] = LastOne(Compiled)
 
 
 def compile_pack(pack: Pack) -> Compiled:
-    """The compiled pack, built once per pack object in a process."""
-    held = _COMPILED.get(id(pack))
-    if held is None or held[0] is not pack:
-        _COMPILED.clear()
-        held = _COMPILED[id(pack)] = (pack, Compiled(pack))
-    return held[1]
+    """The compiled pack, built once per pack object in a process (the last one asked)."""
+    return _COMPILED.get(pack)
 
 
 __all__ = ["Compiled", "Plan", "compile_pack", "flag", "points"]

@@ -42,6 +42,7 @@ from typing import Any, Generic, TypeVar
 from ..rulepack.conditions import Condition, derived_refs, leaves
 from ..rulepack.packmodel import Pack, Rule
 
+K = TypeVar("K")
 V = TypeVar("V")
 
 #: Entries a table keeps before it is emptied (per rule, per scale, per section: see each table).
@@ -166,6 +167,27 @@ def picker(positions: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
         only = positions[0]
         return lambda values: (values[only],)
     return lambda values: ()
+
+
+class LastOne(Generic[K, V]):
+    """``get(key)``: the state of the one object asked last, made by ``factory(key)`` and held with it (a batch
+    works with one pack at a time). For state that holds its object, which ``PerPack``'s must not: the
+    compiled pack, the plan's column checks and reference layout."""
+
+    __slots__ = ("_factory", "_held")
+
+    def __init__(self, factory: Callable[[K], V]) -> None:
+        self._factory = factory
+        self._held: tuple[K, V] | None = None
+
+    def get(self, key: K) -> V:
+        held = self._held
+        if held is None or held[0] is not key:
+            held = self._held = (key, self._factory(key))
+        return held[1]
+
+    def clear(self) -> None:
+        self._held = None
 
 
 class PerPack(Generic[V]):

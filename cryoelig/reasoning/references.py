@@ -16,6 +16,7 @@ from typing import Any
 from .casefacts import case_facts
 from .columns import Plan
 from .evaluation import evaluate
+from .memo import LastOne
 
 
 class Layout:
@@ -44,15 +45,12 @@ class Layout:
         return picked
 
 
-_LAYOUTS: dict[int, tuple[Plan, Layout]] = {}
+_LAYOUTS: LastOne[Plan, Layout] = LastOne(Layout)
 
 
 def layout_of(plan: Plan) -> Layout:
-    held = _LAYOUTS.get(id(plan))
-    if held is None or held[0] is not plan:
-        _LAYOUTS.clear()
-        held = _LAYOUTS[id(plan)] = (plan, Layout(plan))
-    return held[1]
+    """A plan's reference layout, made once per plan (the last one asked)."""
+    return _LAYOUTS.get(plan)
 
 
 def _states(results: list[Any], factors: list[frozenset[int]]) -> list[Any]:
